@@ -1,0 +1,84 @@
+-- Day-1: runs of real tools, their logs, approvals, and the append-only audit log.
+CREATE TABLE runs (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  stack_id           INTEGER NOT NULL REFERENCES stacks (id),
+  -- tracked runs may apply after approval; proposed runs end after planning
+  kind               TEXT NOT NULL CHECK (kind IN ('tracked', 'proposed')),
+  purpose            TEXT NOT NULL DEFAULT 'deploy' CHECK (purpose IN ('deploy', 'drift', 'remediation')),
+  state              TEXT NOT NULL CHECK (state IN ('QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING',
+                                                    'FINISHED', 'FAILED', 'DISCARDED', 'CANCELED', 'POLICY_DENIED')),
+  triggered_by       TEXT NOT NULL,          -- the OS user
+  trigger            TEXT NOT NULL DEFAULT 'tui',  -- tui | cli | schedule | auto-remediate
+  auto_apply         INTEGER NOT NULL DEFAULT 0,
+  required_approvals INTEGER NOT NULL DEFAULT 1,
+  -- the process driving the run: only runs whose owner is gone are marked interrupted
+  owner_host         TEXT,
+  owner_pid          INTEGER,
+  owner_start        TEXT,                   -- the owner's start time, against pid reuse
+  cancel_requested   INTEGER NOT NULL DEFAULT 0,
+  summary_add        INTEGER,
+  summary_change     INTEGER,
+  summary_destroy    INTEGER,
+  plan_json          TEXT,                   -- PlanResult, secrets redacted
+  policy_json        TEXT,                   -- policy results
+  apply_json         TEXT,                   -- ApplyResult
+  error              TEXT,
+  log_lines          INTEGER NOT NULL DEFAULT 0,
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  started_at         INTEGER,
+  finished_at        INTEGER
+);
+CREATE INDEX runs_by_stack ON runs (stack_id, id DESC);
+CREATE INDEX runs_active ON runs (state) WHERE state NOT IN ('FINISHED', 'FAILED', 'DISCARDED', 'CANCELED', 'POLICY_DENIED');
+
+CREATE TABLE run_transitions (
+  id     INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  state  TEXT NOT NULL,
+  at     INTEGER NOT NULL,
+  note   TEXT
+);
+CREATE INDEX run_transitions_by_run ON run_transitions (run_id, id);
+
+-- Every line a tool printed, in order. `text` keeps ANSI colour for the screen; `plain` is the same line
+-- stripped for search, NULL when it is identical to `text`; `raw` is the tool's own line when `text` is a
+-- rendering of it (Terraform -json lines shown as their @message).
+CREATE TABLE run_logs (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq    INTEGER NOT NULL,
+  at     INTEGER NOT NULL,
+  stream TEXT NOT NULL CHECK (stream IN ('stdout', 'stderr', 'system')),
+  phase  TEXT,
+  text   TEXT NOT NULL,
+  plain  TEXT,
+  raw    TEXT,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE approvals (
+  id      INTEGER PRIMARY KEY,
+  run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  user    TEXT NOT NULL,
+  comment TEXT,
+  at      INTEGER NOT NULL,
+  UNIQUE (run_id, user)
+);
+
+-- What operators did: approvals, discards, cancels, and the Day-2 actions. Append-only, enforced here.
+CREATE TABLE audit_log (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  at       INTEGER NOT NULL,
+  user     TEXT NOT NULL,
+  action   TEXT NOT NULL,
+  stack_id INTEGER,
+  run_id   INTEGER,
+  comment  TEXT,
+  detail   TEXT
+);
+CREATE INDEX audit_log_by_stack ON audit_log (stack_id, id DESC);
+CREATE INDEX audit_log_by_run ON audit_log (run_id, id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

@@ -1,0 +1,46 @@
+import type { Writable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { DB } from '../db/open.js';
+import { UserError } from '../errors.js';
+
+/** What every command gets: where the database is, the output streams, and whether a person is there. */
+export interface CommandContext {
+  dbPath: string;
+  /** Opens (and migrates) the database on first use; the same handle afterwards. */
+  db(): DB;
+  stdout: Writable;
+  stderr: Writable;
+  /** stdin and stdout are both terminals. */
+  isTTY: boolean;
+  readonly: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface Command {
+  /** `stack list`, `backup run`: the words that select it. */
+  name: string;
+  usage: string;
+  summary: string;
+  run(args: string[], ctx: CommandContext): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with one-line errors a user can act on. */
+export function parseFlags<O extends Options>(command: string, args: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+    throw new UserError(`dayops ${command}: ${msg}`, 2);
+  }
+}
+
+export function writeJson(ctx: CommandContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function line(ctx: CommandContext, text = ''): void {
+  ctx.stdout.write(`${text}\n`);
+}

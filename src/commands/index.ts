@@ -1,0 +1,22 @@
+/**
+ * Every headless command, by the words that select it. To add one, write it in its own module and add one
+ * entry here.
+ */
+import type { Command } from './context.js';
+import { stackList } from './stack.js';
+
+export const COMMANDS: Command[] = [
+  stackList,
+];
+
+/** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */
+export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  let best: { command: Command; rest: string[] } | undefined;
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.command.name.split(' ').length)) {
+      best = { command, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,82 @@
+/**
+ * dayops: arguments -> open the database -> a headless command, or the full-screen app.
+ */
+import { UserError } from './errors.js';
+import { resolveDbPath } from './paths.js';
+import { openDatabase, type DB } from './db/open.js';
+import type { CommandContext } from './commands/context.js';
+import { COMMANDS, findCommand } from './commands/index.js';
+
+const VERSION = '0.1.0';
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return [
+    'dayops: a terminal cockpit for Day-0 design, Day-1 deploys and Day-2 operations',
+    '',
+    'Usage:',
+    '  dayops [--db PATH] [--readonly]        open the app (needs a terminal)',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global flags: --db PATH (or DAYOPS_DB) picks the database; default $XDG_DATA_HOME/dayops/dayops.db',
+    'Run `dayops help` for this text, `dayops --version` for the version.',
+  ].join('\n');
+}
+
+/** Pull the global flags (--db, --readonly) out of argv wherever they stand. */
+function splitGlobals(argv: string[]): { db?: string; readonly: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let db: string | undefined;
+  let readonly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--db') {
+      db = argv[++i];
+      if (!db) throw new UserError('--db needs a path', 2);
+    } else if (a.startsWith('--db=')) db = a.slice(5);
+    else if (a === '--readonly') readonly = true;
+    else if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    } else rest.push(a);
+  }
+  return { db, readonly, rest };
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { db: dbFlag, readonly, rest } = splitGlobals(argv);
+  if (rest[0] === '--version' || rest[0] === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (rest[0] === 'help' || rest[0] === '--help' || rest[0] === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  let handle: DB | undefined;
+  const dbPath = resolveDbPath(dbFlag, env);
+  const ctx: CommandContext = {
+    dbPath,
+    db: () => (handle ??= openDatabase(dbPath)),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    readonly,
+    env,
+    cwd: process.cwd(),
+  };
+  try {
+    if (rest.length === 0) {
+      const { runTui } = await import('./tui.js');
+      return await runTui(ctx);
+    }
+    const found = findCommand(rest);
+    if (!found) {
+      throw new UserError(`dayops: unknown command "${rest.join(' ')}"; run \`dayops help\` for the commands`, 2);
+    }
+    return await found.command.run(found.rest, ctx);
+  } finally {
+    handle?.close();
+  }
+}
+

@@ -84,10 +84,19 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // Refuse a newer database before anything (even switching to WAL) writes to it.
+    const migrations = opts.migrations ?? loadMigrations();
+    const latest = migrations.at(-1)?.version ?? 0;
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) {
+      throw new UserError(
+        `${path}: this database was written by a newer dayops (schema ${current}, this dayops knows ${latest}); upgrade dayops, or use another database with --db`,
+      );
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    migrate(db, opts.migrations, path);
+    migrate(db, migrations, path);
   } catch (err) {
     db.close();
     if (err instanceof UserError) throw err;

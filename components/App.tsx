@@ -1,0 +1,156 @@
+/**
+ * The shell: header (which day, which stack), the body (one view per day, or help), the flash line and the
+ * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
+ */
+import { Box, Text, useApp, useInput } from 'ink';
+import { useEffect } from 'react';
+import { isKey } from '../src/keymap/index.js';
+import type { Services } from '../src/services.js';
+import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
+import { ServicesContext } from './AppContext.js';
+import { Day0View } from './day0/Day0View.js';
+import { Day1View } from './day1/Day1View.js';
+import { Day2View } from './day2/Day2View.js';
+import { FlashLine } from './layout/FlashLine.js';
+import { Footer } from './layout/Footer.js';
+import { Header } from './layout/Header.js';
+import { Help } from './layout/Help.js';
+import { useTerminalSize, type Size } from './layout/useTerminalSize.js';
+import { theme } from './theme.js';
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 16;
+
+/** How often the shell looks for changes other processes made to the database. */
+export const POLL_MS = 300;
+
+export interface AppProps {
+  store: AppStore;
+  services: Services;
+  /** A fixed size instead of the terminal's (tests). */
+  size?: Size;
+}
+
+export function App({ store, services, size }: AppProps) {
+  return (
+    <StoreContext.Provider value={store}>
+      <ServicesContext.Provider value={services}>
+        <Shell services={services} fixedSize={size} />
+      </ServicesContext.Provider>
+    </StoreContext.Provider>
+  );
+}
+
+function useDatabaseWatch(services: Services) {
+  const store = useAppStoreApi();
+  useEffect(() => {
+    const stmt = services.db.prepare<[], { c: number }>('SELECT total_changes() AS c');
+    const token = () => `${services.db.pragma('data_version', { simple: true })}:${stmt.get()!.c}`;
+    let last = token();
+    const t = setInterval(() => {
+      let now: string;
+      try {
+        now = token();
+      } catch {
+        return; // closed while quitting
+      }
+      if (now !== last) {
+        last = now;
+        store.getState().bumpData();
+      }
+    }, POLL_MS);
+    return () => clearInterval(t);
+  }, [services, store]);
+}
+
+function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }) {
+  const { exit } = useApp();
+  const store = useAppStoreApi();
+  const terminal = useTerminalSize();
+  const size = fixedSize ?? terminal;
+  const view = useAppStore((s) => s.view);
+  const helpOpen = useAppStore((s) => s.helpOpen);
+  const textInput = useAppStore((s) => s.textInput);
+  const quitConfirm = useAppStore((s) => s.quitConfirm);
+  const quitting = useAppStore((s) => s.quitting);
+  const activeRuns = useAppStore((s) => s.activeRuns);
+  useDatabaseWatch(services);
+
+  useEffect(() => {
+    if (quitting) exit();
+  }, [quitting, exit]);
+
+  // Ctrl-C always quits, even from a text field.
+  useInput((input, key) => {
+    if (isKey('global.forceQuit', input, key)) store.getState().requestQuit(true);
+  });
+
+  useInput(
+    (input, key) => {
+      const s = store.getState();
+      // Keys that arrive in one chunk are handled before React re-renders: read focus from the store.
+      if (s.textInput) return;
+      if (s.quitConfirm) {
+        if (input === 'y' || input === 'Y') s.requestQuit(true);
+        else s.cancelQuit();
+        return;
+      }
+      if (isKey('global.help', input, key)) return s.toggleHelp();
+      if (s.helpOpen) {
+        if (isKey('global.back', input, key)) s.toggleHelp(false);
+        else if (isKey('global.quit', input, key)) s.requestQuit();
+        return;
+      }
+      if (isKey('global.quit', input, key)) return s.requestQuit();
+      if (isKey('global.day0', input, key)) return s.setView('day0');
+      if (isKey('global.day1', input, key)) return s.setView('day1');
+      if (isKey('global.day2', input, key)) return s.setView('day2');
+      if (isKey('global.nextView', input, key)) return s.cycleView(1);
+      if (isKey('global.prevView', input, key)) return s.cycleView(-1);
+    },
+    { isActive: !textInput },
+  );
+
+  if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
+    return (
+      <Box width={size.columns} height={Math.max(1, size.rows - 1)} flexDirection="column">
+        <Text wrap="wrap">
+          Terminal too small ({size.columns}x{size.rows}): dayops needs at least {MIN_COLUMNS}x{MIN_ROWS}. Enlarge the
+          window, or press q to quit.
+        </Text>
+      </Box>
+    );
+  }
+
+  // One line is left free: an Ink frame as tall as the terminal is redrawn from scratch on every change.
+  const height = size.rows - 1;
+  const width = size.columns;
+  const bodyHeight = height - 3; // header, flash line, footer
+  const props = { width, height: bodyHeight };
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Header width={width} readonly={services.readonly} />
+      <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
+        {helpOpen ? (
+          <Help {...props} />
+        ) : view === 'day0' ? (
+          <Day0View {...props} />
+        ) : view === 'day1' ? (
+          <Day1View {...props} />
+        ) : (
+          <Day2View {...props} />
+        )}
+      </Box>
+      {quitConfirm ? (
+        <Box width={width} height={1}>
+          <Text color={theme.status.warning} wrap="truncate">
+            {activeRuns} run{activeRuns === 1 ? ' is' : 's are'} active. Quit and interrupt {activeRuns === 1 ? 'it' : 'them'}? y / n
+          </Text>
+        </Box>
+      ) : (
+        <FlashLine width={width} />
+      )}
+      <Footer width={width} />
+    </Box>
+  );
+}

@@ -22,7 +22,9 @@ export function Header({ width, readonly }: { width: number; readonly: boolean }
       <Text> </Text>
       {VIEWS.map((v) => {
         const t = VIEW_TITLES[v];
-        const label = ` ${t.key} ${wide ? t.long : t.short} `;
+        const text = `${t.key} ${wide ? t.long : t.short}`;
+        // Without colour the current day is also marked by brackets.
+        const label = v === view && !theme.color ? `[${text}]` : ` ${text} `;
         return v === view ? (
           <Text key={v} inverse bold>
             {label}

@@ -3,7 +3,9 @@
  * Kubernetes service, common instance types, storage types and the native secrets manager. The wizard offers
  * these as choices and defaults; the audit checks designs against them.
  */
-import type { Cloud, KubernetesService } from './blueprint.js';
+import type { Cloud, DB_ENGINES, KubernetesService } from './blueprint.js';
+
+export type DbEngine = (typeof DB_ENGINES)[number];
 
 export interface Region {
   id: string;
@@ -28,14 +30,18 @@ export interface CloudCatalog {
   defaultStorageType: string;
   secretsManager: 'aws-secrets-manager' | 'azure-key-vault' | 'gcp-secret-manager';
   ingressDefault: 'nginx' | 'alb';
+  /** Database engines the cloud offers as a managed service (the audit rejects the others). */
+  databaseEngines: readonly DbEngine[];
 }
 
 function zones(region: string, suffixes: string[]): string[] {
   return suffixes.map((s) => `${region}${s}`);
 }
 
-const awsRegion = (id: string, label: string, eu: boolean): Region => ({ id, label, eu, zones: zones(id, ['a', 'b', 'c']) });
-const gcpRegion = (id: string, label: string, eu: boolean): Region => ({ id, label, eu, zones: zones(id, ['-a', '-b', '-c']) });
+// Zone letters as AWS lists them for the region (ap-northeast-1 has no 1b for new accounts, ca-central-1 no 1c).
+const awsRegion = (id: string, label: string, eu: boolean, suffixes = ['a', 'b', 'c']): Region => ({ id, label, eu, zones: zones(id, suffixes) });
+// Most Google Cloud regions have zones a, b and c; a few differ (europe-west1 and us-east1 have b, c, d).
+const gcpRegion = (id: string, label: string, eu: boolean, suffixes = ['-a', '-b', '-c']): Region => ({ id, label, eu, zones: zones(id, suffixes) });
 // Azure availability zones are numbered per region.
 const azureRegion = (id: string, label: string, eu: boolean): Region => ({ id, label, eu, zones: ['1', '2', '3'] });
 
@@ -52,15 +58,15 @@ export const CATALOG: Record<Cloud, CloudCatalog> = {
       awsRegion('eu-central-1', 'Europe (Frankfurt)', true),
       awsRegion('eu-north-1', 'Europe (Stockholm)', true),
       awsRegion('eu-south-1', 'Europe (Milan)', true),
-      awsRegion('us-east-1', 'US East (N. Virginia)', false),
+      awsRegion('us-east-1', 'US East (N. Virginia)', false, ['a', 'b', 'c', 'd', 'e', 'f']),
       awsRegion('us-east-2', 'US East (Ohio)', false),
       awsRegion('us-west-1', 'US West (N. California)', false),
       awsRegion('us-west-2', 'US West (Oregon)', false),
-      awsRegion('ca-central-1', 'Canada (Central)', false),
+      awsRegion('ca-central-1', 'Canada (Central)', false, ['a', 'b', 'd']),
       awsRegion('sa-east-1', 'South America (São Paulo)', false),
       awsRegion('ap-southeast-1', 'Asia Pacific (Singapore)', false),
       awsRegion('ap-southeast-2', 'Asia Pacific (Sydney)', false),
-      awsRegion('ap-northeast-1', 'Asia Pacific (Tokyo)', false),
+      awsRegion('ap-northeast-1', 'Asia Pacific (Tokyo)', false, ['a', 'c', 'd']),
       awsRegion('ap-south-1', 'Asia Pacific (Mumbai)', false),
     ],
     defaultRegion: 'eu-west-1',
@@ -84,6 +90,7 @@ export const CATALOG: Record<Cloud, CloudCatalog> = {
     defaultStorageType: 'gp3',
     secretsManager: 'aws-secrets-manager',
     ingressDefault: 'nginx',
+    databaseEngines: ['postgres', 'mysql', 'mariadb', 'sqlserver', 'redis'],
   },
   azure: {
     cloud: 'azure',
@@ -126,6 +133,7 @@ export const CATALOG: Record<Cloud, CloudCatalog> = {
     defaultStorageType: 'Premium_LRS',
     secretsManager: 'azure-key-vault',
     ingressDefault: 'nginx',
+    databaseEngines: ['postgres', 'mysql', 'sqlserver', 'redis'],
   },
   gcp: {
     cloud: 'gcp',
@@ -133,14 +141,14 @@ export const CATALOG: Record<Cloud, CloudCatalog> = {
     kubernetes: 'gke',
     kubernetesLabel: 'Google Kubernetes Engine (GKE)',
     regions: [
-      gcpRegion('europe-west1', 'Belgium', true),
+      gcpRegion('europe-west1', 'Belgium', true, ['-b', '-c', '-d']),
       gcpRegion('europe-west3', 'Frankfurt', true),
       gcpRegion('europe-west4', 'Netherlands', true),
       gcpRegion('europe-west9', 'Paris', true),
       gcpRegion('europe-north1', 'Finland', true),
       gcpRegion('europe-west2', 'London', false),
-      gcpRegion('us-central1', 'Iowa', false),
-      gcpRegion('us-east1', 'South Carolina', false),
+      gcpRegion('us-central1', 'Iowa', false, ['-a', '-b', '-c', '-f']),
+      gcpRegion('us-east1', 'South Carolina', false, ['-b', '-c', '-d']),
       gcpRegion('us-east4', 'Northern Virginia', false),
       gcpRegion('us-west1', 'Oregon', false),
       gcpRegion('northamerica-northeast1', 'Montréal', false),
@@ -168,6 +176,7 @@ export const CATALOG: Record<Cloud, CloudCatalog> = {
     defaultStorageType: 'pd-balanced',
     secretsManager: 'gcp-secret-manager',
     ingressDefault: 'nginx',
+    databaseEngines: ['postgres', 'mysql', 'sqlserver', 'redis'],
   },
 };
 

@@ -1,0 +1,157 @@
+/**
+ * `dayops design` end to end, through the built executable (run `npx tsc -p .` first; `npm test` does).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'day0');
+const SHOP = join(FIXTURES, 'shop.blueprint.yaml');
+
+/** A fresh database and working folder per test. */
+function sandbox() {
+  const home = tmpDir();
+  const db = join(home, 'dayops.db');
+  const run = (args: string[], cwd = home) => runCli(['--db', db, ...args], { cwd, env: { XDG_DATA_HOME: home, CI: process.env.CI ?? '' } });
+  return { home, db, run };
+}
+
+const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at |internal error/);
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with \`npx tsc -p .\` (npm test does)`);
+});
+
+describe('dayops design', () => {
+  it('writes the files, prints them, registers the stack, and `stack list --json` shows it', async () => {
+    const { home, run } = sandbox();
+    const r = await run(['design', '--from', SHOP, '--out', 'stacks/shop']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = join(home, 'stacks', 'shop');
+    expect(r.stdout).toContain(`to ${out}`);
+    for (const f of ['blueprint.yaml', 'dayops.yaml', 'versions.tf', 'cluster.tf', 'databases.tf', 'DESIGN.md']) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${f.replace('.', '\\.')}$`, 'm'));
+      expect(existsSync(join(out, f))).toBe(true);
+    }
+    expect(r.stdout).toContain('Registered stack shop (staging, opentofu)');
+    const list = await run(['stack', 'list', '--json']);
+    expect(list.code).toBe(0);
+    const stacks = JSON.parse(list.stdout).stacks;
+    expect(stacks).toEqual([expect.objectContaining({ name: 'shop', environment: 'staging', tool: 'opentofu', dir: out })]);
+  }, 30_000);
+
+  it('--json prints the findings and the files, and a second run changes nothing', async () => {
+    const { home, run } = sandbox();
+    const first = await run(['design', '--from', SHOP, '--out', 'shop', '--json']);
+    expect(first.code).toBe(0);
+    const a = JSON.parse(first.stdout);
+    expect(Object.keys(a).slice(0, 2)).toEqual(['findings', 'files']);
+    expect(a.files).toEqual(expect.arrayContaining(['blueprint.yaml', 'dayops.yaml', 'network.tf', 'DESIGN.md']));
+    for (const f of a.findings) expect(Object.keys(f)).toEqual(['severity', 'code', 'path', 'message']);
+    expect(a.written.sort()).toEqual([...a.files].sort());
+    expect(a.stack).toMatchObject({ name: 'shop', dir: join(home, 'shop') });
+
+    const second = await run(['design', '--from', SHOP, '--out', 'shop', '--json']);
+    expect(second.code).toBe(0);
+    const b = JSON.parse(second.stdout);
+    expect(b.written).toEqual([]);
+    expect(b.unchanged.sort()).toEqual([...a.files].sort());
+  }, 30_000);
+
+  it('exits 1 on an error finding, printing it as a line, and writes nothing', async () => {
+    const { home, run } = sandbox();
+    const bad = join(home, 'bad.yaml');
+    writeFileSync(bad, readFileSync(SHOP, 'utf8').replace('cidr: 10.60.16.0/20', 'cidr: 10.61.16.0/20'));
+    const r = await run(['design', '--from', 'bad.yaml', '--out', 'out']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^error\s+subnet-outside-vpc\s+network\.subnets\[1\]\.cidr\s+Subnet nodes-2 \(10\.61\.16\.0\/20\) is outside the VPC: move it into 10\.60\.0\.0\/16 or widen the VPC CIDR$/m);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('nothing was written');
+    expect(existsSync(join(home, 'out'))).toBe(false);
+
+    const json = await run(['design', '--from', 'bad.yaml', '--out', 'out', '--json']);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.findings).toContainEqual(expect.objectContaining({ severity: 'error', code: 'subnet-outside-vpc', path: 'network.subnets[1].cidr' }));
+    expect(parsed.written).toEqual([]);
+    expect(parsed.files).toContain('blueprint.yaml');
+    expect(existsSync(join(home, 'out'))).toBe(false);
+    const list = await run(['stack', 'list', '--json']);
+    expect(JSON.parse(list.stdout).stacks).toEqual([]);
+  }, 30_000);
+
+  it('prints warnings and still writes (exit 0)', async () => {
+    const { home, run } = sandbox();
+    const warn = join(home, 'warn.yaml');
+    writeFileSync(warn, readFileSync(SHOP, 'utf8').replace('schedule: "0 */6 * * *"', 'schedule: ""'));
+    const r = await run(['design', '--from', warn, '--out', 'w']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^warning\s+drift-schedule-missing\s+day2\.drift\.schedule\s+\S/m);
+    expect(existsSync(join(home, 'w', 'dayops.yaml'))).toBe(true);
+  }, 30_000);
+
+  it.each([
+    ['broken-yaml.blueprint.yaml', /^broken-yaml\.blueprint\.yaml:13:3: invalid YAML: /],
+    ['wrong-type.blueprint.yaml', /^wrong-type\.blueprint\.yaml:24:12: cluster\.nodePools\[0\]\.min: /],
+  ])('a malformed file (%s) is one line naming the file, the line and what is wrong', async (name, re) => {
+    const { run } = sandbox();
+    const r = await run(['design', '--from', name, '--out', 'x'], FIXTURES);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(re);
+    noStackTrace(r.stderr);
+    expect(existsSync(join(FIXTURES, 'x'))).toBe(false);
+  }, 30_000);
+
+  it('a missing file is one line', async () => {
+    const { run } = sandbox();
+    const r = await run(['design', '--from', 'nope.yaml', '--out', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('nope.yaml: no such file');
+  }, 30_000);
+
+  it.each([
+    [['design', '--out', 'x'], /--from FILE/],
+    [['design', '--from', 'b.yaml'], /--out DIR/],
+    [['design'], /--from FILE and --out DIR/],
+    [['design', '--from', 'b.yaml', '--out', 'x', '--bogus'], /bogus/],
+  ])('usage errors exit 2 with one line: %j', async (args, re) => {
+    const { run } = sandbox();
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(re);
+    noStackTrace(r.stderr);
+  }, 30_000);
+
+  it('refuses to overwrite a file the team edited, naming it, until --force', async () => {
+    const { home, run } = sandbox();
+    expect((await run(['design', '--from', SHOP, '--out', 'shop'])).code).toBe(0);
+    const edited = join(home, 'shop', 'network.tf');
+    writeFileSync(edited, `${readFileSync(edited, 'utf8')}\n# our own rule\n`);
+    const designChanged = join(home, 'v2.yaml');
+    writeFileSync(designChanged, readFileSync(SHOP, 'utf8').replace('natGateways: 1', 'natGateways: 2'));
+
+    const refused = await run(['design', '--from', designChanged, '--out', 'shop']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('network.tf');
+    expect(refused.stderr).toContain('--force');
+    expect(readFileSync(edited, 'utf8')).toContain('# our own rule');
+    // Nothing else moved either: the design file still holds one NAT gateway.
+    expect(readFileSync(join(home, 'shop', 'blueprint.yaml'), 'utf8')).toContain('natGateways: 1');
+
+    const json = await run(['design', '--from', designChanged, '--out', 'shop', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).refused).toEqual(['network.tf']);
+
+    const forced = await run(['design', '--from', designChanged, '--out', 'shop', '--force']);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(edited, 'utf8')).not.toContain('# our own rule');
+    expect(readFileSync(join(home, 'shop', 'blueprint.yaml'), 'utf8')).toContain('natGateways: 2');
+  }, 60_000);
+});

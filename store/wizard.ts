@@ -1,8 +1,485 @@
+/**
+ * The Day-0 wizard's state and its moves. The step/field model is in src/day0/wizard-steps.ts; this slice holds
+ * where the operator is (step, focused row, an open list item, what is being typed or picked) and the design
+ * itself, and turns key commands into new states. It never touches the database: Day0View saves the draft
+ * whenever the persisted part (design, step, focus, item editor, output folder) changes.
+ *
+ * A value is committed only when it is valid, so `bp` always satisfies the blueprint schema and the audit can
+ * run at any time. While a text field, a picker or a prompt has the keyboard, `textInput` is on so the global
+ * keys (q, 1/2/3, Tab, ?) stay quiet; every mode change goes through `patch`, which keeps the two in step.
+ */
+import { statSync } from 'node:fs';
 import type { StateCreator } from 'zustand';
+import { audit, type Finding } from '../src/day0/audit.js';
+import { blueprintSchema, type Blueprint } from '../src/day0/blueprint.js';
+import {
+  REVIEW_STEP,
+  STEPS,
+  findList,
+  findingTarget,
+  getIn,
+  itemRows,
+  outputDir,
+  outDirProblem,
+  parseText,
+  reviewRows,
+  setIn,
+  stepIndex,
+  stepRows,
+  valueText,
+  type FieldCtx,
+  type ListField,
+  type Option,
+  type ReviewRow,
+  type Row,
+} from '../src/day0/wizard-steps.js';
 import type { AppState } from './index.js';
 
-/** The Day-0 wizard's UI state. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface WizardSlice {}
+export type WizardMode = 'nav' | 'edit' | 'pick' | 'multi' | 'confirm' | 'overwrite' | 'busy';
 
-export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = () => ({});
+/** A list item open for editing. */
+export interface WizardEditor {
+  list: string;
+  index: number;
+  /** The focused row among the item's fields. */
+  focus: string;
+}
+
+export interface WizardState {
+  bp: Blueprint;
+  /** The saved draft, once there is one. */
+  draftId: number | null;
+  step: number;
+  /** The furthest step reached: the steps before it are shown as done. */
+  reached: number;
+  /** The focused row of the step. */
+  focus: string;
+  editor: WizardEditor | null;
+  /** The output folder as typed; null follows the name (./<name>). */
+  outDir: string | null;
+  /** What a relative output folder is resolved against. */
+  cwd: string;
+  mode: WizardMode;
+  /** The text being typed (mode edit or overwrite), and the cursor in it. */
+  editText: string;
+  editCursor: number;
+  /** The ticks of a multi-select while it is open. */
+  picked: string[];
+  /** The choice under the picker's cursor (null: the multi-select's "done"). */
+  pickValue: string | boolean | null;
+  /** The item a remove is asked for. */
+  confirm: { list: string; index: number; label: string } | null;
+  /** Files the team edited that a write would overwrite (mode overwrite). */
+  refused: string[];
+  /** The last write: where, and which files. */
+  written: { dir: string; files: string[]; unchanged: number } | null;
+}
+
+export type WizardRow = Row | ReviewRow;
+
+export interface WizardSlice {
+  wizard: WizardState | null;
+  wizardInit(state: WizardState): void;
+  wizardMove(delta: number): void;
+  wizardMoveTo(where: 'top' | 'bottom'): void;
+  wizardGoto(step: number, focus?: string, editor?: WizardEditor | null): void;
+  /** Enter on the focused row. Returns 'write' when the row is the write button. */
+  wizardActivate(): 'write' | undefined;
+  /** Space: flip a yes/no field. */
+  wizardToggle(): void;
+  wizardEditChange(text: string, cursor?: number): void;
+  /** Enter in a text field: the reason it is refused, or undefined when it was saved. */
+  wizardEditSave(): string | undefined;
+  /** Esc: leave a field, a picker or a prompt; in the form, close the list item. */
+  wizardCancel(): void;
+  wizardPick(value: string | boolean): void;
+  /** The picker's cursor moved to this choice. */
+  wizardHighlight(value: string | boolean | null): void;
+  wizardMultiToggle(value: string): void;
+  wizardMultiDone(): void;
+  wizardAdd(): void;
+  wizardAskRemove(): void;
+  wizardConfirmRemove(): void;
+  wizardSetMode(mode: WizardMode, more?: Partial<WizardState>): void;
+  wizardDone(written: NonNullable<WizardState['written']>): void;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pure helpers (exported for the view and tests)
+
+const findingsCache = new WeakMap<Blueprint, Finding[]>();
+
+/** The audit of the design, once per version of it. */
+export function findingsOf(bp: Blueprint): Finding[] {
+  let f = findingsCache.get(bp);
+  if (!f) {
+    f = audit(bp);
+    findingsCache.set(bp, f);
+  }
+  return f;
+}
+
+export function editorList(w: WizardState): ListField | undefined {
+  return w.editor ? findList(w.editor.list)?.list : undefined;
+}
+
+/** The rows on screen: the open item's fields, the review, or the step's fields and lists. */
+export function rowsOf(w: WizardState): WizardRow[] {
+  const list = editorList(w);
+  if (w.editor && list) return itemRows(list, w.editor.index);
+  if (w.step === REVIEW_STEP) return reviewRows(w.bp, findingsOf(w.bp), w.written?.files);
+  return stepRows(STEPS[w.step], w.bp);
+}
+
+export const focusKey = (w: WizardState): string => (w.editor ? w.editor.focus : w.focus);
+
+export function focusedRow(w: WizardState, rows = rowsOf(w)): WizardRow | undefined {
+  return rows.find((r) => r.key === focusKey(w) && r.focusable) ?? rows.find((r) => r.focusable);
+}
+
+export function fieldCtx(w: WizardState): FieldCtx {
+  return { bp: w.bp, item: w.editor ? getIn(w.bp, [...(editorList(w)?.path ?? []), w.editor.index]) : undefined };
+}
+
+export const outDirOf = (w: WizardState): string => outputDir(w.outDir, w.bp, w.cwd);
+
+/** The choices of a choice, yes/no or multi-select row. */
+export function pickerOptions(w: WizardState, row: WizardRow | undefined): Option[] {
+  if (!row || row.type !== 'field') return [];
+  const f = row.field;
+  if (f.kind === 'bool') return [{ value: true, label: f.yes ?? 'yes' }, { value: false, label: f.no ?? 'no' }];
+  if (f.kind === 'choice' || f.kind === 'multi') return f.options(fieldCtx(w));
+  return [];
+}
+
+function kindOf(p: string): 'dir' | 'file' | 'none' {
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+}
+
+/** Why the typed output folder cannot be used, or undefined. */
+export function outDirTextProblem(w: WizardState, text: string): string | undefined {
+  return outDirProblem(outputDir(text, w.bp, w.cwd), kindOf);
+}
+
+function withFocus(w: WizardState, key: string): WizardState {
+  return w.editor ? { ...w, editor: { ...w.editor, focus: key } } : { ...w, focus: key };
+}
+
+function firstFocus(w: WizardState, step: number): string {
+  if (step === REVIEW_STEP) return 'outDir';
+  return stepRows(STEPS[step], w.bp).find((r) => r.focusable)?.key ?? '';
+}
+
+function gotoStep(w: WizardState, step: number, focus?: string, editor: WizardEditor | null = null): WizardState {
+  const s = Math.max(0, Math.min(REVIEW_STEP, step));
+  return { ...w, step: s, reached: Math.max(w.reached, s), editor, mode: 'nav', focus: focus ?? firstFocus(w, s) };
+}
+
+/** The next field; after the last one, back to the list (from an item) or on to the next step. */
+function advance(w: WizardState): WizardState {
+  const rows = rowsOf(w);
+  const i = rows.findIndex((r) => r.key === focusKey(w));
+  const next = rows.slice(i + 1).find((r) => r.focusable);
+  if (next) return withFocus(w, next.key);
+  if (w.editor) return advance({ ...w, focus: `${w.editor.list}[${w.editor.index}]`, editor: null });
+  if (w.step < REVIEW_STEP) return gotoStep(w, w.step + 1);
+  return w;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The design with a value committed at a field row (choices such as the cloud re-derive other fields). */
+function commit(w: WizardState, row: Row, value: unknown): WizardState {
+  if (row.type !== 'field') return w;
+  if (same(getIn(w.bp, row.path), value)) return w;
+  const f = row.field;
+  const bp = f.kind === 'choice' && f.apply && !w.editor ? f.apply(w.bp, String(value)) : setIn(w.bp, row.path, value);
+  return { ...w, bp, written: null };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Drafts
+
+export interface DraftState {
+  focus: string;
+  editor: WizardEditor | null;
+  outDir: string | null;
+  reached: number;
+}
+
+/** What a draft stores: the design, the step's id, and where the operator was. */
+export function draftOf(w: WizardState): { blueprint: Blueprint; step: string; state: DraftState } {
+  return { blueprint: w.bp, step: STEPS[w.step].id, state: { focus: w.focus, editor: w.editor, outDir: w.outDir, reached: w.reached } };
+}
+
+/** A fresh wizard on a design. */
+export function newWizard(bp: Blueprint, cwd: string): WizardState {
+  const w: WizardState = {
+    bp,
+    draftId: null,
+    step: 0,
+    reached: 0,
+    focus: '',
+    editor: null,
+    outDir: null,
+    cwd,
+    mode: 'nav',
+    editText: '',
+    editCursor: 0,
+    picked: [],
+    pickValue: null,
+    confirm: null,
+    refused: [],
+    written: null,
+  };
+  return { ...w, focus: firstFocus(w, 0) };
+}
+
+/** The wizard as a saved draft left it; a draft that no longer reads gives a fresh wizard and the reason. */
+export function wizardFromDraft(
+  draft: { id: number; blueprint: unknown; step: string; state: Record<string, unknown> },
+  cwd: string,
+): { wizard: WizardState } | { problem: string } {
+  const parsed = blueprintSchema.safeParse(draft.blueprint);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { problem: `${issue.path.join('.') || 'the design'}: ${issue.message}` };
+  }
+  const st = draft.state as Partial<DraftState>;
+  const step = Math.max(0, stepIndex(draft.step));
+  let w: WizardState = { ...newWizard(parsed.data, cwd), draftId: draft.id, step, reached: Math.max(step, Number(st.reached) || 0), outDir: typeof st.outDir === 'string' ? st.outDir : null };
+  w = { ...w, focus: typeof st.focus === 'string' ? st.focus : firstFocus(w, step) };
+  const ed = st.editor;
+  if (ed && typeof ed.list === 'string' && typeof ed.index === 'number') {
+    const list = findList(ed.list);
+    const items = list ? (getIn(w.bp, list.list.path) as unknown[]) : [];
+    if (list && list.step === step && ed.index < items.length) w = { ...w, editor: { list: ed.list, index: ed.index, focus: String(ed.focus ?? '') } };
+  }
+  const rows = rowsOf(w);
+  if (!rows.some((r) => r.key === focusKey(w) && r.focusable)) w = withFocus(w, rows.find((r) => r.focusable)?.key ?? '');
+  return { wizard: w };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The slice
+
+export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (set, get) => {
+  /** Replace the wizard; textInput follows the mode (anything but the form has the keyboard). */
+  const put = (w: WizardState) => {
+    const textInput = w.mode !== 'nav';
+    if (get().textInput !== textInput) set({ wizard: w, textInput });
+    else set({ wizard: w });
+  };
+  const cur = () => get().wizard;
+
+  return {
+    wizard: null,
+
+    wizardInit: (w) => put(w),
+
+    wizardMove: (delta) => {
+      const w = cur();
+      if (!w || w.mode !== 'nav') return;
+      const rows = rowsOf(w).filter((r) => r.focusable);
+      if (rows.length === 0) return;
+      const i = Math.max(0, rows.findIndex((r) => r.key === focusKey(w)));
+      const j = Math.max(0, Math.min(rows.length - 1, i + delta));
+      if (j !== i || rows[i].key !== focusKey(w)) put(withFocus(w, rows[j].key));
+    },
+
+    wizardMoveTo: (where) => {
+      const w = cur();
+      if (!w || w.mode !== 'nav') return;
+      const rows = rowsOf(w).filter((r) => r.focusable);
+      const r = where === 'top' ? rows[0] : rows[rows.length - 1];
+      if (r) put(withFocus(w, r.key));
+    },
+
+    wizardGoto: (step, focus, editor = null) => {
+      const w = cur();
+      if (!w) return;
+      put(gotoStep(w, step, focus, editor));
+    },
+
+    wizardActivate: () => {
+      const w = cur();
+      if (!w || w.mode !== 'nav') return undefined;
+      const row = focusedRow(w);
+      if (!row) return undefined;
+      switch (row.type) {
+        case 'field': {
+          const f = row.field;
+          const value = getIn(w.bp, row.path);
+          if (f.kind === 'text' || f.kind === 'number' || f.kind === 'csv') {
+            const text = valueText(f, value);
+            put({ ...w, mode: 'edit', editText: text, editCursor: text.length });
+          }
+          else if (f.kind === 'choice' || f.kind === 'bool') {
+            // The picker opens on the current value, or on the first choice when the value is not one of them.
+            const options = pickerOptions(w, row);
+            const pickValue = options.find((o) => o.value === value)?.value ?? options[0]?.value ?? null;
+            put({ ...w, mode: 'pick', pickValue });
+          } else put({ ...w, mode: 'multi', picked: [...((value as string[]) ?? [])], pickValue: null });
+          return undefined;
+        }
+        case 'item': {
+          const list = row.list;
+          put({ ...w, focus: row.key, editor: { list: list.id, index: row.index, focus: list.fields[0].id } });
+          return undefined;
+        }
+        case 'empty':
+          put(advance(w));
+          return undefined;
+        case 'outDir': {
+          const text = w.outDir ?? `./${w.bp.metadata.name}`;
+          put({ ...w, mode: 'edit', editText: text, editCursor: text.length });
+          return undefined;
+        }
+        case 'write':
+          return 'write';
+        case 'finding': {
+          const t = findingTarget(row.finding);
+          if (t) put(gotoStep(w, t.step, t.focus, t.editor ?? null));
+          return undefined;
+        }
+        case 'summary':
+          put(gotoStep(w, row.line.step, row.line.focus));
+          return undefined;
+        default:
+          return undefined;
+      }
+    },
+
+    wizardToggle: () => {
+      const w = cur();
+      if (!w || w.mode !== 'nav') return;
+      const row = focusedRow(w);
+      if (row?.type !== 'field' || row.field.kind !== 'bool') return;
+      put(commit(w, row, !getIn(w.bp, row.path)));
+    },
+
+    wizardEditChange: (text, cursor = text.length) => {
+      const w = cur();
+      if (!w || (w.mode !== 'edit' && w.mode !== 'overwrite')) return;
+      set({ wizard: { ...w, editText: text, editCursor: Math.max(0, Math.min(cursor, text.length)) } });
+    },
+
+    wizardEditSave: () => {
+      const w = cur();
+      if (!w || w.mode !== 'edit') return undefined;
+      const row = focusedRow(w);
+      if (row?.type === 'outDir') {
+        const problem = outDirTextProblem(w, w.editText);
+        if (problem) return problem;
+        const typed = w.editText.trim();
+        const outDir = !typed || typed === `./${w.bp.metadata.name}` ? null : typed;
+        put(advance({ ...w, outDir, mode: 'nav', written: outDir === w.outDir ? w.written : null }));
+        return undefined;
+      }
+      if (row?.type !== 'field' || (row.field.kind !== 'text' && row.field.kind !== 'number' && row.field.kind !== 'csv')) return undefined;
+      const parsed = parseText(row.field, w.editText, fieldCtx(w));
+      if (!parsed.ok) return parsed.error;
+      put(advance({ ...commit(w, row, parsed.value), mode: 'nav' }));
+      return undefined;
+    },
+
+    wizardCancel: () => {
+      const w = cur();
+      if (!w) return;
+      if (w.mode === 'edit' || w.mode === 'pick' || w.mode === 'multi' || w.mode === 'confirm' || w.mode === 'overwrite') {
+        put({ ...w, mode: 'nav', editText: '', editCursor: 0, picked: [], confirm: null, refused: w.mode === 'overwrite' ? [] : w.refused });
+      } else if (w.mode === 'nav' && w.editor) {
+        put({ ...w, focus: `${w.editor.list}[${w.editor.index}]`, editor: null });
+      }
+    },
+
+    wizardPick: (value) => {
+      const w = cur();
+      if (!w || w.mode !== 'pick') return;
+      const row = focusedRow(w);
+      if (row?.type !== 'field') return;
+      put(advance({ ...commit(w, row, value), mode: 'nav' }));
+    },
+
+    wizardHighlight: (value) => {
+      const w = cur();
+      if (!w || (w.mode !== 'pick' && w.mode !== 'multi') || w.pickValue === value) return;
+      set({ wizard: { ...w, pickValue: value } });
+    },
+
+    wizardMultiToggle: (value) => {
+      const w = cur();
+      if (!w || w.mode !== 'multi') return;
+      const picked = w.picked.includes(value) ? w.picked.filter((v) => v !== value) : [...w.picked, value];
+      set({ wizard: { ...w, picked } });
+    },
+
+    wizardMultiDone: () => {
+      const w = cur();
+      if (!w || w.mode !== 'multi') return;
+      const row = focusedRow(w);
+      if (row?.type !== 'field' || row.field.kind !== 'multi') return;
+      // Keep the options' order, and any value the options no longer offer (the audit reports it).
+      const order = row.field.options(fieldCtx(w)).map((o) => String(o.value));
+      const picked = [...order.filter((v) => w.picked.includes(v)), ...w.picked.filter((v) => !order.includes(v))];
+      put(advance({ ...commit(w, row, picked), mode: 'nav', picked: [] }));
+    },
+
+    wizardAdd: () => {
+      const w = cur();
+      if (!w || w.mode !== 'nav' || w.editor) return;
+      const row = focusedRow(w);
+      if (row?.type !== 'item' && row?.type !== 'empty') return;
+      const list = row.list;
+      const items = (getIn(w.bp, list.path) as unknown[]) ?? [];
+      const item = list.make(w.bp, items);
+      const bp = setIn(w.bp, list.path, [...items, item]);
+      put({ ...w, bp, written: null, focus: `${list.id}[${items.length}]`, editor: { list: list.id, index: items.length, focus: list.fields[0].id } });
+    },
+
+    wizardAskRemove: () => {
+      const w = cur();
+      if (!w || w.mode !== 'nav' || w.editor) return;
+      const row = focusedRow(w);
+      if (row?.type !== 'item') return;
+      const items = getIn(w.bp, row.list.path) as unknown[];
+      if (row.list.minItems && items.length <= row.list.minItems) {
+        get().showFlash('warning', `A design needs at least ${row.list.minItems} ${row.list.noun}: add another before removing this one`);
+        return;
+      }
+      const item = items[row.index];
+      const label = typeof item === 'string' ? item : String((item as { name?: string; group?: string }).name ?? (item as { group?: string }).group ?? `#${row.index + 1}`);
+      put({ ...w, mode: 'confirm', confirm: { list: row.list.id, index: row.index, label } });
+    },
+
+    wizardConfirmRemove: () => {
+      const w = cur();
+      if (!w || w.mode !== 'confirm' || !w.confirm) return;
+      const found = findList(w.confirm.list);
+      if (!found) return put({ ...w, mode: 'nav', confirm: null });
+      const { list } = found;
+      const items = getIn(w.bp, list.path) as unknown[];
+      const rest = items.filter((_, i) => i !== w.confirm!.index);
+      const focus = rest.length ? `${list.id}[${Math.min(w.confirm.index, rest.length - 1)}]` : `${list.id}:empty`;
+      const label = w.confirm.label;
+      put({ ...w, bp: setIn(w.bp, list.path, rest), written: null, mode: 'nav', confirm: null, editor: null, focus });
+      get().showFlash('info', `Removed ${list.noun} ${label}`);
+    },
+
+    wizardSetMode: (mode, more = {}) => {
+      const w = cur();
+      if (!w) return;
+      put({ ...w, ...more, mode });
+    },
+
+    wizardDone: (written) => {
+      const w = cur();
+      if (!w) return;
+      put({ ...w, mode: 'nav', draftId: null, written, refused: [], editText: '', editCursor: 0, focus: 'write' });
+    },
+  };
+};

@@ -1,7 +1,247 @@
-import { Placeholder } from '../layout/Placeholder.js';
+/**
+ * Day-0: the design wizard. Ten steps, in the order a team plans a cloud-native system (basics, provider,
+ * cluster, network, storage, CI/CD, security, success criteria, Day-2 plan, review), each a form of fields and
+ * lists; the review runs the audit live and writes the files.
+ *
+ * Layout: on a wide terminal the steps are listed on the left and, wider still, a column on the right explains
+ * the focused field and lists the step's audit findings; on 80x24 one line says "step 3/10 · Cluster". The
+ * state lives in the store (store/wizard.ts), so switching days keeps it; the draft is saved as the operator
+ * goes (useDraft) and resumed when dayops opens again.
+ */
+import { Box, Text, useInput, type Key } from 'ink';
+import { useCallback, useMemo, useRef } from 'react';
+import { REVIEW_STEP } from '../../src/day0/wizard-steps.js';
+import { isKey } from '../../src/keymap/index.js';
+import { StacksRepo } from '../../src/db/stacks.js';
+import type { Services } from '../../src/services.js';
+import { useAppStore, useAppStoreApi, type AppStore } from '../../store/index.js';
+import { findingsOf, focusedRow, rowsOf, type WizardRow, type WizardState } from '../../store/wizard.js';
+import { useServices } from '../AppContext.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
+import { theme } from '../theme.js';
+import { OverwriteDialog } from './OverwriteDialog.js';
+import { SidePanel } from './SidePanel.js';
+import { STEP_LIST_WIDTH, StepList } from './StepList.js';
+import { startNewDesign, useDraft } from './useDraft.js';
+import { WizardForm } from './WizardForm.js';
+import { editKey } from './TextField.js';
+import { writeWizardDesign } from './write.js';
+
+/** From this width the steps are listed on the left. */
+export const STEP_LIST_MIN_COLUMNS = 100;
+/** From this width a column on the right explains the field and lists the audit's findings. */
+export const SIDE_PANEL_MIN_COLUMNS = 140;
+
+/** The key contexts live in the wizard's current state, most specific first. */
+export function wizardContexts(w: WizardState, row: WizardRow | undefined): string[] {
+  switch (w.mode) {
+    case 'edit':
+      return ['day0.edit'];
+    case 'pick':
+      return ['day0.pick'];
+    case 'multi':
+      return ['day0.multi'];
+    case 'confirm':
+      return ['day0.confirm'];
+    case 'overwrite':
+      return ['day0.overwrite'];
+    case 'busy':
+      return [];
+    default: {
+      const ids: string[] = [];
+      if (w.written) ids.push('day0.written');
+      if (w.editor) ids.push('day0.item');
+      if (w.step === REVIEW_STEP) ids.push('day0.review');
+      ids.push('day0.wizard');
+      if (row?.type === 'item' || row?.type === 'empty') ids.push('day0.list');
+      return ids;
+    }
+  }
+}
+
+const PLAIN_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/** The form: motion, steps, Enter, lists, write. */
+function formKey(store: AppStore, services: Services, page: number, input: string, key: Key): void {
+  const s = store.getState();
+  const cur = s.wizard!;
+  if (isKey('nav.down', input, key)) s.wizardMove(1);
+  else if (isKey('nav.up', input, key)) s.wizardMove(-1);
+  else if (isKey('nav.pageDown', input, key)) s.wizardMove(Math.max(1, page - 1));
+  else if (isKey('nav.pageUp', input, key)) s.wizardMove(-Math.max(1, page - 1));
+  else if (isKey('nav.top', input, key)) s.wizardMoveTo('top');
+  else if (isKey('nav.bottom', input, key)) s.wizardMoveTo('bottom');
+  else if (isKey('day0.nextStep', input, key)) {
+    if (cur.step < REVIEW_STEP) s.wizardGoto(cur.step + 1);
+  } else if (isKey('day0.prevStep', input, key)) {
+    if (cur.step > 0) s.wizardGoto(cur.step - 1);
+  } else if (isKey('day0.enter', input, key)) {
+    if (s.wizardActivate() === 'write') writeWizardDesign(store, services);
+  } else if (isKey('day0.toggle', input, key)) s.wizardToggle();
+  else if (isKey('day0.list.add', input, key)) s.wizardAdd();
+  else if (isKey('day0.list.remove', input, key)) s.wizardAskRemove();
+  else if (isKey('day0.item.close', input, key)) s.wizardCancel();
+  else if (isKey('day0.write', input, key)) {
+    if (cur.step === REVIEW_STEP) writeWizardDesign(store, services);
+  } else if (isKey('day0.new', input, key)) {
+    if (cur.written) {
+      startNewDesign(store, services);
+      store.getState().showFlash('info', 'A new design: the written one stays registered');
+    }
+  }
+}
+
+/** Enter in a text field, or in the overwrite question. */
+function submitText(store: AppStore, services: Services): void {
+  const s = store.getState();
+  const cur = s.wizard;
+  if (!cur) return;
+  if (cur.mode === 'overwrite') {
+    if (cur.editText.trim().toLowerCase() === 'yes') writeWizardDesign(store, services, true);
+    else s.showFlash('warning', 'Type yes and press Enter to overwrite the edited files, or Esc to keep them');
+    return;
+  }
+  const problem = s.wizardEditSave();
+  if (problem) s.showFlash('warning', `Not saved: ${problem} (fix it, or Esc to leave the field unchanged)`);
+}
 
 export function Day0View({ width, height }: { width: number; height: number }) {
-  useKeyContexts([]);
-  return <Placeholder title="Day-0 · Design" lines={['The design wizard will be here.']} width={width} height={height} />;
+  const services = useServices();
+  const store = useAppStoreApi();
+  useDraft();
+  const w = useAppStore((s) => s.wizard);
+  const rows = w ? rowsOf(w) : [];
+  const row = w ? focusedRow(w, rows) : undefined;
+  useKeyContexts(w ? wizardContexts(w, row) : []);
+  const page = useRef(10);
+  const stacks = useMemo(() => new StacksRepo(services.db), [services]);
+
+  // One handler for every mode, subscribed once and always listening while the wizard is shown. It reads the mode
+  // from the store, so a key that arrives right after Enter opened a field (before React re-rendered) goes to
+  // the field; and it alone acts on Enter, Space and Esc, so one key press is never handled twice.
+  const onKey = useCallback(
+    (input: string, key: Key) => {
+      const s = store.getState();
+      const cur = s.wizard;
+      if (!cur || s.quitConfirm || s.helpOpen) return;
+      switch (cur.mode) {
+        case 'nav':
+          if (s.textInput) return;
+          // Printable keys that arrived in one chunk (a fast typist, tmux) come as one string: one at a time.
+          if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
+            for (const ch of input) {
+              if (store.getState().wizard?.mode !== 'nav') break;
+              formKey(store, services, page.current, ch, PLAIN_KEY);
+            }
+          } else formKey(store, services, page.current, input, key);
+          return;
+        case 'edit':
+        case 'overwrite': {
+          const r = editKey({ text: cur.editText, cursor: cur.editCursor }, input, key);
+          if (r.cancel) {
+            if (cur.mode === 'overwrite') s.showFlash('info', 'Nothing was written; the edited files are kept');
+            s.wizardCancel();
+            return;
+          }
+          if (r.text !== cur.editText || r.cursor !== cur.editCursor) s.wizardEditChange(r.text, r.cursor);
+          if (r.submit) submitText(store, services);
+          return;
+        }
+        case 'confirm':
+          if (isKey('day0.confirm.yes', input, key)) s.wizardConfirmRemove();
+          else if (isKey('day0.confirm.no', input, key)) s.wizardCancel();
+          return;
+        case 'pick':
+          // ink-select-input moves the cursor and reports it; Enter takes the highlighted choice.
+          if (isKey('day0.pick.choose', input, key) && cur.pickValue !== null) s.wizardPick(cur.pickValue);
+          else if (isKey('day0.pick.cancel', input, key)) s.wizardCancel();
+          return;
+        case 'multi':
+          if (isKey('day0.multi.done', input, key)) {
+            if (cur.pickValue === null) s.wizardMultiDone();
+            else s.wizardMultiToggle(String(cur.pickValue));
+          } else if (isKey('day0.multi.tick', input, key)) {
+            if (cur.pickValue !== null) s.wizardMultiToggle(String(cur.pickValue));
+          } else if (isKey('day0.multi.cancel', input, key)) s.wizardCancel();
+          return;
+        default:
+          return;
+      }
+    },
+    [store, services],
+  );
+  useInput(onKey, { isActive: Boolean(w) });
+
+  if (!w) {
+    return (
+      <Box width={width} height={height} paddingX={1}>
+        <Text color={theme.text.secondary}>Loading the design draft…</Text>
+      </Box>
+    );
+  }
+
+  const findings = findingsOf(w.bp);
+  const registeredAt = w.step === REVIEW_STEP ? stacks.get(w.bp.metadata.name)?.dir : undefined;
+
+  const showSteps = width >= STEP_LIST_MIN_COLUMNS;
+  const showSide = width >= SIDE_PANEL_MIN_COLUMNS;
+  const sideWidth = showSide ? Math.max(40, Math.floor(width * 0.32)) : 0;
+  const formWidth = width - (showSteps ? STEP_LIST_WIDTH + 1 : 0) - sideWidth - (showSide ? 1 : 0) - 1;
+
+  const form =
+    w.mode === 'overwrite' ? (
+      <OverwriteDialog w={w} width={formWidth} height={height} />
+    ) : (
+      <WizardForm
+        w={w}
+        rows={rows}
+        row={row}
+        findings={findings}
+        width={formWidth}
+        height={height}
+        compact={!showSteps}
+        narrow={!showSide}
+        readonly={services.readonly}
+        registeredAt={registeredAt}
+        onPageSize={(n) => {
+          page.current = n;
+        }}
+        onHighlight={(v) => store.getState().wizardHighlight(v)}
+      />
+    );
+
+  return (
+    <Box width={width} height={height} flexDirection="row">
+      {showSteps ? <StepList w={w} findings={findings} height={height} /> : null}
+      <Box width={1} flexShrink={0} />
+      {form}
+      {showSide ? (
+        <>
+          <Box width={1} flexShrink={0} />
+          <SidePanel w={w} row={row} findings={findings} width={sideWidth} height={height} registeredAt={registeredAt} />
+        </>
+      ) : null}
+    </Box>
+  );
 }

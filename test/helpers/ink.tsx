@@ -60,8 +60,13 @@ export async function settle(frames: { length: number }, quietMs = 40, maxMs = 3
   }
 }
 
-export function drive(tree: ReactElement): Driven {
+export function drive(tree: ReactElement, opts: { columns?: number } = {}): Driven {
   const r = render(tree);
+  // ink-testing-library's stdout says 100 columns: cells of a wider frame past it were lost. Use the tree's width.
+  if (opts.columns && opts.columns !== 100) {
+    Object.defineProperty(r.stdout, 'columns', { value: opts.columns });
+    r.rerender(tree);
+  }
   const frames = r.frames;
   const frame = () => stripAnsi(r.lastFrame() ?? '');
   const api: Driven = {
@@ -113,7 +118,9 @@ export async function driveApp(
     readonly: opts.readonly ?? false,
     env: opts.env ?? { ...process.env, NO_COLOR: '1' },
   });
-  const d = drive(<App store={store} services={services} size={{ columns: opts.columns ?? 100, rows: opts.rows ?? 30 }} />);
+  const d = drive(<App store={store} services={services} size={{ columns: opts.columns ?? 100, rows: opts.rows ?? 30 }} />, {
+    columns: opts.columns,
+  });
   await d.settle();
   return {
     ...d,

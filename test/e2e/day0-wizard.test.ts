@@ -1,0 +1,89 @@
+/**
+ * The Day-0 wizard in a real terminal (tmux, 80x24, the BUILT app: `npx tsc -p .` first): walk a few steps,
+ * kill the process outright, start dayops again on the same database, and find the draft where it was.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readBlueprint } from '../../src/day0/blueprint.js';
+import { hasTmux, requireTool, Terminal } from '../helpers/tmux.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+let term: Terminal | undefined;
+afterEach(() => term?.stop());
+
+/** The dayops process in the terminal (the pane runs `env ... node cli.js; echo; sleep`). */
+function appPid(t: Terminal): number {
+  const pane = execFileSync('tmux', ['-L', t.socket, 'list-panes', '-t', 'main', '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim();
+  const children = execFileSync('pgrep', ['-P', pane], { encoding: 'utf8' }).trim().split('\n');
+  for (const c of children) {
+    const cmd = execFileSync('ps', ['-o', 'args=', '-p', c], { encoding: 'utf8' });
+    if (cmd.includes('cli.js')) return Number(c);
+  }
+  throw new Error(`no dayops process under pane ${pane}`);
+}
+
+describe('the Day-0 wizard in a real terminal', () => {
+  it.runIf(requireTool(hasTmux(), 'tmux'))('walks steps at 80x24, survives a kill, resumes the draft, and writes the files', async () => {
+    const cwd = tmpDir();
+    const db = join(cwd, 'dayops.db');
+    term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
+    let screen = await term.waitFor('step 1/10 · Basics');
+    expect(screen).toContain('Enter edit');
+    expect(screen).toContain('? help');
+    // Name the stack: Enter edits, Ctrl-U clears, Enter keeps it and moves on.
+    term.key('Enter');
+    await term.waitFor('Enter save');
+    term.key('C-u');
+    await term.waitFor(/› Stack name\s+✗ a name is needed/);
+    term.type('e2e-stack');
+    screen = await term.waitFor(/Stack name\s+e2e-stack\s+✓/);
+    term.key('Enter');
+    screen = await term.waitFor(/› Environment\s+dev/);
+    // Two steps on, then down to the third field, and flip it.
+    term.key(']');
+    await term.waitFor('step 2/10 · Provider');
+    term.key(']');
+    screen = await term.waitFor('step 3/10 · Cluster');
+    term.key('j');
+    await term.waitFor(/› Control plane/);
+    term.key('j');
+    await term.waitFor(/› Private API endpoint\s+yes/);
+    term.key('Space');
+    screen = await term.waitFor(/› Private API endpoint\s+no/);
+    expect(screen).toContain(']/→ step');
+    expect(screen).toContain('q quit');
+    expect(screen.split('\n').every((l) => [...l].length <= 80)).toBe(true);
+
+    // Kill it outright: no chance to save anything on the way out.
+    process.kill(appPid(term), 'SIGKILL');
+    await term.waitFor('[exited 137]');
+    term.stop();
+
+    term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
+    screen = await term.waitFor('step 3/10 · Cluster');
+    expect(screen).toContain('Resumed the draft of e2e-stack at step 3/10 · Cluster');
+    expect(screen).toMatch(/› Private API endpoint\s+no/);
+    term.key('[');
+    await term.waitFor('step 2/10 · Provider');
+    term.key('[');
+    screen = await term.waitFor('step 1/10 · Basics');
+    expect(screen).toMatch(/Stack name\s+e2e-stack/);
+
+    // On to the review and write: the files go to ./e2e-stack next to where dayops was started.
+    for (let i = 2; i <= 10; i++) {
+      term.key(']');
+      await term.waitFor(`step ${i}/10 · `);
+    }
+    screen = await term.waitFor('step 10/10 · Review & write');
+    expect(screen).toContain(`→ ${join(cwd, 'e2e-stack')}`);
+    term.key('w');
+    screen = await term.waitFor('written:');
+    expect(screen).toMatch(/stack e2e-stack \(dev\)/);
+    expect(existsSync(join(cwd, 'e2e-stack', 'dayops.yaml'))).toBe(true);
+    expect(readBlueprint(join(cwd, 'e2e-stack', 'blueprint.yaml')).cluster.controlPlane.privateEndpoint).toBe(false);
+    term.key('q');
+    await term.waitFor('[exited 0]');
+  });
+});

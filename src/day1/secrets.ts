@@ -152,6 +152,8 @@ export class Redactor {
   readonly active: boolean;
   private readonly re: RegExp | undefined;
   private readonly shortest: number;
+  /** With few forms, `includes` (Boyer-Moore in V8) rules a line out faster than the alternation can. */
+  private readonly prefilter: readonly string[] | undefined;
 
   constructor(values: readonly string[]) {
     const forms = new Set<string>();
@@ -160,10 +162,12 @@ export class Redactor {
     this.active = sorted.length > 0;
     this.shortest = sorted.length > 0 ? sorted[sorted.length - 1].length : Infinity;
     this.re = this.active ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : undefined;
+    this.prefilter = sorted.length <= 16 ? sorted : undefined;
   }
 
   redact(text: string): string {
     if (!this.re || text.length < this.shortest) return text;
+    if (this.prefilter && !this.prefilter.some((f) => text.includes(f))) return text;
     return text.replace(this.re, REDACTED);
   }
 }

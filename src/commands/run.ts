@@ -1,0 +1,346 @@
+/**
+ * Headless Day-1 commands: `dayops run`, `approve`, `discard`, `cancel`, `runs`. The same run life as the app
+ * (src/day1/runs.ts), the log streamed to stdout, honest exit codes: 0 FINISHED, 1 FAILED/CANCELED/DISCARDED,
+ * 3 POLICY_DENIED, 4 waiting for approval.
+ */
+import { createInterface } from 'node:readline';
+import { recoverRuns } from '../day1/runner/recover.js';
+import { exitCodeFor, runJson, RunService, type RecoveredRun, type RunRecord } from '../day1/runs.js';
+import { isTerminal } from '../day1/runner/state.js';
+import { LogsRepo } from '../db/logs.js';
+import { RunsRepo } from '../db/runs.js';
+import { StacksRepo } from '../db/stacks.js';
+import { formatSummary } from '../domain/plan.js';
+import { UserError } from '../errors.js';
+import { osUser } from '../os-user.js';
+import { formatTable } from '../text-table.js';
+import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+
+function service(ctx: CommandContext): RunService {
+  const svc = new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
+  reportRecovered(ctx, svc.recovered);
+  return svc;
+}
+
+function reportRecovered(ctx: CommandContext, recovered: readonly RecoveredRun[]): void {
+  for (const r of recovered) {
+    ctx.stderr.write(`dayops: run ${r.id} (${r.stackName}) was ${r.error}; marked FAILED\n`);
+  }
+}
+
+function runIdArg(command: string, positionals: string[]): number {
+  if (positionals.length !== 1) throw new UserError(`dayops ${command}: give one run id (dayops ${command} RUN_ID)`, 2);
+  const id = Number(positionals[0]);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new UserError(`dayops ${command}: "${positionals[0]}" is not a run id`, 2);
+  return id;
+}
+
+/** Prints a run's log lines to stdout as they are stored, from whichever process drives the run. */
+class LogFollower {
+  private next: number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly colour: boolean;
+
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly logs: LogsRepo,
+    private readonly runId: number,
+    fromSeq = 1,
+  ) {
+    this.next = fromSeq;
+    this.colour = ctx.isTTY && !ctx.env.NO_COLOR;
+  }
+
+  /** Print everything stored so far. */
+  drain(): void {
+    for (;;) {
+      const page = this.logs.page(this.runId, this.next, 1000);
+      if (page.length === 0) return;
+      let out = '';
+      for (const l of page) out += `${this.colour ? l.text : (l.plain ?? l.text)}\n`;
+      this.ctx.stdout.write(out);
+      this.next = page[page.length - 1].seq + 1;
+      if (page.length < 1000) return;
+    }
+  }
+
+  start(everyMs = 100): this {
+    this.timer ??= setInterval(() => this.drain(), everyMs);
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.drain();
+  }
+}
+
+/** Resolve when the run is no longer UNCONFIRMED (approved, discarded or canceled from another process). */
+function leftUnconfirmed(runs: RunsRepo, id: number, signal: AbortSignal, everyMs = 250): Promise<RunRecord> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const r = runs.get(id);
+      if (r && r.state !== 'UNCONFIRMED') {
+        clearInterval(timer);
+        resolve(r);
+      }
+    }, everyMs);
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  });
+}
+
+/** Ask on the terminal; resolves with the answer, or undefined on Ctrl-C / end of input / abort. */
+function ask(ctx: CommandContext, question: string, signal: AbortSignal): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: ctx.stdout, terminal: true });
+    let done = false;
+    const finish = (v: string | undefined) => {
+      if (done) return;
+      done = true;
+      rl.close();
+      resolve(v);
+    };
+    rl.question(question, (a) => finish(a.trim()));
+    rl.on('SIGINT', () => {
+      ctx.stdout.write('\n');
+      finish(undefined);
+    });
+    rl.on('close', () => finish(undefined));
+    signal.addEventListener('abort', () => {
+      ctx.stdout.write('\n');
+      finish(undefined);
+    });
+  });
+}
+
+/**
+ * A run is waiting for approval. Without a terminal: say how to approve (exit 4). With one: ask, while an
+ * approval (or discard) from another process also counts.
+ */
+async function confirm(ctx: CommandContext, svc: RunService, run: RunRecord, follower: LogFollower): Promise<RunRecord> {
+  const approvals = svc.runs.approvals(run.id).length;
+  const waiting = `run ${run.id} is waiting for approval (${approvals} of ${run.requiredApprovals}): dayops approve ${run.id}, or dayops discard ${run.id}`;
+  if (!ctx.isTTY) {
+    ctx.stderr.write(`dayops: ${waiting}\n`);
+    return run;
+  }
+  const prod = run.stackEnvironment === 'prod';
+  const expected = prod ? run.stackName : 'yes';
+  const question = prod
+    ? `Apply these changes to the prod stack ${run.stackName}? Type the stack's name (${run.stackName}) to apply: `
+    : 'Apply these changes? Type yes to apply: ';
+  const ac = new AbortController();
+  const elsewhere = leftUnconfirmed(svc.runs, run.id, ac.signal).then((r) => ({ kind: 'elsewhere' as const, run: r }));
+  const answered = ask(ctx, question, ac.signal).then((answer) => ({ kind: 'answer' as const, answer }));
+  const first = await Promise.race([elsewhere, answered]);
+  ac.abort();
+  if (first.kind === 'elsewhere') {
+    ctx.stderr.write(`dayops: run ${run.id} is now ${first.run.state} (from another dayops process)\n`);
+    follower.start();
+    return svc.wait(run.id, 'terminal');
+  }
+  if (first.answer !== expected) {
+    ctx.stderr.write(`dayops: not applied; ${waiting}\n`);
+    return svc.runs.get(run.id)!;
+  }
+  follower.start();
+  const res = await svc.approve(run.id, svc.user);
+  if (!res.applying) {
+    ctx.stderr.write(
+      `dayops: approved by ${svc.user} (${res.approvals} of ${res.required}); run ${run.id} needs ${res.required - res.approvals} more approval(s) from other users\n`,
+    );
+    return svc.runs.get(run.id)!;
+  }
+  return svc.wait(run.id, 'terminal');
+}
+
+function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json: boolean): number {
+  if (json) {
+    writeJson(ctx, runJson(svc.runs.detail(run.id)!));
+  } else {
+    const summary = run.summary ? ` ${formatSummary(run.summary)}` : '';
+    const why = run.error && run.state !== 'FINISHED' ? `: ${run.error}` : '';
+    ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}\n`);
+  }
+  return exitCodeFor(run.state);
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  usage: 'dayops run STACK [--plan-only] [--auto-approve] [--json]',
+  summary: 'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting)',
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('run', args, {
+      'plan-only': { type: 'boolean' },
+      'auto-approve': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
+    const svc = service(ctx);
+    try {
+      const id = await svc.start(positionals[0], {
+        planOnly: Boolean(values['plan-only']),
+        autoApprove: Boolean(values['auto-approve']),
+        trigger: 'cli',
+      });
+      const follower = new LogFollower(ctx, svc.logs, id).start();
+      let run = await svc.wait(id);
+      follower.drain();
+      if (run.state === 'UNCONFIRMED') {
+        follower.stop();
+        run = await confirm(ctx, svc, run, follower);
+      }
+      follower.stop();
+      return finalReport(ctx, svc, run, Boolean(values.json));
+    } finally {
+      await svc.shutdown();
+    }
+  },
+};
+
+export const approveCommand: Command = {
+  name: 'approve',
+  usage: 'dayops approve RUN_ID [--comment TEXT] [--json]',
+  summary: 'approve a run waiting for approval; applies it here once enough users approved',
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('approve', args, { comment: { type: 'string' }, json: { type: 'boolean' } });
+    const id = runIdArg('approve', positionals);
+    const svc = service(ctx);
+    try {
+      const from = svc.logs.count(id) + 1;
+      const res = await svc.approve(id, svc.user, values.comment);
+      if (!res.applying) {
+        ctx.stderr.write(
+          `dayops: approved by ${svc.user} (${res.approvals} of ${res.required}); run ${id} needs ${res.required - res.approvals} more approval(s) from other users\n`,
+        );
+        if (values.json) writeJson(ctx, runJson(svc.runs.detail(id)!));
+        return 4;
+      }
+      const follower = new LogFollower(ctx, svc.logs, id, from).start();
+      const run = await svc.wait(id, 'terminal');
+      follower.stop();
+      return finalReport(ctx, svc, run, Boolean(values.json));
+    } finally {
+      await svc.shutdown();
+    }
+  },
+};
+
+export const discardCommand: Command = {
+  name: 'discard',
+  usage: 'dayops discard RUN_ID [--comment TEXT]',
+  summary: 'discard a run waiting for approval',
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('discard', args, { comment: { type: 'string' } });
+    const id = runIdArg('discard', positionals);
+    const svc = service(ctx);
+    try {
+      await svc.discard(id, svc.user, values.comment);
+      line(ctx, `Discarded run ${id}.`);
+      return 0;
+    } finally {
+      await svc.shutdown();
+    }
+  },
+};
+
+export const cancelCommand: Command = {
+  name: 'cancel',
+  usage: 'dayops cancel RUN_ID [--comment TEXT]',
+  summary: 'cancel a queued, running or waiting run (the tool is interrupted)',
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('cancel', args, { comment: { type: 'string' } });
+    const id = runIdArg('cancel', positionals);
+    const svc = service(ctx);
+    try {
+      let run = await svc.cancel(id, svc.user, values.comment);
+      if (!isTerminal(run.state)) {
+        ctx.stderr.write(`dayops: cancel requested; waiting for run ${id} to stop\n`);
+        run = await svc.wait(id, 'terminal');
+      }
+      if (run.state === 'CANCELED') {
+        line(ctx, `Canceled run ${id}.`);
+        return 0;
+      }
+      ctx.stderr.write(`dayops: run ${id} ended ${run.state}${run.error ? `: ${run.error}` : ''}\n`);
+      return 1;
+    } finally {
+      await svc.shutdown();
+    }
+  },
+};
+
+function duration(ms: number | null): string {
+  if (ms === null) return '';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export const runsCommand: Command = {
+  name: 'runs',
+  usage: 'dayops runs [STACK] [--limit N] [--json]',
+  summary: 'list runs, newest first (all stacks, or one)',
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('runs', args, { json: { type: 'boolean' }, limit: { type: 'string' } });
+    if (positionals.length > 1) throw new UserError('dayops runs: give at most one stack name', 2);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isSafeInteger(limit) || limit <= 0) throw new UserError(`dayops runs: --limit must be a positive number`, 2);
+    const db = ctx.db();
+    reportRecovered(ctx, recoverRuns(db, { dbPath: ctx.dbPath }));
+    const stack = positionals[0];
+    const runs = new RunsRepo(db);
+    if (stack && !new StacksRepo(db).get(stack)) {
+      throw new UserError(`no stack named "${stack}"; \`dayops stack list\` shows the registered stacks`);
+    }
+    const list = runs.list({ stack, limit });
+    if (values.json) {
+      const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+      writeJson(ctx, {
+        runs: list.map((r) => ({
+          id: r.id,
+          stack: r.stackName,
+          kind: r.kind,
+          purpose: r.purpose,
+          state: r.state,
+          triggeredBy: r.triggeredBy,
+          trigger: r.trigger,
+          summary: r.summary,
+          requiredApprovals: r.requiredApprovals,
+          error: r.error,
+          createdAt: iso(r.createdAt),
+          startedAt: iso(r.startedAt),
+          finishedAt: iso(r.finishedAt),
+          durationMs: r.durationMs,
+          logLines: r.logLines,
+        })),
+      });
+      return 0;
+    }
+    if (list.length === 0) {
+      line(ctx, stack ? `No runs of ${stack} yet. Start one with \`dayops run ${stack}\`.` : 'No runs yet. Start one with `dayops run STACK`.');
+      return 0;
+    }
+    line(
+      ctx,
+      formatTable(
+        ['ID', 'STACK', 'STATE', 'KIND', 'BY', 'STARTED', 'DURATION', 'CHANGES', 'ERROR'],
+        list.map((r) => [
+          String(r.id),
+          r.stackName,
+          r.state,
+          r.purpose === 'deploy' ? r.kind : `${r.kind}/${r.purpose}`,
+          `${r.triggeredBy} (${r.trigger})`,
+          new Date(r.startedAt ?? r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
+          duration(r.durationMs),
+          formatSummary(r.summary),
+          (r.error ?? '').slice(0, 80),
+        ]),
+      ),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,197 @@
+/**
+ * A run's log as it is written: every line redacted, numbered, given to listeners at once and stored in batches
+ * (one transaction every `flushMs`, or sooner when `maxLines`/`maxBytes` are buffered). While the buffer is full the process runner pauses the child's pipes (`full`, `whenDrained`), so a child
+ * printing millions of lines never grows memory: it waits on its pipe instead.
+ */
+import stripAnsi from 'strip-ansi';
+import type { LogLine, LogStream, LogsRepo } from '../../db/logs.js';
+import type { PhaseStarts } from '../../db/runs.js';
+import type { Phase } from '../adapter.js';
+
+/** What the runner needs of src/day1/secrets.ts's Redactor. */
+export interface RedactLike {
+  readonly active: boolean;
+  redact(text: string): string;
+}
+
+export interface RunLogOptions {
+  flushMs?: number;
+  maxLines?: number;
+  maxBytes?: number;
+  /** Called when a batch cannot be stored (the batch is kept and retried). */
+  onError?: (err: unknown) => void;
+}
+
+/** The backpressure side the process runner reads. */
+export interface Backpressure {
+  readonly full: boolean;
+  whenDrained(cb: () => void): void;
+}
+
+const ESC = '\u001b';
+const CSI = '\u009b';
+
+export class RunLog implements Backpressure {
+  private buffer: LogLine[] = [];
+  private bytes = 0;
+  private seq: number;
+  private readonly seen = new Set<Phase>();
+  private newPhases: PhaseStarts = {};
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private drained: (() => void)[] = [];
+  private settledWaiters: (() => void)[] = [];
+  private closed = false;
+  private readonly flushMs: number;
+  private readonly maxLines: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    private readonly repo: LogsRepo,
+    readonly runId: number,
+    private readonly redactor: RedactLike | undefined,
+    private readonly emit?: (line: LogLine) => void,
+    private readonly opts: RunLogOptions = {},
+  ) {
+    this.flushMs = opts.flushMs ?? 50;
+    this.maxLines = opts.maxLines ?? 2000;
+    this.maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
+    // A run continued by another process (an approval) goes on after the lines already stored.
+    this.seq = repo.count(runId);
+    for (const p of Object.keys(repo.phases(runId)) as Phase[]) this.seen.add(p);
+  }
+
+  /** Lines written so far (stored or buffered). */
+  get lines(): number {
+    return this.seq;
+  }
+
+  /** Lines waiting to be stored (not yet sent). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  get full(): boolean {
+    return this.buffer.length >= this.maxLines || this.bytes >= this.maxBytes;
+  }
+
+  /** Call `cb` once the buffer has room again (at once if it has). */
+  whenDrained(cb: () => void): void {
+    if (!this.full) cb();
+    else this.drained.push(cb);
+  }
+
+  /**
+   * Add one line. `text` is what the screen shows (ANSI kept); `raw` is the tool's own line when `text` is a
+   * rendering of it. Both are redacted before anything else sees them.
+   */
+  add(stream: LogStream, phase: Phase | null, text: string, raw: string | null = null): LogLine {
+    // A message with line breaks (dayops' own, or an adapter's rendering) is several lines of the log.
+    if (text.includes('\n')) {
+      const parts = text.split('\n');
+      for (let i = 0; i < parts.length - 1; i++) this.add(stream, phase, parts[i], i === 0 ? raw : null);
+      return this.add(stream, phase, parts[parts.length - 1]);
+    }
+    if (this.redactor?.active) {
+      text = this.redactor.redact(text);
+      if (raw !== null) raw = this.redactor.redact(raw);
+    }
+    const plain = text.includes(ESC) || text.includes(CSI) ? stripAnsi(text) : text;
+    const line: LogLine = {
+      runId: this.runId,
+      seq: ++this.seq,
+      at: Date.now(),
+      stream,
+      phase,
+      text,
+      plain: plain === text ? null : plain,
+      raw: raw !== null && raw !== text ? raw : null,
+    };
+    this.buffer.push(line);
+    this.bytes += text.length + (line.raw === null ? 0 : line.raw.length) + (line.plain === null ? 0 : line.plain.length) + 64;
+    if (phase && !this.seen.has(phase)) {
+      this.seen.add(phase);
+      this.newPhases[phase] = line.seq;
+    }
+    this.emit?.(line);
+    if (this.closed) this.flush();
+    else if (this.full) this.flushSoon();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
+    return line;
+  }
+
+  /** A line of dayops' own. */
+  system(message: string, phase: Phase | null = null): LogLine {
+    return this.add('system', phase, message);
+  }
+
+  private flushSoon(): void {
+    if (this.immediate) return;
+    // Let the pipes' pending callbacks run first; the runner has paused them by then.
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.flush();
+    });
+  }
+
+  /** Store everything buffered now, in one transaction. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.buffer.length > 0) {
+      const batch = this.buffer;
+      const phases = this.newPhases;
+      this.buffer = [];
+      this.bytes = 0;
+      this.newPhases = {};
+      try {
+        this.repo.append(this.runId, batch, phases);
+      } catch (err) {
+        this.putBack(batch, phases, err);
+        return;
+      }
+    }
+    this.afterFlush();
+  }
+
+  /** A batch that could not be stored (the database was busy) goes back in front: nothing is lost; retry shortly. */
+  private putBack(batch: LogLine[], phases: PhaseStarts, err: unknown): void {
+    this.buffer = batch.concat(this.buffer);
+    this.bytes += batch.reduce((n, l) => n + l.text.length + 64, 0);
+    this.newPhases = { ...phases, ...this.newPhases };
+    this.opts.onError?.(err);
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(this.flushMs, 250));
+  }
+
+  private afterFlush(): void {
+    if (this.drained.length > 0 && !this.full) {
+      const waiting = this.drained;
+      this.drained = [];
+      for (const cb of waiting) cb();
+    }
+    if (this.buffer.length === 0 && this.settledWaiters.length > 0) {
+      const waiting = this.settledWaiters;
+      this.settledWaiters = [];
+      for (const cb of waiting) cb();
+    }
+  }
+
+  /** Resolves when every line added so far is stored. */
+  settle(): Promise<void> {
+    this.flush();
+    if (this.buffer.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** Store everything and stop the timers; later lines are sent at once. Resolves when all are stored. */
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
+    return this.settle();
+  }
+}

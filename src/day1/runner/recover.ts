@@ -1,0 +1,82 @@
+/**
+ * Start-up recovery: a run left QUEUED, INITIALIZING, PLANNING or APPLYING by a dayops process that is gone
+ * (same host, and its pid is dead or was reused) is marked FAILED "interrupted: ...", a system line says so in
+ * its log (every stored line is kept), and its orphaned tool process group is stopped. Runs driven by another
+ * live dayops process (a second terminal, a cron job) are never touched; nor are runs owned on another host.
+ */
+import { hostname } from 'node:os';
+import type { DB } from '../../db/open.js';
+import { LogsRepo } from '../../db/logs.js';
+import { RunsRepo, type RunRecord } from '../../db/runs.js';
+import { OWNED_STATES, type RunState } from './state.js';
+import { escalate } from './process.js';
+import { groupAlive, ownerState, pidAlive, sameProcessAlive } from './procinfo.js';
+import { removeRunDir } from './rundir.js';
+
+export interface RecoveredRun {
+  id: number;
+  stackName: string;
+  /** The state the run was in when its owner went away. */
+  state: RunState;
+  error: string;
+  /** The orphaned tool process group that was stopped, if one was still running. */
+  toolPid: number | null;
+}
+
+export interface RecoverOptions {
+  /** The database file (for the runs' folders); default the handle's own file name. */
+  dbPath?: string;
+  host?: string;
+  /** Time between SIGTERM and SIGKILL for an orphaned tool. */
+  graceMs?: number;
+  /** Only look at these runs (the queue re-checks its blockers). */
+  runIds?: readonly number[];
+}
+
+export function interruptedMessage(state: RunState): string {
+  return `interrupted: dayops stopped while this run was ${state}`;
+}
+
+function stopOrphan(run: RunRecord, graceMs: number): number | null {
+  const pid = run.toolPid;
+  if (!pid) return null;
+  const leaderAlive = sameProcessAlive(pid, run.toolStart);
+  // The leader may be gone while its children (providers) live on in the group.
+  if (!leaderAlive && (pidAlive(pid) || !groupAlive(pid))) return null;
+  escalate(pid, graceMs, 'SIGTERM', true);
+  return pid;
+}
+
+/** Mark every run whose owner is gone as FAILED (interrupted). Returns what was marked. */
+export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
+  const runs = new RunsRepo(db);
+  const logs = new LogsRepo(db);
+  const host = opts.host ?? hostname();
+  const dbPath = opts.dbPath ?? db.name;
+  const out: RecoveredRun[] = [];
+  for (const candidate of runs.live()) {
+    if (opts.runIds && !opts.runIds.includes(candidate.id)) continue;
+    if (!OWNED_STATES.includes(candidate.state)) continue;
+    if (ownerState(candidate.owner, host) !== 'gone') continue;
+    const marked = db
+      .transaction(() => {
+        const run = runs.get(candidate.id);
+        // Re-read inside the transaction: another process may have recovered or moved it meanwhile.
+        if (!run || run.state !== candidate.state || ownerState(run.owner, host) !== 'gone') return undefined;
+        const error = interruptedMessage(run.state);
+        const moved = runs.move(run.id, 'fail', { patch: { error }, note: 'interrupted', expect: [run.state] });
+        if (!moved) return undefined;
+        const seq = logs.count(run.id) + 1;
+        logs.append(run.id, [
+          { runId: run.id, seq, at: Date.now(), stream: 'system', phase: null, text: `dayops: ${error}; marked FAILED`, plain: null, raw: null },
+        ]);
+        return { run, error };
+      })
+      .immediate();
+    if (!marked) continue;
+    const toolPid = stopOrphan(marked.run, opts.graceMs ?? 5000);
+    removeRunDir(dbPath, marked.run.id);
+    out.push({ id: marked.run.id, stackName: marked.run.stackName, state: marked.run.state, error: marked.error, toolPid });
+  }
+  return out;
+}

@@ -1,14 +1,300 @@
-import { Placeholder } from '../layout/Placeholder.js';
+/**
+ * Day-1: runs of the stacks, their live logs, plans and approvals.
+ *
+ * The list screen is the runs table (newest first, filtered by stack with ←/→). Enter opens a run in the run
+ * view: its log in a pane that follows new lines, and its plan panel; `s` adds a run to the split view so
+ * several logs stream at once (side by side when there is room, else stacked). On a wide terminal the run view
+ * keeps the runs list on its left. `p` and `t` start a proposed or tracked run; `a`, `d`, `c` approve, discard
+ * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
+ * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
+ */
+import { Box, Text, useInput } from 'ink';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { RunDetail, RunRecord } from '../../src/db/runs.js';
+import { isTerminal } from '../../src/day1/runner/state.js';
+import type { Stack } from '../../src/domain/stack.js';
+import { useAppStore, useAppStoreApi } from '../../store/index.js';
+import { useServices } from '../AppContext.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
+import { theme } from '../theme.js';
+import { day1Contexts, effectiveFocus, handleDay1Key, selectedIndex, actionDetail, type Day1Ctx } from './controller.js';
+import { ActionDialog, SearchPrompt, StackPicker } from './Dialogs.js';
+import { day1Layout, type Day1Layout } from './layout.js';
+import { LogPane, type Viewport } from './LogPane.js';
+import { LogSource, LogWindow } from './log-window.js';
+import { PlanPanel } from './PlanPanel.js';
+import { RunsTable } from './RunsTable.js';
+import { liveLines, runService, useLiveTick } from './runtime.js';
+
+/** Runs listed at first; more load as the cursor nears the end. */
+const PAGE = 200;
+
+/** Re-render every second while something on screen is running (live durations). */
+function useClock(active: boolean): number {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return Date.now();
+}
 
 export function Day1View({ width, height }: { width: number; height: number }) {
-  useKeyContexts([]);
-  return (
-    <Placeholder
-      title="Day-1 · Deploy"
-      lines={['Runs of your stacks will be here: live output, plans, policy results and approvals.']}
-      width={width}
-      height={height}
+  const services = useServices();
+  const store = useAppStoreApi();
+  const svc = runService(services);
+  const live = liveLines(services);
+  const source = useMemo(() => new LogSource(svc.logs, live), [svc, live]);
+  const d = useAppStore((s) => s.day1);
+  const dataVersion = useAppStore((s) => s.dataVersion);
+
+  // State changes made here show at once; other processes' through dataVersion.
+  const [stateTick, setStateTick] = useState(0);
+  useEffect(() => {
+    const on = () => setStateTick((t) => t + 1);
+    svc.on('state', on);
+    return () => {
+      svc.off('state', on);
+    };
+  }, [svc]);
+  useLiveTick(d.panes.map((p) => p.runId));
+
+  const [limit, setLimit] = useState(PAGE);
+  const stacks = useMemo<Stack[]>(() => svc.stacks.list(), [svc, dataVersion]);
+  const runs = useMemo<RunRecord[]>(
+    () => svc.runs.list({ stack: d.stackFilter ?? undefined, limit }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [svc, d.stackFilter, limit, dataVersion, stateTick],
+  );
+  const paneRuns = d.panes.map((p) => svc.get(p.runId));
+  const now = useClock(runs.some((r) => !isTerminal(r.state)) || paneRuns.some((r) => r && !isTerminal(r.state)));
+
+  const lay = day1Layout(width, height, d, stacks.length);
+  const focus = effectiveFocus(d, lay);
+  useKeyContexts(day1Contexts(d, lay));
+
+  // The header names the stack the view is about.
+  const focusedRun = lay.screen === 'run' ? paneRuns[d.pane] : undefined;
+  const headerStack = focusedRun
+    ? { name: focusedRun.stackName, environment: focusedRun.stackEnvironment }
+    : d.stackFilter
+      ? (() => {
+          const st = stacks.find((x) => x.name === d.stackFilter);
+          return st ? { name: st.name, environment: st.environment } : null;
+        })()
+      : null;
+  useEffect(() => {
+    const cur = store.getState().currentStack;
+    if (cur?.name !== headerStack?.name || cur?.environment !== headerStack?.environment) store.getState().setCurrentStack(headerStack);
+  }, [headerStack?.name, headerStack?.environment, store]);
+
+  // One log window per open run; forgotten when its pane closes.
+  const windows = useRef(new Map<number, LogWindow>());
+  for (const id of [...windows.current.keys()]) if (!d.panes.some((p) => p.runId === id)) windows.current.delete(id);
+  const windowOf = (runId: number) => {
+    let w = windows.current.get(runId);
+    if (!w) {
+      w = new LogWindow(source, runId);
+      windows.current.set(runId, w);
+    }
+    return w;
+  };
+
+  const viewports = useRef(new Map<number, Viewport>());
+  const planInfo = useRef({ total: 0, visible: 0 });
+  const latest = useRef({ width, height, runs, stacks });
+  latest.current = { width, height, runs, stacks };
+  const ctx = useMemo<Day1Ctx>(
+    () => ({
+      store,
+      services,
+      svc,
+      source,
+      layout: (): Day1Layout => day1Layout(latest.current.width, latest.current.height, store.getState().day1, latest.current.stacks.length),
+      runs: () => latest.current.runs,
+      stacks: () => latest.current.stacks,
+      viewport: (i) => viewports.current.get(i),
+      planRows: () => planInfo.current,
+      loadMore: () => setLimit((l) => (latest.current.runs.length >= l ? l + PAGE : l)),
+    }),
+    [store, services, svc, source],
+  );
+  useInput((input, key) => handleDay1Key(input, key, ctx));
+
+  // The plan panel's run: the focused pane's. Its detail is read again when its state changes, or while it waits
+  // for approvals when anything changes (an approval from another process).
+  const selIndex = selectedIndex(d, runs);
+  const planRun = !lay.plan
+    ? undefined
+    : lay.screen === 'list'
+      ? selIndex >= 0
+        ? runs[selIndex]
+        : undefined
+      : paneRuns[Math.min(d.pane, paneRuns.length - 1)];
+  const detailKey = planRun ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' ? dataVersion : ''}` : '';
+  const detail = useMemo<RunDetail | undefined>(() => (planRun ? svc.detail(planRun.id) : undefined), [detailKey]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const open = new Set(d.panes.map((p) => p.runId));
+  const emptyText =
+    stacks.length === 0
+      ? 'No stacks registered yet. Design one on Day-0 (press 1), or register a folder with `dayops stack add DIR`.'
+      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. t starts a tracked run (plan, approval, apply); p a proposed run (plan only).`;
+
+  const dialog = d.dialog;
+  let dialogView = null;
+  if (dialog?.kind === 'pick') dialogView = <StackPicker d={dialog} stacks={stacks} width={width} height={lay.dialogHeight} />;
+  else if (dialog?.kind === 'search') dialogView = <SearchPrompt d={dialog} width={width} />;
+  else if (dialog?.kind === 'action')
+    dialogView = <ActionDialog d={dialog} width={width} height={lay.dialogHeight} detail={actionDetail(svc, dialog.runId)} />;
+
+  let main;
+  const planPanel = lay.plan ? (
+    <PlanPanel
+      detail={detail}
+      width={lay.plan.width}
+      height={lay.mainHeight}
+      focused={focus === 'plan' && !dialog}
+      scroll={lay.screen === 'run' ? d.planScroll : 0}
+      now={now}
+      user={svc.user}
+      onRows={(total, visible) => {
+        planInfo.current = { total, visible };
+      }}
     />
+  ) : null;
+  if (lay.screen === 'list') {
+    const listW = lay.list?.width ?? width;
+    main = (
+      <Box flexDirection="row" width={width} height={lay.mainHeight}>
+        <Box flexDirection="column" width={listW} height={lay.mainHeight} flexShrink={0}>
+          <StackBar stacks={stacks} filter={d.stackFilter} width={listW} count={runs.length} />
+          <RunsTable
+            runs={runs}
+            selectedIndex={selIndex}
+            width={listW}
+            height={lay.mainHeight - 1}
+            now={now}
+            focused={!dialog}
+            open={open}
+            empty={emptyText}
+          />
+        </Box>
+        {planPanel}
+      </Box>
+    );
+  } else {
+    const searchDialog = dialog?.kind === 'search' ? dialog : null;
+    const panes = lay.panes.map((box, i) => {
+      const pane = d.panes[i];
+      return (
+        <LogPane
+          key={`${i}:${pane.runId}`}
+          pane={pane}
+          index={i}
+          focused={focus === 'pane' && d.pane === i && !dialog}
+          width={box.width}
+          height={box.height}
+          run={paneRuns[i]}
+          source={source}
+          window={windowOf(pane.runId)}
+          query={searchDialog && searchDialog.pane === i ? searchDialog.text : pane.search}
+          colour={theme.color}
+          onViewport={(index, vp) => viewports.current.set(index, vp)}
+        />
+      );
+    });
+    main = (
+      <Box flexDirection="row" width={width} height={lay.mainHeight}>
+        {lay.list ? (
+          <Box
+            flexDirection="column"
+            width={lay.list.width}
+            height={lay.mainHeight}
+            borderStyle={focus === 'list' ? 'double' : 'single'}
+            borderColor={focus === 'list' ? theme.focusBorder : theme.border}
+            flexShrink={0}
+          >
+            <StackBar stacks={stacks} filter={d.stackFilter} width={lay.list.width - 2} count={runs.length} compact />
+            <RunsTable
+              runs={runs}
+              selectedIndex={selIndex}
+              width={lay.list.width - 2}
+              height={lay.mainHeight - 3}
+              now={now}
+              focused={focus === 'list' && !dialog}
+              open={open}
+              empty={emptyText}
+            />
+          </Box>
+        ) : null}
+        {lay.panes.length > 0 ? (
+          <Box flexDirection={lay.panesDirection} flexGrow={1} height={lay.mainHeight}>
+            {panes}
+          </Box>
+        ) : null}
+        {planPanel}
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {main}
+      {dialogView}
+    </Box>
+  );
+}
+
+/** `Stacks: [all] payments web` with the filtered one marked; ←/→ move it. */
+function StackBar({ stacks, filter, width, count, compact }: { stacks: Stack[]; filter: string | null; width: number; count: number; compact?: boolean }) {
+  if (compact) {
+    return (
+      <Text wrap="truncate" color={theme.text.secondary}>
+        {' '}Runs of <Text bold>{filter ?? 'all stacks'}</Text> ({count}) ←/→
+      </Text>
+    );
+  }
+  const items = [{ name: 'all', key: null as string | null, prod: false }, ...stacks.map((s) => ({ name: s.name, key: s.name as string | null, prod: s.environment === 'prod' }))];
+  const cur = Math.max(0, items.findIndex((i) => i.key === filter));
+  const right = `${count} run${count === 1 ? '' : 's'}${filter ? ` of ${filter}` : ''} `;
+  const room = width - 'Stacks ←/→: '.length - right.length - 2;
+  // Show a run of names around the current one that fits.
+  let start = 0;
+  const widthOf = (i: number) => items[i].name.length + 3;
+  let used = 0;
+  for (let i = cur; i >= 0; i--) {
+    if (used + widthOf(i) > room / 2 && i !== cur) break;
+    used += widthOf(i);
+    start = i;
+  }
+  const shown: typeof items = [];
+  used = 0;
+  for (let i = start; i < items.length; i++) {
+    if (used + widthOf(i) > room) break;
+    used += widthOf(i);
+    shown.push(items[i]);
+  }
+  return (
+    <Box width={width} height={1}>
+      <Box flexGrow={1} overflow="hidden">
+        <Text wrap="truncate">
+          <Text color={theme.text.secondary}>Stacks ←/→: </Text>
+          {start > 0 ? <Text color={theme.text.secondary}>‹ </Text> : null}
+          {shown.map((i) =>
+            i.key === filter ? (
+              <Text key={i.name} inverse bold>
+                {theme.color ? ` ${i.name} ` : `[${i.name}]`}
+              </Text>
+            ) : (
+              <Text key={i.name} color={i.prod ? theme.status.error : undefined}>
+                {` ${i.name} `}
+              </Text>
+            ),
+          )}
+          <Text> </Text>
+        </Text>
+      </Box>
+      <Text color={theme.text.secondary}>{right}</Text>
+    </Box>
   );
 }

@@ -1,0 +1,130 @@
+/**
+ * The runs table: newest first, one row per run, columns chosen to fit the width (the least useful go first on a
+ * narrow terminal), the selected row inverted and marked with `›` (readable without colour). Our own aligned
+ * table rather than @alcalzone/ink-table: that one sizes columns from their content with no way to cut a cell,
+ * draws borders that cost rows, and has no selected row or per-cell colour.
+ */
+import { Box, Text } from 'ink';
+import type { RunRecord } from '../../src/db/runs.js';
+import { isTerminal } from '../../src/day1/runner/state.js';
+import { formatSummary } from '../../src/domain/plan.js';
+import { theme } from '../theme.js';
+import { fit, formatDuration, formatWhen, kindLabel, stateColor, stateLabel } from './format.js';
+
+interface Column {
+  key: 'id' | 'stack' | 'state' | 'kind' | 'by' | 'duration' | 'plan' | 'started';
+  title: string;
+  width: number;
+  /** Lower goes first when the width is short. */
+  priority: number;
+  align?: 'right';
+}
+
+const COLUMNS: Column[] = [
+  { key: 'id', title: 'RUN', width: 5, priority: 9, align: 'right' },
+  { key: 'stack', title: 'STACK', width: 10, priority: 9 },
+  { key: 'state', title: 'STATE', width: 15, priority: 9 },
+  { key: 'kind', title: 'KIND', width: 5, priority: 5 },
+  { key: 'by', title: 'BY', width: 14, priority: 2 },
+  { key: 'duration', title: 'TIME', width: 7, priority: 6, align: 'right' },
+  { key: 'plan', title: 'PLAN', width: 12, priority: 7 },
+  { key: 'started', title: 'STARTED', width: 11, priority: 1 },
+];
+
+/** The columns that fit `width` (1 column of marker, 1 space between columns); STACK takes what is left. */
+export function fitColumns(width: number): Column[] {
+  let cols = COLUMNS.map((c) => ({ ...c }));
+  const used = (cs: Column[]) => 1 + cs.reduce((n, c) => n + c.width, 0) + (cs.length - 1);
+  // Short state words first, then drop columns by priority.
+  if (used(cols) > width) cols.find((c) => c.key === 'state')!.width = 13;
+  while (used(cols) > width) {
+    const droppable = cols.filter((c) => c.priority < 9);
+    if (droppable.length === 0) break;
+    const lowest = droppable.reduce((a, b) => (b.priority < a.priority ? b : a));
+    cols = cols.filter((c) => c !== lowest);
+  }
+  const stack = cols.find((c) => c.key === 'stack')!;
+  stack.width = Math.max(4, Math.min(28, stack.width + width - used(cols)));
+  if (used(cols) > width) stack.width = Math.max(4, stack.width - (used(cols) - width));
+  return cols;
+}
+
+function cell(c: Column, r: RunRecord, now: number): { text: string; color?: string } {
+  switch (c.key) {
+    case 'id':
+      return { text: `#${r.id}` };
+    case 'stack':
+      return { text: r.stackName, color: r.stackEnvironment === 'prod' ? theme.status.error : undefined };
+    case 'state':
+      return { text: stateLabel(r.state, c.width < 15), color: stateColor(r.state) };
+    case 'kind':
+      return { text: kindLabel(r.kind), color: theme.text.secondary };
+    case 'by':
+      return { text: `${r.triggeredBy} (${r.trigger})`, color: theme.text.secondary };
+    case 'duration': {
+      const ms = r.startedAt === null ? null : (isTerminal(r.state) ? (r.finishedAt ?? now) : now) - r.startedAt;
+      return { text: formatDuration(ms) };
+    }
+    case 'plan':
+      return { text: formatSummary(r.summary) };
+    case 'started':
+      return { text: formatWhen(r.startedAt ?? r.createdAt, now), color: theme.text.secondary };
+  }
+}
+
+function pad(text: string, c: Column): string {
+  const t = fit(text, c.width, false);
+  return c.align === 'right' ? t.padStart(c.width) : t.padEnd(c.width);
+}
+
+export interface RunsTableProps {
+  runs: RunRecord[];
+  selectedIndex: number;
+  width: number;
+  height: number;
+  now: number;
+  focused: boolean;
+  /** Runs shown in log panes (marked). */
+  open?: ReadonlySet<number>;
+  empty: string;
+}
+
+export function RunsTable({ runs, selectedIndex, width, height, now, focused, open, empty }: RunsTableProps) {
+  const cols = fitColumns(width);
+  const rows = Math.max(1, height - 1);
+  // Keep the selected row on screen, a little away from the edges.
+  const maxOffset = Math.max(0, runs.length - rows);
+  const offset = Math.min(maxOffset, Math.max(0, selectedIndex - Math.floor(rows / 2)));
+  const shown = runs.slice(offset, offset + rows);
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Text bold wrap="truncate">
+        {' '}
+        {cols.map((c) => pad(c.title, c)).join(' ')}
+      </Text>
+      {runs.length === 0 ? (
+        <Text color={theme.text.secondary} wrap="wrap">
+          {empty}
+        </Text>
+      ) : null}
+      {shown.map((r, i) => {
+        const selected = offset + i === selectedIndex;
+        const mark = selected ? '›' : open?.has(r.id) ? '•' : ' ';
+        return (
+          <Text key={r.id} wrap="truncate" inverse={selected && focused} bold={selected}>
+            {mark}
+            {cols.map((c, j) => {
+              const v = cell(c, r, now);
+              return (
+                <Text key={c.key} color={selected && focused ? undefined : v.color}>
+                  {pad(v.text, c)}
+                  {j < cols.length - 1 ? ' ' : ''}
+                </Text>
+              );
+            })}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

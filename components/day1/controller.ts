@@ -1,0 +1,459 @@
+/**
+ * What the Day-1 keys do: a plain function of the key, the store and the view's current data (no React), so
+ * keys that arrive in one chunk each see the state the previous one left (they read `store.getState()`).
+ * Starting runs, approving, discarding and canceling all go through the RunService, which writes the audit log;
+ * approve, discard and cancel always pass a confirm first (prod: the stack's name typed out).
+ */
+import type { Key } from 'ink';
+import type { RunRecord, RunService } from '../../src/day1/runs.js';
+import { isTerminal } from '../../src/day1/runner/state.js';
+import type { Stack } from '../../src/domain/stack.js';
+import { formatSummary } from '../../src/domain/plan.js';
+import { errorMessage } from '../../src/errors.js';
+import { isKey } from '../../src/keymap/index.js';
+import type { Services } from '../../src/services.js';
+import { recountActiveRuns, type Day1Action, type Day1Dialog, type Day1Focus, type Day1State } from '../../store/day1.js';
+import type { AppStore } from '../../store/index.js';
+import { editKey } from '../day0/TextField.js';
+import type { Day1Layout } from './layout.js';
+import type { LogReader } from './log-window.js';
+import type { Viewport } from './LogPane.js';
+
+export interface Day1Ctx {
+  store: AppStore;
+  services: Services;
+  svc: RunService;
+  source: LogReader;
+  layout(): Day1Layout;
+  /** The runs listed now (newest first). */
+  runs(): RunRecord[];
+  stacks(): Stack[];
+  viewport(pane: number): Viewport | undefined;
+  /** Rows of the plan panel: all, and how many fit. */
+  planRows(): { total: number; visible: number };
+  /** List more (older) runs. */
+  loadMore(): void;
+}
+
+/** What has the keyboard, given what is on screen. */
+export function effectiveFocus(d: Day1State, lay: Day1Layout): Day1Focus {
+  if (lay.screen === 'list') return 'list';
+  if (d.focus === 'list' && lay.list) return 'list';
+  if (d.focus === 'plan' && lay.plan) return 'plan';
+  if (lay.panes.length > 0) return 'pane';
+  return lay.plan ? 'plan' : 'list';
+}
+
+/** The key contexts of the view's state, most specific first. */
+export function day1Contexts(d: Day1State, lay: Day1Layout): string[] {
+  const dlg = d.dialog;
+  if (dlg) {
+    if (dlg.kind === 'pick') return ['day1.pick'];
+    if (dlg.kind === 'search') return ['day1.search'];
+    return [dlg.step === 'comment' ? 'day1.comment' : 'day1.confirm'];
+  }
+  const f = effectiveFocus(d, lay);
+  if (lay.screen === 'list') return ['day1.list', 'day1.run'];
+  return [f === 'list' ? 'day1.list' : f === 'pane' ? 'day1.pane' : 'day1.plan', 'day1.run', 'day1.view'];
+}
+
+export function selectedIndex(d: Day1State, runs: readonly RunRecord[]): number {
+  if (runs.length === 0) return -1;
+  const i = d.selected === null ? -1 : runs.findIndex((r) => r.id === d.selected);
+  return i < 0 ? 0 : i;
+}
+
+/** The run the run-level keys (a, d, c) act on. */
+export function targetRun(ctx: Day1Ctx): RunRecord | undefined {
+  const d = ctx.store.getState().day1;
+  const f = effectiveFocus(d, ctx.layout());
+  if (f === 'list') {
+    const runs = ctx.runs();
+    const i = selectedIndex(d, runs);
+    return i < 0 ? undefined : ctx.svc.get(runs[i].id);
+  }
+  const pane = d.panes[d.pane];
+  return pane ? ctx.svc.get(pane.runId) : undefined;
+}
+
+const flash = (ctx: Day1Ctx, level: 'info' | 'warning' | 'error', text: string) => ctx.store.getState().showFlash(level, text);
+
+// ------------------------------------------------------------------------------------------------ starting
+
+export async function startRun(ctx: Day1Ctx, stackName: string, purpose: 'proposed' | 'tracked'): Promise<number | undefined> {
+  const { svc, store } = ctx;
+  try {
+    const id = await svc.start(stackName, { planOnly: purpose === 'proposed', trigger: 'tui' });
+    const d = store.getState().day1;
+    // Watch it next to the runs still going; panes of runs that ended make room.
+    const going = d.panes.filter((p) => {
+      const r = svc.get(p.runId);
+      return r !== undefined && !isTerminal(r.state);
+    });
+    store.getState().day1RetainPanes(going.map((p) => p.runId));
+    store.getState().day1Open(id, going.length > 0 ? 'add' : 'only');
+    flash(
+      ctx,
+      'info',
+      purpose === 'tracked'
+        ? `Run #${id} started: tracked run of ${stackName} (plan, then approval, then apply)`
+        : `Run #${id} started: proposed run of ${stackName} (plan only, never applies)`,
+    );
+    recountActiveRuns(ctx.services, store);
+    return id;
+  } catch (err) {
+    flash(ctx, 'error', errorMessage(err));
+    return undefined;
+  }
+}
+
+function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
+  const s = ctx.store.getState();
+  if (purpose === 'tracked' && ctx.svc.readonly) {
+    flash(ctx, 'error', 'readonly mode (--readonly): only proposed runs can start; p starts one (plan only, never applies)');
+    return;
+  }
+  const stacks = ctx.stacks();
+  if (s.day1.stackFilter && stacks.some((x) => x.name === s.day1.stackFilter)) {
+    void startRun(ctx, s.day1.stackFilter, purpose);
+    return;
+  }
+  if (stacks.length === 0) {
+    flash(ctx, 'warning', 'No stacks yet: design one on Day-0 (press 1) or register one with `dayops stack add DIR`');
+    return;
+  }
+  // Start on the stack of the run under the cursor unless the operator picks another.
+  const runs = ctx.runs();
+  const i = selectedIndex(s.day1, runs);
+  const index = Math.max(0, i < 0 ? 0 : stacks.findIndex((x) => x.name === runs[i].stackName));
+  s.day1OpenDialog({ kind: 'pick', purpose, index });
+}
+
+// ----------------------------------------------------------------------------------- approve / discard / cancel
+
+function askAction(ctx: Day1Ctx, action: Day1Action): void {
+  const { svc, store } = ctx;
+  const run = targetRun(ctx);
+  if (!run) {
+    flash(ctx, 'warning', 'No run selected');
+    return;
+  }
+  const gerund = action === 'approve' ? 'approving' : action === 'discard' ? 'discarding' : 'canceling';
+  if (svc.readonly) {
+    flash(ctx, 'error', `readonly mode (--readonly): ${gerund} a run is not allowed`);
+    return;
+  }
+  if (action === 'cancel') {
+    if (isTerminal(run.state)) {
+      flash(ctx, 'warning', `Run #${run.id} has already ended (${run.state}); nothing to cancel`);
+      return;
+    }
+  } else if (run.state !== 'UNCONFIRMED') {
+    flash(
+      ctx,
+      'warning',
+      `Run #${run.id} is ${run.state}; only a run waiting for approval (UNCONFIRMED) can be ${action === 'approve' ? 'approved' : 'discarded'}`,
+    );
+    return;
+  } else if (action === 'approve') {
+    const given = svc.runs.approvals(run.id);
+    if (given.some((a) => a.user === svc.user) && given.length < run.requiredApprovals) {
+      flash(ctx, 'warning', `You (${svc.user}) already approved run #${run.id} (${given.length} of ${run.requiredApprovals}); another user must approve`);
+      return;
+    }
+  }
+  store.getState().day1OpenDialog({
+    kind: 'action',
+    action,
+    runId: run.id,
+    stackName: run.stackName,
+    prod: run.stackEnvironment === 'prod',
+    step: action === 'cancel' ? 'confirm' : 'comment',
+    comment: '',
+    text: '',
+    cursor: 0,
+  });
+}
+
+/** One line about the run for the confirm: its state, plan and approvals. */
+export function actionDetail(svc: RunService, runId: number): string {
+  const r = svc.get(runId);
+  if (!r) return '';
+  const parts: string[] = [r.state];
+  if (r.summary) parts.push(formatSummary(r.summary));
+  if (r.state === 'UNCONFIRMED') parts.push(`approvals ${svc.runs.approvals(runId).length} of ${r.requiredApprovals}`);
+  return parts.join(' · ');
+}
+
+export async function performAction(ctx: Day1Ctx, action: Day1Action, runId: number, comment: string): Promise<void> {
+  const { svc, store } = ctx;
+  try {
+    if (action === 'approve') {
+      const r = await svc.approve(runId, svc.user, comment || undefined);
+      if (r.applying) {
+        const d = store.getState().day1;
+        if (!d.panes.some((p) => p.runId === runId)) store.getState().day1Open(runId, d.panes.length > 0 ? 'add' : 'only');
+        store.getState().day1FollowRun(runId);
+        flash(ctx, 'info', `Approved run #${runId} (${r.approvals} of ${r.required}): applying`);
+      } else {
+        flash(ctx, 'info', `Approved run #${runId} (${r.approvals} of ${r.required}): ${r.required - r.approvals} more approval(s) needed from other users`);
+      }
+    } else if (action === 'discard') {
+      await svc.discard(runId, svc.user, comment || undefined);
+      flash(ctx, 'info', `Discarded run #${runId}: its plan will never be applied`);
+    } else {
+      const r = await svc.cancel(runId, svc.user, comment || undefined);
+      store.getState().day1FollowRun(runId);
+      flash(ctx, 'info', isTerminal(r.state) ? `Run #${runId} ${r.state}` : `Canceling run #${runId}: its tool is being interrupted`);
+    }
+  } catch (err) {
+    flash(ctx, 'error', errorMessage(err));
+  }
+  recountActiveRuns(ctx.services, store);
+}
+
+// ------------------------------------------------------------------------------------------------ search
+
+/** Find the search of a pane from `fromSeq` on (or back), wrapping around the log once. */
+export function findInPane(ctx: Day1Ctx, index: number, direction: 'forward' | 'backward', fromSeq: number): void {
+  const s = ctx.store.getState();
+  const pane = s.day1.panes[index];
+  if (!pane) return;
+  if (!pane.search) {
+    flash(ctx, 'info', 'No search yet: / starts one');
+    return;
+  }
+  const count = ctx.source.count(pane.runId);
+  let seq = ctx.source.search(pane.runId, pane.search, fromSeq, direction);
+  let wrapped = false;
+  if (seq === undefined) {
+    seq = ctx.source.search(pane.runId, pane.search, direction === 'forward' ? 1 : count, direction);
+    wrapped = seq !== undefined;
+  }
+  if (seq === undefined) {
+    s.day1UpdatePane(index, { match: null });
+    flash(ctx, 'warning', `"${pane.search}" is not in the log of run #${pane.runId}`);
+    return;
+  }
+  const rows = ctx.viewport(index)?.rows ?? 10;
+  s.day1UpdatePane(index, { follow: false, top: Math.max(1, seq - Math.floor(rows / 3)), match: seq });
+  if (wrapped) flash(ctx, 'info', direction === 'forward' ? 'Search went past the end: continued from the top' : 'Search went past the top: continued from the end');
+}
+
+// --------------------------------------------------------------------------------------------------- keys
+
+export function handleDay1Key(input: string, key: Key, ctx: Day1Ctx): void {
+  const s = ctx.store.getState();
+  if (s.helpOpen || s.quitConfirm || s.view !== 'day1') return;
+  const d = s.day1;
+  if (d.dialog) {
+    dialogKey(input, key, ctx, d.dialog);
+    return;
+  }
+  if (s.textInput) return;
+  const lay = ctx.layout();
+  const focus = effectiveFocus(d, lay);
+
+  if (isKey('day1.run.approve', input, key)) return askAction(ctx, 'approve');
+  if (isKey('day1.run.discard', input, key)) return askAction(ctx, 'discard');
+  if (isKey('day1.run.cancel', input, key)) return askAction(ctx, 'cancel');
+
+  if (lay.screen === 'run') {
+    if (isKey('day1.view.nextPane', input, key) || isKey('day1.view.prevPane', input, key)) {
+      const step = isKey('day1.view.nextPane', input, key) ? 1 : -1;
+      const cur = lay.regions.findIndex((r) =>
+        r.kind === 'list' ? focus === 'list' : r.kind === 'plan' ? focus === 'plan' : focus === 'pane' && r.index === d.pane,
+      );
+      const next = lay.regions[(cur + step + lay.regions.length) % lay.regions.length];
+      if (next) s.day1SetFocus(next.kind, next.kind === 'pane' ? next.index : undefined);
+      return;
+    }
+    if (isKey('day1.view.plan', input, key)) {
+      if (!lay.plan || lay.panes.length === 0) s.day1TogglePlan();
+      else s.day1SetFocus(focus === 'plan' ? 'pane' : 'plan');
+      return;
+    }
+  }
+  if (focus === 'list') return listKey(input, key, ctx);
+  if (focus === 'pane') return paneKey(input, key, ctx);
+  return planKey(input, key, ctx);
+}
+
+function listKey(input: string, key: Key, ctx: Day1Ctx): void {
+  const s = ctx.store.getState();
+  const d = s.day1;
+  const runs = ctx.runs();
+  const i = selectedIndex(d, runs);
+  const lay = ctx.layout();
+  const page = Math.max(1, (lay.list?.height ?? 10) - 2);
+  const moveTo = (j: number) => {
+    if (runs.length === 0) return;
+    const k = Math.max(0, Math.min(runs.length - 1, j));
+    s.day1Select(runs[k].id);
+    if (k >= runs.length - page) ctx.loadMore();
+  };
+  if (isKey('day1.list.down', input, key)) return moveTo(i + 1);
+  if (isKey('day1.list.up', input, key)) return moveTo(i - 1);
+  if (isKey('day1.list.pageDown', input, key)) return moveTo(i + page);
+  if (isKey('day1.list.pageUp', input, key)) return moveTo(i - page);
+  if (isKey('day1.list.top', input, key)) return moveTo(0);
+  if (isKey('day1.list.bottom', input, key)) return moveTo(runs.length - 1);
+  if (isKey('day1.list.open', input, key) || isKey('day1.list.split', input, key)) {
+    if (i < 0) return;
+    s.day1Open(runs[i].id, isKey('day1.list.split', input, key) ? 'add' : 'replace');
+    return;
+  }
+  if (isKey('day1.list.nextStack', input, key) || isKey('day1.list.prevStack', input, key)) {
+    const names = [null, ...ctx.stacks().map((x) => x.name)];
+    const cur = Math.max(0, names.indexOf(d.stackFilter));
+    const step = isKey('day1.list.nextStack', input, key) ? 1 : -1;
+    const next = names[(cur + step + names.length) % names.length];
+    s.day1SetFilter(next);
+    return;
+  }
+  if (isKey('day1.list.allStacks', input, key)) {
+    if (d.stackFilter) s.day1SetFilter(null);
+    return;
+  }
+  if (isKey('day1.list.proposed', input, key)) return askStart(ctx, 'proposed');
+  if (isKey('day1.list.tracked', input, key)) return askStart(ctx, 'tracked');
+}
+
+function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
+  const s = ctx.store.getState();
+  const d = s.day1;
+  const index = d.pane;
+  const pane = d.panes[index];
+  if (!pane) return;
+  const vp = ctx.viewport(index) ?? { top: 1, bottom: 1, rows: 10, count: ctx.source.count(pane.runId) };
+  const count = ctx.source.count(pane.runId);
+  const rows = vp.rows;
+  const maxTop = Math.max(1, count - rows + 1);
+  const from = pane.follow ? vp.top || maxTop : pane.top;
+  const scrollTo = (top: number) => s.day1UpdatePane(index, { follow: false, top: Math.max(1, Math.min(maxTop, top)) });
+
+  if (isKey('day1.pane.up', input, key)) return scrollTo(from - 1);
+  if (isKey('day1.pane.down', input, key)) {
+    if (!pane.follow) scrollTo(from + 1);
+    return;
+  }
+  if (isKey('day1.pane.pageUp', input, key)) return scrollTo(from - Math.max(1, rows - 1));
+  if (isKey('day1.pane.pageDown', input, key)) {
+    if (!pane.follow) scrollTo(from + Math.max(1, rows - 1));
+    return;
+  }
+  if (isKey('day1.pane.top', input, key)) return scrollTo(1);
+  if (isKey('day1.pane.bottom', input, key)) return s.day1UpdatePane(index, { follow: true });
+  if (isKey('day1.pane.left', input, key)) return s.day1UpdatePane(index, { hscroll: Math.max(0, pane.hscroll - 8) });
+  if (isKey('day1.pane.right', input, key)) return s.day1UpdatePane(index, { hscroll: pane.hscroll + 8 });
+  if (isKey('day1.pane.search', input, key)) {
+    s.day1OpenDialog({ kind: 'search', pane: index, text: pane.search, cursor: pane.search.length });
+    return;
+  }
+  if (isKey('day1.pane.next', input, key)) return findInPane(ctx, index, 'forward', pane.match !== null ? pane.match + 1 : vp.top || 1);
+  if (isKey('day1.pane.prev', input, key)) return findInPane(ctx, index, 'backward', pane.match !== null ? pane.match - 1 : vp.bottom || count);
+  if (isKey('day1.pane.phase', input, key)) {
+    const starts = Object.values(ctx.source.phases(pane.runId)).sort((a, b) => a - b);
+    if (starts.length === 0) return;
+    const next = starts.find((x) => x > from) ?? starts[0];
+    s.day1UpdatePane(index, { follow: false, top: next });
+    return;
+  }
+  if (isKey('day1.pane.close', input, key)) return s.day1ClosePane(index);
+  if (isKey('day1.pane.back', input, key)) {
+    if (pane.search) s.day1UpdatePane(index, { search: '', match: null });
+    else s.day1Back();
+  }
+}
+
+function planKey(input: string, key: Key, ctx: Day1Ctx): void {
+  const s = ctx.store.getState();
+  const { total, visible } = ctx.planRows();
+  const max = Math.max(0, total - visible);
+  const cur = Math.min(s.day1.planScroll, max);
+  const to = (n: number) => s.day1SetPlanScroll(Math.max(0, Math.min(max, n)));
+  if (isKey('day1.plan.down', input, key)) return to(cur + 1);
+  if (isKey('day1.plan.up', input, key)) return to(cur - 1);
+  if (isKey('day1.plan.pageDown', input, key)) return to(cur + Math.max(1, visible - 1));
+  if (isKey('day1.plan.pageUp', input, key)) return to(cur - Math.max(1, visible - 1));
+  if (isKey('day1.plan.top', input, key)) return to(0);
+  if (isKey('day1.plan.bottom', input, key)) return to(max);
+  if (isKey('day1.plan.back', input, key)) {
+    const lay = ctx.layout();
+    if (!lay.plan || lay.panes.length === 0) s.day1TogglePlan(false);
+    s.day1Back();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ dialogs
+
+function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void {
+  const s = ctx.store.getState();
+  if (dlg.kind === 'pick') {
+    const stacks = ctx.stacks();
+    if (isKey('day1.pick.down', input, key)) s.day1UpdateDialog({ index: Math.min(stacks.length - 1, dlg.index + 1) });
+    else if (isKey('day1.pick.up', input, key)) s.day1UpdateDialog({ index: Math.max(0, dlg.index - 1) });
+    else if (isKey('day1.pick.cancel', input, key)) s.day1CloseDialog();
+    else if (isKey('day1.pick.choose', input, key)) {
+      const stack = stacks[dlg.index];
+      s.day1CloseDialog();
+      if (stack) void startRun(ctx, stack.name, dlg.purpose);
+    }
+    return;
+  }
+  if (dlg.kind === 'search') {
+    const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
+    if (r.cancel) return s.day1CloseDialog();
+    if (r.submit) {
+      const pane = s.day1.panes[dlg.pane];
+      s.day1CloseDialog();
+      if (!pane) return;
+      const query = r.text;
+      if (!query) {
+        s.day1UpdatePane(dlg.pane, { search: '', match: null });
+        return;
+      }
+      const vp = ctx.viewport(dlg.pane);
+      const again = query === pane.search && pane.match !== null;
+      s.day1UpdatePane(dlg.pane, { search: query, match: again ? pane.match : null });
+      const from = again ? pane.match! + 1 : pane.follow ? 1 : (vp?.top ?? 1);
+      findInPane(ctx, dlg.pane, 'forward', from);
+      return;
+    }
+    s.day1UpdateDialog({ text: r.text, cursor: r.cursor });
+    return;
+  }
+  // approve / discard / cancel
+  const verb = dlg.action === 'approve' ? 'approved' : dlg.action === 'discard' ? 'discarded' : 'canceled';
+  const nothing = () => {
+    s.day1CloseDialog();
+    flash(ctx, 'info', `Nothing ${verb}: run #${dlg.runId} is as it was`);
+  };
+  if (dlg.step === 'comment') {
+    const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
+    if (r.cancel) return nothing();
+    if (r.submit) s.day1UpdateDialog({ step: 'confirm', comment: r.text.trim(), text: '', cursor: 0 });
+    else s.day1UpdateDialog({ text: r.text, cursor: r.cursor });
+    return;
+  }
+  if (!dlg.prod) {
+    if (isKey('day1.confirm.yes', input, key)) {
+      s.day1CloseDialog();
+      void performAction(ctx, dlg.action, dlg.runId, dlg.comment);
+    } else if (isKey('day1.confirm.no', input, key)) nothing();
+    return;
+  }
+  const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
+  if (r.cancel) return nothing();
+  if (r.submit) {
+    if (r.text.trim() === dlg.stackName) {
+      s.day1CloseDialog();
+      void performAction(ctx, dlg.action, dlg.runId, dlg.comment);
+    } else {
+      s.day1UpdateDialog({ text: '', cursor: 0 });
+      flash(ctx, 'error', `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or Esc`);
+    }
+    return;
+  }
+  s.day1UpdateDialog({ text: r.text, cursor: r.cursor });
+}

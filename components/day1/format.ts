@@ -1,0 +1,118 @@
+/**
+ * How Day-1 shows runs and changes: a state is a symbol AND a word (readable without colour), coloured by the
+ * theme's tokens; a change is Terraform's symbol (+ ~ -/+ - <= →) and its action; durations are short.
+ */
+import type { RunKind, RunState } from '../../src/day1/runner/state.js';
+import type { ChangeAction, HostTaskStatus } from '../../src/domain/plan.js';
+import { theme } from '../theme.js';
+
+export const STATE_SYMBOL: Record<RunState, string> = {
+  QUEUED: '◌',
+  INITIALIZING: '▶',
+  PLANNING: '▶',
+  UNCONFIRMED: '◆',
+  APPLYING: '▶',
+  FINISHED: '✓',
+  FAILED: '✗',
+  DISCARDED: '–',
+  CANCELED: '⊘',
+  POLICY_DENIED: '✗',
+};
+
+/** The theme colour of a state. */
+export function stateColor(state: RunState): string | undefined {
+  switch (state) {
+    case 'QUEUED':
+    case 'INITIALIZING':
+    case 'PLANNING':
+    case 'APPLYING':
+      return theme.status.running;
+    case 'UNCONFIRMED':
+      return theme.status.warning;
+    case 'FINISHED':
+      return theme.status.ok;
+    case 'FAILED':
+    case 'POLICY_DENIED':
+      return theme.status.error;
+    default:
+      return theme.status.muted;
+  }
+}
+
+/** `◆ UNCONFIRMED`; `DENIED` for POLICY_DENIED where room is short. */
+export function stateLabel(state: RunState, short = false): string {
+  const word = short && state === 'POLICY_DENIED' ? 'DENIED' : short && state === 'INITIALIZING' ? 'INIT' : state;
+  return `${STATE_SYMBOL[state]} ${word}`;
+}
+
+/** Proposed runs only plan; tracked runs plan and apply. */
+export function kindLabel(kind: RunKind): string {
+  return kind === 'proposed' ? 'plan' : 'apply';
+}
+
+/** 4s, 1m05s, 2h03m. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || ms < 0) return '';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** "12:04" today, "03-14 12:04" otherwise. */
+export function formatWhen(at: number, now = Date.now()): string {
+  const d = new Date(at);
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return hm;
+  return `${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${hm}`;
+}
+
+export const CHANGE_SYMBOL: Record<ChangeAction, string> = {
+  create: '+',
+  update: '~',
+  replace: '-/+',
+  delete: '-',
+  read: '<=',
+  move: '→',
+  'no-op': ' ',
+};
+
+export function changeColor(action: ChangeAction): string | undefined {
+  switch (action) {
+    case 'create':
+      return theme.status.ok;
+    case 'update':
+    case 'move':
+      return theme.status.warning;
+    case 'replace':
+    case 'delete':
+      return theme.status.error;
+    default:
+      return theme.text.secondary;
+  }
+}
+
+export function hostStatusColor(status: HostTaskStatus | undefined): string | undefined {
+  switch (status) {
+    case 'ok':
+      return theme.status.ok;
+    case 'changed':
+      return theme.status.warning;
+    case 'failed':
+    case 'unreachable':
+      return theme.status.error;
+    default:
+      return theme.text.secondary;
+  }
+}
+
+/** Cut to `width` columns with an ellipsis; pad to it when `pad`. */
+export function fit(text: string, width: number, pad = true): string {
+  if (width <= 0) return '';
+  const t = text.length > width ? (width === 1 ? '…' : `${text.slice(0, width - 1)}…`) : text;
+  return pad ? t.padEnd(width) : t;
+}

@@ -6,19 +6,22 @@ import { resolveDbPath } from './paths.js';
 import { openDatabase, type DB } from './db/open.js';
 import type { CommandContext } from './commands/context.js';
 import { COMMANDS, findCommand } from './commands/index.js';
+// Day-2's hooks into the run engine (quiet applies, drift checks), for the app and every headless command.
+import './day2/install.js';
 
 const VERSION = '0.1.0';
 
 function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
     'dayops: a terminal cockpit for Day-0 design, Day-1 deploys and Day-2 operations',
     '',
     'Usage:',
-    '  dayops [--db PATH] [--readonly]        open the app (needs a terminal)',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '  dayops [--db PATH] [--readonly]',
+    '      open the app (needs a terminal)',
+    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
-    'Global flags: --db PATH (or DAYOPS_DB) picks the database; default $XDG_DATA_HOME/dayops/dayops.db',
+    'Global flags: --db PATH (or DAYOPS_DB) picks the database, default $XDG_DATA_HOME/dayops/dayops.db;',
+    '  --readonly shows everything and starts proposed (plan-only) runs only.',
     'Run `dayops help` for this text, `dayops --version` for the version.',
   ].join('\n');
 }
@@ -41,6 +44,20 @@ function splitGlobals(argv: string[]): { db?: string; readonly: boolean; rest: s
     } else rest.push(a);
   }
   return { db, readonly, rest };
+}
+
+/**
+ * The app's modules, with React's production build (the development build renders several times slower; React
+ * picks its build when first loaded). NODE_ENV is restored at once, so tools the app runs never inherit it.
+ */
+export async function importTui(): Promise<typeof import('./tui.js')> {
+  const before = process.env.NODE_ENV;
+  if (before === undefined) process.env.NODE_ENV = 'production';
+  try {
+    return await import('./tui.js');
+  } finally {
+    if (before === undefined) delete process.env.NODE_ENV;
+  }
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -67,7 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   try {
     if (rest.length === 0) {
-      const { runTui } = await import('./tui.js');
+      const { runTui } = await importTui();
       return await runTui(ctx);
     }
     const found = findCommand(rest);

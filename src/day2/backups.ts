@@ -693,7 +693,8 @@ function cachedConfig(dir: string): { config: StackConfig | null; error: string 
 
 function nextRunAfter(schedule: string, at: number): number | null {
   try {
-    const next = new Cron(schedule, { paused: true }).nextRun(new Date(at));
+    // Schedules in dayops.yaml are read in UTC, as the wizard, the audit and the scheduler read them.
+    const next = new Cron(schedule, { paused: true, utcOffset: 0 }).nextRun(new Date(at));
     return next ? next.getTime() : null;
   } catch {
     return null;

@@ -1,0 +1,95 @@
+/**
+ * `dayops status [--json]`: every stack's newest run, drift, alerts and backups from the cache (no network, no
+ * tool), each figure with its age, and marked stale with the error when its last refresh failed. A report:
+ * exit 0 whatever it says.
+ */
+import { formatSummary } from '../domain/plan.js';
+import { stackStatuses, statusJson, type StackStatus } from '../day2/status.js';
+import { formatTable } from '../text-table.js';
+import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+
+function ago(t: number | null, now: number): string {
+  if (t === null) return 'never';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+const staleMark = (stale: boolean, error: string | null) => (stale ? ` [stale${error ? `: ${error.slice(0, 60)}` : ''}]` : '');
+
+function runText(s: StackStatus, now: number): string {
+  const r = s.lastRun;
+  if (!r) return '-';
+  const summary = r.summary ? ` ${formatSummary(r.summary)}` : '';
+  return `#${r.id} ${r.purpose} ${r.state}${summary} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}`;
+}
+
+function driftText(s: StackStatus, now: number): string {
+  const d = s.drift;
+  let text: string;
+  switch (d.status) {
+    case 'unknown':
+      return d.schedule ? 'never checked' : '-';
+    case 'in_sync':
+      text = 'in sync';
+      break;
+    case 'drifted':
+      text = `drifted ${d.drifted}`;
+      break;
+    case 'checking':
+      text = 'checking';
+      break;
+    case 'failed':
+      text = 'check failed';
+      break;
+  }
+  const triaged = [d.accepted ? `${d.accepted} accepted` : '', d.snoozed ? `${d.snoozed} snoozed` : ''].filter(Boolean).join(', ');
+  return `${text}${triaged ? ` (${triaged})` : ''} ${ago(d.fetchedAt, now)}${staleMark(d.stale, d.error)}`;
+}
+
+function alertsText(s: StackStatus, now: number): string {
+  const a = s.alerts;
+  if (!a.configured && a.total === 0 && !a.error) return '-';
+  const counts = `${a.critical} crit, ${a.warning} warn${a.info + a.other ? `, ${a.info + a.other} other` : ''}`;
+  return `${counts} ${ago(a.fetchedAt, now)}${staleMark(a.stale, a.error)}`;
+}
+
+function backupText(s: StackStatus, now: number): string {
+  const b = s.backup;
+  if (b.status === 'unconfigured') return b.error ? `- [${b.error.slice(0, 60)}]` : '-';
+  const age = b.ageMinutes === null ? '' : ` ${Math.round(b.ageMinutes)}m${b.rpoMinutes !== null ? `/${b.rpoMinutes}m` : ''}`;
+  const test = b.lastRestoreTest ? `, restore test ${b.lastRestoreTest.ok ? 'ok' : 'FAILED'} ${ago(b.lastRestoreTest.at, now)}` : '';
+  return `${b.status}${age}${test}${staleMark(b.stale, b.error)}`;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: 'status [--json]',
+  summary: "every stack's last run, drift, alerts and backups (from the cache)",
+  async run(args: string[], ctx: CommandContext): Promise<number> {
+    const { values, positionals } = parseFlags('status', args, { json: { type: 'boolean' } }, false);
+    void positionals;
+    const now = Date.now();
+    const stacks = stackStatuses(ctx.db(), now);
+    if (values.json) {
+      writeJson(ctx, { generatedAt: new Date(now).toISOString(), stacks: stacks.map(statusJson) });
+      return 0;
+    }
+    if (stacks.length === 0) {
+      line(ctx, 'No stacks yet: `dayops stack add DIR` registers one, `dayops design` creates one.');
+      return 0;
+    }
+    line(
+      ctx,
+      formatTable(
+        ['STACK', 'ENV', 'TOOL', 'LAST RUN', 'DRIFT', 'ALERTS', 'BACKUP'],
+        stacks.map((s) => [s.name, s.environment, s.tool, runText(s, now), driftText(s, now), alertsText(s, now), backupText(s, now)]),
+      ),
+    );
+    const broken = stacks.filter((s) => s.configError);
+    for (const s of broken) ctx.stderr.write(`dayops: ${s.name}: ${s.configError}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,295 @@
+/**
+ * Background refresh while the app is open, React-free: re-sync each stack's alerts from its Alertmanager
+ * (`syncAlerts`, which honours the source's backoff after failures) and refresh each stack's snapshot list from
+ * restic (`listSnapshots` with `refresh: 'auto'`: only when the cached list is stale and the source is not
+ * backing off; one restic at a time). Everything is asynchronous (fetch, child processes), so the keyboard never
+ * waits; the database writes are single small transactions.
+ *
+ * `state()` says what is being refreshed right now (`alerts: payments`, `snapshots: web`) and what is stale
+ * (`alerts: payments`, `backups: web`, `drift: api`), for the footer; `change` events fire when either changes.
+ *
+ * `registerDay2Services(services, store?)` makes the run service, the scheduler and the refresher once per app
+ * (through `services.get`, so they are shut down once on quit) and starts the scheduler and the refresher.
+ */
+import { EventEmitter } from 'node:events';
+import type { DB } from '../db/open.js';
+import { DEFAULT_STALE_AFTER_MS, isStale, SourcesRepo, type SourceRecord } from '../db/sources.js';
+import { StacksRepo } from '../db/stacks.js';
+import { RunService } from '../day1/runs.js';
+import type { Stack } from '../domain/stack.js';
+import { errorMessage } from '../errors.js';
+import type { Services } from '../services.js';
+import type { AppStore } from '../../store/index.js';
+import { alertsSourceKey, syncAlerts } from './alerts.js';
+import { BACKUP_STALE_AFTER_MS, backupSourceKey, listSnapshots } from './backups.js';
+import { stackConfigOf } from './configs.js';
+import { driftSummaries } from './drift.js';
+import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
+
+export interface RefreshState {
+  /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
+  refreshing: string[];
+  /** Figures shown from an old or failed fetch: `alerts: payments`, `backups: web`, `drift: api`. */
+  stale: string[];
+  /** When the last round of each kind ended. */
+  lastAlertsAt: number | null;
+  lastSnapshotsAt: number | null;
+}
+
+export interface RefresherEvents {
+  change: [RefreshState];
+}
+
+export interface RefresherOptions {
+  db: DB;
+  now?: () => number;
+  /** How often to look at the alerts (default 30 s); a stack's alerts are fetched when its last try is older. */
+  alertsEveryMs?: number;
+  /** How often to look at the snapshot lists (default 5 min); restic is asked only for a stale list. */
+  snapshotsEveryMs?: number;
+  /** Alertmanagers asked at once (default 4). Restic listings are one at a time. */
+  concurrency?: number;
+  /** Alerts older than this are stale (default 5 min, as the alerts view). */
+  alertsStaleAfterMs?: number;
+  /** Run timers (default true); tests call `refreshAlerts()` / `refreshSnapshots()`. */
+  timers?: boolean;
+  /** Restic's environment (passwords); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Per Alertmanager request (default 5 s). */
+  timeoutMs?: number;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export class Refresher extends EventEmitter<RefresherEvents> {
+  private readonly db: DB;
+  private readonly now: () => number;
+  private readonly alertsEveryMs: number;
+  private readonly snapshotsEveryMs: number;
+  private readonly concurrency: number;
+  private readonly alertsStaleAfterMs: number;
+  private readonly timers: boolean;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly timeoutMs: number;
+  private readonly sources: SourcesRepo;
+  private readonly stacks: StacksRepo;
+  private readonly inFlight = new Set<string>();
+  private readonly abort = new AbortController();
+  private alertsTimer: NodeJS.Timeout | undefined;
+  private snapshotsTimer: NodeJS.Timeout | undefined;
+  private alertsRound: Promise<void> | undefined;
+  private snapshotsRound: Promise<void> | undefined;
+  private current: RefreshState = { refreshing: [], stale: [], lastAlertsAt: null, lastSnapshotsAt: null };
+  private stopped = false;
+  private started = false;
+
+  constructor(opts: RefresherOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.db = opts.db;
+    this.now = opts.now ?? Date.now;
+    this.alertsEveryMs = opts.alertsEveryMs ?? 30_000;
+    this.snapshotsEveryMs = opts.snapshotsEveryMs ?? 5 * 60_000;
+    this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    this.alertsStaleAfterMs = opts.alertsStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.timers = opts.timers ?? true;
+    this.env = opts.env ?? process.env;
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
+    this.sources = new SourcesRepo(opts.db);
+    this.stacks = new StacksRepo(opts.db);
+  }
+
+  state(): RefreshState {
+    return { ...this.current, refreshing: [...this.current.refreshing], stale: [...this.current.stale] };
+  }
+
+  /** Start the timers (once; later calls do nothing). */
+  start(): void {
+    if (this.started || this.stopped || !this.timers) return;
+    this.started = true;
+    this.recomputeStale();
+    const loopAlerts = async () => {
+      await this.refreshAlerts().catch(() => undefined);
+      if (!this.stopped) (this.alertsTimer = setTimeout(loopAlerts, this.alertsEveryMs)).unref();
+    };
+    const loopSnapshots = async () => {
+      await this.refreshSnapshots().catch(() => undefined);
+      if (!this.stopped) (this.snapshotsTimer = setTimeout(loopSnapshots, this.snapshotsEveryMs)).unref();
+    };
+    // A moment after start, so the first frame is drawn from the cache before any fetch.
+    (this.alertsTimer = setTimeout(loopAlerts, 200)).unref();
+    (this.snapshotsTimer = setTimeout(loopSnapshots, 1_000)).unref();
+  }
+
+  /** Stop the timers, interrupt restic listings, and wait for the rounds in progress. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.alertsTimer) clearTimeout(this.alertsTimer);
+    if (this.snapshotsTimer) clearTimeout(this.snapshotsTimer);
+    this.abort.abort();
+    await Promise.allSettled([this.alertsRound, this.snapshotsRound].filter(Boolean));
+  }
+
+  shutdown(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Stacks with a readable config that has this block. */
+  private stacksWith(block: 'alerting' | 'backups'): Stack[] {
+    return this.stacks.list().filter((s) => Boolean(stackConfigOf(s.dir).config?.[block]));
+  }
+
+  /** One round of alerts: every stack with `alerting` whose last try is older than the interval and not backing off. */
+  refreshAlerts(): Promise<void> {
+    this.alertsRound ??= this.alertsPass().finally(() => (this.alertsRound = undefined));
+    return this.alertsRound;
+  }
+
+  private async alertsPass(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.now();
+    const due = this.stacksWith('alerting').filter((s) => {
+      const src = this.sources.get(alertsSourceKey(s.name));
+      if (!this.sources.isDue(alertsSourceKey(s.name), now)) return false;
+      // Fresh enough (another process or a silence just fetched it): not yet.
+      return !src || src.attemptedAt === null || now - src.attemptedAt >= this.alertsEveryMs * 0.8;
+    });
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length && !this.stopped) {
+        const s = due[next++];
+        const label = `alerts: ${s.name}`;
+        this.mark(label, true);
+        try {
+          await syncAlerts(this.db, [s], { timeoutMs: this.timeoutMs, now: this.now() });
+        } catch {
+          /* syncAlerts records a stack's failures itself; anything else (database closed on quit) ends the round */
+        } finally {
+          this.mark(label, false);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker));
+    if (!this.stopped) {
+      this.current.lastAlertsAt = this.now();
+      this.recomputeStale();
+    }
+  }
+
+  /** One round of snapshot lists: restic is asked for stale lists only, one stack at a time. */
+  refreshSnapshots(): Promise<void> {
+    this.snapshotsRound ??= this.snapshotsPass().finally(() => (this.snapshotsRound = undefined));
+    return this.snapshotsRound;
+  }
+
+  private async snapshotsPass(): Promise<void> {
+    if (this.stopped) return;
+    for (const s of this.stacksWith('backups')) {
+      if (this.stopped) return;
+      const key = backupSourceKey(s.name);
+      const now = this.now();
+      if (!(isStale(this.sources.get(key), now, BACKUP_STALE_AFTER_MS) && this.sources.isDue(key, now))) continue;
+      const label = `snapshots: ${s.name}`;
+      this.mark(label, true);
+      try {
+        await listSnapshots(this.db, s, { refresh: 'auto', env: this.env, now: this.now, signal: this.abort.signal, trigger: 'tui' });
+      } catch (err) {
+        // A failed listing is recorded by listSnapshots; anything it throws (a broken config) is recorded here.
+        if (!this.stopped) {
+          try {
+            this.sources.recordFailure(key, errorMessage(err).split('\n')[0], this.now());
+          } catch {
+            /* database closed */
+          }
+        }
+      } finally {
+        this.mark(label, false);
+      }
+    }
+    if (!this.stopped) {
+      this.current.lastSnapshotsAt = this.now();
+      this.recomputeStale();
+    }
+  }
+
+  private mark(label: string, on: boolean): void {
+    if (on) this.inFlight.add(label);
+    else this.inFlight.delete(label);
+    const refreshing = [...this.inFlight].sort();
+    if (sameList(refreshing, this.current.refreshing)) return;
+    this.current = { ...this.current, refreshing };
+    this.emit('change', this.state());
+  }
+
+  /** What is stale now: alerts and snapshot sources of configured stacks, and drift checks that failed. */
+  recomputeStale(): string[] {
+    let stale: string[] = [];
+    try {
+      const now = this.now();
+      const sources = new Map<string, SourceRecord>(this.sources.list().map((r) => [r.key, r]));
+      const drift = driftSummaries(this.db, now);
+      for (const s of this.stacks.list()) {
+        const cfg = stackConfigOf(s.dir).config;
+        if (cfg?.alerting && isStale(sources.get(alertsSourceKey(s.name)), now, this.alertsStaleAfterMs)) stale.push(`alerts: ${s.name}`);
+        if (cfg?.backups && isStale(sources.get(backupSourceKey(s.name)), now, BACKUP_STALE_AFTER_MS)) stale.push(`backups: ${s.name}`);
+        if (drift.get(s.id)?.status === 'failed') stale.push(`drift: ${s.name}`);
+      }
+    } catch {
+      stale = this.current.stale; // the database is busy or closed: keep what we had
+    }
+    if (!sameList(stale, this.current.stale)) {
+      this.current = { ...this.current, stale };
+      this.emit('change', this.state());
+    }
+    return stale;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The app's Day-2 services
+
+/** The services key of the app's run service (one per app, shared by Day-1 views and Day-2 jobs). */
+export const RUN_SERVICE_KEY = 'runs';
+export const SCHEDULER_KEY = 'day2.scheduler';
+export const REFRESHER_KEY = 'day2.refresher';
+
+/** The app's run service, made once (`services.get('runs', ...)`). */
+export function appRunService(services: Services): RunService {
+  return services.get(RUN_SERVICE_KEY, (s) => new RunService(s.db, { dbPath: s.dbPath, user: s.user, readonly: s.readonly, env: s.env }));
+}
+
+const SUBSCRIBED = new WeakSet<Scheduler>();
+
+export interface Day2Services {
+  runs: RunService;
+  scheduler: Scheduler;
+  refresher: Refresher;
+}
+
+/**
+ * Make (once) and start the scheduler and the refresher of the app. Read-only mode (`--readonly`) still checks
+ * drift (proposed runs) and refreshes; it leaves out scheduled backups and restore tests (they write to the
+ * repository and the database) and never remediates. With a store, a broken schedule or config shows in the
+ * flash line once.
+ */
+export function registerDay2Services(services: Services, store?: AppStore): Day2Services {
+  const runs = appRunService(services);
+  const kinds: JobKind[] = services.readonly ? ['drift'] : ['drift', 'backup', 'restore-test'];
+  const scheduler = services.get(SCHEDULER_KEY, (s) => {
+    const sched = new Scheduler({ db: s.db, now: s.now, kinds, runJob: defaultJobRunner(runs, s.db, s.user) });
+    if (store) {
+      sched.on('problem', (p) => store.getState().showFlash('warning', `schedule of ${p.stack || 'dayops'} skipped: ${p.error}`));
+    }
+    return sched;
+  });
+  const refresher = services.get(REFRESHER_KEY, (s) => new Refresher({ db: s.db, now: s.now, env: s.env }));
+  if (!SUBSCRIBED.has(scheduler)) {
+    SUBSCRIBED.add(scheduler);
+    scheduler.on('job-end', () => refresher.recomputeStale());
+  }
+  scheduler.start();
+  refresher.start();
+  return { runs, scheduler, refresher };
+}

@@ -4,9 +4,35 @@
  */
 import type { Command } from './context.js';
 import { stackList } from './stack.js';
+import { designCommand } from './design.js';
+import { approveCommand, cancelCommand, discardCommand, runCommand, runsCommand } from './run.js';
+import { stackAdd } from './stack-add.js';
+import { alertsList, alertsSync } from './alerts.js';
+import { demoCommand } from './demo.js';
+import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
+import { driftCommand } from './drift.js';
+import { statusCommand } from './status.js';
 
 export const COMMANDS: Command[] = [
   stackList,
+  designCommand,
+  stackAdd,
+  runCommand,
+  approveCommand,
+  discardCommand,
+  cancelCommand,
+  runsCommand,
+  alertsList,
+  alertsSync,
+  backupRun,
+  backupList,
+  backupVerify,
+  backupPrune,
+  backupStatusCmd,
+  backupSelfCmd,
+  driftCommand,
+  statusCommand,
+  demoCommand,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

@@ -1,0 +1,110 @@
+/**
+ * The dashboard: every stack in one aligned table, one row per stack, each figure a word and a symbol coloured
+ * by status. Only the rows that fit are rendered (the list is windowed around the cursor), so 1,000 stacks draw
+ * as fast as 20. Wide terminals get more columns (last run, the age of each figure, the last restore test) and a
+ * side panel with the stack under the cursor in words.
+ *
+ * A hand-made table rather than @alcalzone/ink-table: that component sizes columns from every cell it is given
+ * (a windowed slice would make columns jump while scrolling), takes only scalar cells (no colour per cell), has
+ * no cursor row, draws a border line between rows (half the rows on screen), and cannot cut cells to the width.
+ */
+import { Box, Text } from 'ink';
+import { useRef } from 'react';
+import { theme } from '../theme.js';
+import { fit } from './format.js';
+import { cellOf, GAP, layoutColumns, MARK, SORT_LABELS, totals, type Row } from './model.js';
+import { stackSummaryLines } from './sections.js';
+import { Lines, toneColor, windowTop } from './ui.js';
+import type { Day2Sort } from '../../store/day2.js';
+
+/** Side panel from this width on. */
+export const SIDE_PANEL_MIN = 150;
+
+export interface DashboardProps {
+  rows: Row[];
+  total: number;
+  width: number;
+  height: number;
+  selected: string | null;
+  now: number;
+  sort: Day2Sort;
+  reverse: boolean;
+  filter: string;
+}
+
+export function dashboardListHeight(height: number): number {
+  return Math.max(1, height - 2);
+}
+
+export function Dashboard({ rows, total, width, height, selected, now, sort, reverse, filter }: DashboardProps) {
+  const side = width >= SIDE_PANEL_MIN;
+  const sideWidth = side ? Math.min(60, Math.max(40, Math.floor(width * 0.28))) : 0;
+  const tableWidth = width - (side ? sideWidth + 1 : 0);
+  const listHeight = dashboardListHeight(height);
+  const index = Math.max(0, rows.findIndex((r) => r.name === selected));
+  const topRef = useRef(0);
+  const top = windowTop(topRef.current, index, listHeight, rows.length);
+  topRef.current = top;
+  const shown = rows.slice(top, top + listHeight);
+  const longest = rows.reduce((n, r) => Math.max(n, r.name.length), 5);
+  const cols = layoutColumns(tableWidth, longest);
+  const t = totals(rows);
+  const counts = [
+    t.drifted ? `${t.drifted} drifted` : '',
+    t.critical ? `${t.critical} critical` : '',
+    t.late ? `${t.late} backups late` : '',
+    t.failed ? `${t.failed} failed` : '',
+    t.approval ? `${t.approval} need approval` : '',
+  ].filter(Boolean);
+  const title = `Stacks ${rows.length === total ? total : `${rows.length} of ${total}`} · sort: ${sort}${reverse ? ' (reversed)' : ''}${filter ? ` · filter: ${filter}` : ''}`;
+  const current = rows[index];
+  return (
+    <Box flexDirection="row" width={width} height={height}>
+      <Box flexDirection="column" width={tableWidth} height={height}>
+        <Box width={tableWidth} height={1}>
+          <Text wrap="truncate">
+            <Text bold>{title}</Text>
+            {counts.length ? <Text color={theme.status.muted}>{`  ${counts.join(' · ')}`}</Text> : null}
+          </Text>
+        </Box>
+        <Box width={tableWidth} height={1}>
+          <Text wrap="truncate" bold color={theme.text.secondary}>
+            {' '.repeat(MARK)}
+            {cols.map((c, i) => fit(c.title, c.width) + (i < cols.length - 1 ? ' '.repeat(GAP) : '')).join('')}
+          </Text>
+        </Box>
+        {rows.length === 0 ? (
+          <Text color={theme.status.muted} wrap="wrap">
+            {total === 0
+              ? 'No stacks yet: design one (press 1), register a folder with `dayops stack add DIR`, or try `dayops demo`.'
+              : `No stack matches the filter "${filter}". Esc clears it; ${SORT_LABELS.status} sorts the worst first (s).`}
+          </Text>
+        ) : (
+          shown.map((r) => {
+            const sel = r.name === current?.name;
+            return (
+              <Box key={r.name} width={tableWidth} height={1}>
+                <Text wrap="truncate" inverse={sel}>
+                  <Text>{sel ? '› ' : '  '}</Text>
+                  {cols.map((c, i) => {
+                    const cell = cellOf(r, c);
+                    return (
+                      <Text key={c.key} color={toneColor(cell.tone)} bold={c.key === 'name' && sel}>
+                        {fit(cell.text, c.width) + (i < cols.length - 1 ? ' '.repeat(GAP) : '')}
+                      </Text>
+                    );
+                  })}
+                </Text>
+              </Box>
+            );
+          })
+        )}
+      </Box>
+      {side && current ? (
+        <Box flexDirection="column" width={sideWidth + 1} height={height} paddingLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} borderColor={theme.border}>
+          <Lines lines={stackSummaryLines(current.status, now)} width={sideWidth - 2} height={height} wrap />
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,77 @@
+/** The dialog that has the keyboard, at the bottom of the Day-2 views: a prompt, then a field, choices or a confirm. */
+import { Box, Text } from 'ink';
+import type { Day2Dialog } from '../../store/day2.js';
+import { theme } from '../theme.js';
+import { TextFieldView } from '../day0/TextField.js';
+import { FLOWS, typesName } from './flows.js';
+
+/** Lines the prompt wraps to (at most 3). */
+function promptLines(d: Day2Dialog, width: number): number {
+  const step = FLOWS[d.action][d.step];
+  const count = FLOWS[d.action].length > 1 ? 6 : 0;
+  return Math.min(3, Math.max(1, Math.ceil(([...step.prompt(d)].length + count) / Math.max(10, width - 2))));
+}
+
+/** Lines the dialog takes (for the layout above it): borders, prompt, field or choices, hint. */
+export function dialogHeight(d: Day2Dialog | null, width: number): number {
+  if (!d) return 0;
+  const step = FLOWS[d.action][d.step];
+  if (!step) return 0;
+  return 3 + promptLines(d, width) + (step.kind === 'choice' ? step.options(d).length : 1);
+}
+
+export function DialogBox({ dialog: d, width, now }: { dialog: Day2Dialog; width: number; now: number }) {
+  const steps = FLOWS[d.action];
+  const step = steps[d.step];
+  if (!step) return null;
+  const count = steps.length > 1 ? ` (${d.step + 1}/${steps.length})` : '';
+  const inner = width - 2;
+  let body;
+  let hint: string;
+  if (step.kind === 'choice') {
+    body = step.options(d).map((o, i) => (
+      <Text key={o.value} wrap="truncate" inverse={i === d.choice}>
+        {`${i === d.choice ? '› ' : '  '}${o.label}`}
+      </Text>
+    ));
+    hint = '↑/↓ choose · Enter take it · Esc cancel';
+  } else if (step.kind === 'confirm' && !typesName(d)) {
+    body = (
+      <Text>
+        <Text bold color={theme.status.warning}>
+          y
+        </Text>
+        <Text> yes · </Text>
+        <Text bold>n</Text>
+        <Text> / Esc no</Text>
+      </Text>
+    );
+    hint = 'nothing changes until you press y';
+  } else {
+    const preview = step.kind === 'text' && step.preview ? step.preview(d.text.trim(), now) : '';
+    body = (
+      <Text wrap="truncate">
+        <Text color={theme.text.accent}>{step.kind === 'confirm' ? `type ${d.stack}: ` : '> '}</Text>
+        <TextFieldView text={d.text} cursor={d.cursor} />
+        {preview ? <Text color={theme.text.secondary}>{`   ${preview}`}</Text> : null}
+      </Text>
+    );
+    hint = step.kind === 'confirm' ? `prod stack: type its name and press Enter · Esc cancel` : `Enter ${d.step + 1 < steps.length ? 'next' : 'done'} · Esc cancel`;
+  }
+  return (
+    <Box flexDirection="column" width={width} borderStyle="round" borderColor={step.kind === 'confirm' ? theme.status.warning : theme.focusBorder} paddingX={0}>
+      <Box width={inner} height={promptLines(d, width)} overflow="hidden">
+        <Text wrap="wrap" bold>
+          {step.prompt(d)}
+          {count}
+        </Text>
+      </Box>
+      {step.kind === 'choice' ? <Box flexDirection="column">{body}</Box> : <Box width={inner}>{body}</Box>}
+      <Box width={inner} height={1}>
+        <Text wrap="truncate" color={theme.text.secondary}>
+          {hint}
+        </Text>
+      </Box>
+    </Box>
+  );
+}

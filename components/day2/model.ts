@@ -1,0 +1,343 @@
+/**
+ * The dashboard's rows, React-free: each stack's status turned into cells (word + symbol + tone), the filter
+ * (name, environment, tool or status words; a leading `!` inverts), the sorts, and the columns that fit a width.
+ */
+import type { StackStatus } from '../../src/day2/status.js';
+import type { Day2Sort } from '../../store/day2.js';
+import { compactDuration, minutes, SYMBOL, type Cell } from './format.js';
+
+export type { StackStatus } from '../../src/day2/status.js';
+
+export interface Row {
+  status: StackStatus;
+  name: string;
+  env: string;
+  /** Words the filter matches besides the name: environment, tool, status words. */
+  tags: string[];
+  /** Higher is worse (sort by status). */
+  severity: number;
+  /** Newest run first (sort by last run). */
+  lastRunAt: number;
+  cells: {
+    run: Cell;
+    drift: Cell;
+    alerts: Cell;
+    backup: Cell;
+    restore: Cell;
+    /** The same figures with the age of their fetch ("· 5m", "⚠ 3h" when stale). */
+    driftAged: Cell;
+    alertsAged: Cell;
+    backupAged: Cell;
+  };
+}
+
+const STALE = ` ${SYMBOL.stale}`;
+
+function aged(cell: Cell, fetchedAt: number | null | undefined, stale: boolean, now: number): Cell {
+  if (fetchedAt === null || fetchedAt === undefined) return stale ? { ...cell, text: `${cell.text} ${SYMBOL.stale} never` } : cell;
+  const age = compactDuration(now - fetchedAt);
+  return { ...cell, text: `${cell.text} ${stale ? SYMBOL.stale : '·'} ${age}` };
+}
+
+/** The run the dashboard shows: one still going (any purpose), else the last change (deploy or remediation). */
+export function shownRun(s: StackStatus): StackStatus['lastRun'] {
+  const live = s.lastRun && !['FINISHED', 'FAILED', 'DISCARDED', 'CANCELED', 'POLICY_DENIED'].includes(s.lastRun.state);
+  return live ? s.lastRun : (s.lastChange ?? s.lastRun);
+}
+
+export function runCell(s: StackStatus, now: number): Cell {
+  const r = shownRun(s);
+  if (!r) return { text: `${SYMBOL.none} no runs`, tone: 'muted' };
+  const at = r.finishedAt ?? r.startedAt;
+  const age = at ? ` ${compactDuration(now - at)}` : '';
+  switch (r.state) {
+    case 'FINISHED':
+      if (r.purpose === 'drift') return { text: `${SYMBOL.ok} checked${age}`, tone: 'ok' };
+      return r.kind === 'proposed' ? { text: `${SYMBOL.ok} planned${age}`, tone: 'ok' } : { text: `${SYMBOL.ok} applied${age}`, tone: 'ok' };
+    case 'FAILED':
+      return { text: `${SYMBOL.error} failed${age}`, tone: 'error' };
+    case 'POLICY_DENIED':
+      return { text: `${SYMBOL.error} denied${age}`, tone: 'error' };
+    case 'UNCONFIRMED':
+      return { text: `${SYMBOL.paused} needs approval`, tone: 'warning' };
+    case 'DISCARDED':
+      return { text: `${SYMBOL.none} discarded${age}`, tone: 'muted' };
+    case 'CANCELED':
+      return { text: `${SYMBOL.none} canceled${age}`, tone: 'muted' };
+    case 'QUEUED':
+      return { text: `${SYMBOL.running} queued`, tone: 'running' };
+    default:
+      return { text: `${SYMBOL.running} ${r.state.toLowerCase()}`, tone: 'running' };
+  }
+}
+
+export function driftCell(s: StackStatus): Cell {
+  const d = s.drift;
+  let cell: Cell;
+  switch (d.status) {
+    case 'in_sync':
+      cell = { text: `${SYMBOL.ok} in sync`, tone: 'ok' };
+      break;
+    case 'drifted':
+      cell = { text: `${SYMBOL.error} drifted ${d.drifted}`, tone: 'error' };
+      break;
+    case 'checking':
+      cell = { text: `${SYMBOL.running} checking`, tone: 'running' };
+      break;
+    case 'failed':
+      cell = { text: `${SYMBOL.warning} failed`, tone: 'warning' };
+      break;
+    default:
+      cell = { text: `${SYMBOL.unknown} unknown`, tone: 'muted' };
+  }
+  return d.stale && d.status !== 'unknown' && d.status !== 'failed' ? { ...cell, text: cell.text + STALE } : cell;
+}
+
+export function alertsCell(s: StackStatus): Cell {
+  const a = s.alerts;
+  const info = a.info + a.other;
+  let cell: Cell;
+  if (!a.configured && a.fetchedAt === null && a.total === 0) cell = { text: `${SYMBOL.none} none`, tone: 'muted' };
+  else if (a.fetchedAt === null && a.total === 0) cell = { text: `${SYMBOL.unknown} unknown`, tone: 'muted' };
+  else if (a.critical > 0) cell = { text: `${SYMBOL.error} ${a.critical} crit${a.warning ? ` ${a.warning} warn` : ''}`, tone: 'error' };
+  else if (a.warning > 0) cell = { text: `${SYMBOL.warning} ${a.warning} warn`, tone: 'warning' };
+  else if (info > 0) cell = { text: `• ${info} info`, tone: 'info' };
+  else cell = { text: `${SYMBOL.ok} quiet`, tone: 'ok' };
+  return a.stale && cell.text !== `${SYMBOL.none} none` ? { ...cell, text: cell.text + STALE } : cell;
+}
+
+export function backupCell(s: StackStatus): Cell {
+  const b = s.backup;
+  const rpo = b.rpoMinutes !== null && b.rpoMinutes !== undefined ? `/${minutes(b.rpoMinutes)}` : '';
+  let cell: Cell;
+  switch (b.status) {
+    case 'on-time':
+      cell = { text: `${SYMBOL.ok} ${b.ageMinutes !== null ? minutes(b.ageMinutes) : ''}${rpo}`, tone: 'ok' };
+      break;
+    case 'late':
+      cell = { text: `${SYMBOL.error} late ${b.ageMinutes !== null ? minutes(b.ageMinutes) : ''}${rpo}`, tone: 'error' };
+      break;
+    case 'missing':
+      cell = { text: `${SYMBOL.error} missing`, tone: 'error' };
+      break;
+    default:
+      cell = { text: `${SYMBOL.none} none`, tone: 'muted' };
+  }
+  return b.stale && b.status !== 'unconfigured' ? { ...cell, text: cell.text + STALE } : cell;
+}
+
+export function restoreCell(s: StackStatus, now: number): Cell {
+  const t = s.backup.lastRestoreTest;
+  if (!t) return s.backup.status === 'unconfigured' ? { text: '', tone: 'muted' } : { text: `${SYMBOL.none} never`, tone: 'muted' };
+  return t.ok ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago`, tone: 'ok' } : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}`, tone: 'error' };
+}
+
+function tagsOf(s: StackStatus): string[] {
+  const t: string[] = [s.environment, s.tool];
+  const d = s.drift.status;
+  t.push(d === 'in_sync' ? 'in-sync insync sync' : d);
+  if (s.drift.accepted > 0) t.push('accepted');
+  if (s.drift.snoozed > 0) t.push('snoozed');
+  if (s.alerts.critical > 0) t.push('critical');
+  if (s.alerts.warning > 0) t.push('warning');
+  if (s.alerts.critical + s.alerts.warning + s.alerts.info + s.alerts.other > 0) t.push('alerting');
+  else t.push('quiet');
+  const b = s.backup.status;
+  t.push(b === 'on-time' ? 'on-time ontime' : b);
+  if (s.backup.lastRestoreTest && !s.backup.lastRestoreTest.ok) t.push('restore-failed');
+  if (s.drift.stale || s.alerts.stale || s.backup.stale) t.push('stale');
+  const r = shownRun(s);
+  if (r) {
+    t.push(r.state.toLowerCase());
+    if (r.state === 'UNCONFIRMED') t.push('approval');
+    if (r.state === 'POLICY_DENIED') t.push('denied');
+  }
+  if (s.configError) t.push('broken');
+  return t;
+}
+
+function severityOf(s: StackStatus): number {
+  let n = 0;
+  if (s.alerts.critical > 0) n += 100;
+  if (s.drift.status === 'drifted') n += 40 + Math.min(9, s.drift.drifted);
+  if (s.backup.status === 'late' || s.backup.status === 'missing') n += 30;
+  const r = shownRun(s);
+  if (r && (r.state === 'FAILED' || r.state === 'POLICY_DENIED')) n += 25;
+  if (s.backup.lastRestoreTest && !s.backup.lastRestoreTest.ok) n += 20;
+  if (s.alerts.warning > 0) n += 15;
+  if (s.drift.status === 'failed') n += 10;
+  if (r?.state === 'UNCONFIRMED') n += 8;
+  if (s.configError) n += 50;
+  if (s.drift.stale || s.alerts.stale || s.backup.stale) n += 2;
+  if (s.drift.status === 'unknown') n += 1;
+  return n;
+}
+
+/** `pending`: its dayops.yaml is not read yet, so the figures that depend on it show "…" for a moment. */
+export function toRow(s: StackStatus, now: number, pending = false): Row {
+  const drift = driftCell(s);
+  const reading: Cell = { text: `${SYMBOL.running}`, tone: 'muted' };
+  const alerts = pending && s.alerts.fetchedAt === null && s.alerts.total === 0 ? reading : alertsCell(s);
+  const backup = pending ? reading : backupCell(s);
+  const lr = shownRun(s);
+  return {
+    status: s,
+    name: s.name,
+    env: s.environment,
+    tags: pending ? tagsOf(s).filter((t) => !['unconfigured', 'on-time ontime', 'late', 'missing'].includes(t)) : tagsOf(s),
+    severity: severityOf(s),
+    lastRunAt: lr ? (lr.finishedAt ?? lr.startedAt ?? 0) : 0,
+    cells: {
+      run: runCell(s, now),
+      drift,
+      alerts,
+      backup,
+      restore: pending ? reading : restoreCell(s, now),
+      driftAged: s.drift.status === 'unknown' ? drift : aged({ ...drift, text: drift.text.replace(STALE, '') }, s.drift.fetchedAt, s.drift.stale, now),
+      alertsAged:
+        alerts === reading || alerts.text.startsWith(SYMBOL.none) || alerts.text.startsWith(SYMBOL.unknown)
+          ? alerts
+          : aged({ ...alerts, text: alerts.text.replace(STALE, '') }, s.alerts.fetchedAt, s.alerts.stale, now),
+      backupAged: pending || s.backup.status === 'unconfigured' ? backup : aged({ ...backup, text: backup.text.replace(STALE, '') }, s.backup.fetchedAt, s.backup.stale, now),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ filter
+
+export interface ParsedFilter {
+  inverted: boolean;
+  terms: string[];
+}
+
+export function parseFilter(text: string): ParsedFilter {
+  const t = text.trim();
+  const inverted = t.startsWith('!');
+  const terms = (inverted ? t.slice(1) : t)
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean);
+  return { inverted, terms };
+}
+
+/** Every term is found in the name, the environment, the tool or a status word; `!` keeps the others. */
+export function matches(row: Row, f: ParsedFilter): boolean {
+  if (f.terms.length === 0) return true;
+  const hay = [row.name.toLowerCase(), ...row.tags];
+  const all = f.terms.every((term) => hay.some((h) => h.includes(term)));
+  return f.inverted ? !all : all;
+}
+
+const ENV_ORDER: Record<string, number> = { prod: 0, staging: 1, dev: 2 };
+
+export function sortRows(rows: Row[], sort: Day2Sort, reverse: boolean): Row[] {
+  const byName = (a: Row, b: Row) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  let cmp: (a: Row, b: Row) => number;
+  switch (sort) {
+    case 'env':
+      cmp = (a, b) => (ENV_ORDER[a.env] ?? 9) - (ENV_ORDER[b.env] ?? 9) || byName(a, b);
+      break;
+    case 'status':
+      cmp = (a, b) => b.severity - a.severity || byName(a, b);
+      break;
+    case 'run':
+      cmp = (a, b) => b.lastRunAt - a.lastRunAt || byName(a, b);
+      break;
+    default:
+      cmp = byName;
+  }
+  const out = [...rows].sort(cmp);
+  return reverse ? out.reverse() : out;
+}
+
+export const SORT_LABELS: Record<Day2Sort, string> = {
+  name: 'name',
+  env: 'environment (prod first)',
+  status: 'status (worst first)',
+  run: 'last run (newest first)',
+};
+
+// ------------------------------------------------------------------------------------------------ columns
+
+export type ColumnKey = 'name' | 'env' | 'run' | 'drift' | 'alerts' | 'backup' | 'restore';
+
+export interface Column {
+  key: ColumnKey;
+  title: string;
+  width: number;
+  /** Cells carry the age of their figure. */
+  aged?: boolean;
+}
+
+/** The gap between columns. */
+export const GAP = 2;
+/** The cursor mark before each row. */
+export const MARK = 2;
+
+/**
+ * The columns that fit `width`: name, environment, drift, alerts and backup always; then, as room allows, the
+ * last run, the ages of the figures, and the last restore test. The name takes what is left (at most 28).
+ */
+export function layoutColumns(width: number, longestName: number): Column[] {
+  const nameWant = Math.max(8, Math.min(28, longestName));
+  const base: Column[] = [
+    { key: 'env', title: 'ENV', width: 7 },
+    { key: 'drift', title: 'DRIFT', width: 13 },
+    { key: 'alerts', title: 'ALERTS', width: 17 },
+    { key: 'backup', title: 'BACKUP/RPO', width: 15 },
+  ];
+  // The cursor mark, then each column with a gap before the next (the last one has none).
+  const used = (cols: Column[]) => MARK + cols.reduce((n, c) => n + c.width + GAP, 0);
+  let cols = base;
+  const tryAdd = (next: Column[]) => {
+    if (used(next) + Math.min(nameWant, 14) <= width) cols = next;
+  };
+  tryAdd([base[0], { key: 'run', title: 'LAST RUN', width: 16 }, ...base.slice(1)]);
+  if (cols.some((c) => c.key === 'run')) {
+    tryAdd(
+      cols.map((c) =>
+        c.key === 'drift' ? { ...c, width: 18, aged: true } : c.key === 'alerts' ? { ...c, width: 21, aged: true } : c.key === 'backup' ? { ...c, width: 21, aged: true } : c,
+      ),
+    );
+    tryAdd([...cols, { key: 'restore', title: 'RESTORE TEST', width: 13 }]);
+  }
+  const nameWidth = Math.max(8, Math.min(nameWant, width - used(cols)));
+  return [{ key: 'name', title: 'STACK', width: nameWidth }, ...cols];
+}
+
+export function cellOf(row: Row, col: Column): Cell {
+  switch (col.key) {
+    case 'name':
+      return { text: row.name, tone: undefined };
+    case 'env':
+      return { text: row.env, tone: row.env === 'prod' ? 'accent' : undefined };
+    case 'run':
+      return row.cells.run;
+    case 'drift':
+      return col.aged ? row.cells.driftAged : row.cells.drift;
+    case 'alerts':
+      return col.aged ? row.cells.alertsAged : row.cells.alerts;
+    case 'backup':
+      return col.aged ? row.cells.backupAged : row.cells.backup;
+    case 'restore':
+      return row.cells.restore;
+  }
+}
+
+/** Totals for the status line: "3 drifted · 2 critical · 1 late". */
+export function totals(rows: readonly Row[]): { drifted: number; critical: number; late: number; failed: number; approval: number } {
+  let drifted = 0;
+  let critical = 0;
+  let late = 0;
+  let failed = 0;
+  let approval = 0;
+  for (const r of rows) {
+    if (r.status.drift.status === 'drifted') drifted++;
+    if (r.status.alerts.critical > 0) critical++;
+    if (r.status.backup.status === 'late' || r.status.backup.status === 'missing') late++;
+    const run = shownRun(r.status);
+    if (run?.state === 'FAILED') failed++;
+    if (run?.state === 'UNCONFIRMED') approval++;
+  }
+  return { drifted, critical, late, failed, approval };
+}

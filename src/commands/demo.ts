@@ -1,0 +1,65 @@
+/**
+ * `dayops demo [--db PATH] [--open] [--json]`: make (or remake) a demo workspace in its own database, print what
+ * it made and the command that opens it. Without `--db` (and whatever DAYOPS_DB says) the demo goes to
+ * `$XDG_DATA_HOME/dayops/demo/demo.db`, never into the real database.
+ */
+import { resolve } from 'node:path';
+import { createDemo, defaultDemoDbPath } from '../day2/demo.js';
+import { openDatabase, type DB } from '../db/open.js';
+import { UserError } from '../errors.js';
+import { osUser } from '../os-user.js';
+import { defaultDbPath } from '../paths.js';
+import { formatTable } from '../text-table.js';
+import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+
+/** The demo's database: `--db` when given, else the demo's own default (DAYOPS_DB names the real database). */
+export function demoDbPath(ctx: Pick<CommandContext, 'dbPath' | 'env'>): string {
+  const real = defaultDbPath(ctx.env);
+  const fromEnv = ctx.env.DAYOPS_DB ? resolve(ctx.env.DAYOPS_DB) : undefined;
+  if (ctx.dbPath === real || ctx.dbPath === fromEnv) return defaultDemoDbPath(real);
+  return ctx.dbPath;
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  usage: 'dayops demo [--db PATH] [--open] [--json]',
+  summary: 'make a demo workspace to explore (its own database; run again to refresh it)',
+  async run(args, ctx) {
+    const { values } = parseFlags('demo', args, { json: { type: 'boolean' }, open: { type: 'boolean' } }, false);
+    if (ctx.readonly) throw new UserError('dayops demo: --readonly: the demo writes a database and a workspace', 2);
+    const dbPath = demoDbPath(ctx);
+    const result = await createDemo({
+      dbPath,
+      user: osUser(),
+      env: ctx.env,
+      onProgress: values.json ? undefined : (m) => ctx.stderr.write(`dayops demo: ${m}\n`),
+    });
+    if (values.json) {
+      writeJson(ctx, result);
+    } else {
+      line(ctx, `dayops demo: ${result.replaced ? 'remade' : 'made'} ${result.dbPath}`);
+      line(ctx, `  workspace ${result.workspace} (each stack's folder is under stacks/)`);
+      const envs = ['dev', 'staging', 'prod'].map((e) => `${result.stacks.filter((s) => s.environment === e).length} ${e}`).join(', ');
+      line(ctx, `  ${result.stacks.length} stacks: ${envs}`);
+      line(ctx);
+      line(ctx, formatTable(['STACK', 'ENV', 'TOOL', 'WHAT IT SHOWS'], result.stacks.map((s) => [s.name, s.environment, s.tool, s.shows])));
+      line(ctx);
+      line(ctx, 'Alerts are cached from http://127.0.0.1:9093; with no Alertmanager there they show as stale, as any source that is down.');
+      for (const n of result.local.notes) line(ctx, `Note: ${n}`);
+      line(ctx, 'demo-local really runs here: open it, Enter on demo-local, r to remediate its drift (a plan, an approval, an apply).');
+      line(ctx);
+      line(ctx, `Open it: ${result.openCommand}`);
+    }
+    if (values.open) {
+      if (!ctx.isTTY) throw new UserError('dayops demo --open: the app needs a terminal; open it later with the command above', 2);
+      let handle: DB | undefined;
+      const { runTui } = await (await import('../main.js')).importTui();
+      try {
+        return await runTui({ ...ctx, dbPath, db: () => (handle ??= openDatabase(dbPath)) });
+      } finally {
+        handle?.close();
+      }
+    }
+    return 0;
+  },
+};

@@ -3,6 +3,10 @@
  * process runner storing every line in SQLite and feeding the pane's ring. Each side runs in its own process so
  * its peak RSS (`process.resourceUsage().maxRSS`) is its own. Targets: the runner keeps at least half the bare
  * reader's lines per second, with every line stored, and stays under 250 MB peak RSS.
+ *
+ * What makes it fast: lines are stored in chunks of consecutive lines, one row per chunk, compressed (writing is
+ * what costs); batches of a few thousand lines per transaction; secrets looked for once per chunk of output
+ * rather than once per line. See src/db/logs.ts and src/day1/runner/.
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -46,15 +50,24 @@ export const runnerLogBenchmark: Benchmark = {
   summary: '1,000,000 lines through the process runner into SQLite and the pane, against a bare readline reader',
   async run(): Promise<BenchReport> {
     const lines = Number(process.env.DAYOPS_BENCH_LINES ?? 1_000_000);
-    // One after the other, each in its own process: its peak RSS and CPU are its own.
-    const bare = await worker('bare-reader.js', [String(lines)]);
-    const runner = await worker('runner-reader.js', [String(lines)]);
+    // One after the other, each in its own process (its peak RSS and CPU are its own), alternating, three times
+    // each: the median run of each side is compared, so one noisy run on a shared machine decides nothing.
+    const rounds = Number(process.env.DAYOPS_BENCH_ROUNDS ?? 3);
+    const bares: WorkerResult[] = [];
+    const runners: WorkerResult[] = [];
+    for (let i = 0; i < rounds; i++) {
+      bares.push(await worker('bare-reader.js', [String(lines)]));
+      runners.push(await worker('runner-reader.js', [String(lines)]));
+    }
+    const median = (rs: WorkerResult[]) => [...rs].sort((a, b) => a.ms - b.ms)[Math.floor(rs.length / 2)];
+    const bare = median(bares);
+    const runner = median(runners);
     const rate = (r: WorkerResult) => r.lines / (r.ms / 1000);
     const perLine = (r: WorkerResult) => ((r.cpuMs * 1000) / r.lines).toFixed(2);
     const bareRate = rate(bare);
     const ratio = rate(runner) / bareRate;
-    const rssMb = runner.maxRssKb / 1024;
-    const allStored = runner.stored === lines && runner.lines === lines;
+    const rssMb = Math.max(...runners.map((r) => r.maxRssKb)) / 1024;
+    const allStored = runners.every((r) => r.stored === lines && r.lines === lines);
     const ok = ratio >= 0.5 && rssMb < 250 && allStored;
     const describe = (label: string, r: WorkerResult) =>
       `${label} ${fmt(r.lines)} lines in ${(r.ms / 1000).toFixed(2)} s = ${fmt(rate(r))} lines/s (${(rate(r) / bareRate).toFixed(2)} of bare), ` +
@@ -65,7 +78,10 @@ export const runnerLogBenchmark: Benchmark = {
       lines: [
         describe('bare readline reader:', bare),
         describe('dayops runner:       ', runner),
-        `ratio runner/bare: ${ratio.toFixed(2)} (target >= 0.50); runner peak RSS ${rssMb.toFixed(1)} MB (target < 250 MB); every line stored: ${allStored ? 'yes' : 'NO'}`,
+        `ratio runner/bare: ${ratio.toFixed(2)} (target >= 0.50), medians of ${rounds} alternating runs each (runner ${runners
+          .map((r) => (r.ms / 1000).toFixed(2))
+          .join(' ')} s, bare ${bares.map((r) => (r.ms / 1000).toFixed(2)).join(' ')} s)`,
+        `runner peak RSS ${rssMb.toFixed(1)} MB, the highest of its runs (target < 250 MB); every line stored: ${allStored ? 'yes' : 'NO'}`,
         `(CPU is the reading process's own; the generator's is not counted. Machine load now: ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')} on ${cpus().length} CPUs)`,

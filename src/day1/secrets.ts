@@ -170,4 +170,12 @@ export class Redactor {
     if (this.prefilter && !this.prefilter.some((f) => text.includes(f))) return text;
     return text.replace(this.re, REDACTED);
   }
+
+  /** True when no secret (in any of its forms) is in `text`: its lines need no redaction. */
+  absentFrom(text: string): boolean {
+    if (!this.re || text.length < this.shortest) return true;
+    if (this.prefilter) return !this.prefilter.some((f) => text.includes(f));
+    this.re.lastIndex = 0;
+    return !this.re.test(text);
+  }
 }

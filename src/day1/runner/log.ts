@@ -12,6 +12,8 @@ import type { Phase } from '../adapter.js';
 export interface RedactLike {
   readonly active: boolean;
   redact(text: string): string;
+  /** False when a secret could be in `text`. */
+  absentFrom?(text: string): boolean;
 }
 
 export interface RunLogOptions {
@@ -31,11 +33,19 @@ export interface Backpressure {
 const ESC = '\u001b';
 const CSI = '\u009b';
 
+/** Colour codes (SGR, `ESC [ ... m`) are nearly all tools print: strip those fast, anything else with strip-ansi. */
+const SGR = /\u001b\[[0-9;]*m/g;
+function stripColour(text: string): string {
+  const s = text.replace(SGR, '');
+  return s.includes(ESC) || s.includes(CSI) ? stripAnsi(s) : s;
+}
+
 export class RunLog implements Backpressure {
   private buffer: LogLine[] = [];
   private bytes = 0;
   private seq: number;
   private readonly seen = new Set<Phase>();
+  private lastPhase: Phase | null = null;
   private newPhases: PhaseStarts = {};
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -54,7 +64,7 @@ export class RunLog implements Backpressure {
     private readonly opts: RunLogOptions = {},
   ) {
     this.flushMs = opts.flushMs ?? 50;
-    this.maxLines = opts.maxLines ?? 2000;
+    this.maxLines = opts.maxLines ?? 4000;
     this.maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
     // A run continued by another process (an approval) goes on after the lines already stored.
     this.seq = repo.count(runId);
@@ -85,18 +95,18 @@ export class RunLog implements Backpressure {
    * Add one line. `text` is what the screen shows (ANSI kept); `raw` is the tool's own line when `text` is a
    * rendering of it. Both are redacted before anything else sees them.
    */
-  add(stream: LogStream, phase: Phase | null, text: string, raw: string | null = null): LogLine {
+  add(stream: LogStream, phase: Phase | null, text: string, raw: string | null = null, secretFree = false): LogLine {
     // A message with line breaks (dayops' own, or an adapter's rendering) is several lines of the log.
     if (text.includes('\n')) {
       const parts = text.split('\n');
       for (let i = 0; i < parts.length - 1; i++) this.add(stream, phase, parts[i], i === 0 ? raw : null);
       return this.add(stream, phase, parts[parts.length - 1]);
     }
-    if (this.redactor?.active) {
+    if (this.redactor?.active && !secretFree) {
       text = this.redactor.redact(text);
       if (raw !== null) raw = this.redactor.redact(raw);
     }
-    const plain = text.includes(ESC) || text.includes(CSI) ? stripAnsi(text) : text;
+    const plain = text.includes(ESC) || text.includes(CSI) ? stripColour(text) : text;
     const line: LogLine = {
       runId: this.runId,
       seq: ++this.seq,
@@ -109,15 +119,21 @@ export class RunLog implements Backpressure {
     };
     this.buffer.push(line);
     this.bytes += text.length + (line.raw === null ? 0 : line.raw.length) + (line.plain === null ? 0 : line.plain.length) + 64;
-    if (phase && !this.seen.has(phase)) {
+    if (phase !== this.lastPhase && phase && !this.seen.has(phase)) {
       this.seen.add(phase);
       this.newPhases[phase] = line.seq;
     }
+    this.lastPhase = phase;
     this.emit?.(line);
     if (this.closed) this.flush();
     else if (this.full) this.flushSoon();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
     return line;
+  }
+
+  /** True when no secret can be in `text` (a chunk of tool output about to be cut into lines). */
+  secretFree(text: string): boolean {
+    return !this.redactor?.active || (this.redactor.absentFrom?.(text) ?? false);
   }
 
   /** A line of dayops' own. */

@@ -31,8 +31,10 @@ export interface RunProcessOptions {
   env: NodeJS.ProcessEnv;
   /** Collect stdout into the result instead of giving its lines to `onLine`. */
   capture?: boolean;
-  /** Every line, in the order the pipes delivered them. */
-  onLine: (line: string, stream: LineStream) => void;
+  /** Every line, in the order the pipes delivered them, with what `scan` said of the text it came in. */
+  onLine: (line: string, stream: LineStream, scanned: boolean) => void;
+  /** Looked at once per chunk of output (e.g. "can a secret be in here?"); its answer comes with each line. */
+  scan?: (text: string) => boolean;
   /** Pause the child's pipes while this is full. */
   backpressure?: Backpressure;
   /** Aborting interrupts the child (SIGINT, then SIGTERM, then SIGKILL). */
@@ -120,8 +122,8 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
     let paused = false;
     let captured = '';
     const decoder = opts.capture ? new StringDecoder('utf8') : undefined;
-    const out = new LineSplitter((line) => opts.onLine(line, 'stdout'));
-    const err = new LineSplitter((line) => opts.onLine(line, 'stderr'));
+    const out = new LineSplitter((line, scanned) => opts.onLine(line, 'stdout', scanned), opts.scan);
+    const err = new LineSplitter((line, scanned) => opts.onLine(line, 'stderr', scanned), opts.scan);
     let closedResolve!: () => void;
     const closed = new Promise<void>((r) => (closedResolve = r));
 
@@ -281,7 +283,9 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
     graceMs: o.graceMs,
     backpressure: o.log,
     onSpawn: o.onSpawn,
-    onLine: (line, stream) => {
+    // Lines of a chunk in which no secret can be need no redaction each.
+    scan: (text) => o.log.secretFree(text),
+    onLine: (line, stream, secretFree) => {
       if (spec.onLine) {
         try {
           spec.onLine(line, stream);
@@ -297,7 +301,7 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
           complain(err);
         }
       }
-      if (shown === undefined || shown === line) o.log.add(stream, spec.phase, line);
+      if (shown === undefined || shown === line) o.log.add(stream, spec.phase, line, null, secretFree);
       else o.log.add(stream, spec.phase, shown, line);
     },
   });

@@ -44,6 +44,32 @@ describe('process runner', () => {
     expect(logs.phases(runId)).toEqual({ plan: 1 });
   });
 
+  it('redacts a secret in a busy stream, also when the pipe splits it across two reads', async () => {
+    const { work, runId, logs, shown } = setup();
+    const secret = 'hunter2-correct-horse-battery';
+    const log = new RunLog(logs, runId, new Redactor([secret]), (l) => shown.push(l));
+    // Thousands of clean lines (checked a chunk at a time), then the secret cut in two by a pause between writes.
+    const argv = nodeScript(
+      work,
+      'split-secret.mjs',
+      `const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+       let s = '';
+       for (let i = 0; i < 3000; i++) s += 'clean line ' + i + '\\n';
+       process.stdout.write(s);
+       await sleep(50);
+       process.stdout.write('token=${secret.slice(0, 10)}');
+       await sleep(50);
+       process.stdout.write('${secret.slice(10)} done\\nafter\\n');`,
+    );
+    await execInRun({ argv, phase: 'apply' }, { cwd: work, env: process.env, log });
+    await log.close();
+    const all = logs.page(runId, 1, 5000);
+    expect(all).toHaveLength(3002);
+    expect(all[3000].text).toBe('token=[REDACTED] done');
+    expect(all[2999].text).toBe('clean line 2999');
+    expect(JSON.stringify(all) + JSON.stringify(shown)).not.toContain(secret);
+  });
+
   it('keeps each stream in order in a fast burst', async () => {
     const { work, runId, logs } = setup();
     const log = new RunLog(logs, runId, undefined);

@@ -1,7 +1,7 @@
 /**
  * The Day-2 dashboard at scale: 1,000 stacks, 100,000 cached alerts and 20,000 runs in the database.
  *
- * - First frame: the real `dayops --db FILE` (the built CLI, the app's whole start-up: modules, database, status
+ * - First frame: the real `dayops --db FILE` (the shipped bundle dist/dayops.mjs, the app's whole start-up: modules, database, status
  *   of every stack, first render) in a real pseudo-terminal of 160x48 (util-linux `script`), timed from spawn to
  *   the moment the dashboard's table is on screen with the first row's figures from SQLite; then until that row
  *   also shows its backup against the RPO (which needs its dayops.yaml, read after the first frame); against a bare
@@ -11,7 +11,7 @@
  *   database change): the first call (dayops.yaml files parsed) and the median of warm calls. Target: warm under
  *   150 ms on this 2-core machine.
  *
- * Run: `npm run bench` or `npx tsc -p . && node dist/bench/run.js dashboard`.
+ * Run: `npm run bench` or `npm run build && node dist/bench/run.js dashboard`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -214,7 +214,8 @@ export const dashboardBenchmark: Benchmark = {
         lines.push('first frame: not measured: `script` (util-linux) is needed for a pseudo-terminal');
         return { name: 'dashboard', ok: false, lines, figures };
       }
-      const cli = join(import.meta.dirname, '..', 'src', 'cli.js');
+      // The shipped executable (the bundle of the app), as `dayops` runs.
+      const cli = join(import.meta.dirname, '..', 'dayops.mjs');
       const hello = join(import.meta.dirname, 'workers', 'hello-ink.js');
       const dashboard = [process.execPath, cli, '--db', dbPath];
       // First frame: the table, its first row with its figures from SQLite (drift, alerts, last run).

@@ -3,13 +3,11 @@
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
 import { Box, Text, useApp, useInput } from 'ink';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
-import { Day0View } from './day0/Day0View.js';
-import { Day1View } from './day1/Day1View.js';
 import { Day2View } from './day2/Day2View.js';
 import { FlashLine } from './layout/FlashLine.js';
 import { Footer } from './layout/Footer.js';
@@ -17,6 +15,32 @@ import { Header } from './layout/Header.js';
 import { Help } from './layout/Help.js';
 import { useTerminalSize, type Size } from './layout/useTerminalSize.js';
 import { theme } from './theme.js';
+
+// The dashboard opens first whenever stacks exist, so it is loaded with the app; the other days' views (the
+// wizard with the design audit, the run screens) load when first shown, keeping start-up to what is drawn.
+type ViewProps = { width: number; height: number };
+
+/** A view loaded on first use; once loaded (or preloaded) it renders at once, without suspending. */
+function lazyView(load: () => Promise<ComponentType<ViewProps>>) {
+  let loaded: ComponentType<ViewProps> | undefined;
+  const preload = () => load().then((c) => (loaded = c));
+  const Suspending = lazy(() => preload().then((c) => ({ default: c })));
+  const View = (props: ViewProps) => {
+    const Loaded = loaded;
+    return Loaded ? <Loaded {...props} /> : <Suspending {...props} />;
+  };
+  return { View, preload };
+}
+
+const day0 = lazyView(() => import('./day0/Day0View.js').then((m) => m.Day0View));
+const day1 = lazyView(() => import('./day1/Day1View.js').then((m) => m.Day1View));
+const Day0View = day0.View;
+const Day1View = day1.View;
+
+/** Load the views not on screen yet; the app does it just after its first frame, so switching days never waits. */
+export function preloadViews(): Promise<unknown> {
+  return Promise.all([day0.preload(), day1.preload()]);
+}
 
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 16;
@@ -80,6 +104,11 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
     if (quitting) exit();
   }, [quitting, exit]);
 
+  useEffect(() => {
+    const t = setTimeout(() => void preloadViews().catch(() => undefined), 0);
+    return () => clearTimeout(t);
+  }, []);
+
   // Ctrl-C always quits, even from a text field.
   useInput((input, key) => {
     if (isKey('global.forceQuit', input, key)) store.getState().requestQuit(true);
@@ -131,15 +160,17 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
     <Box flexDirection="column" width={width} height={height}>
       <Header width={width} readonly={services.readonly} />
       <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
-        {helpOpen ? (
-          <Help {...props} />
-        ) : view === 'day0' ? (
-          <Day0View {...props} />
-        ) : view === 'day1' ? (
-          <Day1View {...props} />
-        ) : (
-          <Day2View {...props} />
-        )}
+        <Suspense fallback={null}>
+          {helpOpen ? (
+            <Help {...props} />
+          ) : view === 'day0' ? (
+            <Day0View {...props} />
+          ) : view === 'day1' ? (
+            <Day1View {...props} />
+          ) : (
+            <Day2View {...props} />
+          )}
+        </Suspense>
       </Box>
       {quitConfirm ? (
         <Box width={width} height={1}>

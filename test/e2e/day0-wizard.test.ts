@@ -7,19 +7,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readBlueprint } from '../../src/day0/blueprint.js';
+import { CLI } from '../helpers/cli.js';
 import { hasTmux, requireTool, Terminal } from '../helpers/tmux.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 let term: Terminal | undefined;
 afterEach(() => term?.stop());
 
-/** The dayops process in the terminal (the pane runs `env ... node cli.js; echo; sleep`). */
+/** The dayops process in the terminal (the pane runs `env ... node dist/dayops.mjs; echo; sleep`). */
 function appPid(t: Terminal): number {
   const pane = execFileSync('tmux', ['-L', t.socket, 'list-panes', '-t', 'main', '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim();
   const children = execFileSync('pgrep', ['-P', pane], { encoding: 'utf8' }).trim().split('\n');
   for (const c of children) {
     const cmd = execFileSync('ps', ['-o', 'args=', '-p', c], { encoding: 'utf8' });
-    if (cmd.includes('cli.js')) return Number(c);
+    if (cmd.includes(CLI)) return Number(c);
   }
   throw new Error(`no dayops process under pane ${pane}`);
 }

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-/** The built executable; `npm test` builds it before vitest runs. */
-export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+/** The shipped executable (the bundle `npm run build` makes), as users run it. */
+export const CLI = join(ROOT, 'dist', 'dayops.mjs');
 
 export interface CliResult {
   code: number | null;

@@ -5,7 +5,7 @@
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import stripAnsi from 'strip-ansi';
-import { App } from '../../components/App.js';
+import { App, preloadViews } from '../../components/App.js';
 import { createApp } from '../../src/tui.js';
 import type { DB } from '../../src/db/open.js';
 import type { AppStore } from '../../store/index.js';
@@ -112,6 +112,8 @@ export async function driveApp(
   db: DB,
   opts: { dbPath?: string; readonly?: boolean; columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<DrivenApp> {
+  // The views the app loads after its first frame, loaded first, so a key that switches days draws at once.
+  await preloadViews();
   const { store, services } = createApp({
     db: () => db,
     dbPath: opts.dbPath ?? db.name,

@@ -6,6 +6,7 @@ import { resolveDbPath } from './paths.js';
 import { openDatabase, type DB } from './db/open.js';
 import type { CommandContext } from './commands/context.js';
 import { COMMANDS, findCommand } from './commands/index.js';
+import { recoverRuns } from './day1/runner/recover.js';
 // Day-2's hooks into the run engine (quiet applies, drift checks), for the app and every headless command.
 import './day2/install.js';
 
@@ -91,6 +92,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!found) {
       throw new UserError(`dayops: unknown command "${rest.join(' ')}"; run \`dayops help\` for the commands`, 2);
     }
+    // Every command sees runs as they are: those a crashed dayops left mid-flight are marked interrupted first,
+    // and said so on stderr (the app does the same at start-up, and says so on screen).
+    ctx.db = () => {
+      if (!handle) {
+        handle = openDatabase(dbPath);
+        for (const r of recoverRuns(handle, { dbPath })) {
+          ctx.stderr.write(`dayops: run ${r.id} (${r.stackName}) was ${r.error}; marked FAILED\n`);
+        }
+      }
+      return handle;
+    };
     return await found.command.run(found.rest, ctx);
   } finally {
     handle?.close();

@@ -76,7 +76,7 @@ function report(ctx: CommandContext, r: DriftCheckResult): void {
 
 export const driftCommand: Command = {
   name: 'drift',
-  usage: 'drift STACK...|--all [--json]',
+  usage: 'dayops drift STACK...|--all [--json]',
   summary: 'check stacks for drift now (exit 0 none, 2 drift found, 1 a check failed)',
   async run(args: string[], ctx: CommandContext): Promise<number> {
     let parsed;
@@ -100,7 +100,6 @@ export const driftCommand: Command = {
       return 0;
     }
     const runs = new RunService(db, { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
-    for (const r of runs.recovered) ctx.stderr.write(`dayops: run ${r.id} (${r.stackName}) was ${r.error}; marked FAILED\n`);
     const list = stacks.filter((s) => typeof s !== 'string');
     const results: DriftCheckResult[] = new Array(list.length);
     let next = 0;

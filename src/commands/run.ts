@@ -4,8 +4,7 @@
  * 3 POLICY_DENIED, 4 waiting for approval.
  */
 import { createInterface } from 'node:readline';
-import { recoverRuns } from '../day1/runner/recover.js';
-import { exitCodeFor, runJson, RunService, type RecoveredRun, type RunRecord } from '../day1/runs.js';
+import { exitCodeFor, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
 import { RunsRepo } from '../db/runs.js';
@@ -16,16 +15,9 @@ import { osUser } from '../os-user.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 
+/** The run engine on the command's database (src/main.ts has already marked runs of dead dayops processes). */
 function service(ctx: CommandContext): RunService {
-  const svc = new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
-  reportRecovered(ctx, svc.recovered);
-  return svc;
-}
-
-function reportRecovered(ctx: CommandContext, recovered: readonly RecoveredRun[]): void {
-  for (const r of recovered) {
-    ctx.stderr.write(`dayops: run ${r.id} (${r.stackName}) was ${r.error}; marked FAILED\n`);
-  }
+  return new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
 }
 
 function runIdArg(command: string, positionals: string[]): number {
@@ -290,7 +282,6 @@ export const runsCommand: Command = {
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isSafeInteger(limit) || limit <= 0) throw new UserError(`dayops runs: --limit must be a positive number`, 2);
     const db = ctx.db();
-    reportRecovered(ctx, recoverRuns(db, { dbPath: ctx.dbPath }));
     const stack = positionals[0];
     const runs = new RunsRepo(db);
     if (stack && !new StacksRepo(db).get(stack)) {

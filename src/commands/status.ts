@@ -66,7 +66,7 @@ function backupText(s: StackStatus, now: number): string {
 
 export const statusCommand: Command = {
   name: 'status',
-  usage: 'status [--json]',
+  usage: 'dayops status [--json]',
   summary: "every stack's last run, drift, alerts and backups (from the cache)",
   async run(args: string[], ctx: CommandContext): Promise<number> {
     const { values, positionals } = parseFlags('status', args, { json: { type: 'boolean' } }, false);

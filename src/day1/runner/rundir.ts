@@ -1,14 +1,15 @@
 /**
- * Each run's private folder (the plan file lives here) is `<folder of the database>/runs/<id>/`, created 0700,
- * so a later process (`dayops approve`) applies the same plan. It is removed when the run ends.
+ * Each run's private folder (the plan file lives here) is `<database file>.runs/<id>/` next to the database,
+ * created 0700, so a later process (`dayops approve`) applies the same plan. It is removed when the run ends.
+ * Named after the database file, so two databases in one folder never share run folders.
  */
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 export function runsRoot(dbPath: string): string {
   if (!dbPath || dbPath === ':memory:') return join(tmpdir(), `dayops-runs-${process.getuid?.() ?? 'user'}`);
-  return join(dirname(dbPath), 'runs');
+  return `${dbPath}.runs`;
 }
 
 export function runDirFor(dbPath: string, runId: number): string {

@@ -85,7 +85,8 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
     else set({ quitting: true, quitConfirm: false });
   },
   cancelQuit: () => set({ quitConfirm: false }),
-  setActiveRuns: (n) => set({ activeRuns: n }),
+  // Asked to quit while runs were active, and they have all ended since: nothing is left to ask about.
+  setActiveRuns: (n) => set(n === 0 && get().quitConfirm ? { activeRuns: n, quitConfirm: false, quitting: true } : { activeRuns: n }),
   bumpData: () => set((s) => ({ dataVersion: s.dataVersion + 1 })),
   setCurrentStack: (currentStack) => set({ currentStack }),
 });

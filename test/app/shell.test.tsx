@@ -77,6 +77,16 @@ describe('the app shell', () => {
     app.unmount();
   });
 
+  it('quits once the runs it asked about have ended', async () => {
+    const { db } = tmpDb();
+    const app = await driveApp(db);
+    app.store.getState().setActiveRuns(1);
+    expect(await app.press('q')).toContain('1 run is active. Quit and interrupt it? y / n');
+    app.store.getState().setActiveRuns(0);
+    expect(app.store.getState().quitting).toBe(true);
+    app.unmount();
+  });
+
   it('Ctrl-C quits even while a text field has the keyboard', async () => {
     const { db } = tmpDb();
     const app = await driveApp(db);

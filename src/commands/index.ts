@@ -14,14 +14,19 @@ import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
 
 export const COMMANDS: Command[] = [
-  stackList,
+  // Day-0
   designCommand,
+  stackList,
   stackAdd,
+  // Day-1
   runCommand,
   approveCommand,
   discardCommand,
   cancelCommand,
   runsCommand,
+  // Day-2
+  statusCommand,
+  driftCommand,
   alertsList,
   alertsSync,
   backupRun,
@@ -30,8 +35,6 @@ export const COMMANDS: Command[] = [
   backupPrune,
   backupStatusCmd,
   backupSelfCmd,
-  driftCommand,
-  statusCommand,
   demoCommand,
 ];
 

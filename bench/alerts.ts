@@ -4,18 +4,18 @@
  * cached alert took 100-180 ms under the same load, hence the alert_counts table), one stack's alerts under 25 ms,
  * replacing one stack's 100 alerts (with its counts) under 40 ms.
  *
- * Run: `npx tsc -p . && node dist/bench/alerts.js` (exit 1 when a target is missed). `benchAlerts()` is exported
+ * Run: `npm run bench` or `npm run build && node dist/bench/run.js alerts`. `benchAlerts()` is exported
  * for a bench runner.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { AlertsRepo, type AlertRecord } from '../src/db/alerts.js';
 import { openDatabase } from '../src/db/open.js';
 import { SourcesRepo } from '../src/db/sources.js';
 import { StacksRepo } from '../src/db/stacks.js';
 import { alertCounts, alertsSourceKey, listAlerts, severityRank } from '../src/day2/alerts.js';
+import type { Benchmark, BenchReport } from './run.js';
 
 export interface BenchResult {
   name: string;
@@ -108,8 +108,16 @@ export function benchAlerts(stacks = 1_000, perStack = 100): BenchResult[] {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const results = benchAlerts();
-  for (const r of results) console.log(`${r.ok ? 'ok  ' : 'SLOW'} ${r.ms.toFixed(1).padStart(7)} ms (target ${r.targetMs} ms)  ${r.name}`);
-  process.exitCode = results.every((r) => r.ok) ? 0 : 1;
-}
+export const alertsBenchmark: Benchmark = {
+  name: 'alerts',
+  summary: 'the alert cache at 1,000 stacks and 100,000 alerts: counts for the dashboard, one stack, one sync',
+  async run(): Promise<BenchReport> {
+    const results = benchAlerts();
+    return {
+      name: this.name,
+      ok: results.every((r) => r.ok),
+      lines: results.map((r) => `${r.name}: ${r.ms.toFixed(1)} ms median (target ${r.targetMs} ms)`),
+      figures: Object.fromEntries(results.map((r) => [r.name, r.ms])),
+    };
+  },
+};

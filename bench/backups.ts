@@ -5,7 +5,7 @@
  * configs given by the caller, its one SQL query under 100 ms. The first call, parsing 1,000 dayops.yaml files,
  * is reported with a loose target (5 s).
  *
- * Run: `npx tsc -p . && node dist/bench/run.js backups`.
+ * Run: `npm run build && node dist/bench/run.js backups`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

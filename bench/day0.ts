@@ -3,7 +3,7 @@
  * Targets (median): audit of a full prod design 2 ms; audit with a backup schedule never seen before (the cron walk
  * is not cached yet) 15 ms; generating every file of the design 40 ms.
  *
- * Run: `npx tsc -p . && node dist/bench/run.js day0`.
+ * Run: `npm run build && node dist/bench/run.js day0`.
  */
 import { audit } from '../src/day0/audit.js';
 import { defaultBlueprint } from '../src/day0/defaults.js';

@@ -9,6 +9,7 @@ import { backupsBenchmark } from './backups.js';
 import { statusBenchmark } from './status.js';
 import { day0Benchmark } from './day0.js';
 import { dashboardBenchmark } from './dashboard.js';
+import { alertsBenchmark } from './alerts.js';
 
 export interface BenchReport {
   name: string;
@@ -26,7 +27,7 @@ export interface Benchmark {
   run(): Promise<BenchReport>;
 }
 
-export const BENCHMARKS: Benchmark[] = [runnerLogBenchmark, backupsBenchmark, day0Benchmark, statusBenchmark, dashboardBenchmark];
+export const BENCHMARKS: Benchmark[] = [runnerLogBenchmark, day0Benchmark, alertsBenchmark, backupsBenchmark, statusBenchmark, dashboardBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => !BENCHMARKS.some((b) => b.name === a));

@@ -6,7 +6,7 @@
  * dayops.yaml parsed) under 5 s.
  *
  * `buildStatusFixture` is also used by test/day2/status/scale.test.ts, which checks the RESULT for the same data.
- * Run: `npx tsc -p . && node dist/bench/run.js status`.
+ * Run: `npm run build && node dist/bench/run.js status`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

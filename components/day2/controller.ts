@@ -7,7 +7,6 @@ import type { Key } from 'ink';
 import { commandFor, isKey } from '../../src/keymap/index.js';
 import type { Day2Action, Day2Dialog } from '../../store/day2.js';
 import type { AppStore } from '../../store/index.js';
-import type { Services } from '../../src/services.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { editKey } from '../day0/TextField.js';
 import {

@@ -20,7 +20,7 @@ import { LogsRepo, type LogLine } from '../db/logs.js';
 import { ApprovalRefused, RunsRepo, type RunDetail, type RunPatch, type RunRecord } from '../db/runs.js';
 import { StacksRepo } from '../db/stacks.js';
 import { loadPolicies, policyOutcome, type PolicyResult, type PolicySet } from '../domain/policies.js';
-import { formatSummary, type ApplyResult, type Diagnostic, type PlanResult } from '../domain/plan.js';
+import { formatSummary, type Diagnostic, type PlanResult } from '../domain/plan.js';
 import type { Stack, Tool } from '../domain/stack.js';
 import { errorMessage, UserError } from '../errors.js';
 import { osUser } from '../os-user.js';

@@ -12,7 +12,6 @@ import { tmpDb } from '../../helpers/tmp.js';
 import { fakeTfStack } from '../../helpers/fake-tf.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
 import {
-  APPLY_RECORDS,
   PLAN_NO_CHANGES,
   PLAN_WAITS_FOR_RELEASE,
   appliedCount,
@@ -363,7 +362,7 @@ describe('run service: one run at a time per stack', () => {
 describe('run service: cancel', () => {
   it('cancel mid-plan interrupts the tool and ends CANCELED with its log and an audit entry', async () => {
     const { db, path } = tmpDb();
-    const stack = customStack({ db, plan: PLAN_WAITS_FOR_RELEASE });
+    customStack({ db, plan: PLAN_WAITS_FOR_RELEASE });
     const svc = service(db, path);
     const seen: string[] = [];
     svc.on('line', (l) => seen.push(l.text));

@@ -5,7 +5,6 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { runService } from '../../../components/day1/runtime.js';
 import { LogsRepo } from '../../../src/db/logs.js';
 import { RunsRepo } from '../../../src/db/runs.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
@@ -125,7 +124,7 @@ describe('Day-1 at start-up and quit', () => {
     expect(runs.get(1)!.error).toBe('interrupted: dayops stopped while this run was INITIALIZING');
     expect(new LogsRepo(fx.db).page(1, 1, 10).map((l) => l.text).join('\n')).toContain('marked FAILED');
     app.unmount();
-    await runService(app.services).shutdown();
+    // unmount() shut the app's services down, its run service with them.
   });
 
   it('q asks first while a run is active; quitting interrupts it', async () => {

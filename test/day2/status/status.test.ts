@@ -124,7 +124,8 @@ describe('stackStatuses: figures and staleness', () => {
 
   it('a drift check that failed is stale with its error, keeping the last figures; a recent good check is fresh', () => {
     const { db } = tmpDb();
-    const now = Date.now();
+    // Half past the hour: the hourly slot is after neither check (the figure's freshness depends on the schedule).
+    const now = Date.UTC(2026, 10, 26, 12, 30);
     const s = addStack(db, tmpDir(), 'api', 'drift: { schedule: "0 * * * *" }\n');
     const drift = new DriftRepo(db);
     const good = drift.startCheck({ stackId: s.id, trigger: 'schedule', triggeredBy: 'ops', now: now - 20 * MIN });

@@ -59,10 +59,11 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
   dataVersion: 0,
   currentStack: null,
 
-  setView: (view) => set({ view, helpOpen: false, quitConfirm: false }),
+  // The header's stack belongs to the view that set it: a newly shown view sets its own.
+  setView: (view) => set(view === get().view ? { helpOpen: false, quitConfirm: false } : { view, helpOpen: false, quitConfirm: false, currentStack: null }),
   cycleView: (step) => {
     const i = VIEWS.indexOf(get().view);
-    set({ view: VIEWS[(i + step + VIEWS.length) % VIEWS.length], helpOpen: false, quitConfirm: false });
+    set({ view: VIEWS[(i + step + VIEWS.length) % VIEWS.length], helpOpen: false, quitConfirm: false, currentStack: null });
   },
   toggleHelp: (open) => set((s) => ({ helpOpen: open ?? !s.helpOpen })),
   setTextInput: (active) => set({ textInput: active }),

@@ -15,7 +15,8 @@ function hintsOf(bindings: Binding[]): Hint[] {
 /** The keys that work here: the focused view's first, then the global ones it does not override. */
 export function footerHints(contextIds: readonly string[], textInput: boolean): Hint[] {
   if (textInput) {
-    const view = contextsById(contextIds).flatMap((c) => c.bindings.filter((b) => b.keys.some((k) => k === 'enter' || k === 'esc' || k === 'tab' || k === 'shift+tab' || k.startsWith('ctrl+'))));
+    // Typing: only the focused field's or dialog's own keys work (global and motion keys type text).
+    const view = contextsById(contextIds.filter((c) => c !== 'nav' && c !== 'global')).flatMap((c) => c.bindings);
     const hints = hintsOf(view);
     if (!hints.some((h) => h.keys.includes('Esc'))) hints.push({ keys: 'Esc', label: 'leave field' });
     return hints;

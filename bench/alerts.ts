@@ -16,6 +16,7 @@ import { SourcesRepo } from '../src/db/sources.js';
 import { StacksRepo } from '../src/db/stacks.js';
 import { alertCounts, alertsSourceKey, listAlerts, severityRank } from '../src/day2/alerts.js';
 import type { Benchmark, BenchReport } from './run.js';
+import { medianMs } from './timing.js';
 
 export interface BenchResult {
   name: string;
@@ -24,16 +25,6 @@ export interface BenchResult {
   ok: boolean;
 }
 
-function median(fn: () => void, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 const SEVERITIES = ['critical', 'warning', 'warning', 'info', 'info', 'info', 'none'];
 const STATES = ['active', 'active', 'active', 'silenced', 'inhibited'] as const;
@@ -84,14 +75,14 @@ export function benchAlerts(stacks = 1_000, perStack = 100): BenchResult[] {
 
 
     let total = 0;
-    const counts = median(() => {
+    const counts = medianMs(() => {
       total = 0;
       for (const c of alertCounts(db).values()) total += c.total;
     }, 15);
     if (total !== stacks * perStack) throw new Error(`counted ${total} alerts, expected ${stacks * perStack}`);
     const middle = `stack-${String(Math.floor(stacks / 2)).padStart(4, '0')}`;
-    const oneStack = median(() => listAlerts(db, middle), 15);
-    const replaceOne = median(() => {
+    const oneStack = medianMs(() => listAlerts(db, middle), 15);
+    const replaceOne = medianMs(() => {
       db.transaction(() => {
         repo.replace(ids[0], alertsFor('stack-0000', perStack, now), now);
         sources.recordOk(alertsSourceKey('stack-0000'), now);

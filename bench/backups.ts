@@ -17,17 +17,8 @@ import { openDatabase } from '../src/db/open.js';
 import { SourcesRepo } from '../src/db/sources.js';
 import { StacksRepo } from '../src/db/stacks.js';
 import type { Benchmark, BenchReport } from './run.js';
+import { medianMs } from './timing.js';
 
-function median(fn: () => void, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 export const backupsBenchmark: Benchmark = {
   name: 'backups',
@@ -72,9 +63,9 @@ export const backupsBenchmark: Benchmark = {
       const first = backupStatusAll(db, now);
       const coldMs = performance.now() - t;
       const late = first.filter((s) => s.status === 'late').length;
-      const warmMs = median(() => backupStatusAll(db, now), 9);
-      const givenMs = median(() => backupStatusAll(db, now, { configs }), 9);
-      const sqlMs = median(() => repo.statusRows(), 9);
+      const warmMs = medianMs(() => backupStatusAll(db, now), 9);
+      const givenMs = medianMs(() => backupStatusAll(db, now, { configs }), 9);
+      const sqlMs = medianMs(() => repo.statusRows(), 9);
       const ok = first.length === 1000 && coldMs < 5000 && warmMs < 150 && givenMs < 100 && sqlMs < 100;
       return {
         name: this.name,

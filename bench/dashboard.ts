@@ -29,6 +29,7 @@ import { alertsSourceKey, severityRank } from '../src/day2/alerts.js';
 import { backupSourceKey } from '../src/day2/backups.js';
 import { stackStatuses } from '../src/day2/status.js';
 import type { Benchmark, BenchReport } from './run.js';
+import { median } from './timing.js';
 
 const STACKS = 1_000;
 const ALERTS_PER_STACK = 100;
@@ -41,7 +42,6 @@ const TIMEOUT_MS = 60_000;
 /** React's production build, as the app loads it (src/main.ts), so both sides render with the same React. */
 const PRODUCTION = { NODE_ENV: 'production' };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Fill a database as 1,000 stacks would after months of use. */
 export function buildFleet(dir: string): string {

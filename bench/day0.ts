@@ -10,17 +10,8 @@ import { defaultBlueprint } from '../src/day0/defaults.js';
 import { generate } from '../src/day0/generate/index.js';
 import type { Blueprint } from '../src/day0/blueprint.js';
 import type { Benchmark, BenchReport } from './run.js';
+import { medianMs } from './timing.js';
 
-function median(fn: (i: number) => void, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn(i);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 function design(): Blueprint {
   const b = defaultBlueprint('aws', 'bench', 'prod');
@@ -40,12 +31,12 @@ export const day0Benchmark: Benchmark = {
   async run(): Promise<BenchReport> {
     const bp = design();
     for (let i = 0; i < 20; i++) audit(bp); // warm up (JIT, schedule cache)
-    const warm = median(() => audit(bp), 200);
-    const cold = median((i) => {
+    const warm = medianMs(() => audit(bp), 200);
+    const cold = medianMs((i) => {
       // A schedule the cache has not seen: hourly on some weekdays, as an operator types one.
       audit({ ...bp, day2: { ...bp.day2, backups: { ...bp.day2.backups, schedule: `${i % 60} * * * ${i % 7}-6` } } });
     }, 60);
-    const gen = median(() => generate(bp, []), 30);
+    const gen = medianMs(() => generate(bp, []), 30);
     const targets = { audit: 2, auditNewSchedule: 15, generate: 40 };
     return {
       name: 'day0',

@@ -20,6 +20,7 @@ import { StacksRepo } from '../src/db/stacks.js';
 import type { RunState } from '../src/day1/runner/state.js';
 import { stackStatuses } from '../src/day2/status.js';
 import type { Benchmark, BenchReport } from './run.js';
+import { medianMs } from './timing.js';
 
 export interface StatusFixtureOptions {
   stacks?: number;
@@ -171,16 +172,6 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
   })();
 }
 
-function median(fn: () => void, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 export const statusBenchmark: Benchmark = {
   name: 'status',
@@ -196,7 +187,7 @@ export const statusBenchmark: Benchmark = {
       t = performance.now();
       const first = stackStatuses(db, now);
       const coldMs = performance.now() - t;
-      const warmMs = median(() => stackStatuses(db, now), 9);
+      const warmMs = medianMs(() => stackStatuses(db, now), 9);
       const drifted = first.filter((s) => s.drift.status === 'drifted').length;
       const ok = first.length === 1000 && coldMs < 5000 && warmMs < 250;
       return {

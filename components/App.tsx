@@ -45,6 +45,9 @@ export function preloadViews(): Promise<unknown> {
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 16;
 
+/** When the views not on screen are loaded, after start-up. */
+const PRELOAD_AFTER_MS = 1500;
+
 /** How often the shell looks for changes other processes made to the database. */
 export const POLL_MS = 300;
 
@@ -104,8 +107,9 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
     if (quitting) exit();
   }, [quitting, exit]);
 
+  // After the first frame and the dashboard's own first reads, so it never delays what is on screen.
   useEffect(() => {
-    const t = setTimeout(() => void preloadViews().catch(() => undefined), 0);
+    const t = setTimeout(() => void preloadViews().catch(() => undefined), PRELOAD_AFTER_MS);
     return () => clearTimeout(t);
   }, []);
 

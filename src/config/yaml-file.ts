@@ -45,7 +45,16 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
     }
   }
   const where = formatPath(issue.path);
-  throw new ConfigError(file, `${where ? `${where}: ` : ''}${issue.message}`, line, col);
+  throw new ConfigError(file, `${where ? `${where}: ` : ''}${describeIssue(issue)}`, line, col);
+}
+
+/** Zod's wording, made plainer where it is vague: a missing field says so, with what it should be. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    return `is missing (expected ${issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})`;
+  }
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  return issue.message;
 }
 
 export function readYamlFile<S extends z.ZodType>(path: string, schema: S, shownAs = path): z.infer<S> {

@@ -57,6 +57,22 @@ export function migrate(db: DB, migrations = loadMigrations(), file = db.name): 
   return latest;
 }
 
+/**
+ * Create a folder and its missing parents (owner-only), one level at a time: Node's recursive mkdir never returns
+ * on some paths that cannot be created (under /proc, for one). A folder that cannot be made is a one-line error.
+ */
+function ensureDir(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDir(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') throw new UserError(`${dir}: cannot create the database's folder (${code ?? 'error'})`);
+  }
+}
+
 export interface OpenOptions {
   readonly?: boolean;
   migrations?: Migration[];
@@ -64,7 +80,7 @@ export interface OpenOptions {
 
 export function openDatabase(path: string, opts: OpenOptions = {}): DB {
   if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ensureDir(dirname(path));
     if (!existsSync(path)) {
       // Create it with owner-only permissions before SQLite touches it.
       try {

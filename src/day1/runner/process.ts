@@ -283,9 +283,9 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
     graceMs: o.graceMs,
     backpressure: o.log,
     onSpawn: o.onSpawn,
-    // Lines of a chunk in which no secret can be need no redaction each.
-    scan: (text) => o.log.secretFree(text),
-    onLine: (line, stream, secretFree) => {
+    // A chunk of output is looked at once: its arrival time, and whether a secret can be in it at all.
+    scan: (text) => o.log.chunk(text),
+    onLine: (line, stream, clean) => {
       if (spec.onLine) {
         try {
           spec.onLine(line, stream);
@@ -301,7 +301,7 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
           complain(err);
         }
       }
-      if (shown === undefined || shown === line) o.log.add(stream, spec.phase, line, null, secretFree);
+      if (shown === undefined || shown === line) o.log.add(stream, spec.phase, line, null, clean);
       else o.log.add(stream, spec.phase, shown, line);
     },
   });

@@ -25,7 +25,6 @@ export interface BenchResult {
   ok: boolean;
 }
 
-
 const SEVERITIES = ['critical', 'warning', 'warning', 'info', 'info', 'info', 'none'];
 const STATES = ['active', 'active', 'active', 'silenced', 'inhibited'] as const;
 
@@ -73,7 +72,6 @@ export function benchAlerts(stacks = 1_000, perStack = 100): BenchResult[] {
     })();
     db.pragma('optimize');
 
-
     let total = 0;
     const counts = medianMs(() => {
       total = 0;
@@ -89,9 +87,19 @@ export function benchAlerts(stacks = 1_000, perStack = 100): BenchResult[] {
       }).immediate();
     }, 15);
     return [
-      { name: `alert counts per stack (${stacks} stacks, ${stacks * perStack} alerts)`, ms: counts, targetMs: 25, ok: counts <= 25 },
+      {
+        name: `alert counts per stack (${stacks} stacks, ${stacks * perStack} alerts)`,
+        ms: counts,
+        targetMs: 25,
+        ok: counts <= 25,
+      },
       { name: `one stack's ${perStack} alerts, ordered`, ms: oneStack, targetMs: 25, ok: oneStack <= 25 },
-      { name: `replace one stack's ${perStack} alerts in a transaction`, ms: replaceOne, targetMs: 40, ok: replaceOne <= 40 },
+      {
+        name: `replace one stack's ${perStack} alerts in a transaction`,
+        ms: replaceOne,
+        targetMs: 40,
+        ok: replaceOne <= 40,
+      },
     ];
   } finally {
     db.close();

@@ -19,7 +19,6 @@ import { StacksRepo } from '../src/db/stacks.js';
 import type { Benchmark, BenchReport } from './run.js';
 import { medianMs } from './timing.js';
 
-
 export const backupsBenchmark: Benchmark = {
   name: 'backups',
   summary: 'backup status of 1,000 stacks (50 snapshots, 20 events each) for the dashboard',
@@ -36,8 +35,17 @@ export const backupsBenchmark: Benchmark = {
         for (let i = 0; i < 1000; i++) {
           const dir = join(root, `s${i}`);
           mkdirSync(dir);
-          writeFileSync(join(dir, 'dayops.yaml'), `name: s${i}\nbackups: { repository: ../repo, schedule: "0 * * * *" }\nrpoMinutes: ${30 + (i % 90)}\n`);
-          const s = stacks.upsert({ name: `s${i}`, dir, tool: 'opentofu', environment: 'prod', blueprint: { successCriteria: { rpoMinutes: 60 }, notes: 'x'.repeat(3000) } });
+          writeFileSync(
+            join(dir, 'dayops.yaml'),
+            `name: s${i}\nbackups: { repository: ../repo, schedule: "0 * * * *" }\nrpoMinutes: ${30 + (i % 90)}\n`,
+          );
+          const s = stacks.upsert({
+            name: `s${i}`,
+            dir,
+            tool: 'opentofu',
+            environment: 'prod',
+            blueprint: { successCriteria: { rpoMinutes: 60 }, notes: 'x'.repeat(3000) },
+          });
           const snaps = Array.from({ length: 50 }, (_, k) => ({
             id: (i * 100 + k).toString(16).padStart(64, '0'),
             shortId: (i * 100 + k).toString(16).padStart(8, '0'),
@@ -53,13 +61,18 @@ export const backupsBenchmark: Benchmark = {
           }));
           repo.replaceSnapshots(s.id, snaps, now, () => sources.recordOk(`backups:s${i}`, now));
           for (let k = 0; k < 20; k++) {
-            const e = repo.startEvent({ stackId: s.id, kind: k % 2 ? 'verify' : 'backup', user: 'ops', now: now - k * 60_000 });
+            const e = repo.startEvent({
+              stackId: s.id,
+              kind: k % 2 ? 'verify' : 'backup',
+              user: 'ops',
+              now: now - k * 60_000,
+            });
             repo.finish(e, { ok: k % 7 !== 0, error: k % 7 ? null : 'failed' }, now - k * 60_000 + 1000);
           }
           configs.set(`s${i}`, loadStackConfig(dir));
         }
       })();
-      let t = performance.now();
+      const t = performance.now();
       const first = backupStatusAll(db, now);
       const coldMs = performance.now() - t;
       const late = first.filter((s) => s.status === 'late').length;

@@ -42,7 +42,6 @@ const TIMEOUT_MS = 60_000;
 /** React's production build, as the app loads it (src/main.ts), so both sides render with the same React. */
 const PRODUCTION = { NODE_ENV: 'production' };
 
-
 /** Fill a database as 1,000 stacks would after months of use. */
 export function buildFleet(dir: string): string {
   const path = join(dir, 'dayops.db');
@@ -78,7 +77,10 @@ export function buildFleet(dir: string): string {
             '',
           ].join('\n'),
         );
-        const stack = stacks.upsert({ name, dir: sdir, tool: 'opentofu', environment: envs[i % 3] }, now - 90 * 86_400_000);
+        const stack = stacks.upsert(
+          { name, dir: sdir, tool: 'opentofu', environment: envs[i % 3] },
+          now - 90 * 86_400_000,
+        );
         const records: AlertRecord[] = [];
         for (let a = 0; a < ALERTS_PER_STACK; a++) {
           const severity = severities[(i + a) % severities.length];
@@ -106,26 +108,72 @@ export function buildFleet(dir: string): string {
         for (let r = 0; r < RUNS_PER_STACK; r++) {
           const t = now - (RUNS_PER_STACK - r) * 3_600_000;
           const drifting = r % 2 === 0;
-          const run = runs.create({ stackId: stack.id, kind: drifting ? 'proposed' : 'tracked', purpose: drifting ? 'drift' : 'deploy', triggeredBy: 'bench', trigger: 'schedule', autoApply: true, owner }, t);
+          const run = runs.create(
+            {
+              stackId: stack.id,
+              kind: drifting ? 'proposed' : 'tracked',
+              purpose: drifting ? 'drift' : 'deploy',
+              triggeredBy: 'bench',
+              trigger: 'schedule',
+              autoApply: true,
+              owner,
+            },
+            t,
+          );
           runs.move(run.id, 'start', { now: t + 1000 });
           runs.move(run.id, 'plan', { now: t + 2000 });
           if (drifting) {
             runs.move(run.id, 'finish', { now: t + 3000, patch: { summary: { add: 0, change: r % 3, destroy: 0 } } });
-            const check = drift.startCheck({ stackId: stack.id, runId: run.id, trigger: 'schedule', triggeredBy: 'bench', now: t });
-            const found = i % 4 === 0 ? [{ address: `aws_instance.web${r}`, action: 'update', source: 'drift' as const, detail: {}, fingerprint: `fp${r}` }] : [];
+            const check = drift.startCheck({
+              stackId: stack.id,
+              runId: run.id,
+              trigger: 'schedule',
+              triggeredBy: 'bench',
+              now: t,
+            });
+            const found =
+              i % 4 === 0
+                ? [
+                    {
+                      address: `aws_instance.web${r}`,
+                      action: 'update',
+                      source: 'drift' as const,
+                      detail: {},
+                      fingerprint: `fp${r}`,
+                    },
+                  ]
+                : [];
             drift.finish(check, { status: found.length ? 'drifted' : 'in_sync', resources: found, now: t + 3000 });
           } else {
             runs.move(run.id, 'apply', { now: t + 3000 });
-            runs.move(run.id, r % 5 === 1 ? 'fail' : 'finish', { now: t + 60_000, patch: { summary: { add: 1, change: 2, destroy: 0 } } });
+            runs.move(run.id, r % 5 === 1 ? 'fail' : 'finish', {
+              now: t + 60_000,
+              patch: { summary: { add: 1, change: 2, destroy: 0 } },
+            });
           }
         }
         // The scheduler ran every job just now (steady state): opening the app starts no job.
-        for (const job of ['drift', 'backup', 'restore-test'] as const) drift.recordScheduleRun({ stackId: stack.id, job, lastRunAt: now, finishedAt: now, ok: true, error: null });
+        for (const job of ['drift', 'backup', 'restore-test'] as const)
+          drift.recordScheduleRun({ stackId: stack.id, job, lastRunAt: now, finishedAt: now, ok: true, error: null });
         const snaps = Array.from({ length: 5 }, (_, k) => {
           const id = `${i.toString(16).padStart(8, '0')}${k}`.padEnd(64, 'a');
-          return { id, shortId: id.slice(0, 8), time: now - (k * 60 + (i % 90)) * 60_000, hostname: 'dayops', username: 'bench', paths: ['dayops.yaml'], tags: ['dayops', `stack:${name}`], parent: null, tree: id, programVersion: null, summary: null };
+          return {
+            id,
+            shortId: id.slice(0, 8),
+            time: now - (k * 60 + (i % 90)) * 60_000,
+            hostname: 'dayops',
+            username: 'bench',
+            paths: ['dayops.yaml'],
+            tags: ['dayops', `stack:${name}`],
+            parent: null,
+            tree: id,
+            programVersion: null,
+            summary: null,
+          };
         });
-        backups.replaceSnapshots(stack.id, snaps, now - 120_000, () => sources.recordOk(backupSourceKey(name), now - 120_000));
+        backups.replaceSnapshots(stack.id, snaps, now - 120_000, () =>
+          sources.recordOk(backupSourceKey(name), now - 120_000),
+        );
       }
     })();
   } finally {
@@ -144,7 +192,11 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * Milliseconds from spawning `argv` in a pseudo-terminal of COLUMNSxROWS until each marker holds for the screen
  * output so far (in order); the program is then stopped (its terminal hangs up).
  */
-function timeToScreen(argv: string[], markers: ((screen: string) => boolean)[], extraEnv: NodeJS.ProcessEnv = {}): Promise<number[]> {
+function timeToScreen(
+  argv: string[],
+  markers: ((screen: string) => boolean)[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', ...extraEnv };
     delete env.CI; // Ink draws only the last frame when it believes it runs in CI
@@ -154,7 +206,13 @@ function timeToScreen(argv: string[], markers: ((screen: string) => boolean)[], 
     let out = '';
     let done = false;
     const times: number[] = [];
-    const timer = setTimeout(() => finish(new Error(`${argv.join(' ')} drew nothing recognisable in ${TIMEOUT_MS} ms: ${stripAnsi(out).slice(-400)}`)), TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new Error(`${argv.join(' ')} drew nothing recognisable in ${TIMEOUT_MS} ms: ${stripAnsi(out).slice(-400)}`),
+        ),
+      TIMEOUT_MS,
+    );
     const finish = (err?: Error) => {
       if (done) return;
       done = true;
@@ -176,7 +234,8 @@ function timeToScreen(argv: string[], markers: ((screen: string) => boolean)[], 
 
 export const dashboardBenchmark: Benchmark = {
   name: 'dashboard',
-  summary: 'Day-2 dashboard with 1,000 stacks, 100,000 cached alerts, 20,000 runs: first frame vs a bare Ink hello world, and one refresh',
+  summary:
+    'Day-2 dashboard with 1,000 stacks, 100,000 cached alerts, 20,000 runs: first frame vs a bare Ink hello world, and one refresh',
   async run(): Promise<BenchReport> {
     const dir = mkdtempSync(join(tmpdir(), 'dayops-bench-dashboard-'));
     try {
@@ -219,7 +278,10 @@ export const dashboardBenchmark: Benchmark = {
       const hello = join(import.meta.dirname, 'workers', 'hello-ink.js');
       const dashboard = [process.execPath, cli, '--db', dbPath];
       // First frame: the table, its first row with its figures from SQLite (drift, alerts, last run).
-      const firstFrame = (s: string) => s.includes('STACK') && s.includes(`Stacks ${STACKS}`) && /svc-0000\s+dev\s.*(drifted|in sync|checking|failed)/.test(s);
+      const firstFrame = (s: string) =>
+        s.includes('STACK') &&
+        s.includes(`Stacks ${STACKS}`) &&
+        /svc-0000\s+dev\s.*(drifted|in sync|checking|failed)/.test(s);
       // Complete: also its backup against the RPO, which needs the stack's dayops.yaml (read after the first frame).
       const complete = (s: string) => /svc-0000\s+dev\s.*(drifted|in sync|checking|failed).*\d+m\/1h/.test(s);
       const isHello = (s: string) => s.includes('Hello, world');

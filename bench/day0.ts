@@ -12,7 +12,6 @@ import type { Blueprint } from '../src/day0/blueprint.js';
 import type { Benchmark, BenchReport } from './run.js';
 import { medianMs } from './timing.js';
 
-
 function design(): Blueprint {
   const b = defaultBlueprint('aws', 'bench', 'prod');
   b.cluster.nodePools.push({ name: 'batch', instanceType: 'c6i.2xlarge', min: 0, desired: 0, max: 10, spot: true });
@@ -20,7 +19,13 @@ function design(): Blueprint {
     { name: 'orders', engine: 'postgres', version: '16', sizeGb: 100, encrypted: true, backup: true },
     { name: 'cache', engine: 'redis', version: '7', sizeGb: 4, encrypted: true, backup: true },
   ];
-  b.network.firewall.push({ name: 'ssh-vpn', direction: 'ingress', protocol: 'tcp', ports: [22], sources: ['10.8.0.0/16'] });
+  b.network.firewall.push({
+    name: 'ssh-vpn',
+    direction: 'ingress',
+    protocol: 'tcp',
+    ports: [22],
+    sources: ['10.8.0.0/16'],
+  });
   b.security.compliance = ['gdpr', 'pci-dss'];
   return b;
 }

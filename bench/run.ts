@@ -27,12 +27,21 @@ export interface Benchmark {
   run(): Promise<BenchReport>;
 }
 
-export const BENCHMARKS: Benchmark[] = [runnerLogBenchmark, day0Benchmark, alertsBenchmark, backupsBenchmark, statusBenchmark, dashboardBenchmark];
+export const BENCHMARKS: Benchmark[] = [
+  runnerLogBenchmark,
+  day0Benchmark,
+  alertsBenchmark,
+  backupsBenchmark,
+  statusBenchmark,
+  dashboardBenchmark,
+];
 
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => !BENCHMARKS.some((b) => b.name === a));
   if (unknown.length) {
-    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`);
+    process.stderr.write(
+      `unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}\n`,
+    );
     return 2;
   }
   const chosen = argv.length ? BENCHMARKS.filter((b) => argv.includes(b.name)) : BENCHMARKS;

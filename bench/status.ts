@@ -67,7 +67,17 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
   );
   // The newest runs carry a plan of a realistic size (the overview must not read it).
   const setPlan = db.prepare<[string, number]>('UPDATE runs SET plan_json = ? WHERE id = ?');
-  const plan = JSON.stringify({ changes: Array.from({ length: 40 }, (_, k) => ({ address: `aws_instance.web[${k}]`, action: 'update', before: { tags: 'x'.repeat(200) }, after: { tags: 'y'.repeat(200) } })), drift: [], summary: { add: 0, change: 40, destroy: 0 }, diagnostics: [] });
+  const plan = JSON.stringify({
+    changes: Array.from({ length: 40 }, (_, k) => ({
+      address: `aws_instance.web[${k}]`,
+      action: 'update',
+      before: { tags: 'x'.repeat(200) },
+      after: { tags: 'y'.repeat(200) },
+    })),
+    drift: [],
+    summary: { add: 0, change: 40, destroy: 0 },
+    diagnostics: [],
+  });
   const R = fixtureRules;
   db.transaction(() => {
     for (let i = 0; i < n; i++) {
@@ -79,7 +89,10 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
       if (R.backups(i)) yaml.push('backups: { repository: ../repo, schedule: "0 * * * *" }', 'rpoMinutes: 120');
       if (R.driftSchedule(i)) yaml.push('drift: { schedule: "0 */6 * * *" }');
       writeFileSync(join(dir, 'dayops.yaml'), R.broken(i) ? 'name: [broken\n' : yaml.join('\n') + '\n');
-      const s = stacks.upsert({ name, dir, tool: 'custom', environment: i % 3 === 0 ? 'prod' : 'dev' }, now - 30 * 86_400_000);
+      const s = stacks.upsert(
+        { name, dir, tool: 'custom', environment: i % 3 === 0 ? 'prod' : 'dev' },
+        now - 30 * 86_400_000,
+      );
 
       // alerts
       const records: AlertRecord[] = [];
@@ -106,7 +119,8 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
       alerts.replace(s.id, records, now - 60_000);
       if (R.alerting(i)) {
         sources.recordOk(`alerts:${name}`, now - 60_000);
-        if (R.alertsFailed(i)) sources.recordFailure(`alerts:${name}`, 'connect ECONNREFUSED 127.0.0.1:9', now - 30_000);
+        if (R.alertsFailed(i))
+          sources.recordFailure(`alerts:${name}`, 'connect ECONNREFUSED 127.0.0.1:9', now - 30_000);
       }
 
       // runs: the oldest are drift runs, then deploys; the newest gets the stack's last state. Written with one
@@ -132,7 +146,12 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
 
       // drift
       if (R.driftChecked(i)) {
-        const c = drift.startCheck({ stackId: s.id, trigger: 'schedule', triggeredBy: 'ops', now: now - 3 * 3_600_000 });
+        const c = drift.startCheck({
+          stackId: s.id,
+          trigger: 'schedule',
+          triggeredBy: 'ops',
+          now: now - 3 * 3_600_000,
+        });
         const resources = ['a', 'b', 'c'].map((x) => ({
           address: `null_resource.${x}`,
           action: 'update',
@@ -142,7 +161,16 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
         }));
         drift.finish(c, { status: 'drifted', resources, now: now - 3 * 3_600_000 + 5000 });
         drift.addTriage(
-          { stackId: s.id, address: 'null_resource.a', fingerprint: `${name}-a`, kind: 'accepted', note: 'fine', until: null, user: 'ops', at: now - 3_600_000 },
+          {
+            stackId: s.id,
+            address: 'null_resource.a',
+            fingerprint: `${name}-a`,
+            kind: 'accepted',
+            note: 'fine',
+            until: null,
+            user: 'ops',
+            at: now - 3_600_000,
+          },
           { action: 'drift-accept' },
         );
         if (R.driftFailedAfter(i)) {
@@ -171,7 +199,6 @@ export function buildStatusFixture(db: DB, root: string, opts: StatusFixtureOpti
     }
   })();
 }
-
 
 export const statusBenchmark: Benchmark = {
   name: 'status',

@@ -179,7 +179,8 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
       {quitConfirm ? (
         <Box width={width} height={1}>
           <Text color={theme.status.warning} wrap="truncate">
-            {activeRuns} run{activeRuns === 1 ? ' is' : 's are'} active. Quit and interrupt {activeRuns === 1 ? 'it' : 'them'}? y / n
+            {activeRuns} run{activeRuns === 1 ? ' is' : 's are'} active. Quit and interrupt{' '}
+            {activeRuns === 1 ? 'it' : 'them'}? y / n
           </Text>
         </Box>
       ) : (

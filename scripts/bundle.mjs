@@ -15,7 +15,9 @@ await build({
   target: 'node20',
   external: ['better-sqlite3'],
   // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __dayopsRequire } from 'node:module'; const require = __dayopsRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __dayopsRequire } from 'node:module'; const require = __dayopsRequire(import.meta.url);",
+  },
   plugins: [
     {
       // Ink loads React DevTools only in development (DEV=true), from an optional package dayops does not ship.

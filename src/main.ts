@@ -108,4 +108,3 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     handle?.close();
   }
 }
-

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** `$XDG_DATA_HOME/dayops/dayops.db`, else `~/.local/share/dayops/dayops.db`. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  const dataHome =
+    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
   return join(dataHome, 'dayops', 'dayops.db');
 }
 

@@ -18,7 +18,10 @@ const ENTER_ALT_SCREEN = '\x1b[?1049h';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
 /** Build what the app needs from a database: the views' store and the services. */
-export function createApp(ctx: Pick<CommandContext, 'db' | 'dbPath' | 'readonly' | 'env'>): { store: AppStore; services: Services } {
+export function createApp(ctx: Pick<CommandContext, 'db' | 'dbPath' | 'readonly' | 'env'>): {
+  store: AppStore;
+  services: Services;
+} {
   const db = ctx.db();
   const services = new Services({ db, dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
   const stacks = new StacksRepo(db).list();
@@ -31,7 +34,10 @@ export function createApp(ctx: Pick<CommandContext, 'db' | 'dbPath' | 'readonly'
 
 export async function runTui(ctx: CommandContext): Promise<number> {
   if (!ctx.isTTY) {
-    throw new UserError('dayops: the app needs a terminal; for scripts use the headless commands (`dayops help` lists them)', 2);
+    throw new UserError(
+      'dayops: the app needs a terminal; for scripts use the headless commands (`dayops help` lists them)',
+      2,
+    );
   }
   setTheme(makeTheme(ctx.env));
   const { store, services } = createApp(ctx);

@@ -107,7 +107,14 @@ export const initialDay1 = (): Day1State => ({
   dialog: null,
 });
 
-export const newPane = (runId: number): PaneState => ({ runId, follow: true, top: 1, hscroll: 0, search: '', match: null });
+export const newPane = (runId: number): PaneState => ({
+  runId,
+  follow: true,
+  top: 1,
+  hscroll: 0,
+  search: '',
+  match: null,
+});
 
 const takesText = (d: Day1Dialog | null) => d !== null && d.kind !== 'pick';
 
@@ -162,7 +169,10 @@ export const createDay1Slice: StateCreator<AppState, [], [], Day1Slice> = (set, 
       set((s) => ({ day1: { ...s.day1, panes: s.day1.panes.map((x, i) => (i === index ? { ...x, ...p } : x)) } })),
     day1FollowRun: (runId) =>
       set((s) => ({
-        day1: { ...s.day1, panes: s.day1.panes.map((x) => (x.runId === runId ? { ...x, follow: true, match: null } : x)) },
+        day1: {
+          ...s.day1,
+          panes: s.day1.panes.map((x) => (x.runId === runId ? { ...x, follow: true, match: null } : x)),
+        },
       })),
     day1TogglePlan: (open) => {
       const d = get().day1;

@@ -17,14 +17,7 @@ export const DAY2_SECTIONS = ['drift', 'alerts', 'snapshots', 'runs', 'audit'] a
 export type Day2Section = (typeof DAY2_SECTIONS)[number];
 
 /** What a dialog does when its last step is confirmed. */
-export type Day2Action =
-  | 'accept'
-  | 'snooze'
-  | 'silence'
-  | 'expire'
-  | 'remediate'
-  | 'approve'
-  | 'discard';
+export type Day2Action = 'accept' | 'snooze' | 'silence' | 'expire' | 'remediate' | 'approve' | 'discard';
 
 /**
  * A multi-step dialog: the steps of each action are defined by the view (components/day2/flows.ts); here is only
@@ -161,7 +154,11 @@ export const createDay2Slice: StateCreator<AppState, [], [], Day2Slice> = (set, 
     day2SetSection: (section) => patch({ section, alert: null, alertScroll: 0 }),
     day2StepSection: (step) => {
       const i = DAY2_SECTIONS.indexOf(get().day2.section);
-      patch({ section: DAY2_SECTIONS[(i + step + DAY2_SECTIONS.length) % DAY2_SECTIONS.length], alert: null, alertScroll: 0 });
+      patch({
+        section: DAY2_SECTIONS[(i + step + DAY2_SECTIONS.length) % DAY2_SECTIONS.length],
+        alert: null,
+        alertScroll: 0,
+      });
     },
     day2SetCursor: (section, index) => {
       const d = get().day2;

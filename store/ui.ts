@@ -60,10 +60,20 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
   currentStack: null,
 
   // The header's stack belongs to the view that set it: a newly shown view sets its own.
-  setView: (view) => set(view === get().view ? { helpOpen: false, quitConfirm: false } : { view, helpOpen: false, quitConfirm: false, currentStack: null }),
+  setView: (view) =>
+    set(
+      view === get().view
+        ? { helpOpen: false, quitConfirm: false }
+        : { view, helpOpen: false, quitConfirm: false, currentStack: null },
+    ),
   cycleView: (step) => {
     const i = VIEWS.indexOf(get().view);
-    set({ view: VIEWS[(i + step + VIEWS.length) % VIEWS.length], helpOpen: false, quitConfirm: false, currentStack: null });
+    set({
+      view: VIEWS[(i + step + VIEWS.length) % VIEWS.length],
+      helpOpen: false,
+      quitConfirm: false,
+      currentStack: null,
+    });
   },
   toggleHelp: (open) => set((s) => ({ helpOpen: open ?? !s.helpOpen })),
   setTextInput: (active) => set({ textInput: active }),
@@ -87,7 +97,8 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
   },
   cancelQuit: () => set({ quitConfirm: false }),
   // Asked to quit while runs were active, and they have all ended since: nothing is left to ask about.
-  setActiveRuns: (n) => set(n === 0 && get().quitConfirm ? { activeRuns: n, quitConfirm: false, quitting: true } : { activeRuns: n }),
+  setActiveRuns: (n) =>
+    set(n === 0 && get().quitConfirm ? { activeRuns: n, quitConfirm: false, quitting: true } : { activeRuns: n }),
   bumpData: () => set((s) => ({ dataVersion: s.dataVersion + 1 })),
   setCurrentStack: (currentStack) => set({ currentStack }),
 });

@@ -147,7 +147,11 @@ export const outDirOf = (w: WizardState): string => outputDir(w.outDir, w.bp, w.
 export function pickerOptions(w: WizardState, row: WizardRow | undefined): Option[] {
   if (!row || row.type !== 'field') return [];
   const f = row.field;
-  if (f.kind === 'bool') return [{ value: true, label: f.yes ?? 'yes' }, { value: false, label: f.no ?? 'no' }];
+  if (f.kind === 'bool')
+    return [
+      { value: true, label: f.yes ?? 'yes' },
+      { value: false, label: f.no ?? 'no' },
+    ];
   if (f.kind === 'choice' || f.kind === 'multi') return f.options(fieldCtx(w));
   return [];
 }
@@ -213,7 +217,11 @@ export interface DraftState {
 
 /** What a draft stores: the design, the step's id, and where the operator was. */
 export function draftOf(w: WizardState): { blueprint: Blueprint; step: string; state: DraftState } {
-  return { blueprint: w.bp, step: STEPS[w.step].id, state: { focus: w.focus, editor: w.editor, outDir: w.outDir, reached: w.reached } };
+  return {
+    blueprint: w.bp,
+    step: STEPS[w.step].id,
+    state: { focus: w.focus, editor: w.editor, outDir: w.outDir, reached: w.reached },
+  };
 }
 
 /** A fresh wizard on a design. */
@@ -251,16 +259,24 @@ export function wizardFromDraft(
   }
   const st = draft.state as Partial<DraftState>;
   const step = Math.max(0, stepIndex(draft.step));
-  let w: WizardState = { ...newWizard(parsed.data, cwd), draftId: draft.id, step, reached: Math.max(step, Number(st.reached) || 0), outDir: typeof st.outDir === 'string' ? st.outDir : null };
+  let w: WizardState = {
+    ...newWizard(parsed.data, cwd),
+    draftId: draft.id,
+    step,
+    reached: Math.max(step, Number(st.reached) || 0),
+    outDir: typeof st.outDir === 'string' ? st.outDir : null,
+  };
   w = { ...w, focus: typeof st.focus === 'string' ? st.focus : firstFocus(w, step) };
   const ed = st.editor;
   if (ed && typeof ed.list === 'string' && typeof ed.index === 'number') {
     const list = findList(ed.list);
     const items = list ? (getIn(w.bp, list.list.path) as unknown[]) : [];
-    if (list && list.step === step && ed.index < items.length) w = { ...w, editor: { list: ed.list, index: ed.index, focus: String(ed.focus ?? '') } };
+    if (list && list.step === step && ed.index < items.length)
+      w = { ...w, editor: { list: ed.list, index: ed.index, focus: String(ed.focus ?? '') } };
   }
   const rows = rowsOf(w);
-  if (!rows.some((r) => r.key === focusKey(w) && r.focusable)) w = withFocus(w, rows.find((r) => r.focusable)?.key ?? '');
+  if (!rows.some((r) => r.key === focusKey(w) && r.focusable))
+    w = withFocus(w, rows.find((r) => r.focusable)?.key ?? '');
   return { wizard: w };
 }
 
@@ -286,7 +302,10 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       if (!w || w.mode !== 'nav') return;
       const rows = rowsOf(w).filter((r) => r.focusable);
       if (rows.length === 0) return;
-      const i = Math.max(0, rows.findIndex((r) => r.key === focusKey(w)));
+      const i = Math.max(
+        0,
+        rows.findIndex((r) => r.key === focusKey(w)),
+      );
       const j = Math.max(0, Math.min(rows.length - 1, i + delta));
       if (j !== i || rows[i].key !== focusKey(w)) put(withFocus(w, rows[j].key));
     },
@@ -317,8 +336,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
           if (f.kind === 'text' || f.kind === 'number' || f.kind === 'csv') {
             const text = valueText(f, value);
             put({ ...w, mode: 'edit', editText: text, editCursor: text.length });
-          }
-          else if (f.kind === 'choice' || f.kind === 'bool') {
+          } else if (f.kind === 'choice' || f.kind === 'bool') {
             // The picker opens on the current value, or on the first choice when the value is not one of them.
             const options = pickerOptions(w, row);
             const pickValue = options.find((o) => o.value === value)?.value ?? options[0]?.value ?? null;
@@ -380,7 +398,11 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
         put(advance({ ...w, outDir, mode: 'nav', written: outDir === w.outDir ? w.written : null }));
         return undefined;
       }
-      if (row?.type !== 'field' || (row.field.kind !== 'text' && row.field.kind !== 'number' && row.field.kind !== 'csv')) return undefined;
+      if (
+        row?.type !== 'field' ||
+        (row.field.kind !== 'text' && row.field.kind !== 'number' && row.field.kind !== 'csv')
+      )
+        return undefined;
       const parsed = parseText(row.field, w.editText, fieldCtx(w));
       if (!parsed.ok) return parsed.error;
       put(advance({ ...commit(w, row, parsed.value), mode: 'nav' }));
@@ -390,8 +412,22 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
     wizardCancel: () => {
       const w = cur();
       if (!w) return;
-      if (w.mode === 'edit' || w.mode === 'pick' || w.mode === 'multi' || w.mode === 'confirm' || w.mode === 'overwrite') {
-        put({ ...w, mode: 'nav', editText: '', editCursor: 0, picked: [], confirm: null, refused: w.mode === 'overwrite' ? [] : w.refused });
+      if (
+        w.mode === 'edit' ||
+        w.mode === 'pick' ||
+        w.mode === 'multi' ||
+        w.mode === 'confirm' ||
+        w.mode === 'overwrite'
+      ) {
+        put({
+          ...w,
+          mode: 'nav',
+          editText: '',
+          editCursor: 0,
+          picked: [],
+          confirm: null,
+          refused: w.mode === 'overwrite' ? [] : w.refused,
+        });
       } else if (w.mode === 'nav' && w.editor) {
         put({ ...w, focus: `${w.editor.list}[${w.editor.index}]`, editor: null });
       }
@@ -438,7 +474,13 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       const items = (getIn(w.bp, list.path) as unknown[]) ?? [];
       const item = list.make(w.bp, items);
       const bp = setIn(w.bp, list.path, [...items, item]);
-      put({ ...w, bp, written: null, focus: `${list.id}[${items.length}]`, editor: { list: list.id, index: items.length, focus: list.fields[0].id } });
+      put({
+        ...w,
+        bp,
+        written: null,
+        focus: `${list.id}[${items.length}]`,
+        editor: { list: list.id, index: items.length, focus: list.fields[0].id },
+      });
     },
 
     wizardAskRemove: () => {
@@ -448,11 +490,21 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       if (row?.type !== 'item') return;
       const items = getIn(w.bp, row.list.path) as unknown[];
       if (row.list.minItems && items.length <= row.list.minItems) {
-        get().showFlash('warning', `A design needs at least ${row.list.minItems} ${row.list.noun}: add another before removing this one`);
+        get().showFlash(
+          'warning',
+          `A design needs at least ${row.list.minItems} ${row.list.noun}: add another before removing this one`,
+        );
         return;
       }
       const item = items[row.index];
-      const label = typeof item === 'string' ? item : String((item as { name?: string; group?: string }).name ?? (item as { group?: string }).group ?? `#${row.index + 1}`);
+      const label =
+        typeof item === 'string'
+          ? item
+          : String(
+              (item as { name?: string; group?: string }).name ??
+                (item as { group?: string }).group ??
+                `#${row.index + 1}`,
+            );
       put({ ...w, mode: 'confirm', confirm: { list: row.list.id, index: row.index, label } });
     },
 

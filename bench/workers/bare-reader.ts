@@ -20,5 +20,7 @@ rl.on('line', () => {
 child.on('close', () => {
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(`${JSON.stringify({ lines, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ lines, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+  );
 });

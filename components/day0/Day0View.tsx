@@ -239,7 +239,14 @@ export function Day0View({ width, height }: { width: number; height: number }) {
       {showSide ? (
         <>
           <Box width={1} flexShrink={0} />
-          <SidePanel w={w} row={row} findings={findings} width={sideWidth} height={height} registeredAt={registeredAt} />
+          <SidePanel
+            w={w}
+            row={row}
+            findings={findings}
+            width={sideWidth}
+            height={height}
+            registeredAt={registeredAt}
+          />
         </>
       ) : null}
     </Box>

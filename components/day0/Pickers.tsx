@@ -39,7 +39,12 @@ export interface ChoicePickerProps {
 
 export function ChoicePicker({ options, current, limit, width, indent, onHighlight }: ChoicePickerProps) {
   const items = useMemo(
-    () => options.map((o) => ({ key: String(o.value), value: o.value, label: o.value === current ? `${o.label}  (current)` : o.label })),
+    () =>
+      options.map((o) => ({
+        key: String(o.value),
+        value: o.value,
+        label: o.value === current ? `${o.label}  (current)` : o.label,
+      })),
     [options, current],
   );
   const initialIndex = Math.max(
@@ -47,7 +52,13 @@ export function ChoicePicker({ options, current, limit, width, indent, onHighlig
     options.findIndex((o) => o.value === current),
   );
   return (
-    <Box paddingLeft={indent} width={width} flexDirection="column" height={Math.min(limit, items.length)} overflow="hidden">
+    <Box
+      paddingLeft={indent}
+      width={width}
+      flexDirection="column"
+      height={Math.min(limit, items.length)}
+      overflow="hidden"
+    >
       <SelectInput
         items={items}
         initialIndex={initialIndex}
@@ -76,10 +87,20 @@ export interface MultiPickerProps {
 export function MultiPicker({ options, picked, limit, width, indent, onHighlight }: MultiPickerProps) {
   const items = [
     { key: DONE, value: DONE, label: `done (${picked.length} ticked)` },
-    ...options.map((o) => ({ key: String(o.value), value: String(o.value), label: `${picked.includes(String(o.value)) ? '[x]' : '[ ]'} ${o.label}` })),
+    ...options.map((o) => ({
+      key: String(o.value),
+      value: String(o.value),
+      label: `${picked.includes(String(o.value)) ? '[x]' : '[ ]'} ${o.label}`,
+    })),
   ];
   return (
-    <Box paddingLeft={indent} width={width} flexDirection="column" height={Math.min(limit, items.length)} overflow="hidden">
+    <Box
+      paddingLeft={indent}
+      width={width}
+      flexDirection="column"
+      height={Math.min(limit, items.length)}
+      overflow="hidden"
+    >
       <SelectInput
         items={items}
         limit={limit < items.length ? limit : undefined}

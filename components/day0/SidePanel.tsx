@@ -10,7 +10,21 @@ import { theme } from '../theme.js';
 import { MARK, severityColor, typingProblem } from './rows.js';
 import { Wrapped } from './Wrapped.js';
 
-export function SidePanel({ w, row, findings, width, height, registeredAt }: { w: WizardState; row: WizardRow | undefined; findings: Finding[]; width: number; height: number; registeredAt?: string }) {
+export function SidePanel({
+  w,
+  row,
+  findings,
+  width,
+  height,
+  registeredAt,
+}: {
+  w: WizardState;
+  row: WizardRow | undefined;
+  findings: Finding[];
+  width: number;
+  height: number;
+  registeredAt?: string;
+}) {
   const step = STEPS[w.step];
   const mine = w.step === REVIEW_STEP ? findings : (findingsByStep(findings).get(w.step) ?? []);
   const about =
@@ -19,17 +33,41 @@ export function SidePanel({ w, row, findings, width, height, registeredAt }: { w
       : row?.type === 'item' || row?.type === 'empty'
         ? { title: row.list.label, text: `${row.list.help} a adds, Enter edits, x removes (asks first).` }
         : row?.type === 'write' && registeredAt && !w.written
-          ? { title: 'Write files', text: `A stack named ${w.bp.metadata.name} is registered at ${registeredAt}; writing registers it at the output folder (rename the stack to keep both).` }
-        : row?.type === 'outDir'
-          ? { title: 'Output folder', text: 'Relative to the folder dayops was started in, or absolute. Files edited since dayops wrote them are never overwritten without asking.' }
-          : { title: step.title, text: step.intro };
+          ? {
+              title: 'Write files',
+              text: `A stack named ${w.bp.metadata.name} is registered at ${registeredAt}; writing registers it at the output folder (rename the stack to keep both).`,
+            }
+          : row?.type === 'outDir'
+            ? {
+                title: 'Output folder',
+                text: 'Relative to the folder dayops was started in, or absolute. Files edited since dayops wrote them are never overwritten without asking.',
+              }
+            : { title: step.title, text: step.intro };
   const problem = w.mode === 'edit' && row ? typingProblem(w, row) : undefined;
   const inner = width - 3;
   return (
-    <Box flexDirection="column" width={width} height={height} flexShrink={0} overflow="hidden" borderStyle="single" borderColor={theme.border} borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1}>
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      flexShrink={0}
+      overflow="hidden"
+      borderStyle="single"
+      borderColor={theme.border}
+      borderTop={false}
+      borderBottom={false}
+      borderRight={false}
+      paddingLeft={1}
+    >
       <Text bold>{about.title}</Text>
       <Wrapped width={inner} color={theme.text.secondary} text={about.text} />
-      {w.mode === 'edit' ? <Wrapped width={inner} color={problem ? theme.status.error : theme.status.ok} text={problem ? `${MARK.error} ${problem}` : `${MARK.ok} valid`} /> : null}
+      {w.mode === 'edit' ? (
+        <Wrapped
+          width={inner}
+          color={problem ? theme.status.error : theme.status.ok}
+          text={problem ? `${MARK.error} ${problem}` : `${MARK.ok} valid`}
+        />
+      ) : null}
       <Text> </Text>
       <Text bold>
         {w.step === REVIEW_STEP ? 'Audit · whole design' : `Audit · ${step.title}`}
@@ -41,7 +79,10 @@ export function SidePanel({ w, row, findings, width, height, registeredAt }: { w
         mine.map((f, i) => (
           <Box key={`${f.code}:${f.path}:${i}`} flexDirection="column" width={inner} marginBottom={1}>
             <Text wrap="truncate">
-              <Text color={severityColor(f.severity)} bold>{`${f.severity === 'error' ? MARK.error : MARK.warning} ${f.severity}`}</Text>
+              <Text
+                color={severityColor(f.severity)}
+                bold
+              >{`${f.severity === 'error' ? MARK.error : MARK.warning} ${f.severity}`}</Text>
               <Text>{` ${f.code}`}</Text>
             </Text>
             <Text color={theme.text.secondary} wrap="truncate">

@@ -12,7 +12,11 @@ import { MARK } from './rows.js';
 
 export const STEP_LIST_WIDTH = 30;
 
-export function stepMark(i: number, w: WizardState, byStep: Map<number, Finding[]>): { mark: string; color?: string; word: string } {
+export function stepMark(
+  i: number,
+  w: WizardState,
+  byStep: Map<number, Finding[]>,
+): { mark: string; color?: string; word: string } {
   const found = byStep.get(i) ?? [];
   if (found.some((f) => f.severity === 'error')) return { mark: MARK.error, color: theme.status.error, word: 'errors' };
   if (found.length && i <= w.reached) return { mark: MARK.warning, color: theme.status.warning, word: 'warnings' };
@@ -25,7 +29,18 @@ export function StepList({ w, findings, height }: { w: WizardState; findings: Fi
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
   return (
-    <Box flexDirection="column" width={STEP_LIST_WIDTH} height={height} flexShrink={0} borderStyle="single" borderColor={theme.border} borderTop={false} borderBottom={false} borderLeft={false} paddingLeft={1}>
+    <Box
+      flexDirection="column"
+      width={STEP_LIST_WIDTH}
+      height={height}
+      flexShrink={0}
+      borderStyle="single"
+      borderColor={theme.border}
+      borderTop={false}
+      borderBottom={false}
+      borderLeft={false}
+      paddingLeft={1}
+    >
       <Text bold>Steps</Text>
       {STEPS.map((s, i) => {
         const m = stepMark(i, w, byStep);
@@ -36,7 +51,11 @@ export function StepList({ w, findings, height }: { w: WizardState; findings: Fi
               {current ? '›' : ' '}
             </Text>
             <Text color={m.color}> {m.mark} </Text>
-            <Text bold={current} inverse={current && theme.color} color={current ? undefined : i <= w.reached ? undefined : theme.text.secondary}>
+            <Text
+              bold={current}
+              inverse={current && theme.color}
+              color={current ? undefined : i <= w.reached ? undefined : theme.text.secondary}
+            >
               {`${String(i + 1).padStart(2)} ${s.title}`}
             </Text>
           </Text>
@@ -45,7 +64,9 @@ export function StepList({ w, findings, height }: { w: WizardState; findings: Fi
       <Text> </Text>
       <Text wrap="truncate">
         <Text bold>Audit </Text>
-        <Text color={errors ? theme.status.error : theme.status.ok}>{errors ? `${MARK.error} ${errors} error${errors === 1 ? '' : 's'}` : `${MARK.ok} no errors`}</Text>
+        <Text color={errors ? theme.status.error : theme.status.ok}>
+          {errors ? `${MARK.error} ${errors} error${errors === 1 ? '' : 's'}` : `${MARK.ok} no errors`}
+        </Text>
       </Text>
       {warnings ? (
         <Text wrap="truncate" color={theme.status.warning}>

@@ -14,7 +14,7 @@ export interface EditState {
 export type EditResult = EditState & { submit?: boolean; cancel?: boolean };
 
 // Control characters never enter a field (a paste may bring tabs or escapes).
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 /** The field after one key event. */
@@ -31,7 +31,8 @@ export function editKey(s: EditState, input: string, key: Key): EditResult {
     return { text: s.text.slice(0, cursor - 1) + s.text.slice(cursor), cursor: cursor - 1 };
   }
   if (key.ctrl && input === 'u') return { text: '', cursor: 0 };
-  if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.tab || key.pageUp || key.pageDown) return { text: s.text, cursor };
+  if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.tab || key.pageUp || key.pageDown)
+    return { text: s.text, cursor };
   // A paste that ends in a newline types the text, then presses Enter.
   const newline = /[\r\n]/.exec(input);
   const typed = (newline ? input.slice(0, newline.index) : input).replace(CONTROL, '');

@@ -17,7 +17,6 @@ export interface FormActions {
   onHighlight(value: string | boolean | null): void;
 }
 
-
 function rowHelp(w: WizardState, row: WizardRow | undefined, registeredAt?: string): string {
   if (!row) return '';
   switch (row.type) {
@@ -32,7 +31,9 @@ function rowHelp(w: WizardState, row: WizardRow | undefined, registeredAt?: stri
     case 'write':
       if (registeredAt && !w.written && registeredAt !== outputDir(w.outDir, w.bp, w.cwd))
         return `${MARK.warning} A stack named ${w.bp.metadata.name} is registered at ${registeredAt}: writing registers it here instead (rename the stack to keep both).`;
-      return w.written ? 'Written. Enter or w writes again (files edited since are never overwritten without asking).' : 'Enter or w writes blueprint.yaml, dayops.yaml, the infrastructure code and DESIGN.md, and registers the stack.';
+      return w.written
+        ? 'Written. Enter or w writes again (files edited since are never overwritten without asking).'
+        : 'Enter or w writes blueprint.yaml, dayops.yaml, the infrastructure code and DESIGN.md, and registers the stack.';
     case 'finding':
       return `${row.finding.severity} ${row.finding.code} at ${row.finding.path} · Enter goes to the field`;
     case 'summary':
@@ -70,7 +71,12 @@ export function WizardForm(props: WizardFormProps) {
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
   const item = w.editor && list ? getIn(w.bp, [...list.path, w.editor.index]) : undefined;
-  const itemName = item === undefined ? '' : typeof item === 'string' ? item : String((item as { name?: string; group?: string }).name ?? (item as { group?: string }).group ?? '');
+  const itemName =
+    item === undefined
+      ? ''
+      : typeof item === 'string'
+        ? item
+        : String((item as { name?: string; group?: string }).name ?? (item as { group?: string }).group ?? '');
   const itemCount = list ? ((getIn(w.bp, list.path) as unknown[]) ?? []).length : 0;
 
   // Narrow: the field's help, then its worst finding in full (wrapped); a side panel shows both instead.
@@ -126,16 +132,35 @@ export function WizardForm(props: WizardFormProps) {
     const pickerKey = `picker:${w.step}:${w.editor ? `${w.editor.list}[${w.editor.index}]` : ''}:${focusKey(w)}`;
     const picker =
       w.mode === 'pick' ? (
-        <ChoicePicker key={pickerKey} options={options} current={current} limit={pickerLen} width={width} indent={labelWidth + 2} onHighlight={props.onHighlight} />
+        <ChoicePicker
+          key={pickerKey}
+          options={options}
+          current={current}
+          limit={pickerLen}
+          width={width}
+          indent={labelWidth + 2}
+          onHighlight={props.onHighlight}
+        />
       ) : (
-        <MultiPicker key={pickerKey} options={options} picked={w.picked} limit={pickerLen} width={width} indent={labelWidth + 2} onHighlight={props.onHighlight} />
+        <MultiPicker
+          key={pickerKey}
+          options={options}
+          picked={w.picked}
+          limit={pickerLen}
+          width={width}
+          indent={labelWidth + 2}
+          onHighlight={props.onHighlight}
+        />
       );
     body = [...before, picker, ...after];
   } else {
     body = rows.slice(offset, offset + viewport).map(lineFor);
   }
 
-  const more = total > viewport ? `  ${offset > 0 ? '↑' : ' '}${offset + viewport < total ? '↓' : ' '} ${Math.min(total, offset + 1)}-${Math.min(total, offset + viewport)}/${total}` : '';
+  const more =
+    total > viewport
+      ? `  ${offset > 0 ? '↑' : ' '}${offset + viewport < total ? '↓' : ' '} ${Math.min(total, offset + 1)}-${Math.min(total, offset + viewport)}/${total}`
+      : '';
 
   // The bottom: a question, the reason a value is refused, or what the field means and the worst finding.
   let bottom: ReactNode[];
@@ -166,26 +191,43 @@ export function WizardForm(props: WizardFormProps) {
       problem ? (
         <Text key="p" color={theme.status.error} wrap="truncate">{`${MARK.error} ${problem}`}</Text>
       ) : (
-        <Text key="p" color={theme.status.ok} wrap="truncate">{`${MARK.ok} valid · Enter keeps it · Esc leaves the field unchanged`}</Text>
+        <Text
+          key="p"
+          color={theme.status.ok}
+          wrap="truncate"
+        >{`${MARK.ok} valid · Enter keeps it · Esc leaves the field unchanged`}</Text>
       ),
     ];
   } else {
     // Narrow: the field's help (wrapped), then its worst finding in full; a side panel shows both instead.
     const extra =
       worst && narrow
-        ? { color: severityColor(worst.severity), text: `${worst.severity === 'error' ? MARK.error : MARK.warning} ${worst.code}: ${worst.message}` }
+        ? {
+            color: severityColor(worst.severity),
+            text: `${worst.severity === 'error' ? MARK.error : MARK.warning} ${worst.code}: ${worst.message}`,
+          }
         : row?.type === 'finding' && narrow
           ? { color: undefined, text: row.finding.message }
           : undefined;
     const extraLines = extra ? Math.max(1, bottomLines - 1) : 0;
     const helpLines = Math.max(1, bottomLines - extraLines);
-    bottom = [<Wrapped key="h" width={width} color={theme.text.secondary} text={narrow ? rowHelp(w, row, props.registeredAt) : ' '} maxLines={helpLines} />];
-    if (extra) bottom.push(<Wrapped key="f" width={width} color={extra.color} text={extra.text} maxLines={extraLines} />);
+    bottom = [
+      <Wrapped
+        key="h"
+        width={width}
+        color={theme.text.secondary}
+        text={narrow ? rowHelp(w, row, props.registeredAt) : ' '}
+        maxLines={helpLines}
+      />,
+    ];
+    if (extra)
+      bottom.push(<Wrapped key="f" width={width} color={extra.color} text={extra.text} maxLines={extraLines} />);
   }
 
-  const title = w.editor && list
-    ? `${step.title} › ${list.label} › ${itemName || list.noun} (${w.editor.index + 1} of ${itemCount})`
-    : step.title;
+  const title =
+    w.editor && list
+      ? `${step.title} › ${list.label} › ${itemName || list.noun} (${w.editor.index + 1} of ${itemCount})`
+      : step.title;
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       <Box width={width} height={1}>
@@ -194,7 +236,9 @@ export function WizardForm(props: WizardFormProps) {
           <Text bold>{title}</Text>
           {!compact ? <Text color={theme.text.secondary}>{`  ${w.step + 1}/${STEPS.length}`}</Text> : null}
           {compact && w.step !== REVIEW_STEP ? (
-            <Text color={errors ? theme.status.error : theme.text.secondary}>{`  · audit ${errors ? `${MARK.error} ${errors}` : MARK.ok}${warnings ? ` ${MARK.warning} ${warnings}` : ''}`}</Text>
+            <Text
+              color={errors ? theme.status.error : theme.text.secondary}
+            >{`  · audit ${errors ? `${MARK.error} ${errors}` : MARK.ok}${warnings ? ` ${MARK.warning} ${warnings}` : ''}`}</Text>
           ) : null}
           <Text color={theme.text.secondary}>{more}</Text>
         </Text>
@@ -202,7 +246,9 @@ export function WizardForm(props: WizardFormProps) {
       {introLines ? (
         <Box width={width} height={1}>
           <Text color={theme.text.secondary} wrap="truncate">
-            {w.editor && list ? `Editing a ${list.noun}: changes are kept as you go · Esc back to the list` : step.intro}
+            {w.editor && list
+              ? `Editing a ${list.noun}: changes are kept as you go · Esc back to the list`
+              : step.intro}
           </Text>
         </Box>
       ) : null}

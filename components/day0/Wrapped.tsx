@@ -31,7 +31,19 @@ export function wrapWords(text: string, width: number): string[] {
   return lines;
 }
 
-export function Wrapped({ text, width, color, bold, maxLines }: { text: string; width: number; color?: string; bold?: boolean; maxLines?: number }) {
+export function Wrapped({
+  text,
+  width,
+  color,
+  bold,
+  maxLines,
+}: {
+  text: string;
+  width: number;
+  color?: string;
+  bold?: boolean;
+  maxLines?: number;
+}) {
   let lines = wrapWords(text, width);
   if (maxLines !== undefined && lines.length > maxLines) {
     lines = lines.slice(0, Math.max(1, maxLines));

@@ -117,7 +117,11 @@ export function WizardRowLine(props: RowProps) {
           ) : (
             <>
               <Text bold={focused}>{displayValue(row.field, value, w.bp)}</Text>
-              {picking ? <Text color={theme.text.secondary}>{w.mode === 'multi' ? '  (tick below)' : '  (choose below)'}</Text> : <FindingMark findings={mine} />}
+              {picking ? (
+                <Text color={theme.text.secondary}>{w.mode === 'multi' ? '  (tick below)' : '  (choose below)'}</Text>
+              ) : (
+                <FindingMark findings={mine} />
+              )}
             </>
           )}
         </Line>
@@ -180,10 +184,19 @@ export function WizardRowLine(props: RowProps) {
         : w.mode === 'busy'
           ? { color: theme.status.running, text: 'writing…' }
           : errors
-            ? { color: theme.status.error, text: `${MARK.error} blocked: ${errors} audit error${errors === 1 ? '' : 's'} (Enter on one goes to its field)` }
+            ? {
+                color: theme.status.error,
+                text: `${MARK.error} blocked: ${errors} audit error${errors === 1 ? '' : 's'} (Enter on one goes to its field)`,
+              }
             : w.written
-              ? { color: theme.status.ok, text: `${MARK.ok} written: ${w.written.files.length} file${w.written.files.length === 1 ? '' : 's'}${w.written.unchanged ? `, ${w.written.unchanged} unchanged` : ''}` }
-              : { color: theme.status.ok, text: `${MARK.ok} ready${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'} do not block)` : ''}` };
+              ? {
+                  color: theme.status.ok,
+                  text: `${MARK.ok} written: ${w.written.files.length} file${w.written.files.length === 1 ? '' : 's'}${w.written.unchanged ? `, ${w.written.unchanged} unchanged` : ''}`,
+                }
+              : {
+                  color: theme.status.ok,
+                  text: `${MARK.ok} ready${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'} do not block)` : ''}`,
+                };
       return (
         <Line width={width}>
           <Cursor focused={focused} />
@@ -195,7 +208,9 @@ export function WizardRowLine(props: RowProps) {
             registeredAt === outputDir(w.outDir, w.bp, w.cwd) ? (
               <Text color={theme.text.secondary}>{`  · updates the registered stack ${w.bp.metadata.name}`}</Text>
             ) : (
-              <Text color={theme.status.warning}>{`  ${MARK.warning} ${w.bp.metadata.name} is registered at ${registeredAt}: writing moves it here`}</Text>
+              <Text
+                color={theme.status.warning}
+              >{`  ${MARK.warning} ${w.bp.metadata.name} is registered at ${registeredAt}: writing moves it here`}</Text>
             )
           ) : null}
         </Line>
@@ -219,10 +234,16 @@ export function WizardRowLine(props: RowProps) {
             <Text color={theme.status.ok}>{`${MARK.ok} no findings`}</Text>
           ) : (
             <>
-              <Text color={errors ? theme.status.error : theme.status.ok}>{`${errors ? MARK.error : MARK.ok} ${errors} error${errors === 1 ? '' : 's'}`}</Text>
+              <Text
+                color={errors ? theme.status.error : theme.status.ok}
+              >{`${errors ? MARK.error : MARK.ok} ${errors} error${errors === 1 ? '' : 's'}`}</Text>
               <Text>{' · '}</Text>
-              <Text color={warnings ? theme.status.warning : undefined}>{`${MARK.warning} ${warnings} warning${warnings === 1 ? '' : 's'}`}</Text>
-              <Text color={theme.text.secondary}>{errors ? ' · errors block writing' : ' · warnings do not block'}</Text>
+              <Text
+                color={warnings ? theme.status.warning : undefined}
+              >{`${MARK.warning} ${warnings} warning${warnings === 1 ? '' : 's'}`}</Text>
+              <Text color={theme.text.secondary}>
+                {errors ? ' · errors block writing' : ' · warnings do not block'}
+              </Text>
             </>
           )}
         </Line>

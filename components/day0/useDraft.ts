@@ -34,12 +34,19 @@ function loadWizard(store: AppStore, services: Services): void {
   const resumed = wizardFromDraft(draft, cwd);
   if ('problem' in resumed) {
     startNewDesign(store, services, cwd);
-    store.getState().showFlash('warning', `The saved design draft could not be resumed (${resumed.problem}): starting a new one`);
+    store
+      .getState()
+      .showFlash('warning', `The saved design draft could not be resumed (${resumed.problem}): starting a new one`);
     return;
   }
   store.getState().wizardInit(resumed.wizard);
   const w = resumed.wizard;
-  store.getState().showFlash('info', `Resumed the draft of ${w.bp.metadata.name} at step ${w.step + 1}/${STEPS.length} · ${STEPS[w.step].title}`);
+  store
+    .getState()
+    .showFlash(
+      'info',
+      `Resumed the draft of ${w.bp.metadata.name} at step ${w.step + 1}/${STEPS.length} · ${STEPS[w.step].title}`,
+    );
 }
 
 const persisted = (w: WizardState) => [w.bp, w.step, w.focus, w.editor, w.outDir, w.reached] as const;
@@ -48,7 +55,9 @@ function changed(a: WizardState | null, b: WizardState | null): boolean {
   if (!a || !b) return Boolean(b) !== Boolean(a);
   const x = persisted(a);
   const y = persisted(b);
-  return x.some((v, i) => (typeof v === 'object' && v !== null ? v !== y[i] && JSON.stringify(v) !== JSON.stringify(y[i]) : v !== y[i]));
+  return x.some((v, i) =>
+    typeof v === 'object' && v !== null ? v !== y[i] && JSON.stringify(v) !== JSON.stringify(y[i]) : v !== y[i],
+  );
 }
 
 /** Load the draft the first time the wizard shows; save it as the operator goes. */

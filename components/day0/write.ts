@@ -23,7 +23,10 @@ export function writeWizardDesign(store: AppStore, services: Services, force = f
   const findings = findingsOf(w.bp);
   if (hasErrors(findings)) {
     const n = findings.filter((f) => f.severity === 'error').length;
-    s.showFlash('error', `${n} audit error${n === 1 ? '' : 's'} block writing: fix ${n === 1 ? 'it' : 'them'} first (Enter on a finding goes to its field)`);
+    s.showFlash(
+      'error',
+      `${n} audit error${n === 1 ? '' : 's'} block writing: fix ${n === 1 ? 'it' : 'them'} first (Enter on a finding goes to its field)`,
+    );
     return;
   }
   const dir = outDirOf(w);

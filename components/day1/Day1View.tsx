@@ -17,7 +17,14 @@ import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
-import { day1Contexts, effectiveFocus, handleDay1Key, selectedIndex, actionDetail, type Day1Ctx } from './controller.js';
+import {
+  day1Contexts,
+  effectiveFocus,
+  handleDay1Key,
+  selectedIndex,
+  actionDetail,
+  type Day1Ctx,
+} from './controller.js';
 import { ActionDialog, SearchPrompt, StackPicker } from './Dialogs.js';
 import { day1Layout, type Day1Layout } from './layout.js';
 import { LogPane, type Viewport } from './LogPane.js';
@@ -61,6 +68,8 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   useLiveTick(d.panes.map((p) => p.runId));
 
   const [limit, setLimit] = useState(PAGE);
+  // dataVersion and stateTick say when to read the database again.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const stacks = useMemo<Stack[]>(() => svc.stacks.list(), [svc, dataVersion]);
   const runs = useMemo<RunRecord[]>(
     () => svc.runs.list({ stack: d.stackFilter ?? undefined, limit }),
@@ -84,10 +93,16 @@ export function Day1View({ width, height }: { width: number; height: number }) {
           return st ? { name: st.name, environment: st.environment } : null;
         })()
       : null;
+  const headerName = headerStack?.name;
+  const headerEnvironment = headerStack?.environment;
   useEffect(() => {
     const cur = store.getState().currentStack;
-    if (cur?.name !== headerStack?.name || cur?.environment !== headerStack?.environment) store.getState().setCurrentStack(headerStack);
-  }, [headerStack?.name, headerStack?.environment, store]);
+    if (cur?.name !== headerName || cur?.environment !== headerEnvironment) {
+      store
+        .getState()
+        .setCurrentStack(headerName && headerEnvironment ? { name: headerName, environment: headerEnvironment } : null);
+    }
+  }, [headerName, headerEnvironment, store]);
 
   // One log window per open run; forgotten when its pane closes.
   const windows = useRef(new Map<number, LogWindow>());
@@ -111,7 +126,8 @@ export function Day1View({ width, height }: { width: number; height: number }) {
       services,
       svc,
       source,
-      layout: (): Day1Layout => day1Layout(latest.current.width, latest.current.height, store.getState().day1, latest.current.stacks.length),
+      layout: (): Day1Layout =>
+        day1Layout(latest.current.width, latest.current.height, store.getState().day1, latest.current.stacks.length),
       runs: () => latest.current.runs,
       stacks: () => latest.current.stacks,
       viewport: (i) => viewports.current.get(i),
@@ -132,7 +148,9 @@ export function Day1View({ width, height }: { width: number; height: number }) {
         ? runs[selIndex]
         : undefined
       : paneRuns[Math.min(d.pane, paneRuns.length - 1)];
-  const detailKey = planRun ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' ? dataVersion : ''}` : '';
+  const detailKey = planRun
+    ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' ? dataVersion : ''}`
+    : '';
   const detail = useMemo<RunDetail | undefined>(() => (planRun ? svc.detail(planRun.id) : undefined), [detailKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const open = new Set(d.panes.map((p) => p.runId));
@@ -143,10 +161,13 @@ export function Day1View({ width, height }: { width: number; height: number }) {
 
   const dialog = d.dialog;
   let dialogView = null;
-  if (dialog?.kind === 'pick') dialogView = <StackPicker d={dialog} stacks={stacks} width={width} height={lay.dialogHeight} />;
+  if (dialog?.kind === 'pick')
+    dialogView = <StackPicker d={dialog} stacks={stacks} width={width} height={lay.dialogHeight} />;
   else if (dialog?.kind === 'search') dialogView = <SearchPrompt d={dialog} width={width} />;
   else if (dialog?.kind === 'action')
-    dialogView = <ActionDialog d={dialog} width={width} height={lay.dialogHeight} detail={actionDetail(svc, dialog.runId)} />;
+    dialogView = (
+      <ActionDialog d={dialog} width={width} height={lay.dialogHeight} detail={actionDetail(svc, dialog.runId)} />
+    );
 
   let main;
   const planPanel = lay.plan ? (
@@ -246,16 +267,35 @@ export function Day1View({ width, height }: { width: number; height: number }) {
 }
 
 /** `Stacks: [all] payments web` with the filtered one marked; ←/→ move it. */
-function StackBar({ stacks, filter, width, count, compact }: { stacks: Stack[]; filter: string | null; width: number; count: number; compact?: boolean }) {
+function StackBar({
+  stacks,
+  filter,
+  width,
+  count,
+  compact,
+}: {
+  stacks: Stack[];
+  filter: string | null;
+  width: number;
+  count: number;
+  compact?: boolean;
+}) {
   if (compact) {
     return (
       <Text wrap="truncate" color={theme.text.secondary}>
-        {' '}Runs of <Text bold>{filter ?? 'all stacks'}</Text> ({count}) ←/→
+        {' '}
+        Runs of <Text bold>{filter ?? 'all stacks'}</Text> ({count}) ←/→
       </Text>
     );
   }
-  const items = [{ name: 'all', key: null as string | null, prod: false }, ...stacks.map((s) => ({ name: s.name, key: s.name as string | null, prod: s.environment === 'prod' }))];
-  const cur = Math.max(0, items.findIndex((i) => i.key === filter));
+  const items = [
+    { name: 'all', key: null as string | null, prod: false },
+    ...stacks.map((s) => ({ name: s.name, key: s.name as string | null, prod: s.environment === 'prod' })),
+  ];
+  const cur = Math.max(
+    0,
+    items.findIndex((i) => i.key === filter),
+  );
   const right = `${count} run${count === 1 ? '' : 's'}${filter ? ` of ${filter}` : ''} `;
   const room = width - 'Stacks ←/→: '.length - right.length - 2;
   // Show a run of names around the current one that fits.

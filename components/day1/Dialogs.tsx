@@ -9,12 +9,30 @@ import type { Day1Dialog } from '../../store/day1.js';
 import { TextFieldView } from '../day0/TextField.js';
 import { theme } from '../theme.js';
 
-export function StackPicker({ d, stacks, width, height }: { d: Extract<Day1Dialog, { kind: 'pick' }>; stacks: Stack[]; width: number; height: number }) {
+export function StackPicker({
+  d,
+  stacks,
+  width,
+  height,
+}: {
+  d: Extract<Day1Dialog, { kind: 'pick' }>;
+  stacks: Stack[];
+  width: number;
+  height: number;
+}) {
   const rows = Math.max(1, height - 3);
   const offset = Math.max(0, Math.min(d.index - Math.floor(rows / 2), stacks.length - rows));
   const what = d.purpose === 'tracked' ? 'a tracked run (plan, approval, apply)' : 'a proposed run (plan only)';
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.focusBorder} paddingX={1} flexShrink={0}>
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle="round"
+      borderColor={theme.focusBorder}
+      paddingX={1}
+      flexShrink={0}
+    >
       <Text bold wrap="truncate">
         Start {what} on which stack?
       </Text>
@@ -47,7 +65,17 @@ export function SearchPrompt({ d, width }: { d: Extract<Day1Dialog, { kind: 'sea
 
 const VERB = { approve: 'Approve', discard: 'Discard', cancel: 'Cancel' } as const;
 
-export function ActionDialog({ d, width, height, detail }: { d: Extract<Day1Dialog, { kind: 'action' }>; width: number; height: number; detail: string }) {
+export function ActionDialog({
+  d,
+  width,
+  height,
+  detail,
+}: {
+  d: Extract<Day1Dialog, { kind: 'action' }>;
+  width: number;
+  height: number;
+  detail: string;
+}) {
   const verb = VERB[d.action];
   const danger = d.action === 'approve' ? theme.status.warning : theme.status.error;
   const consequence =
@@ -57,7 +85,15 @@ export function ActionDialog({ d, width, height, detail }: { d: Extract<Day1Dial
         ? 'the plan is thrown away and never applied'
         : 'its tool is interrupted; the log is kept';
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor={danger} paddingX={1} flexShrink={0}>
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle="double"
+      borderColor={danger}
+      paddingX={1}
+      flexShrink={0}
+    >
       <Text bold wrap="truncate">
         {verb} run #{d.runId} of {d.stackName}
         {d.prod ? <Text color={theme.status.error}> (PROD)</Text> : null}
@@ -74,13 +110,13 @@ export function ActionDialog({ d, width, height, detail }: { d: Extract<Day1Dial
         </Text>
       ) : d.prod ? (
         <Text wrap="truncate">
-          Type the stack&apos;s name <Text bold>{d.stackName}</Text> to {d.action}: <TextFieldView text={d.text} cursor={d.cursor} />
+          Type the stack&apos;s name <Text bold>{d.stackName}</Text> to {d.action}:{' '}
+          <TextFieldView text={d.text} cursor={d.cursor} />
           <Text color={theme.text.secondary}> Enter confirm · Esc cancel</Text>
         </Text>
       ) : (
         <Text wrap="truncate">
-          {verb} run #{d.runId}?{' '}
-          <Text bold>y</Text> yes · <Text bold>n</Text>/Esc no
+          {verb} run #{d.runId}? <Text bold>y</Text> yes · <Text bold>n</Text>/Esc no
         </Text>
       )}
     </Box>

@@ -74,7 +74,19 @@ export interface LogPaneProps {
   onViewport: (index: number, vp: Viewport) => void;
 }
 
-export function LogPane({ pane, index, focused, width, height, run, source, window: win, query, colour, onViewport }: LogPaneProps) {
+export function LogPane({
+  pane,
+  index,
+  focused,
+  width,
+  height,
+  run,
+  source,
+  window: win,
+  query,
+  colour,
+  onViewport,
+}: LogPaneProps) {
   const rows = Math.max(1, height - PANE_CHROME_ROWS);
   const cols = Math.max(4, width - 3);
   win.fit(rows);
@@ -92,7 +104,9 @@ export function LogPane({ pane, index, focused, width, height, run, source, wind
     .sort((a, b) => b[1] - a[1] || PHASE_ORDER.indexOf(b[0]) - PHASE_ORDER.indexOf(a[0]))[0]?.[0];
 
   const more = count > view.bottom ? ` +${count - view.bottom}` : '';
-  const position = pane.follow ? 'following' : `${view.top}-${view.bottom}/${count}${width >= 70 ? ` · End follows${more}` : more}`;
+  const position = pane.follow
+    ? 'following'
+    : `${view.top}-${view.bottom}/${count}${width >= 70 ? ` · End follows${more}` : more}`;
   const search = query ? ` · /${query}${pane.match ? ` @${pane.match}` : ''}` : '';
 
   return (
@@ -108,7 +122,8 @@ export function LogPane({ pane, index, focused, width, height, run, source, wind
       <Box width={width - 2} height={1}>
         <Box flexShrink={0}>
           <Text bold={focused} color={focused ? theme.text.accent : undefined}>
-            {' '}#{pane.runId} {run?.stackName ?? ''}
+            {' '}
+            #{pane.runId} {run?.stackName ?? ''}
           </Text>
         </Box>
         <Box flexGrow={1} flexShrink={1} overflow="hidden">
@@ -128,7 +143,10 @@ export function LogPane({ pane, index, focused, width, height, run, source, wind
         </Box>
       </Box>
       {view.rows.length === 0 ? (
-        <Text color={theme.text.secondary}> {run && run.state === 'QUEUED' ? 'queued: waiting for its turn…' : 'no output yet…'}</Text>
+        <Text color={theme.text.secondary}>
+          {' '}
+          {run && run.state === 'QUEUED' ? 'queued: waiting for its turn…' : 'no output yet…'}
+        </Text>
       ) : null}
       {view.rows.map((r) =>
         r.kind === 'header' ? (
@@ -136,14 +154,33 @@ export function LogPane({ pane, index, focused, width, height, run, source, wind
             {` ── ${r.phase} ${'─'.repeat(Math.max(0, cols - r.phase.length - 5))}`}
           </Text>
         ) : (
-          <LineRow key={r.line.seq} line={r.line} query={query} current={pane.match === r.line.seq} hscroll={pane.hscroll} colour={colour} />
+          <LineRow
+            key={r.line.seq}
+            line={r.line}
+            query={query}
+            current={pane.match === r.line.seq}
+            hscroll={pane.hscroll}
+            colour={colour}
+          />
         ),
       )}
     </Box>
   );
 }
 
-function LineRow({ line, query, current, hscroll, colour }: { line: LogLine; query: string; current: boolean; hscroll: number; colour: boolean }) {
+function LineRow({
+  line,
+  query,
+  current,
+  hscroll,
+  colour,
+}: {
+  line: LogLine;
+  query: string;
+  current: boolean;
+  hscroll: number;
+  colour: boolean;
+}) {
   const gutter = current ? '›' : ' ';
   const system = line.stream === 'system';
   const plain = query || hscroll > 0 ? plainOf(line).slice(hscroll) : '';
@@ -161,7 +198,16 @@ function LineRow({ line, query, current, hscroll, colour }: { line: LogLine; que
   }
   const text = hscroll > 0 ? plain : sanitizeLine(colour ? line.text : (line.plain ?? line.text), colour);
   return (
-    <Text wrap="truncate" color={system ? theme.text.accent : line.stream === 'stderr' && !text.includes('\u001b[') ? theme.status.warning : undefined}>
+    <Text
+      wrap="truncate"
+      color={
+        system
+          ? theme.text.accent
+          : line.stream === 'stderr' && !text.includes('\u001b[')
+            ? theme.status.warning
+            : undefined
+      }
+    >
       {gutter}
       {text === '' ? ' ' : text}
     </Text>

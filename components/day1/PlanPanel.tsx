@@ -10,7 +10,16 @@ import { isTerminal } from '../../src/day1/runner/state.js';
 import type { PolicyResult } from '../../src/domain/policies.js';
 import { formatSummary, type Diagnostic, type ResourceChange } from '../../src/domain/plan.js';
 import { theme } from '../theme.js';
-import { CHANGE_SYMBOL, changeColor, formatDuration, formatWhen, hostStatusColor, kindLabel, stateColor, stateLabel } from './format.js';
+import {
+  CHANGE_SYMBOL,
+  changeColor,
+  formatDuration,
+  formatWhen,
+  hostStatusColor,
+  kindLabel,
+  stateColor,
+  stateLabel,
+} from './format.js';
 
 export interface Span {
   text: string;
@@ -82,7 +91,10 @@ function changeRows(c: ResourceChange, width: number): PlanRow[] {
   const len = row.reduce((n, s) => n + s.text.length, 0);
   if (len <= width || row.length < 4) return [row];
   const [indent, sym, addr, rest] = row;
-  return [[indent, sym, addr], ...wrapText(rest.text.trim(), width - 6).map((l) => [{ text: `      ${l}`, color: rest.color }])];
+  return [
+    [indent, sym, addr],
+    ...wrapText(rest.text.trim(), width - 6).map((l) => [{ text: `      ${l}`, color: rest.color }]),
+  ];
 }
 
 function diagnosticRows(d: Diagnostic, width: number): PlanRow[] {
@@ -94,7 +106,9 @@ function diagnosticRows(d: Diagnostic, width: number): PlanRow[] {
       { text: `${d.summary}${where ? ` (${where})` : ''}` },
     ],
   ];
-  if (d.detail) for (const l of wrapText(d.detail.split('\n')[0], width - 4)) rows.push([{ text: `    ${l}`, color: theme.text.secondary }]);
+  if (d.detail)
+    for (const l of wrapText(d.detail.split('\n')[0], width - 4))
+      rows.push([{ text: `    ${l}`, color: theme.text.secondary }]);
   return rows;
 }
 
@@ -106,9 +120,14 @@ function policyRows(p: PolicyResult, width: number): PlanRow[] {
   else if (p.kind === 'warn') mark = { text: '! warn ', color: theme.status.warning };
   else mark = { text: '◆ fired ', color: theme.status.warning };
   if (!p.fired) return [[mark, { text: p.name }, { text: ` · ${what} · ${p.source}`, color: theme.text.secondary }]];
-  const rows: PlanRow[] = [[mark, { text: p.name, bold: true }], [{ text: `    ${what} · ${p.source}`, color: theme.text.secondary }]];
+  const rows: PlanRow[] = [
+    [mark, { text: p.name, bold: true }],
+    [{ text: `    ${what} · ${p.source}`, color: theme.text.secondary }],
+  ];
   for (const l of wrapText(p.message, width - 4)) rows.push([{ text: `    ${l}` }]);
-  if (p.error) for (const l of wrapText(`evaluation failed (counts as fired): ${p.error}`, width - 4)) rows.push([{ text: `    ${l}`, color: theme.status.error }]);
+  if (p.error)
+    for (const l of wrapText(`evaluation failed (counts as fired): ${p.error}`, width - 4))
+      rows.push([{ text: `    ${l}`, color: theme.status.error }]);
   return rows;
 }
 
@@ -124,9 +143,17 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
   const ms = d.startedAt === null ? null : (isTerminal(d.state) ? (d.finishedAt ?? now) : now) - d.startedAt;
   push([
     { text: stateLabel(d.state), color: stateColor(d.state), bold: true },
-    { text: ` · ${kindLabel(d.kind)} · ${d.triggeredBy} (${d.trigger})${ms === null ? '' : ` · ${formatDuration(ms)}`}`, color: theme.text.secondary },
+    {
+      text: ` · ${kindLabel(d.kind)} · ${d.triggeredBy} (${d.trigger})${ms === null ? '' : ` · ${formatDuration(ms)}`}`,
+      color: theme.text.secondary,
+    },
   ]);
-  if (d.summary) push([{ text: 'Plan ' }, { text: formatSummary(d.summary), bold: true }, { text: d.plan && d.plan.changes.length === 0 ? ' (no changes)' : '' }]);
+  if (d.summary)
+    push([
+      { text: 'Plan ' },
+      { text: formatSummary(d.summary), bold: true },
+      { text: d.plan && d.plan.changes.length === 0 ? ' (no changes)' : '' },
+    ]);
   if (d.kind === 'proposed') push([{ text: 'Plan only: a proposed run never applies', color: theme.text.secondary }]);
   else if (d.state === 'UNCONFIRMED' || d.approvals.length > 0) {
     const n = d.approvals.length;
@@ -134,21 +161,49 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
     push([
       { text: 'Approvals ' },
       { text: `${n} of ${need}`, bold: true, color: n >= need ? theme.status.ok : theme.status.warning },
-      { text: d.state === 'UNCONFIRMED' ? (d.approvals.some((a) => a.user === user) ? ' · another user must approve' : ' · a approves, d discards') : '', color: theme.text.secondary },
+      {
+        text:
+          d.state === 'UNCONFIRMED'
+            ? d.approvals.some((a) => a.user === user)
+              ? ' · another user must approve'
+              : ' · a approves, d discards'
+            : '',
+        color: theme.text.secondary,
+      },
     ]);
     for (const a of d.approvals) {
-      push([{ text: `  ✓ ${a.user}`, color: theme.status.ok }, { text: ` ${formatWhen(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`, color: theme.text.secondary }]);
+      push([
+        { text: `  ✓ ${a.user}`, color: theme.status.ok },
+        { text: ` ${formatWhen(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`, color: theme.text.secondary },
+      ]);
     }
-  } else if (!isTerminal(d.state)) push([{ text: 'Approval: asked once the plan is ready', color: theme.text.secondary }]);
-  if (d.error) for (const l of wrapText(`${d.state === 'FAILED' || d.state === 'POLICY_DENIED' ? 'Error' : 'Note'}: ${d.error}`, width)) push([{ text: l, color: d.state === 'FAILED' || d.state === 'POLICY_DENIED' ? theme.status.error : theme.text.secondary }]);
+  } else if (!isTerminal(d.state))
+    push([{ text: 'Approval: asked once the plan is ready', color: theme.text.secondary }]);
+  if (d.error)
+    for (const l of wrapText(
+      `${d.state === 'FAILED' || d.state === 'POLICY_DENIED' ? 'Error' : 'Note'}: ${d.error}`,
+      width,
+    ))
+      push([
+        {
+          text: l,
+          color: d.state === 'FAILED' || d.state === 'POLICY_DENIED' ? theme.status.error : theme.text.secondary,
+        },
+      ]);
 
   const plan = d.plan;
   if (!plan) {
-    push(blank, [{ text: isTerminal(d.state) ? 'No plan was made.' : 'The plan appears here when the tool has planned.', color: theme.text.secondary }]);
+    push(blank, [
+      {
+        text: isTerminal(d.state) ? 'No plan was made.' : 'The plan appears here when the tool has planned.',
+        color: theme.text.secondary,
+      },
+    ]);
   } else {
     const changes = plan.changes.filter((c) => c.action !== 'no-op');
     push(blank, heading(`Changes (${changes.length})`));
-    if (changes.length === 0) push([{ text: '  none: the infrastructure matches the code', color: theme.text.secondary }]);
+    if (changes.length === 0)
+      push([{ text: '  none: the infrastructure matches the code', color: theme.text.secondary }]);
     for (const c of changes) push(...changeRows(c, width));
     if (plan.drift.length > 0) {
       push(blank, heading(`Drift (${plan.drift.length}): changed outside the tool`));
@@ -164,7 +219,10 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
       for (const h of plan.hosts) {
         push([
           { text: `  ${h.host} ` },
-          { text: `ok=${h.ok} changed=${h.changed} failed=${h.failed} unreachable=${h.unreachable} skipped=${h.skipped}`, color: h.failed + h.unreachable > 0 ? theme.status.error : theme.text.secondary },
+          {
+            text: `ok=${h.ok} changed=${h.changed} failed=${h.failed} unreachable=${h.unreachable} skipped=${h.skipped}`,
+            color: h.failed + h.unreachable > 0 ? theme.status.error : theme.text.secondary,
+          },
         ]);
       }
     }
@@ -173,7 +231,8 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
     const fired = d.policies.filter((p) => p.fired).length;
     push(blank, heading(`Policies (${d.policies.length}, ${fired} fired)`));
     // Fired first: they are what the operator must read.
-    for (const p of [...d.policies.filter((x) => x.fired), ...d.policies.filter((x) => !x.fired)]) push(...policyRows(p, width));
+    for (const p of [...d.policies.filter((x) => x.fired), ...d.policies.filter((x) => !x.fired)])
+      push(...policyRows(p, width));
   }
   if (d.apply) {
     push(blank, heading('Applied'), [{ text: '  ' }, { text: formatSummary(d.apply.summary), bold: true }]);

@@ -12,7 +12,13 @@ import { formatSummary } from '../../src/domain/plan.js';
 import { errorMessage } from '../../src/errors.js';
 import { isKey } from '../../src/keymap/index.js';
 import type { Services } from '../../src/services.js';
-import { recountActiveRuns, type Day1Action, type Day1Dialog, type Day1Focus, type Day1State } from '../../store/day1.js';
+import {
+  recountActiveRuns,
+  type Day1Action,
+  type Day1Dialog,
+  type Day1Focus,
+  type Day1State,
+} from '../../store/day1.js';
 import type { AppStore } from '../../store/index.js';
 import { editKey } from '../day0/TextField.js';
 import type { Day1Layout } from './layout.js';
@@ -76,11 +82,16 @@ export function targetRun(ctx: Day1Ctx): RunRecord | undefined {
   return pane ? ctx.svc.get(pane.runId) : undefined;
 }
 
-const flash = (ctx: Day1Ctx, level: 'info' | 'warning' | 'error', text: string) => ctx.store.getState().showFlash(level, text);
+const flash = (ctx: Day1Ctx, level: 'info' | 'warning' | 'error', text: string) =>
+  ctx.store.getState().showFlash(level, text);
 
 // ------------------------------------------------------------------------------------------------ starting
 
-export async function startRun(ctx: Day1Ctx, stackName: string, purpose: 'proposed' | 'tracked'): Promise<number | undefined> {
+export async function startRun(
+  ctx: Day1Ctx,
+  stackName: string,
+  purpose: 'proposed' | 'tracked',
+): Promise<number | undefined> {
   const { svc, store } = ctx;
   try {
     const id = await svc.start(stackName, { planOnly: purpose === 'proposed', trigger: 'tui' });
@@ -110,7 +121,11 @@ export async function startRun(ctx: Day1Ctx, stackName: string, purpose: 'propos
 function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
   const s = ctx.store.getState();
   if (purpose === 'tracked' && ctx.svc.readonly) {
-    flash(ctx, 'error', 'readonly mode (--readonly): only proposed runs can start; p starts one (plan only, never applies)');
+    flash(
+      ctx,
+      'error',
+      'readonly mode (--readonly): only proposed runs can start; p starts one (plan only, never applies)',
+    );
     return;
   }
   const stacks = ctx.stacks();
@@ -158,7 +173,11 @@ function askAction(ctx: Day1Ctx, action: Day1Action): void {
   } else if (action === 'approve') {
     const given = svc.runs.approvals(run.id);
     if (given.some((a) => a.user === svc.user) && given.length < run.requiredApprovals) {
-      flash(ctx, 'warning', `You (${svc.user}) already approved run #${run.id} (${given.length} of ${run.requiredApprovals}); another user must approve`);
+      flash(
+        ctx,
+        'warning',
+        `You (${svc.user}) already approved run #${run.id} (${given.length} of ${run.requiredApprovals}); another user must approve`,
+      );
       return;
     }
   }
@@ -192,11 +211,16 @@ export async function performAction(ctx: Day1Ctx, action: Day1Action, runId: num
       const r = await svc.approve(runId, svc.user, comment || undefined);
       if (r.applying) {
         const d = store.getState().day1;
-        if (!d.panes.some((p) => p.runId === runId)) store.getState().day1Open(runId, d.panes.length > 0 ? 'add' : 'only');
+        if (!d.panes.some((p) => p.runId === runId))
+          store.getState().day1Open(runId, d.panes.length > 0 ? 'add' : 'only');
         store.getState().day1FollowRun(runId);
         flash(ctx, 'info', `Approved run #${runId} (${r.approvals} of ${r.required}): applying`);
       } else {
-        flash(ctx, 'info', `Approved run #${runId} (${r.approvals} of ${r.required}): ${r.required - r.approvals} more approval(s) needed from other users`);
+        flash(
+          ctx,
+          'info',
+          `Approved run #${runId} (${r.approvals} of ${r.required}): ${r.required - r.approvals} more approval(s) needed from other users`,
+        );
       }
     } else if (action === 'discard') {
       await svc.discard(runId, svc.user, comment || undefined);
@@ -204,7 +228,11 @@ export async function performAction(ctx: Day1Ctx, action: Day1Action, runId: num
     } else {
       const r = await svc.cancel(runId, svc.user, comment || undefined);
       store.getState().day1FollowRun(runId);
-      flash(ctx, 'info', isTerminal(r.state) ? `Run #${runId} ${r.state}` : `Canceling run #${runId}: its tool is being interrupted`);
+      flash(
+        ctx,
+        'info',
+        isTerminal(r.state) ? `Run #${runId} ${r.state}` : `Canceling run #${runId}: its tool is being interrupted`,
+      );
     }
   } catch (err) {
     flash(ctx, 'error', errorMessage(err));
@@ -237,7 +265,14 @@ export function findInPane(ctx: Day1Ctx, index: number, direction: 'forward' | '
   }
   const rows = ctx.viewport(index)?.rows ?? 10;
   s.day1UpdatePane(index, { follow: false, top: Math.max(1, seq - Math.floor(rows / 3)), match: seq });
-  if (wrapped) flash(ctx, 'info', direction === 'forward' ? 'Search went past the end: continued from the top' : 'Search went past the top: continued from the end');
+  if (wrapped)
+    flash(
+      ctx,
+      'info',
+      direction === 'forward'
+        ? 'Search went past the end: continued from the top'
+        : 'Search went past the top: continued from the end',
+    );
 }
 
 // --------------------------------------------------------------------------------------------------- keys
@@ -262,7 +297,11 @@ export function handleDay1Key(input: string, key: Key, ctx: Day1Ctx): void {
     if (isKey('day1.view.nextPane', input, key) || isKey('day1.view.prevPane', input, key)) {
       const step = isKey('day1.view.nextPane', input, key) ? 1 : -1;
       const cur = lay.regions.findIndex((r) =>
-        r.kind === 'list' ? focus === 'list' : r.kind === 'plan' ? focus === 'plan' : focus === 'pane' && r.index === d.pane,
+        r.kind === 'list'
+          ? focus === 'list'
+          : r.kind === 'plan'
+            ? focus === 'plan'
+            : focus === 'pane' && r.index === d.pane,
       );
       const next = lay.regions[(cur + step + lay.regions.length) % lay.regions.length];
       if (next) s.day1SetFocus(next.kind, next.kind === 'pane' ? next.index : undefined);
@@ -350,8 +389,10 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
     s.day1OpenDialog({ kind: 'search', pane: index, text: pane.search, cursor: pane.search.length });
     return;
   }
-  if (isKey('day1.pane.next', input, key)) return findInPane(ctx, index, 'forward', pane.match !== null ? pane.match + 1 : vp.top || 1);
-  if (isKey('day1.pane.prev', input, key)) return findInPane(ctx, index, 'backward', pane.match !== null ? pane.match - 1 : vp.bottom || count);
+  if (isKey('day1.pane.next', input, key))
+    return findInPane(ctx, index, 'forward', pane.match !== null ? pane.match + 1 : vp.top || 1);
+  if (isKey('day1.pane.prev', input, key))
+    return findInPane(ctx, index, 'backward', pane.match !== null ? pane.match - 1 : vp.bottom || count);
   if (isKey('day1.pane.phase', input, key)) {
     const starts = Object.values(ctx.source.phases(pane.runId)).sort((a, b) => a - b);
     if (starts.length === 0) return;
@@ -451,7 +492,11 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
       void performAction(ctx, dlg.action, dlg.runId, dlg.comment);
     } else {
       s.day1UpdateDialog({ text: '', cursor: 0 });
-      flash(ctx, 'error', `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or Esc`);
+      flash(
+        ctx,
+        'error',
+        `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or Esc`,
+      );
     }
     return;
   }

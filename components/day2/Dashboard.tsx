@@ -41,7 +41,10 @@ export function Dashboard({ rows, total, width, height, selected, now, sort, rev
   const sideWidth = side ? Math.min(60, Math.max(40, Math.floor(width * 0.28))) : 0;
   const tableWidth = width - (side ? sideWidth + 1 : 0);
   const listHeight = dashboardListHeight(height);
-  const index = Math.max(0, rows.findIndex((r) => r.name === selected));
+  const index = Math.max(
+    0,
+    rows.findIndex((r) => r.name === selected),
+  );
   const topRef = useRef(0);
   const top = windowTop(topRef.current, index, listHeight, rows.length);
   topRef.current = top;
@@ -101,7 +104,17 @@ export function Dashboard({ rows, total, width, height, selected, now, sort, rev
         )}
       </Box>
       {side && current ? (
-        <Box flexDirection="column" width={sideWidth + 1} height={height} paddingLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} borderColor={theme.border}>
+        <Box
+          flexDirection="column"
+          width={sideWidth + 1}
+          height={height}
+          paddingLeft={1}
+          borderStyle="single"
+          borderTop={false}
+          borderBottom={false}
+          borderRight={false}
+          borderColor={theme.border}
+        >
           <Lines lines={stackSummaryLines(current.status, now)} width={sideWidth - 2} height={height} wrap />
         </Box>
       ) : null}

@@ -32,7 +32,12 @@ import { alertLines, itemsOf, line, wrapLines, type Line } from './sections.js';
  * (src/startup.ts); it is looked up a moment later so this view never makes one of its own first.
  */
 function useRefreshState(services: Services): RefreshState {
-  const [state, setState] = useState<RefreshState>({ refreshing: [], stale: [], lastAlertsAt: null, lastSnapshotsAt: null });
+  const [state, setState] = useState<RefreshState>({
+    refreshing: [],
+    stale: [],
+    lastAlertsAt: null,
+    lastSnapshotsAt: null,
+  });
   useEffect(() => {
     let refresher: Refresher | undefined;
     let gone = false;
@@ -41,7 +46,10 @@ function useRefreshState(services: Services): RefreshState {
       void import('../../src/day2/refresh.js').then(({ REFRESHER_KEY, Refresher }) => {
         if (gone) return;
         try {
-          refresher = services.get(REFRESHER_KEY, (s) => new Refresher({ db: s.db, now: s.now, env: s.env, timers: false }));
+          refresher = services.get(
+            REFRESHER_KEY,
+            (s) => new Refresher({ db: s.db, now: s.now, env: s.env, timers: false }),
+          );
         } catch {
           return; // shutting down
         }
@@ -68,17 +76,24 @@ export function groupLabels(labels: readonly string[], many = 3): string {
     byKind.set(kind, [...(byKind.get(kind) ?? []), name]);
   }
   return [...byKind]
-    .map(([kind, names]) => (names.length > many ? `${kind} ${names.length} stacks` : `${kind} ${names.filter(Boolean).join(', ')}`.trim()))
+    .map(([kind, names]) =>
+      names.length > many ? `${kind} ${names.length} stacks` : `${kind} ${names.filter(Boolean).join(', ')}`.trim(),
+    )
     .join(' · ');
 }
 
 /** The status line: what is being done now (this view's actions, the refresher) and what is stale. */
-export function statusLineText(busy: readonly string[], refresh: RefreshState): { text: string; tone: 'running' | 'warning' | 'muted' }[] {
+export function statusLineText(
+  busy: readonly string[],
+  refresh: RefreshState,
+): { text: string; tone: 'running' | 'warning' | 'muted' }[] {
   const parts: { text: string; tone: 'running' | 'warning' | 'muted' }[] = [];
   if (busy.length) parts.push({ text: `${SYMBOL.running} ${busy.join(', ')}`, tone: 'running' });
   if (refresh.refreshing.length) parts.push({ text: `refreshing ${groupLabels(refresh.refreshing)}`, tone: 'running' });
-  if (refresh.stale.length) parts.push({ text: `${SYMBOL.stale} stale: ${groupLabels(refresh.stale)}`, tone: 'warning' });
-  if (parts.length === 0) parts.push({ text: refresh.lastAlertsAt ? 'every figure is fresh' : 'figures from the cache', tone: 'muted' });
+  if (refresh.stale.length)
+    parts.push({ text: `${SYMBOL.stale} stale: ${groupLabels(refresh.stale)}`, tone: 'warning' });
+  if (parts.length === 0)
+    parts.push({ text: refresh.lastAlertsAt ? 'every figure is fresh' : 'figures from the cache', tone: 'muted' });
   return parts;
 }
 
@@ -103,12 +118,19 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
     const key = `${watch.runId}:${run.state}`;
     const s = store.getState();
     if (run.state === 'UNCONFIRMED') {
-      setBanner(line(`${SYMBOL.paused} run #${run.id} (${run.purpose}) waits for approval: in Runs, a approves, x discards, Enter opens it in Day-1`, 'warning'));
+      setBanner(
+        line(
+          `${SYMBOL.paused} run #${run.id} (${run.purpose}) waits for approval: in Runs, a approves, x discards, Enter opens it in Day-1`,
+          'warning',
+        ),
+      );
       if (seen.current !== key) {
         seen.current = key;
         s.showFlash('warning', `run #${run.id} of ${watch.stack} waits for your approval: a approves it (Runs)`);
         if (s.day2.screen === 'detail' && s.day2.stack === watch.stack && !s.day2.dialog) {
-          const index = new RunsRepo(services.db).list({ stack: watch.stack, limit: 200 }).findIndex((r) => r.id === run.id);
+          const index = new RunsRepo(services.db)
+            .list({ stack: watch.stack, limit: 200 })
+            .findIndex((r) => r.id === run.id);
           s.day2SetSection('runs');
           s.day2SetCursor('runs', Math.max(0, index));
         }
@@ -117,7 +139,10 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
       if (seen.current !== key) {
         seen.current = key;
         const sum = run.summary ? ` (+${run.summary.add} ~${run.summary.change} -${run.summary.destroy})` : '';
-        s.showFlash(run.state === 'FINISHED' ? 'info' : 'error', `run #${run.id} of ${watch.stack} ${run.state}${sum}${run.error ? `: ${run.error}` : ''}`);
+        s.showFlash(
+          run.state === 'FINISHED' ? 'info' : 'error',
+          `run #${run.id} of ${watch.stack} ${run.state}${sum}${run.error ? `: ${run.error}` : ''}`,
+        );
         // A finished remediation: check again, so the drift figures say what is left.
         if (run.purpose === 'remediation' && run.state === 'FINISHED') checkDriftNow({ services, store }, watch.stack);
       }
@@ -140,7 +165,10 @@ export function Day2View({ width, height }: { width: number; height: number }) {
   const banner = useWatchedRun(services, store);
 
   const rows = useMemo(() => statuses.map((s) => toRow(s, now, pending.has(s.name))), [statuses, now, pending]);
-  const visible = useMemo(() => visibleRows(rows, day2.filter, day2.sort, day2.sortReverse), [rows, day2.filter, day2.sort, day2.sortReverse]);
+  const visible = useMemo(
+    () => visibleRows(rows, day2.filter, day2.sort, day2.sortReverse),
+    [rows, day2.filter, day2.sort, day2.sortReverse],
+  );
 
   const detailStatus = day2.screen === 'detail' ? statuses.find((s) => s.name === day2.stack) : undefined;
   const { data, error: sectionError } = useSection(detailStatus, day2.section, now);
@@ -151,7 +179,10 @@ export function Day2View({ width, height }: { width: number; height: number }) {
   const bodyHeight = Math.max(3, height - 1 - dlgHeight);
   const headerLines = detailStatus ? detailHeaderLines(day2.section, detailStatus, data, now, banner, width).length : 0;
   const layout = detailLayout(width, bodyHeight, headerLines);
-  const alertLineCount = openAlert && openAlert.kind === 'alert' ? wrapLines(alertLines(openAlert.alert, now, true, services.db), width).length : 0;
+  const alertLineCount =
+    openAlert && openAlert.kind === 'alert'
+      ? wrapLines(alertLines(openAlert.alert, now, true, services.db), width).length
+      : 0;
 
   // What the key handler needs, as of the last render (state itself is read from the store per key).
   const screen = useRef<Screen>({ rows: [], dashboardPage: 1, items: [], itemsPage: 1, alertLines: 0, alertPage: 1 });
@@ -172,13 +203,24 @@ export function Day2View({ width, height }: { width: number; height: number }) {
   }, [day2.screen, detailStatus, statuses.length, store]);
 
   // The header names the stack this view is about.
-  const headerStack = day2.screen === 'detail' ? detailStatus : statuses.find((s) => s.name === (visible.find((r) => r.name === day2.selected) ?? visible[0])?.name);
+  const headerStack =
+    day2.screen === 'detail'
+      ? detailStatus
+      : statuses.find((s) => s.name === (visible.find((r) => r.name === day2.selected) ?? visible[0])?.name);
   useEffect(() => {
-    store.getState().setCurrentStack(headerStack ? { name: headerStack.name, environment: headerStack.environment } : null);
+    store
+      .getState()
+      .setCurrentStack(headerStack ? { name: headerStack.name, environment: headerStack.environment } : null);
   }, [headerStack?.name, headerStack?.environment, store]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const contexts = day2.dialog
-    ? [FLOWS[day2.dialog.action][day2.dialog.step]?.kind === 'choice' ? 'day2.choose' : FLOWS[day2.dialog.action][day2.dialog.step]?.kind === 'confirm' ? 'day2.confirm' : 'day2.prompt']
+    ? [
+        FLOWS[day2.dialog.action][day2.dialog.step]?.kind === 'choice'
+          ? 'day2.choose'
+          : FLOWS[day2.dialog.action][day2.dialog.step]?.kind === 'confirm'
+            ? 'day2.confirm'
+            : 'day2.prompt',
+      ]
     : day2.filterEditing
       ? ['day2.filter']
       : day2.screen === 'dashboard'
@@ -209,7 +251,17 @@ export function Day2View({ width, height }: { width: number; height: number }) {
             banner={banner}
           />
         ) : (
-          <Dashboard rows={visible} total={rows.length} width={width} height={bodyHeight} selected={day2.selected} now={now} sort={day2.sort} reverse={day2.sortReverse} filter={day2.filter} />
+          <Dashboard
+            rows={visible}
+            total={rows.length}
+            width={width}
+            height={bodyHeight}
+            selected={day2.selected}
+            now={now}
+            sort={day2.sort}
+            reverse={day2.sortReverse}
+            filter={day2.filter}
+          />
         )}
       </Box>
       {day2.dialog ? <DialogBox dialog={day2.dialog} width={width} now={Date.now()} /> : null}
@@ -218,13 +270,24 @@ export function Day2View({ width, height }: { width: number; height: number }) {
           <Text wrap="truncate">
             <Text color={theme.text.accent}>/</Text>
             <TextFieldView text={day2.filter} cursor={day2.filterCursor} />
-            <Text color={theme.text.secondary}>{'  name, env or status word (drifted, critical, late, stale…); !word inverts'}</Text>
+            <Text color={theme.text.secondary}>
+              {'  name, env or status word (drifted, critical, late, stale…); !word inverts'}
+            </Text>
           </Text>
         ) : (
           <Text wrap="truncate">
             {error ? <Text color={theme.status.error}>{`${SYMBOL.error} ${error}  `}</Text> : null}
             {status.map((p, i) => (
-              <Text key={i} color={p.tone === 'running' ? theme.status.running : p.tone === 'warning' ? theme.status.warning : theme.status.muted}>
+              <Text
+                key={i}
+                color={
+                  p.tone === 'running'
+                    ? theme.status.running
+                    : p.tone === 'warning'
+                      ? theme.status.warning
+                      : theme.status.muted
+                }
+              >
                 {i ? ' · ' : ''}
                 {p.text}
               </Text>

@@ -16,7 +16,13 @@ import { Lines, Spans, windowTop } from './ui.js';
 /** Side panel from this width on. */
 export const DETAIL_SIDE_MIN = 120;
 
-const TITLES: Record<Day2Section, string> = { drift: 'Drift', alerts: 'Alerts', snapshots: 'Snapshots', runs: 'Runs', audit: 'Audit' };
+const TITLES: Record<Day2Section, string> = {
+  drift: 'Drift',
+  alerts: 'Alerts',
+  snapshots: 'Snapshots',
+  runs: 'Runs',
+  audit: 'Audit',
+};
 
 function sectionCount(s: StackStatus, section: Day2Section, items: Item[], open: Day2Section): string {
   switch (section) {
@@ -39,7 +45,10 @@ export interface DetailLayout {
 /** How many list rows (and alert detail lines) fit: title, tabs, section header, and the description below. */
 export function detailLayout(width: number, height: number, headerLines: number): DetailLayout {
   const below = width >= DETAIL_SIDE_MIN ? 0 : height >= 18 ? Math.min(7, Math.floor((height - 4) / 3)) : 0;
-  return { listHeight: Math.max(1, height - 2 - headerLines - below - (below ? 1 : 0)), alertHeight: Math.max(1, height - 2) };
+  return {
+    listHeight: Math.max(1, height - 2 - headerLines - below - (below ? 1 : 0)),
+    alertHeight: Math.max(1, height - 2),
+  };
 }
 
 export interface DetailProps {
@@ -58,11 +67,32 @@ export interface DetailProps {
   banner: Line | null;
 }
 
-export function detailHeaderLines(section: Day2Section, status: StackStatus, data: SectionData[Day2Section] | null, now: number, banner: Line | null, width: number): Line[] {
+export function detailHeaderLines(
+  section: Day2Section,
+  status: StackStatus,
+  data: SectionData[Day2Section] | null,
+  now: number,
+  banner: Line | null,
+  width: number,
+): Line[] {
   return wrapLines([...(banner ? [banner] : []), ...sectionHeader(section, status, data, now)], width, 2);
 }
 
-export function Detail({ db, status, section, data, error, items, cursor, alert, alertScroll, width, height, now, banner }: DetailProps) {
+export function Detail({
+  db,
+  status,
+  section,
+  data,
+  error,
+  items,
+  cursor,
+  alert,
+  alertScroll,
+  width,
+  height,
+  now,
+  banner,
+}: DetailProps) {
   const header = detailHeaderLines(section, status, data, now, banner, width);
   const layout = detailLayout(width, height, header.length);
   const topRef = useRef(0);
@@ -73,7 +103,9 @@ export function Detail({ db, status, section, data, error, items, cursor, alert,
     <Box width={width} height={1}>
       <Text wrap="truncate">
         <Text bold>{status.name}</Text>
-        <Text color={status.environment === 'prod' ? theme.text.accent : theme.text.secondary}>{` ${status.environment} · ${status.tool}`}</Text>
+        <Text
+          color={status.environment === 'prod' ? theme.text.accent : theme.text.secondary}
+        >{` ${status.environment} · ${status.tool}`}</Text>
         <Text color={theme.text.secondary}>{`  ${status.dir}`}</Text>
       </Text>
     </Box>
@@ -125,18 +157,39 @@ export function Detail({ db, status, section, data, error, items, cursor, alert,
             {!error && items.length === 0 ? <Text color={theme.status.muted}>{emptyText(section)}</Text> : null}
             {shown.map((it) => (
               <Box key={it.key} width={listWidth} height={1}>
-                <Spans cells={[{ text: it === current ? '› ' : '  ', tone: undefined }, ...itemLine(it, now)]} inverse={it === current} />
+                <Spans
+                  cells={[{ text: it === current ? '› ' : '  ', tone: undefined }, ...itemLine(it, now)]}
+                  inverse={it === current}
+                />
               </Box>
             ))}
           </Box>
           {below > 0 ? (
-            <Box flexDirection="column" width={listWidth} height={below + 1} borderStyle="single" borderLeft={false} borderRight={false} borderBottom={false} borderColor={theme.border}>
+            <Box
+              flexDirection="column"
+              width={listWidth}
+              height={below + 1}
+              borderStyle="single"
+              borderLeft={false}
+              borderRight={false}
+              borderBottom={false}
+              borderColor={theme.border}
+            >
               <Lines lines={detail} width={listWidth} height={below} wrap />
             </Box>
           ) : null}
         </Box>
         {side ? (
-          <Box flexDirection="column" width={sideWidth + 1} paddingLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} borderColor={theme.border}>
+          <Box
+            flexDirection="column"
+            width={sideWidth + 1}
+            paddingLeft={1}
+            borderStyle="single"
+            borderTop={false}
+            borderBottom={false}
+            borderRight={false}
+            borderColor={theme.border}
+          >
             <Lines lines={detail} width={sideWidth - 2} height={layout.listHeight} wrap />
           </Box>
         ) : null}

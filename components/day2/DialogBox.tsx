@@ -56,10 +56,19 @@ export function DialogBox({ dialog: d, width, now }: { dialog: Day2Dialog; width
         {preview ? <Text color={theme.text.secondary}>{`   ${preview}`}</Text> : null}
       </Text>
     );
-    hint = step.kind === 'confirm' ? `prod stack: type its name and press Enter · Esc cancel` : `Enter ${d.step + 1 < steps.length ? 'next' : 'done'} · Esc cancel`;
+    hint =
+      step.kind === 'confirm'
+        ? `prod stack: type its name and press Enter · Esc cancel`
+        : `Enter ${d.step + 1 < steps.length ? 'next' : 'done'} · Esc cancel`;
   }
   return (
-    <Box flexDirection="column" width={width} borderStyle="round" borderColor={step.kind === 'confirm' ? theme.status.warning : theme.focusBorder} paddingX={0}>
+    <Box
+      flexDirection="column"
+      width={width}
+      borderStyle="round"
+      borderColor={step.kind === 'confirm' ? theme.status.warning : theme.focusBorder}
+      paddingX={0}
+    >
       <Box width={inner} height={promptLines(d, width)} overflow="hidden">
         <Text wrap="wrap" bold>
           {step.prompt(d)}

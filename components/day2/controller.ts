@@ -40,7 +40,12 @@ export interface Screen {
 }
 
 /** The dashboard's rows as shown: filtered, then sorted. */
-export function visibleRows(rows: Row[], filter: string, sort: Parameters<typeof sortRows>[1], reverse: boolean): Row[] {
+export function visibleRows(
+  rows: Row[],
+  filter: string,
+  sort: Parameters<typeof sortRows>[1],
+  reverse: boolean,
+): Row[] {
   const f = parseFilter(filter);
   return sortRows(
     rows.filter((r) => matches(r, f)),
@@ -62,7 +67,13 @@ function motion(input: string, key: Key, index: number, count: number, page: num
 }
 
 /** Open a dialog at its first step (a text step starts with its default value). */
-export function openFlow(store: AppStore, action: Day2Action, stack: string, target: string, values: Record<string, string> = {}): void {
+export function openFlow(
+  store: AppStore,
+  action: Day2Action,
+  stack: string,
+  target: string,
+  values: Record<string, string> = {},
+): void {
   const s = store.getState();
   s.day2OpenDialog(action, stack, target, values);
   startStep(store);
@@ -167,7 +178,10 @@ function dashboardKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
   const s = ctx.store.getState();
   const d = s.day2;
   const rows = visibleRows(screen.rows, d.filter, d.sort, d.sortReverse);
-  const index = Math.max(0, rows.findIndex((r) => r.name === d.selected));
+  const index = Math.max(
+    0,
+    rows.findIndex((r) => r.name === d.selected),
+  );
   const moved = motion(input, key, index, rows.length, screen.dashboardPage);
   if (moved !== undefined) {
     if (rows[moved]) s.day2Select(rows[moved].name);
@@ -222,10 +236,14 @@ function expire(ctx: Ctx, stack: string, item: Item | undefined): void {
   if (refuseReadonly(ctx, 'expiring a silence')) return;
   const s = ctx.store.getState();
   if (item?.kind === 'silence') {
-    openFlow(ctx.store, 'expire', stack, item.silence.id, { what: `silence ${item.silence.id.slice(0, 8)} (${item.silence.comment})` });
+    openFlow(ctx.store, 'expire', stack, item.silence.id, {
+      what: `silence ${item.silence.id.slice(0, 8)} (${item.silence.comment})`,
+    });
   } else if (item?.kind === 'alert' && item.alert.silencedBy.length > 0) {
     const ids = item.alert.silencedBy;
-    openFlow(ctx.store, 'expire', stack, ids.join(','), { what: `${ids.length === 1 ? `silence ${ids[0].slice(0, 8)}` : `${ids.length} silences`} muting ${item.alert.alertname}` });
+    openFlow(ctx.store, 'expire', stack, ids.join(','), {
+      what: `${ids.length === 1 ? `silence ${ids[0].slice(0, 8)}` : `${ids.length} silences`} muting ${item.alert.alertname}`,
+    });
   } else s.showFlash('warning', 'no silence here: put the cursor on a silence, or on a silenced alert');
 }
 
@@ -313,8 +331,11 @@ function detailKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
       if (item?.kind !== 'run') return;
       const action = cmd === 'day2.runs.approve' ? 'approve' : 'discard';
       if (refuseReadonly(ctx, `${action === 'approve' ? 'approving' : 'discarding'} a run`)) return;
-      if (item.run.state !== 'UNCONFIRMED') return warn(s, `run #${item.run.id} is ${item.run.state}: only a run waiting for approval can be ${action}d`);
-      const sum = item.run.summary ? `plan +${item.run.summary.add} ~${item.run.summary.change} -${item.run.summary.destroy}` : 'no plan summary';
+      if (item.run.state !== 'UNCONFIRMED')
+        return warn(s, `run #${item.run.id} is ${item.run.state}: only a run waiting for approval can be ${action}d`);
+      const sum = item.run.summary
+        ? `plan +${item.run.summary.add} ~${item.run.summary.change} -${item.run.summary.destroy}`
+        : 'no plan summary';
       return openFlow(ctx.store, action, stack, String(item.run.id), { ...prodValues(ctx, stack), what: sum });
     }
   }

@@ -51,7 +51,12 @@ const NOT_READ = { config: null, error: null };
  * first), with keys handled between chunks, and their rows say "…" until then (`pending`). The last good read is
  * kept when the database is busy.
  */
-export function useStatuses(): { statuses: StackStatus[]; pending: ReadonlySet<string>; now: number; error: string | null } {
+export function useStatuses(): {
+  statuses: StackStatus[];
+  pending: ReadonlySet<string>;
+  now: number;
+  error: string | null;
+} {
   const { db } = useServices();
   const dataVersion = useAppStore((s) => s.dataVersion);
   const clock = useClock();
@@ -75,7 +80,13 @@ export function useStatuses(): { statuses: StackStatus[]; pending: ReadonlySet<s
       const names = new Set(last.current.filter((s) => pending.has(s.dir)).map((s) => s.name));
       return { statuses: last.current, pending: names, pendingDirs: pending, now, error: null };
     } catch (err) {
-      return { statuses: last.current, pending: new Set<string>(), pendingDirs: pending, now, error: errorMessage(err) };
+      return {
+        statuses: last.current,
+        pending: new Set<string>(),
+        pendingDirs: pending,
+        now,
+        error: errorMessage(err),
+      };
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [db, dataVersion, clock, configsRead]);
@@ -146,7 +157,11 @@ export function readSection(db: DB, stack: StackStatus, section: Day2Section, no
 }
 
 /** The open section of the stack, reloaded on database changes. */
-export function useSection<S extends Day2Section>(stack: StackStatus | undefined, section: S, now: number): { data: SectionData[S] | null; error: string | null } {
+export function useSection<S extends Day2Section>(
+  stack: StackStatus | undefined,
+  section: S,
+  now: number,
+): { data: SectionData[S] | null; error: string | null } {
   const { db } = useServices();
   const dataVersion = useAppStore((s) => s.dataVersion);
   return useMemo(() => {

@@ -7,7 +7,16 @@
  */
 import { AlertsRepo } from '../../src/db/alerts.js';
 import { StacksRepo } from '../../src/db/stacks.js';
-import { acknowledge, alertingTarget, expireSilence, silenceAlert, silenceMatchers, syncAlerts, unacknowledge, type AlertView } from '../../src/day2/alerts.js';
+import {
+  acknowledge,
+  alertingTarget,
+  expireSilence,
+  silenceAlert,
+  silenceMatchers,
+  syncAlerts,
+  unacknowledge,
+  type AlertView,
+} from '../../src/day2/alerts.js';
 import { formatMatcher } from '../../src/day2/alertmanager.js';
 import { listSnapshots, runBackup, verifyBackup } from '../../src/day2/backups.js';
 import { acceptDrift, checkDrift, clearTriage, remediate, snoozeDrift } from '../../src/day2/drift.js';
@@ -34,7 +43,12 @@ export type Step =
       /** A live reading of what is typed ("until Tue 14:00"). */
       preview?: (text: string, now: number) => string;
     }
-  | { kind: 'choice'; field: string; prompt: (d: Day2Dialog) => string; options: (d: Day2Dialog) => { value: string; label: string }[] }
+  | {
+      kind: 'choice';
+      field: string;
+      prompt: (d: Day2Dialog) => string;
+      options: (d: Day2Dialog) => { value: string; label: string }[];
+    }
   | { kind: 'confirm'; prompt: (d: Day2Dialog) => string };
 
 const until = (text: string, now: number) => {
@@ -44,7 +58,12 @@ const until = (text: string, now: number) => {
 
 export const FLOWS: Record<Day2Action, Step[]> = {
   accept: [
-    { kind: 'text', field: 'note', prompt: (d) => `Why accept the drift of ${d.target} as it is now? (a note for the audit log)`, required: 'a note is needed: say why this drift is fine' },
+    {
+      kind: 'text',
+      field: 'note',
+      prompt: (d) => `Why accept the drift of ${d.target} as it is now? (a note for the audit log)`,
+      required: 'a note is needed: say why this drift is fine',
+    },
     { kind: 'confirm', prompt: (d) => `Accept ${d.target} as it is now? It shows as accepted until it changes again.` },
   ],
   snooze: [
@@ -82,7 +101,12 @@ export const FLOWS: Record<Day2Action, Step[]> = {
         return ms === null ? '' : `until ${localTime(now + ms)}`;
       },
     },
-    { kind: 'text', field: 'comment', prompt: () => 'Comment (who is on it and why; Alertmanager shows it)', required: 'a silence needs a comment' },
+    {
+      kind: 'text',
+      field: 'comment',
+      prompt: () => 'Comment (who is on it and why; Alertmanager shows it)',
+      required: 'a silence needs a comment',
+    },
     {
       kind: 'confirm',
       prompt: (d) =>
@@ -98,12 +122,23 @@ export const FLOWS: Record<Day2Action, Step[]> = {
     },
   ],
   approve: [
-    { kind: 'text', field: 'comment', prompt: (d) => `Approve run #${d.target} (${d.values.what}): comment (optional)` },
-    { kind: 'confirm', prompt: (d) => `Approve run #${d.target} of ${d.stack}? ${d.values.what}; it applies as soon as the approvals are enough.` },
+    {
+      kind: 'text',
+      field: 'comment',
+      prompt: (d) => `Approve run #${d.target} (${d.values.what}): comment (optional)`,
+    },
+    {
+      kind: 'confirm',
+      prompt: (d) =>
+        `Approve run #${d.target} of ${d.stack}? ${d.values.what}; it applies as soon as the approvals are enough.`,
+    },
   ],
   discard: [
     { kind: 'text', field: 'comment', prompt: (d) => `Discard run #${d.target}: why? (optional)` },
-    { kind: 'confirm', prompt: (d) => `Discard run #${d.target} of ${d.stack}? Its plan is dropped and nothing is applied.` },
+    {
+      kind: 'confirm',
+      prompt: (d) => `Discard run #${d.target} of ${d.stack}? Its plan is dropped and nothing is applied.`,
+    },
   ],
 };
 
@@ -156,8 +191,16 @@ export function background(ctx: Ctx, label: string, work: () => Promise<void>): 
 /** What the dialog of `action` needs to show, computed when it opens. */
 export function silenceValues(stack: Stack, a: AlertView): Record<string, string> {
   const target = alertingTarget(stack);
-  const fmt = (scope: 'alert' | 'labels') => silenceMatchers(a, scope, target?.matchers ?? []).map(formatMatcher).join(', ');
-  return { alertname: a.alertname, alertMatchers: fmt('alert'), labelMatchers: fmt('labels'), url: target?.url ?? '(no alerting.alertmanagerUrl)' };
+  const fmt = (scope: 'alert' | 'labels') =>
+    silenceMatchers(a, scope, target?.matchers ?? [])
+      .map(formatMatcher)
+      .join(', ');
+  return {
+    alertname: a.alertname,
+    alertMatchers: fmt('alert'),
+    labelMatchers: fmt('labels'),
+    url: target?.url ?? '(no alerting.alertmanagerUrl)',
+  };
 }
 
 /** The dialog's last step was confirmed: do it. */
@@ -185,7 +228,11 @@ export function perform(ctx: Ctx, d: Day2Dialog): void {
         background(ctx, `silence: ${d.stack}`, async () => {
           const r = await silenceAlert(db, d.stack, d.target, { durationMs, comment: d.values.comment, user, scope });
           const synced = r.sync && !r.sync.ok ? `; the re-sync failed: ${r.sync.error}` : '';
-          flash(ctx, synced ? 'warning' : 'info', `silenced ${d.values.alertname} for ${d.values.duration} (silence ${r.silence.id.slice(0, 8)})${synced}`);
+          flash(
+            ctx,
+            synced ? 'warning' : 'info',
+            `silenced ${d.values.alertname} for ${d.values.duration} (silence ${r.silence.id.slice(0, 8)})${synced}`,
+          );
         });
         return;
       }
@@ -199,8 +246,13 @@ export function perform(ctx: Ctx, d: Day2Dialog): void {
           /* the stored silence knows its Alertmanager */
         }
         background(ctx, `expire: ${d.stack}`, async () => {
-          for (const id of ids) await expireSilence(db, id, user, { url: url && !knownSilence(ctx, id) ? url : undefined });
-          flash(ctx, 'info', `expired ${ids.length === 1 ? `silence ${ids[0].slice(0, 8)}` : `${ids.length} silences`}`);
+          for (const id of ids)
+            await expireSilence(db, id, user, { url: url && !knownSilence(ctx, id) ? url : undefined });
+          flash(
+            ctx,
+            'info',
+            `expired ${ids.length === 1 ? `silence ${ids[0].slice(0, 8)}` : `${ids.length} silences`}`,
+          );
         });
         return;
       }
@@ -218,7 +270,13 @@ export function perform(ctx: Ctx, d: Day2Dialog): void {
         background(ctx, `approve: #${runId}`, async () => {
           const r = await (await runService(services)).approve(runId, user, d.values.comment || undefined);
           if (r.applying) ctx.store.getState().day2Watch({ runId, stack: d.stack });
-          flash(ctx, 'info', r.applying ? `approved run #${runId}: applying` : `approved run #${runId} (${r.approvals} of ${r.required}); another approver is needed`);
+          flash(
+            ctx,
+            'info',
+            r.applying
+              ? `approved run #${runId}: applying`
+              : `approved run #${runId} (${r.approvals} of ${r.required}); another approver is needed`,
+          );
         });
         return;
       }
@@ -276,24 +334,55 @@ export function clearDriftTriage(ctx: Ctx, stack: string, address: string): void
 export function backupNow(ctx: Ctx, stack: string): void {
   if (refuseReadonly(ctx, 'backing up')) return;
   background(ctx, `backup: ${stack}`, async () => {
-    const r = await runBackup(ctx.services.db, stackOf(ctx, stack), { user: ctx.services.user, trigger: 'tui', env: ctx.services.env });
-    flash(ctx, r.ok ? 'info' : 'warning', r.ok ? `backed up ${stack}: snapshot ${r.shortId}` : `snapshot ${r.shortId} of ${stack} is incomplete: ${r.errors[0] ?? ''}`);
+    const r = await runBackup(ctx.services.db, stackOf(ctx, stack), {
+      user: ctx.services.user,
+      trigger: 'tui',
+      env: ctx.services.env,
+    });
+    flash(
+      ctx,
+      r.ok ? 'info' : 'warning',
+      r.ok
+        ? `backed up ${stack}: snapshot ${r.shortId}`
+        : `snapshot ${r.shortId} of ${stack} is incomplete: ${r.errors[0] ?? ''}`,
+    );
   });
 }
 
 export function verifyNow(ctx: Ctx, stack: string, snapshotId?: string): void {
   if (refuseReadonly(ctx, 'a restore test')) return;
   background(ctx, `verify: ${stack}`, async () => {
-    const r = await verifyBackup(ctx.services.db, stackOf(ctx, stack), { user: ctx.services.user, trigger: 'tui', env: ctx.services.env, snapshotId });
-    flash(ctx, r.ok ? 'info' : 'error', r.ok ? `restore test of ${r.snapshotId?.slice(0, 8) ?? stack} passed` : `restore test of ${stack} failed: ${r.error ?? ''}`);
+    const r = await verifyBackup(ctx.services.db, stackOf(ctx, stack), {
+      user: ctx.services.user,
+      trigger: 'tui',
+      env: ctx.services.env,
+      snapshotId,
+    });
+    flash(
+      ctx,
+      r.ok ? 'info' : 'error',
+      r.ok
+        ? `restore test of ${r.snapshotId?.slice(0, 8) ?? stack} passed`
+        : `restore test of ${stack} failed: ${r.error ?? ''}`,
+    );
   });
 }
 
 export function checkDriftNow(ctx: Ctx, stack: string): void {
   background(ctx, `drift check: ${stack}`, async () => {
-    const r = await checkDrift(await runService(ctx.services), ctx.services.db, stack, { trigger: 'tui', user: ctx.services.user });
+    const r = await checkDrift(await runService(ctx.services), ctx.services.db, stack, {
+      trigger: 'tui',
+      user: ctx.services.user,
+    });
     if (r.status === 'failed') flash(ctx, 'error', `drift check of ${stack} failed: ${r.error ?? ''}`);
-    else flash(ctx, r.status === 'drifted' ? 'warning' : 'info', r.status === 'drifted' ? `${stack} drifted: ${r.drifted} open of ${r.resources.length}` : `${stack} is ${r.status.replace('_', ' ')}`);
+    else
+      flash(
+        ctx,
+        r.status === 'drifted' ? 'warning' : 'info',
+        r.status === 'drifted'
+          ? `${stack} drifted: ${r.drifted} open of ${r.resources.length}`
+          : `${stack} is ${r.status.replace('_', ' ')}`,
+      );
   });
 }
 
@@ -307,14 +396,16 @@ export function refreshNow(ctx: Ctx, stack?: string): void {
       const s = stackOf(ctx, stack);
       if (stackConfigOf(s.dir).config?.backups) {
         const l = await listSnapshots(db, s, { refresh: true, env: ctx.services.env, trigger: 'tui' });
-        if (l.error) failed.push({ stack, stackId: s.id, ok: false, skipped: false, alerts: 0, error: `snapshots: ${l.error}` });
+        if (l.error)
+          failed.push({ stack, stackId: s.id, ok: false, skipped: false, alerts: 0, error: `snapshots: ${l.error}` });
       }
     } else {
       // A round of snapshot lists now (restic for stale lists only), apart from the app's refresher.
       const { Refresher } = await import('../../src/day2/refresh.js');
       await new Refresher({ db, env: ctx.services.env, timers: false }).refreshSnapshots();
     }
-    if (failed.length) flash(ctx, 'warning', `refreshed; ${failed.length} failed: ${failed[0].stack}: ${failed[0].error ?? ''}`);
+    if (failed.length)
+      flash(ctx, 'warning', `refreshed; ${failed.length} failed: ${failed[0].stack}: ${failed[0].error ?? ''}`);
     else flash(ctx, 'info', `refreshed ${stack ?? `${results.length} stacks' alerts`}`);
   });
 }

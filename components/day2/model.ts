@@ -34,7 +34,8 @@ export interface Row {
 const STALE = ` ${SYMBOL.stale}`;
 
 function aged(cell: Cell, fetchedAt: number | null | undefined, stale: boolean, now: number): Cell {
-  if (fetchedAt === null || fetchedAt === undefined) return stale ? { ...cell, text: `${cell.text} ${SYMBOL.stale} never` } : cell;
+  if (fetchedAt === null || fetchedAt === undefined)
+    return stale ? { ...cell, text: `${cell.text} ${SYMBOL.stale} never` } : cell;
   const age = compactDuration(now - fetchedAt);
   return { ...cell, text: `${cell.text} ${stale ? SYMBOL.stale : '·'} ${age}` };
 }
@@ -53,7 +54,9 @@ export function runCell(s: StackStatus, now: number): Cell {
   switch (r.state) {
     case 'FINISHED':
       if (r.purpose === 'drift') return { text: `${SYMBOL.ok} checked${age}`, tone: 'ok' };
-      return r.kind === 'proposed' ? { text: `${SYMBOL.ok} planned${age}`, tone: 'ok' } : { text: `${SYMBOL.ok} applied${age}`, tone: 'ok' };
+      return r.kind === 'proposed'
+        ? { text: `${SYMBOL.ok} planned${age}`, tone: 'ok' }
+        : { text: `${SYMBOL.ok} applied${age}`, tone: 'ok' };
     case 'FAILED':
       return { text: `${SYMBOL.error} failed${age}`, tone: 'error' };
     case 'POLICY_DENIED':
@@ -99,7 +102,8 @@ export function alertsCell(s: StackStatus): Cell {
   let cell: Cell;
   if (!a.configured && a.fetchedAt === null && a.total === 0) cell = { text: `${SYMBOL.none} none`, tone: 'muted' };
   else if (a.fetchedAt === null && a.total === 0) cell = { text: `${SYMBOL.unknown} unknown`, tone: 'muted' };
-  else if (a.critical > 0) cell = { text: `${SYMBOL.error} ${a.critical} crit${a.warning ? ` ${a.warning} warn` : ''}`, tone: 'error' };
+  else if (a.critical > 0)
+    cell = { text: `${SYMBOL.error} ${a.critical} crit${a.warning ? ` ${a.warning} warn` : ''}`, tone: 'error' };
   else if (a.warning > 0) cell = { text: `${SYMBOL.warning} ${a.warning} warn`, tone: 'warning' };
   else if (info > 0) cell = { text: `• ${info} info`, tone: 'info' };
   else cell = { text: `${SYMBOL.ok} quiet`, tone: 'ok' };
@@ -115,7 +119,10 @@ export function backupCell(s: StackStatus): Cell {
       cell = { text: `${SYMBOL.ok} ${b.ageMinutes !== null ? minutes(b.ageMinutes) : ''}${rpo}`, tone: 'ok' };
       break;
     case 'late':
-      cell = { text: `${SYMBOL.error} late ${b.ageMinutes !== null ? minutes(b.ageMinutes) : ''}${rpo}`, tone: 'error' };
+      cell = {
+        text: `${SYMBOL.error} late ${b.ageMinutes !== null ? minutes(b.ageMinutes) : ''}${rpo}`,
+        tone: 'error',
+      };
       break;
     case 'missing':
       cell = { text: `${SYMBOL.error} missing`, tone: 'error' };
@@ -128,8 +135,13 @@ export function backupCell(s: StackStatus): Cell {
 
 export function restoreCell(s: StackStatus, now: number): Cell {
   const t = s.backup.lastRestoreTest;
-  if (!t) return s.backup.status === 'unconfigured' ? { text: '', tone: 'muted' } : { text: `${SYMBOL.none} never`, tone: 'muted' };
-  return t.ok ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago`, tone: 'ok' } : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}`, tone: 'error' };
+  if (!t)
+    return s.backup.status === 'unconfigured'
+      ? { text: '', tone: 'muted' }
+      : { text: `${SYMBOL.none} never`, tone: 'muted' };
+  return t.ok
+    ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago`, tone: 'ok' }
+    : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}`, tone: 'error' };
 }
 
 function tagsOf(s: StackStatus): string[] {
@@ -184,7 +196,9 @@ export function toRow(s: StackStatus, now: number, pending = false): Row {
     status: s,
     name: s.name,
     env: s.environment,
-    tags: pending ? tagsOf(s).filter((t) => !['unconfigured', 'on-time ontime', 'late', 'missing'].includes(t)) : tagsOf(s),
+    tags: pending
+      ? tagsOf(s).filter((t) => !['unconfigured', 'on-time ontime', 'late', 'missing'].includes(t))
+      : tagsOf(s),
     severity: severityOf(s),
     lastRunAt: lr ? (lr.finishedAt ?? lr.startedAt ?? 0) : 0,
     cells: {
@@ -193,12 +207,18 @@ export function toRow(s: StackStatus, now: number, pending = false): Row {
       alerts,
       backup,
       restore: pending ? reading : restoreCell(s, now),
-      driftAged: s.drift.status === 'unknown' ? drift : aged({ ...drift, text: drift.text.replace(STALE, '') }, s.drift.fetchedAt, s.drift.stale, now),
+      driftAged:
+        s.drift.status === 'unknown'
+          ? drift
+          : aged({ ...drift, text: drift.text.replace(STALE, '') }, s.drift.fetchedAt, s.drift.stale, now),
       alertsAged:
         alerts === reading || alerts.text.startsWith(SYMBOL.none) || alerts.text.startsWith(SYMBOL.unknown)
           ? alerts
           : aged({ ...alerts, text: alerts.text.replace(STALE, '') }, s.alerts.fetchedAt, s.alerts.stale, now),
-      backupAged: pending || s.backup.status === 'unconfigured' ? backup : aged({ ...backup, text: backup.text.replace(STALE, '') }, s.backup.fetchedAt, s.backup.stale, now),
+      backupAged:
+        pending || s.backup.status === 'unconfigured'
+          ? backup
+          : aged({ ...backup, text: backup.text.replace(STALE, '') }, s.backup.fetchedAt, s.backup.stale, now),
     },
   };
 }
@@ -213,10 +233,7 @@ export interface ParsedFilter {
 export function parseFilter(text: string): ParsedFilter {
   const t = text.trim();
   const inverted = t.startsWith('!');
-  const terms = (inverted ? t.slice(1) : t)
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean);
+  const terms = (inverted ? t.slice(1) : t).toLowerCase().split(/\s+/).filter(Boolean);
   return { inverted, terms };
 }
 
@@ -296,7 +313,13 @@ export function layoutColumns(width: number, longestName: number): Column[] {
   if (cols.some((c) => c.key === 'run')) {
     tryAdd(
       cols.map((c) =>
-        c.key === 'drift' ? { ...c, width: 18, aged: true } : c.key === 'alerts' ? { ...c, width: 21, aged: true } : c.key === 'backup' ? { ...c, width: 21, aged: true } : c,
+        c.key === 'drift'
+          ? { ...c, width: 18, aged: true }
+          : c.key === 'alerts'
+            ? { ...c, width: 21, aged: true }
+            : c.key === 'backup'
+              ? { ...c, width: 21, aged: true }
+              : c,
       ),
     );
     tryAdd([...cols, { key: 'restore', title: 'RESTORE TEST', width: 13 }]);
@@ -325,7 +348,13 @@ export function cellOf(row: Row, col: Column): Cell {
 }
 
 /** Totals for the status line: "3 drifted · 2 critical · 1 late". */
-export function totals(rows: readonly Row[]): { drifted: number; critical: number; late: number; failed: number; approval: number } {
+export function totals(rows: readonly Row[]): {
+  drifted: number;
+  critical: number;
+  late: number;
+  failed: number;
+  approval: number;
+} {
   let drifted = 0;
   let critical = 0;
   let late = 0;

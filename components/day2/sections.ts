@@ -50,7 +50,12 @@ export function itemsOf(section: Day2Section, data: SectionData[Day2Section] | n
       const d = data as SectionData['snapshots'];
       const verifies = d.events.filter((e) => e.kind === 'verify' && e.finishedAt !== null);
       return [
-        ...d.snapshots.map((s): Item => ({ kind: 'snapshot', key: s.id, snapshot: s, tested: verifies.find((e) => e.snapshotId === s.id) })),
+        ...d.snapshots.map((s): Item => ({
+          kind: 'snapshot',
+          key: s.id,
+          snapshot: s,
+          tested: verifies.find((e) => e.snapshotId === s.id),
+        })),
         ...d.events.map((e): Item => ({ kind: 'event', key: `event:${e.id}`, event: e })),
       ];
     }
@@ -101,14 +106,32 @@ export function itemLine(item: Item, now: number): Cell[] {
           : t.state === 'snoozed'
             ? { text: `${SYMBOL.paused} snoozed `, tone: 'muted' }
             : { text: `${SYMBOL.error} drifted `, tone: 'error' };
-      const why = t.state === 'snoozed' && t.until ? `until ${localTime(t.until)}` : t.state === 'accepted' && t.user ? `by ${t.user}${t.note ? `: ${t.note}` : ''}` : t.lapsed === 'changed' ? 'changed again since accepted' : '';
-      return [state, { text: ' ', tone: undefined }, { text: describeDrift(r), tone: undefined }, { text: why ? `  ${why}` : '', tone: 'muted' }];
+      const why =
+        t.state === 'snoozed' && t.until
+          ? `until ${localTime(t.until)}`
+          : t.state === 'accepted' && t.user
+            ? `by ${t.user}${t.note ? `: ${t.note}` : ''}`
+            : t.lapsed === 'changed'
+              ? 'changed again since accepted'
+              : '';
+      return [
+        state,
+        { text: ' ', tone: undefined },
+        { text: describeDrift(r), tone: undefined },
+        { text: why ? `  ${why}` : '', tone: 'muted' },
+      ];
     }
     case 'alert': {
       const a = item.alert;
       const state: Cell =
-        a.state === 'silenced' ? { text: ' silenced', tone: 'muted' } : a.state === 'inhibited' ? { text: ' inhibited', tone: 'muted' } : { text: '', tone: undefined };
-      const ack: Cell = a.acknowledged ? { text: ` ${SYMBOL.ok} ack ${a.acknowledged.user}`, tone: 'ok' } : { text: '', tone: undefined };
+        a.state === 'silenced'
+          ? { text: ' silenced', tone: 'muted' }
+          : a.state === 'inhibited'
+            ? { text: ' inhibited', tone: 'muted' }
+            : { text: '', tone: undefined };
+      const ack: Cell = a.acknowledged
+        ? { text: ` ${SYMBOL.ok} ack ${a.acknowledged.user}`, tone: 'ok' }
+        : { text: '', tone: undefined };
       const summary = a.annotations.summary ?? '';
       return [
         { ...severityCell(a.severity), text: pad(severityCell(a.severity).text, 10) },
@@ -134,14 +157,30 @@ export function itemLine(item: Item, now: number): Cell[] {
           ? { text: `  ${SYMBOL.ok} restore-tested ${ago(item.tested.finishedAt, now)}`, tone: 'ok' }
           : { text: `  ${SYMBOL.error} restore test failed ${ago(item.tested.finishedAt, now)}`, tone: 'error' }
         : { text: '', tone: undefined };
-      return [{ text: s.shortId, tone: 'accent' }, { text: `  ${localTime(s.time)}  ${pad(ago(s.time, now), 8)}`, tone: undefined }, { text: `  ${s.paths.join(', ')}`, tone: 'muted' }, tested];
+      return [
+        { text: s.shortId, tone: 'accent' },
+        { text: `  ${localTime(s.time)}  ${pad(ago(s.time, now), 8)}`, tone: undefined },
+        { text: `  ${s.paths.join(', ')}`, tone: 'muted' },
+        tested,
+      ];
     }
     case 'event': {
       const e = item.event;
       const what = e.kind === 'verify' ? 'restore test' : e.kind;
       const st: Cell =
-        e.ok === null ? { text: `${SYMBOL.running} ${what} running`, tone: 'running' } : e.ok ? { text: `${SYMBOL.ok} ${what}`, tone: 'ok' } : { text: `${SYMBOL.error} ${what} failed`, tone: 'error' };
-      return [st, { text: ` ${ago(e.startedAt, now)} by ${e.user} (${e.trigger})`, tone: 'muted' }, { text: e.error ? `  ${e.error}` : e.snapshotId ? `  ${e.snapshotId.slice(0, 8)}` : '', tone: e.error ? 'error' : undefined }];
+        e.ok === null
+          ? { text: `${SYMBOL.running} ${what} running`, tone: 'running' }
+          : e.ok
+            ? { text: `${SYMBOL.ok} ${what}`, tone: 'ok' }
+            : { text: `${SYMBOL.error} ${what} failed`, tone: 'error' };
+      return [
+        st,
+        { text: ` ${ago(e.startedAt, now)} by ${e.user} (${e.trigger})`, tone: 'muted' },
+        {
+          text: e.error ? `  ${e.error}` : e.snapshotId ? `  ${e.snapshotId.slice(0, 8)}` : '',
+          tone: e.error ? 'error' : undefined,
+        },
+      ];
     }
     case 'run': {
       const r = item.run;
@@ -161,7 +200,10 @@ export function itemLine(item: Item, now: number): Cell[] {
         { text: localTime(e.at), tone: 'muted' },
         { text: `  ${pad(e.user, 8)} `, tone: undefined },
         { text: pad(e.action, 16), tone: 'accent' },
-        { text: `${e.runId ? ` run #${e.runId}` : ''}${auditWhat(e)}${e.comment ? `  «${e.comment}»` : ''}`, tone: undefined },
+        {
+          text: `${e.runId ? ` run #${e.runId}` : ''}${auditWhat(e)}${e.comment ? `  «${e.comment}»` : ''}`,
+          tone: undefined,
+        },
       ];
     }
   }
@@ -170,7 +212,9 @@ export function itemLine(item: Item, now: number): Cell[] {
 function auditWhat(e: AuditEntry): string {
   const d = e.detail as Record<string, unknown> | null;
   if (!d || typeof d !== 'object') return '';
-  const pick = ['address', 'alertname', 'silenceId', 'snapshotId', 'until'].filter((k) => typeof d[k] === 'string').map((k) => String(d[k]));
+  const pick = ['address', 'alertname', 'silenceId', 'snapshotId', 'until']
+    .filter((k) => typeof d[k] === 'string')
+    .map((k) => String(d[k]));
   return pick.length ? ` ${pick.join(' ')}` : '';
 }
 
@@ -188,16 +232,43 @@ export function itemDetail(item: Item, now: number): Line[] {
     case 'drift': {
       const r = item.resource;
       out.push(line(r.address, undefined, true));
-      out.push(line(`${r.action} · seen in ${r.source === 'both' ? 'the drift and the plan' : r.source === 'drift' ? 'the drift (changed outside the tool)' : 'the plan'}`, 'muted'));
+      out.push(
+        line(
+          `${r.action} · seen in ${r.source === 'both' ? 'the drift and the plan' : r.source === 'drift' ? 'the drift (changed outside the tool)' : 'the plan'}`,
+          'muted',
+        ),
+      );
       const t = r.triage;
-      if (t.state === 'accepted') out.push(line(`${SYMBOL.ok} accepted by ${t.user} ${ago(t.at, now)}${t.note ? `: ${t.note}` : ''}`, 'ok'));
-      else if (t.state === 'snoozed') out.push(line(`${SYMBOL.paused} snoozed by ${t.user} until ${localTime(t.until ?? now)}${t.note ? `: ${t.note}` : ''}`, 'muted'));
-      else if (t.lapsed === 'changed') out.push(line(`${SYMBOL.warning} accepted by ${t.user} ${ago(t.at, now)}, but it changed again since`, 'warning'));
-      else if (t.lapsed === 'expired') out.push(line(`${SYMBOL.warning} its snooze by ${t.user} ended ${ago(t.until, now)}`, 'warning'));
+      if (t.state === 'accepted')
+        out.push(line(`${SYMBOL.ok} accepted by ${t.user} ${ago(t.at, now)}${t.note ? `: ${t.note}` : ''}`, 'ok'));
+      else if (t.state === 'snoozed')
+        out.push(
+          line(
+            `${SYMBOL.paused} snoozed by ${t.user} until ${localTime(t.until ?? now)}${t.note ? `: ${t.note}` : ''}`,
+            'muted',
+          ),
+        );
+      else if (t.lapsed === 'changed')
+        out.push(
+          line(`${SYMBOL.warning} accepted by ${t.user} ${ago(t.at, now)}, but it changed again since`, 'warning'),
+        );
+      else if (t.lapsed === 'expired')
+        out.push(line(`${SYMBOL.warning} its snooze by ${t.user} ended ${ago(t.until, now)}`, 'warning'));
       else out.push(line(`${SYMBOL.error} open: A accept · z snooze · r remediate`, 'error'));
-      for (const f of r.detail.fields ?? []) out.push(spans({ text: `  ${f.path}: `, tone: undefined }, { text: json(f.before), tone: 'error' }, { text: ' -> ', tone: 'muted' }, { text: json(f.after), tone: 'ok' }));
-      if (r.detail.diff) for (const l of r.detail.diff.split('\n').slice(0, 30)) out.push(line(`  ${l}`, l.startsWith('+') ? 'ok' : l.startsWith('-') ? 'error' : 'muted'));
-      if (r.detail.drift?.reason || r.detail.plan?.reason) out.push(line(`  reason: ${r.detail.drift?.reason ?? r.detail.plan?.reason}`, 'muted'));
+      for (const f of r.detail.fields ?? [])
+        out.push(
+          spans(
+            { text: `  ${f.path}: `, tone: undefined },
+            { text: json(f.before), tone: 'error' },
+            { text: ' -> ', tone: 'muted' },
+            { text: json(f.after), tone: 'ok' },
+          ),
+        );
+      if (r.detail.diff)
+        for (const l of r.detail.diff.split('\n').slice(0, 30))
+          out.push(line(`  ${l}`, l.startsWith('+') ? 'ok' : l.startsWith('-') ? 'error' : 'muted'));
+      if (r.detail.drift?.reason || r.detail.plan?.reason)
+        out.push(line(`  reason: ${r.detail.drift?.reason ?? r.detail.plan?.reason}`, 'muted'));
       break;
     }
     case 'alert':
@@ -205,9 +276,19 @@ export function itemDetail(item: Item, now: number): Line[] {
     case 'silence': {
       const s = item.silence;
       out.push(line(`Silence ${s.id}`, undefined, true));
-      out.push(line(`by ${s.createdBy} ${ago(s.createdAt, now)}, until ${localTime(s.endsAt)} (in ${compactDuration(s.endsAt - now)})`, 'muted'));
+      out.push(
+        line(
+          `by ${s.createdBy} ${ago(s.createdAt, now)}, until ${localTime(s.endsAt)} (in ${compactDuration(s.endsAt - now)})`,
+          'muted',
+        ),
+      );
       out.push(line(`«${s.comment}»`));
-      out.push(line(`${s.kind === 'quiet-apply' ? `quiet apply of run #${s.runId}` : `scope: ${s.scope ?? 'alert'}`} · in ${s.url}`, 'muted'));
+      out.push(
+        line(
+          `${s.kind === 'quiet-apply' ? `quiet apply of run #${s.runId}` : `scope: ${s.scope ?? 'alert'}`} · in ${s.url}`,
+          'muted',
+        ),
+      );
       for (const m of s.matchers) out.push(line(`  ${formatMatcher(m)}`));
       out.push(line('e expires it', 'muted'));
       break;
@@ -218,15 +299,37 @@ export function itemDetail(item: Item, now: number): Line[] {
       out.push(line(`${localTime(s.time)} (${ago(s.time, now)}) on ${s.hostname}`, 'muted'));
       out.push(line(`paths: ${s.paths.join(', ')}`));
       out.push(line(`tags: ${s.tags.join(', ')}`, 'muted'));
-      if (s.summary) out.push(line(`${s.summary.total_files_processed ?? "?"} files, ${s.summary.data_added ?? 0} bytes added`, "muted"));
-      if (item.tested) out.push(line(item.tested.ok ? `${SYMBOL.ok} restore-tested ${ago(item.tested.finishedAt, now)}` : `${SYMBOL.error} restore test failed ${ago(item.tested.finishedAt, now)}: ${item.tested.error ?? ''}`, item.tested.ok ? 'ok' : 'error'));
+      if (s.summary)
+        out.push(
+          line(`${s.summary.total_files_processed ?? '?'} files, ${s.summary.data_added ?? 0} bytes added`, 'muted'),
+        );
+      if (item.tested)
+        out.push(
+          line(
+            item.tested.ok
+              ? `${SYMBOL.ok} restore-tested ${ago(item.tested.finishedAt, now)}`
+              : `${SYMBOL.error} restore test failed ${ago(item.tested.finishedAt, now)}: ${item.tested.error ?? ''}`,
+            item.tested.ok ? 'ok' : 'error',
+          ),
+        );
       else out.push(line('never restore-tested: v verifies it', 'muted'));
       break;
     }
     case 'event': {
       const e = item.event;
-      out.push(line(`${e.kind === 'verify' ? 'Restore test' : e.kind === 'backup' ? 'Backup' : e.kind} #${e.id}`, undefined, true));
-      out.push(line(`${localTime(e.startedAt)} by ${e.user} (${e.trigger})${e.finishedAt ? `, took ${compactDuration(e.finishedAt - e.startedAt)}` : ', running'}`, 'muted'));
+      out.push(
+        line(
+          `${e.kind === 'verify' ? 'Restore test' : e.kind === 'backup' ? 'Backup' : e.kind} #${e.id}`,
+          undefined,
+          true,
+        ),
+      );
+      out.push(
+        line(
+          `${localTime(e.startedAt)} by ${e.user} (${e.trigger})${e.finishedAt ? `, took ${compactDuration(e.finishedAt - e.startedAt)}` : ', running'}`,
+          'muted',
+        ),
+      );
       if (e.ok === false) out.push(line(`${SYMBOL.error} ${e.error ?? 'failed'}`, 'error'));
       else if (e.ok) out.push(line(`${SYMBOL.ok} ok${e.snapshotId ? `: ${e.snapshotId.slice(0, 8)}` : ''}`, 'ok'));
       if (e.detail) out.push(line(json(e.detail), 'muted'));
@@ -236,10 +339,22 @@ export function itemDetail(item: Item, now: number): Line[] {
       const r = item.run;
       out.push(line(`Run #${r.id} · ${r.kind} ${r.purpose}`, undefined, true));
       out.push(spans(runStateCell(r.state), { text: ` · by ${r.triggeredBy} (${r.trigger})`, tone: 'muted' }));
-      out.push(line(`started ${r.startedAt ? `${localTime(r.startedAt)} (${ago(r.startedAt, now)})` : 'not yet'}${r.durationMs !== null ? `, took ${compactDuration(r.durationMs)}` : ''}`, 'muted'));
+      out.push(
+        line(
+          `started ${r.startedAt ? `${localTime(r.startedAt)} (${ago(r.startedAt, now)})` : 'not yet'}${r.durationMs !== null ? `, took ${compactDuration(r.durationMs)}` : ''}`,
+          'muted',
+        ),
+      );
       if (r.summary) out.push(line(`plan: +${r.summary.add} ~${r.summary.change} -${r.summary.destroy}`));
       if (r.error) out.push(line(r.error, 'error'));
-      out.push(line(r.state === 'UNCONFIRMED' ? 'a approve · x discard · Enter opens it in Day-1' : 'Enter opens its log and plan in Day-1', 'muted'));
+      out.push(
+        line(
+          r.state === 'UNCONFIRMED'
+            ? 'a approve · x discard · Enter opens it in Day-1'
+            : 'Enter opens its log and plan in Day-1',
+          'muted',
+        ),
+      );
       break;
     }
     case 'audit': {
@@ -248,7 +363,8 @@ export function itemDetail(item: Item, now: number): Line[] {
       out.push(line(`${localTime(e.at)} (${ago(e.at, now)})${e.runId ? ` · run #${e.runId}` : ''}`, 'muted'));
       if (e.comment) out.push(line(`«${e.comment}»`));
       if (e.detail && typeof e.detail === 'object') {
-        for (const [k, v] of Object.entries(e.detail as Record<string, unknown>)) out.push(line(`  ${k}: ${typeof v === 'string' ? v : json(v)}`, 'muted'));
+        for (const [k, v] of Object.entries(e.detail as Record<string, unknown>))
+          out.push(line(`  ${k}: ${typeof v === 'string' ? v : json(v)}`, 'muted'));
       }
       break;
     }
@@ -259,10 +375,33 @@ export function itemDetail(item: Item, now: number): Line[] {
 /** An alert in full: state, labels, annotations, acknowledgement; with `changes`, what changed before it fired. */
 export function alertLines(a: AlertView, now: number, full: boolean, db?: DB): Line[] {
   const out: Line[] = [];
-  out.push(spans({ ...severityCell(a.severity), text: `${severityCell(a.severity).text} ` }, { text: a.alertname, tone: undefined }));
-  out.push(line(`${a.state}${a.state === 'silenced' ? ` by ${a.silencedBy.map((s) => s.slice(0, 8)).join(', ')}` : a.state === 'inhibited' ? ` by ${a.inhibitedBy.length} alert(s)` : ''} · fired ${localTime(a.startsAt)} (${ago(a.startsAt, now)})`, a.state === 'active' ? undefined : 'muted'));
-  out.push(line(a.acknowledged ? `${SYMBOL.ok} acknowledged by ${a.acknowledged.user} ${ago(a.acknowledged.at, now)}${a.acknowledged.note ? `: ${a.acknowledged.note}` : ''}` : 'not acknowledged: K acknowledges', a.acknowledged ? 'ok' : 'muted'));
-  if (a.source.stale) out.push(line(`${SYMBOL.stale} stale: fetched ${ago(a.source.fetchedAt, now)}${a.source.error ? `; last try: ${a.source.error}` : ''}`, 'warning'));
+  out.push(
+    spans(
+      { ...severityCell(a.severity), text: `${severityCell(a.severity).text} ` },
+      { text: a.alertname, tone: undefined },
+    ),
+  );
+  out.push(
+    line(
+      `${a.state}${a.state === 'silenced' ? ` by ${a.silencedBy.map((s) => s.slice(0, 8)).join(', ')}` : a.state === 'inhibited' ? ` by ${a.inhibitedBy.length} alert(s)` : ''} · fired ${localTime(a.startsAt)} (${ago(a.startsAt, now)})`,
+      a.state === 'active' ? undefined : 'muted',
+    ),
+  );
+  out.push(
+    line(
+      a.acknowledged
+        ? `${SYMBOL.ok} acknowledged by ${a.acknowledged.user} ${ago(a.acknowledged.at, now)}${a.acknowledged.note ? `: ${a.acknowledged.note}` : ''}`
+        : 'not acknowledged: K acknowledges',
+      a.acknowledged ? 'ok' : 'muted',
+    ),
+  );
+  if (a.source.stale)
+    out.push(
+      line(
+        `${SYMBOL.stale} stale: fetched ${ago(a.source.fetchedAt, now)}${a.source.error ? `; last try: ${a.source.error}` : ''}`,
+        'warning',
+      ),
+    );
   for (const k of ['summary', 'description']) if (a.annotations[k]) out.push(line(a.annotations[k]));
   if (full && db) out.push(...changesLines(changesBefore(db, a.stackId, a.startsAt, 6), a.startsAt, now));
   out.push(line('Labels', 'accent', true));
@@ -287,10 +426,23 @@ export function changesLines(runs: ApplyBeforeAlert[], startsAt: number, now: nu
     const before = startsAt - r.appliedAt;
     const when = before >= 0 ? `${compactDuration(before)} before` : `still applying`;
     const s = r.summary ? ` +${r.summary.add} ~${r.summary.change} -${r.summary.destroy}` : '';
-    out.push(spans({ text: `  #${r.runId} `, tone: 'accent' }, { text: `${r.purpose} ${r.state} by ${r.triggeredBy}, applied ${when} (${ago(r.appliedAt, now)})${s}`, tone: r.state === 'FAILED' ? 'error' : undefined }));
+    out.push(
+      spans(
+        { text: `  #${r.runId} `, tone: 'accent' },
+        {
+          text: `${r.purpose} ${r.state} by ${r.triggeredBy}, applied ${when} (${ago(r.appliedAt, now)})${s}`,
+          tone: r.state === 'FAILED' ? 'error' : undefined,
+        },
+      ),
+    );
     for (const c of r.changes.slice(0, 12)) {
       const sign = c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'replace' ? '-/+' : '~';
-      out.push(line(`      ${sign} ${c.address}`, c.action === 'delete' || c.action === 'replace' ? 'error' : c.action === 'create' ? 'ok' : 'warning'));
+      out.push(
+        line(
+          `      ${sign} ${c.address}`,
+          c.action === 'delete' || c.action === 'replace' ? 'error' : c.action === 'create' ? 'ok' : 'warning',
+        ),
+      );
     }
     if (r.changes.length > 12) out.push(line(`      ... and ${r.changes.length - 12} more`, 'muted'));
     if (r.error) out.push(line(`      ${r.error}`, 'error'));
@@ -301,7 +453,12 @@ export function changesLines(runs: ApplyBeforeAlert[], startsAt: number, now: nu
 // ------------------------------------------------------------------------------------------------ headers
 
 /** One or two lines above a section's list: its figures, their age, staleness and errors. */
-export function sectionHeader(section: Day2Section, s: StackStatus, data: SectionData[Day2Section] | null, now: number): Line[] {
+export function sectionHeader(
+  section: Day2Section,
+  s: StackStatus,
+  data: SectionData[Day2Section] | null,
+  now: number,
+): Line[] {
   switch (section) {
     case 'drift': {
       const d = s.drift;
@@ -319,7 +476,10 @@ export function sectionHeader(section: Day2Section, s: StackStatus, data: Sectio
         spans(
           head,
           { text: d.accepted || d.snoozed ? ` (${d.accepted} accepted, ${d.snoozed} snoozed)` : '', tone: 'muted' },
-          { text: ` · figures from ${ago(d.fetchedAt, now)}${d.checkedAt && d.checkedAt !== d.fetchedAt ? ` · last check ${ago(d.checkedAt, now)}` : ''}${d.schedule ? ` · schedule "${d.schedule}"` : ' · checked on demand (D)'}`, tone: 'muted' },
+          {
+            text: ` · figures from ${ago(d.fetchedAt, now)}${d.checkedAt && d.checkedAt !== d.fetchedAt ? ` · last check ${ago(d.checkedAt, now)}` : ''}${d.schedule ? ` · schedule "${d.schedule}"` : ' · checked on demand (D)'}`,
+            tone: 'muted',
+          },
         ),
       ];
       if (d.error) out.push(line(`${SYMBOL.stale} ${d.error}`, 'warning'));
@@ -329,11 +489,18 @@ export function sectionHeader(section: Day2Section, s: StackStatus, data: Sectio
     }
     case 'alerts': {
       const a = s.alerts;
-      if (!a.configured && a.total === 0) return [line('No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack\'s alerts.', 'muted')];
+      if (!a.configured && a.total === 0)
+        return [line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted')];
       const out = [
         spans(
-          { text: `${a.critical ? `${SYMBOL.error} ` : ''}${a.critical} critical`, tone: a.critical ? 'error' : 'muted' },
-          { text: ` · ${a.warning ? `${SYMBOL.warning} ` : ''}${a.warning} warning`, tone: a.warning ? 'warning' : 'muted' },
+          {
+            text: `${a.critical ? `${SYMBOL.error} ` : ''}${a.critical} critical`,
+            tone: a.critical ? 'error' : 'muted',
+          },
+          {
+            text: ` · ${a.warning ? `${SYMBOL.warning} ` : ''}${a.warning} warning`,
+            tone: a.warning ? 'warning' : 'muted',
+          },
           { text: ` · ${a.info + a.other} info · ${a.suppressed} silenced/inhibited`, tone: 'muted' },
           { text: ` · fetched ${ago(a.fetchedAt, now)}`, tone: a.stale ? 'warning' : 'muted' },
           { text: a.stale ? ` ${SYMBOL.stale} stale` : '', tone: 'warning' },
@@ -344,29 +511,50 @@ export function sectionHeader(section: Day2Section, s: StackStatus, data: Sectio
     }
     case 'snapshots': {
       const b = s.backup;
-      if (b.status === 'unconfigured') return [line('No backups in dayops.yaml: add backups.repository (restic) to back this stack up.', 'muted')];
+      if (b.status === 'unconfigured')
+        return [line('No backups in dayops.yaml: add backups.repository (restic) to back this stack up.', 'muted')];
       const st: Cell =
         b.status === 'on-time'
           ? { text: `${SYMBOL.ok} on time`, tone: 'ok' }
           : b.status === 'late'
             ? { text: `${SYMBOL.error} late`, tone: 'error' }
             : { text: `${SYMBOL.error} no snapshot`, tone: 'error' };
-      const age = b.ageMinutes !== null ? ` (${minutes(b.ageMinutes)} old${b.rpoMinutes ? `, RPO ${minutes(b.rpoMinutes)}` : ''})` : b.rpoMinutes ? ` (RPO ${minutes(b.rpoMinutes)})` : '';
+      const age =
+        b.ageMinutes !== null
+          ? ` (${minutes(b.ageMinutes)} old${b.rpoMinutes ? `, RPO ${minutes(b.rpoMinutes)}` : ''})`
+          : b.rpoMinutes
+            ? ` (RPO ${minutes(b.rpoMinutes)})`
+            : '';
       const rt = b.lastRestoreTest;
       const out = [
         spans(
           st,
           { text: `${age} · ${b.snapshotCount} snapshots · `, tone: 'muted' },
-          rt ? (rt.ok ? { text: `${SYMBOL.ok} restore test ${ago(rt.at, now)}`, tone: 'ok' } : { text: `${SYMBOL.error} restore test failed ${ago(rt.at, now)}`, tone: 'error' }) : { text: 'never restore-tested', tone: 'warning' },
-          { text: ` · listed ${ago(b.fetchedAt, now)}${b.stale ? ` ${SYMBOL.stale} stale` : ''}`, tone: b.stale ? 'warning' : 'muted' },
+          rt
+            ? rt.ok
+              ? { text: `${SYMBOL.ok} restore test ${ago(rt.at, now)}`, tone: 'ok' }
+              : { text: `${SYMBOL.error} restore test failed ${ago(rt.at, now)}`, tone: 'error' }
+            : { text: 'never restore-tested', tone: 'warning' },
+          {
+            text: ` · listed ${ago(b.fetchedAt, now)}${b.stale ? ` ${SYMBOL.stale} stale` : ''}`,
+            tone: b.stale ? 'warning' : 'muted',
+          },
         ),
       ];
       if (b.error) out.push(line(`${SYMBOL.stale} ${b.error}`, 'warning'));
-      else if (b.lastBackup && !b.lastBackup.ok) out.push(line(`${SYMBOL.error} last backup failed ${ago(b.lastBackup.at, now)}: ${b.lastBackup.error ?? ''}`, 'error'));
+      else if (b.lastBackup && !b.lastBackup.ok)
+        out.push(
+          line(`${SYMBOL.error} last backup failed ${ago(b.lastBackup.at, now)}: ${b.lastBackup.error ?? ''}`, 'error'),
+        );
       return out;
     }
     case 'runs':
-      return [line(`${(data as RunRecord[] | null)?.length ?? 0} runs (newest first) · Enter opens one in Day-1 · a approves one waiting`, 'muted')];
+      return [
+        line(
+          `${(data as RunRecord[] | null)?.length ?? 0} runs (newest first) · Enter opens one in Day-1 · a approves one waiting`,
+          'muted',
+        ),
+      ];
     case 'audit':
       return [line('What operators did on this stack, newest first (the audit log is append-only)', 'muted')];
   }
@@ -376,12 +564,21 @@ export function sectionHeader(section: Day2Section, s: StackStatus, data: Sectio
 
 /** The dashboard's side panel: one stack's figures in words, with when each was fetched and its errors. */
 export function stackSummaryLines(s: StackStatus, now: number): Line[] {
-  const out: Line[] = [line(`${s.name}`, undefined, true), line(`${s.environment} · ${s.tool}`, s.environment === 'prod' ? 'accent' : 'muted'), line(s.dir, 'muted')];
+  const out: Line[] = [
+    line(`${s.name}`, undefined, true),
+    line(`${s.environment} · ${s.tool}`, s.environment === 'prod' ? 'accent' : 'muted'),
+    line(s.dir, 'muted'),
+  ];
   if (s.configError) out.push(line(`${SYMBOL.error} ${s.configError}`, 'error'));
   const run = (label: string, r: StackStatus['lastRun']) => {
     if (!r) return;
     const sum = r.summary ? ` +${r.summary.add} ~${r.summary.change} -${r.summary.destroy}` : '';
-    out.push(spans({ text: `${label} #${r.id} `, tone: undefined }, runStateCell(r.state), { text: ` ${r.purpose} by ${r.triggeredBy} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}${sum}`, tone: 'muted' }));
+    out.push(
+      spans({ text: `${label} #${r.id} `, tone: undefined }, runStateCell(r.state), {
+        text: ` ${r.purpose} by ${r.triggeredBy} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}${sum}`,
+        tone: 'muted',
+      }),
+    );
     if (r.error) out.push(line(`  ${r.error}`, 'error'));
   };
   out.push(line(''));
@@ -405,15 +602,31 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
       d.status === 'drifted' ? 'error' : d.status === 'in_sync' ? 'ok' : d.status === 'failed' ? 'warning' : 'muted',
     ),
   );
-  out.push(line(`  figures from ${ago(d.fetchedAt, now)}${d.stale ? ` ${SYMBOL.stale} stale` : ''}`, d.stale ? 'warning' : 'muted'));
+  out.push(
+    line(
+      `  figures from ${ago(d.fetchedAt, now)}${d.stale ? ` ${SYMBOL.stale} stale` : ''}`,
+      d.stale ? 'warning' : 'muted',
+    ),
+  );
   if (d.error) out.push(line(`  ${d.error}`, 'warning'));
   out.push(line(''));
   const a = s.alerts;
   out.push(line('Alerts', 'accent', true));
   if (!a.configured && a.total === 0) out.push(line('  no alerting configured', 'muted'));
   else {
-    out.push(spans({ text: `  ${a.critical} critical`, tone: a.critical ? 'error' : 'muted' }, { text: ` · ${a.warning} warning`, tone: a.warning ? 'warning' : 'muted' }, { text: ` · ${a.info + a.other} info · ${a.suppressed} muted`, tone: 'muted' }));
-    out.push(line(`  fetched ${ago(a.fetchedAt, now)}${a.stale ? ` ${SYMBOL.stale} stale` : ''}`, a.stale ? 'warning' : 'muted'));
+    out.push(
+      spans(
+        { text: `  ${a.critical} critical`, tone: a.critical ? 'error' : 'muted' },
+        { text: ` · ${a.warning} warning`, tone: a.warning ? 'warning' : 'muted' },
+        { text: ` · ${a.info + a.other} info · ${a.suppressed} muted`, tone: 'muted' },
+      ),
+    );
+    out.push(
+      line(
+        `  fetched ${ago(a.fetchedAt, now)}${a.stale ? ` ${SYMBOL.stale} stale` : ''}`,
+        a.stale ? 'warning' : 'muted',
+      ),
+    );
     if (a.error) out.push(line(`  ${a.error}`, 'warning'));
   }
   out.push(line(''));
@@ -432,9 +645,22 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
       ),
     );
     const rt = b.lastRestoreTest;
-    out.push(line(rt ? `  ${rt.ok ? SYMBOL.ok : SYMBOL.error} restore test ${rt.ok ? 'passed' : 'failed'} ${ago(rt.at, now)}` : '  never restore-tested', rt ? (rt.ok ? 'ok' : 'error') : 'warning'));
-    if (b.lastBackup && !b.lastBackup.ok) out.push(line(`  ${SYMBOL.error} last backup failed: ${b.lastBackup.error ?? ''}`, 'error'));
-    out.push(line(`  listed ${ago(b.fetchedAt, now)}${b.stale ? ` ${SYMBOL.stale} stale` : ''}`, b.stale ? 'warning' : 'muted'));
+    out.push(
+      line(
+        rt
+          ? `  ${rt.ok ? SYMBOL.ok : SYMBOL.error} restore test ${rt.ok ? 'passed' : 'failed'} ${ago(rt.at, now)}`
+          : '  never restore-tested',
+        rt ? (rt.ok ? 'ok' : 'error') : 'warning',
+      ),
+    );
+    if (b.lastBackup && !b.lastBackup.ok)
+      out.push(line(`  ${SYMBOL.error} last backup failed: ${b.lastBackup.error ?? ''}`, 'error'));
+    out.push(
+      line(
+        `  listed ${ago(b.fetchedAt, now)}${b.stale ? ` ${SYMBOL.stale} stale` : ''}`,
+        b.stale ? 'warning' : 'muted',
+      ),
+    );
     if (b.error) out.push(line(`  ${b.error}`, 'warning'));
   }
   return out;

@@ -41,7 +41,19 @@ export function Spans({ cells, bold, inverse }: { cells: Cell[]; bold?: boolean;
 }
 
 /** Up to `height` lines from `offset`, each cut at the edge (or, with `wrap`, long one-span lines broken). */
-export function Lines({ lines, width, height, offset = 0, wrap = false }: { lines: Line[]; width: number; height: number; offset?: number; wrap?: boolean }) {
+export function Lines({
+  lines,
+  width,
+  height,
+  offset = 0,
+  wrap = false,
+}: {
+  lines: Line[];
+  width: number;
+  height: number;
+  offset?: number;
+  wrap?: boolean;
+}) {
   const all = wrap ? wrapLines(lines, width) : lines;
   const shown = all.slice(offset, offset + Math.max(0, height));
   return (

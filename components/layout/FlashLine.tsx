@@ -14,7 +14,12 @@ export function FlashLine({ width }: { width: number }) {
     const t = setTimeout(() => store.getState().clearFlash(flash.id), FADE_MS);
     return () => clearTimeout(t);
   }, [flash, store]);
-  const color = flash?.level === 'error' ? theme.status.error : flash?.level === 'warning' ? theme.status.warning : theme.status.info;
+  const color =
+    flash?.level === 'error'
+      ? theme.status.error
+      : flash?.level === 'warning'
+        ? theme.status.warning
+        : theme.status.info;
   const mark = flash?.level === 'error' ? '✗ ' : flash?.level === 'warning' ? '! ' : '• ';
   return (
     <Box width={width} height={1} flexShrink={0}>

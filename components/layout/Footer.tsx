@@ -9,7 +9,9 @@ interface Hint {
 }
 
 function hintsOf(bindings: Binding[]): Hint[] {
-  return bindings.filter((b) => b.hint).map((b) => ({ keys: b.keys.slice(0, 2).map(keyLabel).join('/'), label: b.hint! }));
+  return bindings
+    .filter((b) => b.hint)
+    .map((b) => ({ keys: b.keys.slice(0, 2).map(keyLabel).join('/'), label: b.hint! }));
 }
 
 /** The keys that work here: the focused view's first, then the global ones it does not override. */
@@ -22,7 +24,10 @@ export function footerHints(contextIds: readonly string[], textInput: boolean): 
     return hints;
   }
   // `nav` is listed last among the view's own contexts so its hints come after the view's commands.
-  const own = contextsById([...contextIds.filter((c) => c !== 'nav' && c !== 'global'), ...contextIds.filter((c) => c === 'nav')]).flatMap((c) => c.bindings);
+  const own = contextsById([
+    ...contextIds.filter((c) => c !== 'nav' && c !== 'global'),
+    ...contextIds.filter((c) => c === 'nav'),
+  ]).flatMap((c) => c.bindings);
   const taken = new Set(own.flatMap((b) => b.keys));
   const global = contextsById(['global']).flatMap((c) => c.bindings.filter((b) => !b.keys.some((k) => taken.has(k))));
   return hintsOf([...own, ...global]);
@@ -53,7 +58,7 @@ export function Footer({ width }: { width: number }) {
             {h.keys}
           </Text>
           <Text color={theme.text.secondary}> {h.label}</Text>
-          {i < parts.length - 1 ? <Text>  </Text> : null}
+          {i < parts.length - 1 ? <Text> </Text> : null}
         </Text>
       ))}
     </Box>

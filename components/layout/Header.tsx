@@ -40,7 +40,10 @@ export function Header({ width, readonly }: { width: number; readonly: boolean }
       {stack ? (
         <Text>
           stack <Text bold>{stack.name}</Text>
-          <Text color={stack.environment === 'prod' ? theme.status.error : theme.text.secondary}> ({stack.environment})</Text>
+          <Text color={stack.environment === 'prod' ? theme.status.error : theme.text.secondary}>
+            {' '}
+            ({stack.environment})
+          </Text>
         </Text>
       ) : null}
     </Box>

@@ -31,28 +31,39 @@ export function Help({ width, height }: { width: number; height: number }) {
     else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
   });
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.focusBorder} paddingX={1}>
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle="round"
+      borderColor={theme.focusBorder}
+      paddingX={1}
+    >
       <Box flexDirection="row">
         {Array.from({ length: columns }, (_, c) => (
           <Box key={c} flexDirection="column" width={colWidth} paddingRight={1}>
-            {lines.slice(c * perColumn, (c + 1) * perColumn).slice(scroll, scroll + rows).map((l, i) =>
-              l.heading ? (
-                <Text key={i} bold color={theme.text.accent}>
-                  {l.text}
-                </Text>
-              ) : (
-                <Text key={i} wrap="truncate">
-                  <Text bold>{l.key.padEnd(keyWidth)}</Text>
-                  {l.text}
-                </Text>
-              ),
-            )}
+            {lines
+              .slice(c * perColumn, (c + 1) * perColumn)
+              .slice(scroll, scroll + rows)
+              .map((l, i) =>
+                l.heading ? (
+                  <Text key={i} bold color={theme.text.accent}>
+                    {l.text}
+                  </Text>
+                ) : (
+                  <Text key={i} wrap="truncate">
+                    <Text bold>{l.key.padEnd(keyWidth)}</Text>
+                    {l.text}
+                  </Text>
+                ),
+              )}
           </Box>
         ))}
       </Box>
       <Box flexGrow={1} />
       <Text color={theme.text.secondary}>
-        Press ? or Esc to close{maxOffset > 0 ? ` · ↑/↓ scroll (${scroll + 1}-${Math.min(perColumn, scroll + rows)} of ${perColumn})` : ''}
+        Press ? or Esc to close
+        {maxOffset > 0 ? ` · ↑/↓ scroll (${scroll + 1}-${Math.min(perColumn, scroll + rows)} of ${perColumn})` : ''}
       </Text>
     </Box>
   );

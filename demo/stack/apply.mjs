@@ -7,10 +7,12 @@ import { dirname, join } from 'node:path';
 import { fail, readJson, say, sha256, state, STATE } from './lib.mjs';
 
 const dir = process.env.DAYOPS_RUN_DIR;
-if (!dir || !existsSync(join(dir, 'demo-plan.json'))) fail('no saved plan: apply runs after plan, in the same dayops run');
+if (!dir || !existsSync(join(dir, 'demo-plan.json')))
+  fail('no saved plan: apply runs after plan, in the same dayops run');
 const plan = readJson(join(dir, 'demo-plan.json'), 'the saved plan');
 const st = state();
-if ((st.serial ?? 0) !== plan.serial) fail(`the state changed since this plan was made (serial ${st.serial} vs ${plan.serial}); plan again`);
+if ((st.serial ?? 0) !== plan.serial)
+  fail(`the state changed since this plan was made (serial ${st.serial} vs ${plan.serial}); plan again`);
 
 const resources = { ...(st.resources ?? {}) };
 const save = () => {
@@ -37,7 +39,9 @@ for (const c of plan.changes) {
     writeFileSync(c.path, c.content);
     resources[c.address] = { path: c.path, sha256: sha256(c.content) };
     save();
-    await say(`${c.address}: ${c.action === 'create' ? 'Creation' : 'Modifications'} complete after ${took()} [id=${c.path}]`);
+    await say(
+      `${c.address}: ${c.action === 'create' ? 'Creation' : 'Modifications'} complete after ${took()} [id=${c.path}]`,
+    );
     if (c.action === 'create') add++;
     else change++;
   }

@@ -42,7 +42,8 @@ export function desired() {
     for (const k of ['type', 'name', 'path', 'content']) {
       if (typeof r[k] !== 'string') fail(`${INFRA}: resources[${i}].${k} must be a string`);
     }
-    if (r.path.startsWith('/') || r.path.split('/').includes('..')) fail(`${INFRA}: resources[${i}].path must stay inside the stack folder`);
+    if (r.path.startsWith('/') || r.path.split('/').includes('..'))
+      fail(`${INFRA}: resources[${i}].path must stay inside the stack folder`);
     const address = `${r.type}.${r.name}`;
     if (seen.has(address)) fail(`${INFRA}: resources[${i}]: ${address} is declared twice`);
     seen.add(address);

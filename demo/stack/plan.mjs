@@ -17,7 +17,8 @@ for (const r of want) {
   const known = st.resources?.[r.address];
   if (known) await say(`${r.address}: Refreshing state... [id=${r.path}]`);
   if (known && now === null) drift.push({ ...r, action: 'delete', before: '(the file)', after: null });
-  else if (known && sha256(now) !== known.sha256) drift.push({ ...r, action: 'update', applied: sha256(r.content) === known.sha256 ? r.content : null, after: now });
+  else if (known && sha256(now) !== known.sha256)
+    drift.push({ ...r, action: 'update', applied: sha256(r.content) === known.sha256 ? r.content : null, after: now });
   if (now === null) changes.push({ ...r, action: 'create', before: null });
   else if (sha256(now) !== sha256(r.content)) changes.push({ ...r, action: 'update', before: now });
 }
@@ -55,7 +56,12 @@ if (changes.length === 0) {
   await say(`${TOOL} will perform the following actions:`);
   for (const c of changes) {
     await say('');
-    const [verb, sign] = c.action === 'create' ? ['be created', '+'] : c.action === 'update' ? ['be updated in-place', '~'] : ['be destroyed', '-'];
+    const [verb, sign] =
+      c.action === 'create'
+        ? ['be created', '+']
+        : c.action === 'update'
+          ? ['be updated in-place', '~']
+          : ['be destroyed', '-'];
     await say(`  # ${c.address} will ${verb}`);
     await say(`  ${sign} resource "${c.type ?? c.address.split('.')[0]}" "${c.name ?? c.address.split('.')[1]}" {`);
     await say(`      ${sign === '~' ? ' ' : sign} path    = ${JSON.stringify(c.path)}`);
@@ -72,6 +78,11 @@ if (changes.length === 0) {
 }
 
 if (process.env.DAYOPS_RUN_DIR) {
-  const plan = { serial: st.serial ?? 0, changes: changes.map(({ address, path, action, content }) => ({ address, path, action, content })) };
-  writeFileSync(join(process.env.DAYOPS_RUN_DIR, 'demo-plan.json'), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  const plan = {
+    serial: st.serial ?? 0,
+    changes: changes.map(({ address, path, action, content }) => ({ address, path, action, content })),
+  };
+  writeFileSync(join(process.env.DAYOPS_RUN_DIR, 'demo-plan.json'), `${JSON.stringify(plan, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }

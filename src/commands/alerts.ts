@@ -25,11 +25,20 @@ export const alertsSync: Command = {
   usage: 'dayops alerts sync [--json] [--timeout SECONDS]',
   summary: "fetch every stack's alerts from its Alertmanager into the cache",
   async run(args, ctx) {
-    const { values } = parseFlags('alerts sync', args, { json: { type: 'boolean' }, timeout: { type: 'string' } }, false);
+    const { values } = parseFlags(
+      'alerts sync',
+      args,
+      { json: { type: 'boolean' }, timeout: { type: 'string' } },
+      false,
+    );
     let timeoutMs: number | undefined;
     if (values.timeout !== undefined) {
       const secs = Number(values.timeout);
-      if (!Number.isFinite(secs) || secs <= 0) throw new UserError(`dayops alerts sync: --timeout must be a number of seconds above 0, not "${values.timeout}"`, 2);
+      if (!Number.isFinite(secs) || secs <= 0)
+        throw new UserError(
+          `dayops alerts sync: --timeout must be a number of seconds above 0, not "${values.timeout}"`,
+          2,
+        );
       timeoutMs = Math.round(secs * 1000);
     }
     // Asked for by a person or a script: try every source now, whatever its backoff.
@@ -37,7 +46,12 @@ export const alertsSync: Command = {
     const allOk = results.every((r) => r.ok);
     if (values.json) {
       writeJson(ctx, {
-        stacks: results.map((r) => ({ name: r.stack, ok: r.ok, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) })),
+        stacks: results.map((r) => ({
+          name: r.stack,
+          ok: r.ok,
+          alerts: r.alerts,
+          ...(r.error !== undefined ? { error: r.error } : {}),
+        })),
       });
       return allOk ? 0 : 1;
     }
@@ -47,7 +61,11 @@ export const alertsSync: Command = {
     }
     for (const r of results) {
       if (r.ok) line(ctx, `${r.stack}: ok, ${r.alerts} alert${r.alerts === 1 ? '' : 's'}`);
-      else line(ctx, `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}`);
+      else
+        line(
+          ctx,
+          `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}`,
+        );
     }
     return allOk ? 0 : 1;
   },
@@ -67,7 +85,9 @@ function alertJson(a: AlertView) {
     silencedBy: a.silencedBy,
     inhibitedBy: a.inhibitedBy,
     generatorUrl: a.generatorUrl,
-    acknowledged: a.acknowledged ? { user: a.acknowledged.user, at: iso(a.acknowledged.at), note: a.acknowledged.note } : null,
+    acknowledged: a.acknowledged
+      ? { user: a.acknowledged.user, at: iso(a.acknowledged.at), note: a.acknowledged.note }
+      : null,
     fetchedAt: iso(a.source.fetchedAt),
     stale: a.source.stale,
   };
@@ -79,7 +99,8 @@ export const alertsList: Command = {
   summary: 'the cached alerts of every stack, or of one (no network; `alerts sync` refreshes)',
   async run(args, ctx) {
     const { values, positionals } = parseFlags('alerts', args, { json: { type: 'boolean' } });
-    if (positionals.length > 1) throw new UserError(`dayops alerts: one stack at most, got ${positionals.join(' ')}`, 2);
+    if (positionals.length > 1)
+      throw new UserError(`dayops alerts: one stack at most, got ${positionals.join(' ')}`, 2);
     const db = ctx.db();
     const name = positionals[0];
     if (name !== undefined && !new StacksRepo(db).get(name)) {
@@ -103,7 +124,12 @@ export const alertsList: Command = {
       return 0;
     }
     if (sources.length === 0 && alerts.length === 0) {
-      line(ctx, name ? `No alerts cached for ${name}; run \`dayops alerts sync\` (needs alerting in its dayops.yaml).` : 'No alerts cached; run `dayops alerts sync`.');
+      line(
+        ctx,
+        name
+          ? `No alerts cached for ${name}; run \`dayops alerts sync\` (needs alerting in its dayops.yaml).`
+          : 'No alerts cached; run `dayops alerts sync`.',
+      );
       return 0;
     }
     if (alerts.length === 0) line(ctx, 'No alerts firing.');

@@ -45,12 +45,14 @@ function ago(t: number | null, now: number): string {
 }
 
 function stackArg(command: string, positionals: string[]): string {
-  if (positionals.length !== 1) throw new UserError(`dayops ${command}: give one stack name (dayops ${command} STACK)`, 2);
+  if (positionals.length !== 1)
+    throw new UserError(`dayops ${command}: give one stack name (dayops ${command} STACK)`, 2);
   return positionals[0];
 }
 
 function refuseReadonly(ctx: CommandContext, command: string): void {
-  if (ctx.readonly) throw new UserError(`dayops ${command}: not allowed with --readonly (it records the result in the database)`, 2);
+  if (ctx.readonly)
+    throw new UserError(`dayops ${command}: not allowed with --readonly (it records the result in the database)`, 2);
 }
 
 function progressText(label: string, p: BackupProgress): string {
@@ -162,7 +164,9 @@ export const backupRun: Command = {
       return 0;
     }
     line(ctx, text);
-    ctx.stderr.write(`${name}: snapshot ${r.shortId} is incomplete: restic could not read ${r.errors.length} file(s)${r.errors[0] ? `: ${r.errors[0]}` : ''}\n`);
+    ctx.stderr.write(
+      `${name}: snapshot ${r.shortId} is incomplete: restic could not read ${r.errors.length} file(s)${r.errors[0] ? `: ${r.errors[0]}` : ''}\n`,
+    );
     return 1;
   },
 };
@@ -172,7 +176,10 @@ export const backupList: Command = {
   usage: 'dayops backup list STACK [--json] [--cached]',
   summary: "a stack's snapshots (asks restic; --cached shows the last listing)",
   async run(args, ctx) {
-    const { values, positionals } = parseFlags('backup list', args, { json: { type: 'boolean' }, cached: { type: 'boolean' } });
+    const { values, positionals } = parseFlags('backup list', args, {
+      json: { type: 'boolean' },
+      cached: { type: 'boolean' },
+    });
     const name = stackArg('backup list', positionals);
     const db = ctx.db();
     const stack = findStack(db, name);
@@ -235,7 +242,10 @@ export const backupVerify: Command = {
     }
     const id = r.snapshotId ? r.snapshotId.slice(0, 8) : '-';
     if (r.ok) {
-      line(ctx, `restore test of ${name} passed: snapshot ${id}, ${r.detail.files} files (${formatBytes(r.detail.bytes)}) restored and checked`);
+      line(
+        ctx,
+        `restore test of ${name} passed: snapshot ${id}, ${r.detail.files} files (${formatBytes(r.detail.bytes)}) restored and checked`,
+      );
       for (const p of r.detail.proven) line(ctx, `  ${p}`);
       return 0;
     }
@@ -254,9 +264,18 @@ export const backupPrune: Command = {
     refuseReadonly(ctx, 'backup prune');
     const db = ctx.db();
     const stack = findStack(db, name);
-    const r = await pruneBackups(db, stack, { env: ctx.env, trigger: 'cli', onNotice: (m) => ctx.stderr.write(`${name}: ${m}\n`) });
+    const r = await pruneBackups(db, stack, {
+      env: ctx.env,
+      trigger: 'cli',
+      onNotice: (m) => ctx.stderr.write(`${name}: ${m}\n`),
+    });
     if (values.json) {
-      writeJson(ctx, { stack: name, policy: r.policy, kept: r.kept.map(snapshotJson), removed: r.removed.map(snapshotJson) });
+      writeJson(ctx, {
+        stack: name,
+        policy: r.policy,
+        kept: r.kept.map(snapshotJson),
+        removed: r.removed.map(snapshotJson),
+      });
       return 0;
     }
     line(ctx, `${name}: kept ${r.kept.length} snapshot(s), removed ${r.removed.length} (${r.policy.join(' ')})`);
@@ -276,7 +295,9 @@ function statusJson(s: BackupStatus) {
     rpoSource: s.rpoSource,
     schedule: s.schedule,
     snapshotCount: s.snapshotCount,
-    lastRestoreTest: s.lastRestoreTest ? { at: iso(s.lastRestoreTest.at), ok: s.lastRestoreTest.ok, error: s.lastRestoreTest.error } : null,
+    lastRestoreTest: s.lastRestoreTest
+      ? { at: iso(s.lastRestoreTest.at), ok: s.lastRestoreTest.ok, error: s.lastRestoreTest.error }
+      : null,
     lastBackup: s.lastBackup ? { at: iso(s.lastBackup.at), ok: s.lastBackup.ok, error: s.lastBackup.error } : null,
     fetchedAt: iso(s.fetchedAt),
     stale: s.stale,
@@ -287,13 +308,15 @@ function statusJson(s: BackupStatus) {
 export const backupStatusCmd: Command = {
   name: 'backup status',
   usage: 'dayops backup status [STACK] [--json]',
-  summary: 'whether each stack\'s last snapshot is within its RPO, and its last restore test (from the cache)',
+  summary: "whether each stack's last snapshot is within its RPO, and its last restore test (from the cache)",
   async run(args, ctx) {
     const { values, positionals } = parseFlags('backup status', args, { json: { type: 'boolean' } });
     if (positionals.length > 1) throw new UserError('dayops backup status: give at most one stack name', 2);
     const db = ctx.db();
     const now = Date.now();
-    const all = positionals.length ? [backupStatus(db, findStack(db, positionals[0]), now)] : backupStatusAll(db, now).filter((s) => s.configured);
+    const all = positionals.length
+      ? [backupStatus(db, findStack(db, positionals[0]), now)]
+      : backupStatusAll(db, now).filter((s) => s.configured);
     if (values.json) {
       writeJson(ctx, { stacks: all.map(statusJson) });
       return 0;
@@ -325,7 +348,12 @@ export const backupSelfCmd: Command = {
   usage: 'dayops backup self [--out FILE] [--repository REPO] [--json]',
   summary: "a consistent copy of dayops' own database (also into restic with --repository or DAYOPS_SELF_REPOSITORY)",
   async run(args, ctx) {
-    const { values } = parseFlags('backup self', args, { out: { type: 'string' }, repository: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const { values } = parseFlags(
+      'backup self',
+      args,
+      { out: { type: 'string' }, repository: { type: 'string' }, json: { type: 'boolean' } },
+      false,
+    );
     refuseReadonly(ctx, 'backup self');
     const db = ctx.db();
     const r = await backupSelf(db, ctx.dbPath, {
@@ -335,11 +363,22 @@ export const backupSelfCmd: Command = {
       trigger: 'cli',
     });
     if (values.json) {
-      writeJson(ctx, { ok: true, file: r.file, bytes: r.bytes, integrity: r.integrity, repository: r.repository, snapshotId: r.snapshotId, notices: r.notices });
+      writeJson(ctx, {
+        ok: true,
+        file: r.file,
+        bytes: r.bytes,
+        integrity: r.integrity,
+        repository: r.repository,
+        snapshotId: r.snapshotId,
+        notices: r.notices,
+      });
       return 0;
     }
     for (const n of r.notices) ctx.stderr.write(`${n}\n`);
-    line(ctx, `dayops database copied to ${r.file} (${formatBytes(r.bytes)}, integrity ok)${r.snapshotId ? `, snapshot ${r.snapshotId.slice(0, 8)} in ${r.repository}` : ''}`);
+    line(
+      ctx,
+      `dayops database copied to ${r.file} (${formatBytes(r.bytes)}, integrity ok)${r.snapshotId ? `, snapshot ${r.snapshotId.slice(0, 8)} in ${r.repository}` : ''}`,
+    );
     return 0;
   },
 };

@@ -39,19 +39,34 @@ export const demoCommand: Command = {
     } else {
       line(ctx, `dayops demo: ${result.replaced ? 'remade' : 'made'} ${result.dbPath}`);
       line(ctx, `  workspace ${result.workspace} (each stack's folder is under stacks/)`);
-      const envs = ['dev', 'staging', 'prod'].map((e) => `${result.stacks.filter((s) => s.environment === e).length} ${e}`).join(', ');
+      const envs = ['dev', 'staging', 'prod']
+        .map((e) => `${result.stacks.filter((s) => s.environment === e).length} ${e}`)
+        .join(', ');
       line(ctx, `  ${result.stacks.length} stacks: ${envs}`);
       line(ctx);
-      line(ctx, formatTable(['STACK', 'ENV', 'TOOL', 'WHAT IT SHOWS'], result.stacks.map((s) => [s.name, s.environment, s.tool, s.shows])));
+      line(
+        ctx,
+        formatTable(
+          ['STACK', 'ENV', 'TOOL', 'WHAT IT SHOWS'],
+          result.stacks.map((s) => [s.name, s.environment, s.tool, s.shows]),
+        ),
+      );
       line(ctx);
-      line(ctx, 'Alerts are cached from http://127.0.0.1:9093; with no Alertmanager there they show as stale, as any source that is down.');
+      line(
+        ctx,
+        'Alerts are cached from http://127.0.0.1:9093; with no Alertmanager there they show as stale, as any source that is down.',
+      );
       for (const n of result.local.notes) line(ctx, `Note: ${n}`);
-      line(ctx, 'demo-local really runs here: open it, Enter on demo-local, r to remediate its drift (a plan, an approval, an apply).');
+      line(
+        ctx,
+        'demo-local really runs here: open it, Enter on demo-local, r to remediate its drift (a plan, an approval, an apply).',
+      );
       line(ctx);
       line(ctx, `Open it: ${result.openCommand}`);
     }
     if (values.open) {
-      if (!ctx.isTTY) throw new UserError('dayops demo --open: the app needs a terminal; open it later with the command above', 2);
+      if (!ctx.isTTY)
+        throw new UserError('dayops demo --open: the app needs a terminal; open it later with the command above', 2);
       let handle: DB | undefined;
       const { runTui } = await (await import('../main.js')).importTui();
       try {

@@ -39,7 +39,8 @@ export const designCommand: Command = {
       const missing = [!values.from ? '--from FILE' : '', !values.out ? '--out DIR' : ''].filter(Boolean).join(' and ');
       throw new UserError(`dayops design: missing ${missing}; usage: ${USAGE}`, 2);
     }
-    if (ctx.readonly) throw new UserError('dayops design: writes files and registers the stack, which --readonly forbids', 2);
+    if (ctx.readonly)
+      throw new UserError('dayops design: writes files and registers the stack, which --readonly forbids', 2);
     const bp = readYamlFile(resolve(ctx.cwd, values.from), blueprintSchema, values.from);
     const outDir = resolve(ctx.cwd, values.out);
 
@@ -54,23 +55,37 @@ export const designCommand: Command = {
 
     if (values.json) {
       writeJson(ctx, {
-        findings: result.findings.map((f) => ({ severity: f.severity, code: f.code, path: f.path, message: f.message })),
+        findings: result.findings.map((f) => ({
+          severity: f.severity,
+          code: f.code,
+          path: f.path,
+          message: f.message,
+        })),
         files: result.files.map((f) => f.path),
         written: result.written,
         unchanged: result.unchanged,
         refused: result.refused,
         dir: result.dir,
         stack: result.stack
-          ? { name: result.stack.name, environment: result.stack.environment, tool: result.stack.tool, dir: result.stack.dir }
+          ? {
+              name: result.stack.name,
+              environment: result.stack.environment,
+              tool: result.stack.tool,
+              dir: result.stack.dir,
+            }
           : null,
       });
     } else {
       for (const l of result.findings.length > 0 ? formatFindings(result.findings) : []) line(ctx, l);
       if (!blocked && result.refused.length === 0) {
         if (result.findings.length > 0) line(ctx);
-        line(ctx, `Wrote ${plural(result.written.length, 'file')} to ${result.dir}${result.unchanged.length > 0 ? ` (${result.unchanged.length} unchanged)` : ''}:`);
+        line(
+          ctx,
+          `Wrote ${plural(result.written.length, 'file')} to ${result.dir}${result.unchanged.length > 0 ? ` (${result.unchanged.length} unchanged)` : ''}:`,
+        );
         for (const f of result.written) line(ctx, `  ${f}`);
-        if (result.stack) line(ctx, `Registered stack ${result.stack.name} (${result.stack.environment}, ${result.stack.tool}).`);
+        if (result.stack)
+          line(ctx, `Registered stack ${result.stack.name} (${result.stack.environment}, ${result.stack.tool}).`);
       }
     }
 

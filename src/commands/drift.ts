@@ -57,7 +57,10 @@ function report(ctx: CommandContext, r: DriftCheckResult): void {
     return;
   }
   const triaged = r.resources.length - r.drifted;
-  line(ctx, `${r.stack}: ${r.drifted > 0 ? `drifted: ${r.drifted} open` : 'no open drift'}${triaged ? `, ${triaged} accepted or snoozed` : ''}${run}`);
+  line(
+    ctx,
+    `${r.stack}: ${r.drifted > 0 ? `drifted: ${r.drifted} open` : 'no open drift'}${triaged ? `, ${triaged} accepted or snoozed` : ''}${run}`,
+  );
   for (const x of r.resources) {
     const t = x.triage;
     const why =
@@ -70,7 +73,11 @@ function report(ctx: CommandContext, r: DriftCheckResult): void {
             : '';
     line(ctx, `  ${describeDrift(x)}${x.source === 'plan' ? ' (planned)' : ''}${why}`);
   }
-  if (r.remediation?.runId) line(ctx, `  remediation: run ${r.remediation.runId} (${r.remediation.state}): dayops approve ${r.remediation.runId}`);
+  if (r.remediation?.runId)
+    line(
+      ctx,
+      `  remediation: run ${r.remediation.runId} (${r.remediation.state}): dayops approve ${r.remediation.runId}`,
+    );
   else if (r.remediation?.skipped) line(ctx, `  remediation not started: ${r.remediation.skipped}`);
 }
 
@@ -88,12 +95,17 @@ export const driftCommand: Command = {
     }
     const { values, positionals } = parsed;
     if (values.all && positionals.length) throw new UserError('dayops drift: give stack names or --all, not both', 1);
-    if (!values.all && positionals.length === 0) throw new UserError('dayops drift: give a stack name (dayops drift STACK) or --all', 1);
+    if (!values.all && positionals.length === 0)
+      throw new UserError('dayops drift: give a stack name (dayops drift STACK) or --all', 1);
     const db = ctx.db();
     const repo = new StacksRepo(db);
     const stacks = values.all ? repo.list() : positionals.map((n) => repo.get(n) ?? n);
     const unknown = stacks.filter((s): s is string => typeof s === 'string');
-    if (unknown.length) throw new UserError(`dayops drift: no stack named ${unknown.map((n) => `"${n}"`).join(', ')}; \`dayops stack list\` shows the registered stacks`, 1);
+    if (unknown.length)
+      throw new UserError(
+        `dayops drift: no stack named ${unknown.map((n) => `"${n}"`).join(', ')}; \`dayops stack list\` shows the registered stacks`,
+        1,
+      );
     if (stacks.length === 0) {
       if (values.json) writeJson(ctx, { stacks: [] });
       else line(ctx, 'No stacks registered.');
@@ -111,7 +123,17 @@ export const driftCommand: Command = {
         try {
           results[i] = await checkDrift(runs, db, s, { trigger: 'cli', user: runs.user });
         } catch (err) {
-          results[i] = { checkId: 0, runId: null, stackId: s.id, stack: s.name, status: 'failed', drifted: 0, resources: [], error: (err as Error).message, checkedAt: Date.now() };
+          results[i] = {
+            checkId: 0,
+            runId: null,
+            stackId: s.id,
+            stack: s.name,
+            status: 'failed',
+            drifted: 0,
+            resources: [],
+            error: (err as Error).message,
+            checkedAt: Date.now(),
+          };
         }
       }
     };

@@ -23,7 +23,8 @@ function service(ctx: CommandContext): RunService {
 function runIdArg(command: string, positionals: string[]): number {
   if (positionals.length !== 1) throw new UserError(`dayops ${command}: give one run id (dayops ${command} RUN_ID)`, 2);
   const id = Number(positionals[0]);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new UserError(`dayops ${command}: "${positionals[0]}" is not a run id`, 2);
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new UserError(`dayops ${command}: "${positionals[0]}" is not a run id`, 2);
   return id;
 }
 
@@ -110,7 +111,12 @@ function ask(ctx: CommandContext, question: string, signal: AbortSignal): Promis
  * A run is waiting for approval. Without a terminal: say how to approve (exit 4). With one: ask, while an
  * approval (or discard) from another process also counts.
  */
-async function confirm(ctx: CommandContext, svc: RunService, run: RunRecord, follower: LogFollower): Promise<RunRecord> {
+async function confirm(
+  ctx: CommandContext,
+  svc: RunService,
+  run: RunRecord,
+  follower: LogFollower,
+): Promise<RunRecord> {
   const approvals = svc.runs.approvals(run.id).length;
   const waiting = `run ${run.id} is waiting for approval (${approvals} of ${run.requiredApprovals}): dayops approve ${run.id}, or dayops discard ${run.id}`;
   if (!ctx.isTTY) {
@@ -196,7 +202,10 @@ export const approveCommand: Command = {
   usage: 'dayops approve RUN_ID [--comment TEXT] [--json]',
   summary: 'approve a run waiting for approval; applies it here once enough users approved',
   async run(args, ctx) {
-    const { values, positionals } = parseFlags('approve', args, { comment: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseFlags('approve', args, {
+      comment: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     const id = runIdArg('approve', positionals);
     const svc = service(ctx);
     try {
@@ -280,7 +289,8 @@ export const runsCommand: Command = {
     const { values, positionals } = parseFlags('runs', args, { json: { type: 'boolean' }, limit: { type: 'string' } });
     if (positionals.length > 1) throw new UserError('dayops runs: give at most one stack name', 2);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
-    if (!Number.isSafeInteger(limit) || limit <= 0) throw new UserError(`dayops runs: --limit must be a positive number`, 2);
+    if (!Number.isSafeInteger(limit) || limit <= 0)
+      throw new UserError(`dayops runs: --limit must be a positive number`, 2);
     const db = ctx.db();
     const stack = positionals[0];
     const runs = new RunsRepo(db);
@@ -312,7 +322,12 @@ export const runsCommand: Command = {
       return 0;
     }
     if (list.length === 0) {
-      line(ctx, stack ? `No runs of ${stack} yet. Start one with \`dayops run ${stack}\`.` : 'No runs yet. Start one with `dayops run STACK`.');
+      line(
+        ctx,
+        stack
+          ? `No runs of ${stack} yet. Start one with \`dayops run ${stack}\`.`
+          : 'No runs yet. Start one with `dayops run STACK`.',
+      );
       return 0;
     }
     line(

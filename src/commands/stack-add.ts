@@ -40,7 +40,10 @@ export const stackAdd: Command = {
       throw new UserError(`dayops stack add: --env must be one of ${ENVIRONMENTS.join(', ')} (got "${values.env}")`, 2);
     }
     if (values.name !== undefined && !STACK_NAME_RE.test(values.name)) {
-      throw new UserError(`dayops stack add: --name "${values.name}" is not a stack name: use lowercase letters, digits and dashes`, 2);
+      throw new UserError(
+        `dayops stack add: --name "${values.name}" is not a stack name: use lowercase letters, digits and dashes`,
+        2,
+      );
     }
     if (ctx.readonly) throw new UserError('readonly mode (--readonly): adding a stack is not allowed');
 
@@ -64,7 +67,9 @@ export const stackAdd: Command = {
       throw new UserError(`${dir}: a custom stack needs a custom block with custom.plan in dayops.yaml`);
     }
     if (values.tool && config.tool && config.tool !== values.tool) {
-      ctx.stderr.write(`dayops: warning: --tool ${values.tool} differs from tool: ${config.tool} in dayops.yaml; using ${values.tool}\n`);
+      ctx.stderr.write(
+        `dayops: warning: --tool ${values.tool} differs from tool: ${config.tool} in dayops.yaml; using ${values.tool}\n`,
+      );
     }
     const environment = (values.env as Environment | undefined) ?? config.environment ?? 'dev';
     const name = values.name ?? config.name ?? sanitizeStackName(basename(dir));
@@ -80,7 +85,10 @@ export const stackAdd: Command = {
       throw new UserError(`stack "${name}" is already registered for ${existing.dir}; pick another name with --name`);
     }
     const stack = stacks.upsert({ name, dir, tool, environment });
-    line(ctx, `${existing ? 'Updated' : 'Added'} stack ${stack.name} (${stack.tool}, ${stack.environment}) at ${stack.dir}`);
+    line(
+      ctx,
+      `${existing ? 'Updated' : 'Added'} stack ${stack.name} (${stack.tool}, ${stack.environment}) at ${stack.dir}`,
+    );
     return 0;
   },
 };

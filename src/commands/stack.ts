@@ -23,10 +23,19 @@ export const stackList: Command = {
       return 0;
     }
     if (stacks.length === 0) {
-      line(ctx, 'No stacks yet. Design one with `dayops` (the Day-0 wizard) or `dayops design --from FILE --out DIR`, or register a folder with `dayops stack add DIR`.');
+      line(
+        ctx,
+        'No stacks yet. Design one with `dayops` (the Day-0 wizard) or `dayops design --from FILE --out DIR`, or register a folder with `dayops stack add DIR`.',
+      );
       return 0;
     }
-    line(ctx, formatTable(['NAME', 'ENV', 'TOOL', 'FOLDER'], stacks.map((s) => [s.name, s.environment, s.tool, s.dir])));
+    line(
+      ctx,
+      formatTable(
+        ['NAME', 'ENV', 'TOOL', 'FOLDER'],
+        stacks.map((s) => [s.name, s.environment, s.tool, s.dir]),
+      ),
+    );
     return 0;
   },
 };

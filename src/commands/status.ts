@@ -17,7 +17,8 @@ function ago(t: number | null, now: number): string {
   return `${Math.round(s / 86400)}d ago`;
 }
 
-const staleMark = (stale: boolean, error: string | null) => (stale ? ` [stale${error ? `: ${error.slice(0, 60)}` : ''}]` : '');
+const staleMark = (stale: boolean, error: string | null) =>
+  stale ? ` [stale${error ? `: ${error.slice(0, 60)}` : ''}]` : '';
 
 function runText(s: StackStatus, now: number): string {
   const r = s.lastRun;
@@ -45,7 +46,9 @@ function driftText(s: StackStatus, now: number): string {
       text = 'check failed';
       break;
   }
-  const triaged = [d.accepted ? `${d.accepted} accepted` : '', d.snoozed ? `${d.snoozed} snoozed` : ''].filter(Boolean).join(', ');
+  const triaged = [d.accepted ? `${d.accepted} accepted` : '', d.snoozed ? `${d.snoozed} snoozed` : '']
+    .filter(Boolean)
+    .join(', ');
   return `${text}${triaged ? ` (${triaged})` : ''} ${ago(d.fetchedAt, now)}${staleMark(d.stale, d.error)}`;
 }
 
@@ -59,8 +62,11 @@ function alertsText(s: StackStatus, now: number): string {
 function backupText(s: StackStatus, now: number): string {
   const b = s.backup;
   if (b.status === 'unconfigured') return b.error ? `- [${b.error.slice(0, 60)}]` : '-';
-  const age = b.ageMinutes === null ? '' : ` ${Math.round(b.ageMinutes)}m${b.rpoMinutes !== null ? `/${b.rpoMinutes}m` : ''}`;
-  const test = b.lastRestoreTest ? `, restore test ${b.lastRestoreTest.ok ? 'ok' : 'FAILED'} ${ago(b.lastRestoreTest.at, now)}` : '';
+  const age =
+    b.ageMinutes === null ? '' : ` ${Math.round(b.ageMinutes)}m${b.rpoMinutes !== null ? `/${b.rpoMinutes}m` : ''}`;
+  const test = b.lastRestoreTest
+    ? `, restore test ${b.lastRestoreTest.ok ? 'ok' : 'FAILED'} ${ago(b.lastRestoreTest.at, now)}`
+    : '';
   return `${b.status}${age}${test}${staleMark(b.stale, b.error)}`;
 }
 
@@ -85,7 +91,15 @@ export const statusCommand: Command = {
       ctx,
       formatTable(
         ['STACK', 'ENV', 'TOOL', 'LAST RUN', 'DRIFT', 'ALERTS', 'BACKUP'],
-        stacks.map((s) => [s.name, s.environment, s.tool, runText(s, now), driftText(s, now), alertsText(s, now), backupText(s, now)]),
+        stacks.map((s) => [
+          s.name,
+          s.environment,
+          s.tool,
+          runText(s, now),
+          driftText(s, now),
+          alertsText(s, now),
+          backupText(s, now),
+        ]),
       ),
     );
     const broken = stacks.filter((s) => s.configError);

@@ -166,7 +166,11 @@ export const stackConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.tool === 'custom' && !c.custom) {
-      ctx.addIssue({ code: 'custom', path: ['custom'], message: 'a custom stack needs custom.plan (and custom.apply to apply)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['custom'],
+        message: 'a custom stack needs custom.plan (and custom.apply to apply)',
+      });
     }
     if (c.custom && !c.custom.shell) {
       for (const phase of ['init', 'plan', 'apply'] as const) {

@@ -21,7 +21,13 @@ export const DB_ENGINES = ['postgres', 'mysql', 'mariadb', 'sqlserver', 'redis']
 export const PIPELINES = ['github-actions', 'gitlab-ci', 'jenkins', 'other'] as const;
 export const GITOPS = ['argocd', 'flux', 'none'] as const;
 export const REPO_LAYOUTS = ['monorepo', 'repo-per-env'] as const;
-export const SECRETS_MANAGERS = ['aws-secrets-manager', 'azure-key-vault', 'gcp-secret-manager', 'vault', 'sops'] as const;
+export const SECRETS_MANAGERS = [
+  'aws-secrets-manager',
+  'azure-key-vault',
+  'gcp-secret-manager',
+  'vault',
+  'sops',
+] as const;
 export const COMPLIANCE = ['gdpr', 'hipaa', 'pci-dss', 'soc2'] as const;
 export const MONITORING = ['prometheus', 'datadog', 'cloudwatch', 'none'] as const;
 
@@ -186,7 +192,12 @@ export const blueprintSchema = z
           .object({
             schedule: cron.default(''),
             retention: z
-              .object({ hourly: count.optional(), daily: count.optional(), weekly: count.optional(), monthly: count.optional() })
+              .object({
+                hourly: count.optional(),
+                daily: count.optional(),
+                weekly: count.optional(),
+                monthly: count.optional(),
+              })
               .strict()
               .default({}),
             restoreTestSchedule: cron.default(''),

@@ -39,9 +39,19 @@ function zones(region: string, suffixes: string[]): string[] {
 }
 
 // Zone letters as AWS lists them for the region (ap-northeast-1 has no 1b for new accounts, ca-central-1 no 1c).
-const awsRegion = (id: string, label: string, eu: boolean, suffixes = ['a', 'b', 'c']): Region => ({ id, label, eu, zones: zones(id, suffixes) });
+const awsRegion = (id: string, label: string, eu: boolean, suffixes = ['a', 'b', 'c']): Region => ({
+  id,
+  label,
+  eu,
+  zones: zones(id, suffixes),
+});
 // Most Google Cloud regions have zones a, b and c; a few differ (europe-west1 and us-east1 have b, c, d).
-const gcpRegion = (id: string, label: string, eu: boolean, suffixes = ['-a', '-b', '-c']): Region => ({ id, label, eu, zones: zones(id, suffixes) });
+const gcpRegion = (id: string, label: string, eu: boolean, suffixes = ['-a', '-b', '-c']): Region => ({
+  id,
+  label,
+  eu,
+  zones: zones(id, suffixes),
+});
 // Azure availability zones are numbered per region.
 const azureRegion = (id: string, label: string, eu: boolean): Region => ({ id, label, eu, zones: ['1', '2', '3'] });
 

@@ -35,7 +35,9 @@ export function defaultBlueprint(cloud: Cloud = 'aws', name = 'my-stack', enviro
       firewall: [{ name: 'allow-https', direction: 'ingress', protocol: 'tcp', ports: [443], sources: ['0.0.0.0/0'] }],
     },
     storage: {
-      classes: [{ name: 'standard-encrypted', type: c.defaultStorageType, encrypted: true, default: true, backup: true }],
+      classes: [
+        { name: 'standard-encrypted', type: c.defaultStorageType, encrypted: true, default: true, backup: true },
+      ],
       databases: [],
     },
     cicd: { pipeline: 'github-actions', gitops: 'argocd', repoLayout: 'monorepo' },
@@ -80,12 +82,16 @@ export function switchCloud(bp: Blueprint, cloud: Cloud): Blueprint {
   return {
     ...bp,
     provider: { cloud, region: region.id, secondaryRegions: [], kubernetes: c.kubernetes },
-    cluster: { ...bp.cluster, nodePools: bp.cluster.nodePools.map((p) => ({ ...p, instanceType: instanceFor(p.instanceType) })) },
+    cluster: {
+      ...bp.cluster,
+      nodePools: bp.cluster.nodePools.map((p) => ({ ...p, instanceType: instanceFor(p.instanceType) })),
+    },
     network: { ...bp.network, subnets: bp.network.subnets.map((s, i) => ({ ...s, zone: zoneFor(s.zone, i) })) },
     storage: { ...bp.storage, classes: bp.storage.classes.map((k) => ({ ...k, type: c.defaultStorageType })) },
     security: {
       ...bp.security,
-      secrets: bp.security.secrets === 'vault' || bp.security.secrets === 'sops' ? bp.security.secrets : c.secretsManager,
+      secrets:
+        bp.security.secrets === 'vault' || bp.security.secrets === 'sops' ? bp.security.secrets : c.secretsManager,
     },
   };
 }

@@ -30,7 +30,12 @@ export interface DesignResult {
   stack?: Stack;
 }
 
-export function designStack(db: DB, bp: Blueprint, outDir: string, opts: { force?: boolean; user?: string } = {}): DesignResult {
+export function designStack(
+  db: DB,
+  bp: Blueprint,
+  outDir: string,
+  opts: { force?: boolean; user?: string } = {},
+): DesignResult {
   const dir = resolve(outDir);
   const findings = audit(bp);
   const files = generate(bp, findings);
@@ -39,7 +44,13 @@ export function designStack(db: DB, bp: Blueprint, outDir: string, opts: { force
   if (result.refused.length > 0) return { findings, files, ...result, dir };
   const stacks = new StacksRepo(db);
   const stack = db.transaction(() => {
-    const s = stacks.upsert({ name: bp.metadata.name, dir, tool: bp.iac.tool, environment: bp.metadata.environment, blueprint: bp });
+    const s = stacks.upsert({
+      name: bp.metadata.name,
+      dir,
+      tool: bp.iac.tool,
+      environment: bp.metadata.environment,
+      blueprint: bp,
+    });
     new AuditRepo(db).append({
       user: opts.user ?? osUser(),
       action: 'design',

@@ -204,7 +204,8 @@ export function portProblem(text: string): string | undefined {
 }
 
 function wordProblem(what: string): (text: string) => string | undefined {
-  return (text) => (!text.trim() ? `a ${what} is needed` : /\s/.test(text.trim()) ? `a ${what} has no spaces` : undefined);
+  return (text) =>
+    !text.trim() ? `a ${what} is needed` : /\s/.test(text.trim()) ? `a ${what} has no spaces` : undefined;
 }
 
 function patchWindowProblem(text: string): string | undefined {
@@ -264,7 +265,8 @@ export function parseText(field: TextField | NumberField | CsvField, text: strin
     const error = field.element(p);
     if (error) return { ok: false, error };
   }
-  if (field.minItems && parts.length < field.minItems) return { ok: false, error: `at least ${field.minItems} value${field.minItems > 1 ? 's' : ''} needed` };
+  if (field.minItems && parts.length < field.minItems)
+    return { ok: false, error: `at least ${field.minItems} value${field.minItems > 1 ? 's' : ''} needed` };
   if (parts.length === 0 && field.omitEmpty) return { ok: true, value: undefined };
   return { ok: true, value: field.numeric ? parts.map(Number) : parts };
 }
@@ -278,7 +280,8 @@ const opts = (values: readonly string[], labels: Record<string, string> = {}): O
 const regionOptions = (bp: Blueprint): Option[] =>
   CATALOG[bp.provider.cloud].regions.map((r) => ({ value: r.id, label: `${r.id} · ${r.label}${r.eu ? ' · EU' : ''}` }));
 
-const zoneOptions = (bp: Blueprint): Option[] => (regionOf(bp.provider.cloud, bp.provider.region)?.zones ?? []).map((z) => ({ value: z, label: z }));
+const zoneOptions = (bp: Blueprint): Option[] =>
+  (regionOf(bp.provider.cloud, bp.provider.region)?.zones ?? []).map((z) => ({ value: z, label: z }));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Choices that re-derive other fields
@@ -314,7 +317,8 @@ export function switchEnvironment(bp: Blueprint, env: Environment): Blueprint {
       ...bp.cluster,
       controlPlane: {
         ...bp.cluster.controlPlane,
-        availability: bp.cluster.controlPlane.availability === ha(before) ? ha(env) : bp.cluster.controlPlane.availability,
+        availability:
+          bp.cluster.controlPlane.availability === ha(before) ? ha(env) : bp.cluster.controlPlane.availability,
       },
     },
     network: {
@@ -328,13 +332,17 @@ export function switchEnvironment(bp: Blueprint, env: Environment): Blueprint {
 export function freeSubnet(bp: Blueprint): string {
   const vpc = parseCidr(bp.network.vpcCidr);
   if ('error' in vpc || vpc.kind !== 'ipv4' || vpc.bits > 24) return '10.0.0.0/24';
-  const taken = bp.network.subnets.map((s) => parseCidr(s.cidr)).filter((c): c is Exclude<typeof c, { error: string }> => !('error' in c));
+  const taken = bp.network.subnets
+    .map((s) => parseCidr(s.cidr))
+    .filter((c): c is Exclude<typeof c, { error: string }> => !('error' in c));
   const base = (vpc.addr as ipaddr.IPv4).toByteArray().reduce((n, b) => n * 256 + b, 0);
   for (let k = 0; k < 2 ** (24 - vpc.bits); k++) {
     const n = base + k * 256;
     const candidate = ipaddr.IPv4.parse([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, 0].join('.'));
     // Overlap: the candidate lies inside the subnet, or the subnet inside the candidate.
-    const clash = taken.some((t) => t.kind === 'ipv4' && (candidate.match(t.addr, t.bits) || (t.addr as ipaddr.IPv4).match(candidate, 24)));
+    const clash = taken.some(
+      (t) => t.kind === 'ipv4' && (candidate.match(t.addr, t.bits) || (t.addr as ipaddr.IPv4).match(candidate, 24)),
+    );
     if (!clash) return `${candidate.toString()}/24`;
   }
   return '10.0.0.0/24';
@@ -355,7 +363,14 @@ export const STEPS: Step[] = [
     title: 'Basics',
     intro: 'What the stack is called, where it runs, who owns it, and which tool will build it.',
     fields: [
-      { kind: 'text', id: 'name', label: 'Stack name', path: ['metadata', 'name'], help: 'Lowercase letters, digits and dashes; used in file names, labels and confirms.', validate: nameProblem },
+      {
+        kind: 'text',
+        id: 'name',
+        label: 'Stack name',
+        path: ['metadata', 'name'],
+        help: 'Lowercase letters, digits and dashes; used in file names, labels and confirms.',
+        validate: nameProblem,
+      },
       {
         kind: 'choice',
         id: 'environment',
@@ -365,15 +380,34 @@ export const STEPS: Step[] = [
         options: () => opts(ENVIRONMENTS),
         apply: (bp, v) => switchEnvironment(bp, v as Environment),
       },
-      { kind: 'text', id: 'owner', label: 'Owner', path: ['metadata', 'owner'], help: 'The team that answers for this stack (for labels and DESIGN.md).', optional: true },
-      { kind: 'text', id: 'description', label: 'Description', path: ['metadata', 'description'], help: 'One line: what runs here.', optional: true },
+      {
+        kind: 'text',
+        id: 'owner',
+        label: 'Owner',
+        path: ['metadata', 'owner'],
+        help: 'The team that answers for this stack (for labels and DESIGN.md).',
+        optional: true,
+      },
+      {
+        kind: 'text',
+        id: 'description',
+        label: 'Description',
+        path: ['metadata', 'description'],
+        help: 'One line: what runs here.',
+        optional: true,
+      },
       {
         kind: 'choice',
         id: 'iac',
         label: 'IaC tool',
         path: ['iac', 'tool'],
         help: 'The tool that builds the infrastructure; the generated code is for it.',
-        options: () => opts(IAC_TOOLS, { opentofu: 'open-source Terraform fork', terraform: 'HashiCorp Terraform', ansible: 'playbooks' }),
+        options: () =>
+          opts(IAC_TOOLS, {
+            opentofu: 'open-source Terraform fork',
+            terraform: 'HashiCorp Terraform',
+            ansible: 'playbooks',
+          }),
       },
     ],
   },
@@ -443,7 +477,13 @@ export const STEPS: Step[] = [
         help: 'ha spreads the control plane over zones; single is cheaper and fine outside prod.',
         options: () => opts(['single', 'ha'], { single: 'one zone', ha: 'highly available, across zones' }),
       },
-      { kind: 'bool', id: 'privateEndpoint', label: 'Private API endpoint', path: ['cluster', 'controlPlane', 'privateEndpoint'], help: 'Reach the cluster API only from inside the network (VPN or bastion).' },
+      {
+        kind: 'bool',
+        id: 'privateEndpoint',
+        label: 'Private API endpoint',
+        path: ['cluster', 'controlPlane', 'privateEndpoint'],
+        help: 'Reach the cluster API only from inside the network (VPN or bastion).',
+      },
       {
         kind: 'list',
         id: 'nodePools',
@@ -452,13 +492,27 @@ export const STEPS: Step[] = [
         path: ['cluster', 'nodePools'],
         help: 'Groups of worker machines; the first is the system pool.',
         minItems: 1,
-        make: (bp, items) => ({ name: uniqueName(items.length ? 'pool' : 'system', items), instanceType: CATALOG[bp.provider.cloud].defaultInstanceType, min: 1, desired: 1, max: 3, spot: false }),
+        make: (bp, items) => ({
+          name: uniqueName(items.length ? 'pool' : 'system', items),
+          instanceType: CATALOG[bp.provider.cloud].defaultInstanceType,
+          min: 1,
+          desired: 1,
+          max: 3,
+          spot: false,
+        }),
         summary: (i) => {
           const p = i as Blueprint['cluster']['nodePools'][number];
           return `${p.name} · ${p.instanceType} · min ${p.min} / desired ${p.desired} / max ${p.max} · ${p.spot ? 'spot' : 'on-demand'}`;
         },
         fields: [
-          { kind: 'text', id: 'name', label: 'Name', path: ['name'], help: 'Lowercase letters, digits and dashes (AKS: at most 12 letters and digits).', validate: nameProblem },
+          {
+            kind: 'text',
+            id: 'name',
+            label: 'Name',
+            path: ['name'],
+            help: 'Lowercase letters, digits and dashes (AKS: at most 12 letters and digits).',
+            validate: nameProblem,
+          },
           {
             kind: 'choice',
             id: 'instanceType',
@@ -467,10 +521,45 @@ export const STEPS: Step[] = [
             help: "The machine type of the pool's nodes.",
             options: ({ bp }) => CATALOG[bp.provider.cloud].instanceTypes.map((t) => ({ value: t.id, label: t.label })),
           },
-          { kind: 'number', id: 'min', label: 'Min nodes', path: ['min'], help: 'The autoscaler never goes below this.', integer: true, min: 0, max: 1000 },
-          { kind: 'number', id: 'desired', label: 'Desired nodes', path: ['desired'], help: 'How many nodes to start with (between min and max).', integer: true, min: 0, max: 1000 },
-          { kind: 'number', id: 'max', label: 'Max nodes', path: ['max'], help: 'The autoscaler never goes above this.', integer: true, min: 0, max: 1000 },
-          { kind: 'bool', id: 'spot', label: 'Spot capacity', path: ['spot'], help: 'Cheaper machines the cloud can take back at any time: for batch work.', yes: 'spot', no: 'on-demand' },
+          {
+            kind: 'number',
+            id: 'min',
+            label: 'Min nodes',
+            path: ['min'],
+            help: 'The autoscaler never goes below this.',
+            integer: true,
+            min: 0,
+            max: 1000,
+          },
+          {
+            kind: 'number',
+            id: 'desired',
+            label: 'Desired nodes',
+            path: ['desired'],
+            help: 'How many nodes to start with (between min and max).',
+            integer: true,
+            min: 0,
+            max: 1000,
+          },
+          {
+            kind: 'number',
+            id: 'max',
+            label: 'Max nodes',
+            path: ['max'],
+            help: 'The autoscaler never goes above this.',
+            integer: true,
+            min: 0,
+            max: 1000,
+          },
+          {
+            kind: 'bool',
+            id: 'spot',
+            label: 'Spot capacity',
+            path: ['spot'],
+            help: 'Cheaper machines the cloud can take back at any time: for batch work.',
+            yes: 'spot',
+            no: 'on-demand',
+          },
         ],
       },
     ],
@@ -480,7 +569,14 @@ export const STEPS: Step[] = [
     title: 'Network',
     intro: 'The address space, subnets per zone, ingress, egress and firewall rules.',
     fields: [
-      { kind: 'text', id: 'vpcCidr', label: 'VPC CIDR', path: ['network', 'vpcCidr'], help: 'The private range of the network, such as 10.0.0.0/16.', validate: cidrProblem },
+      {
+        kind: 'text',
+        id: 'vpcCidr',
+        label: 'VPC CIDR',
+        path: ['network', 'vpcCidr'],
+        help: 'The private range of the network, such as 10.0.0.0/16.',
+        validate: cidrProblem,
+      },
       {
         kind: 'list',
         id: 'subnets',
@@ -488,16 +584,50 @@ export const STEPS: Step[] = [
         noun: 'subnet',
         path: ['network', 'subnets'],
         help: 'Ranges inside the VPC, one or more per zone; public ones hold load balancers and NAT.',
-        make: (bp, items) => ({ name: uniqueName('subnet', items), cidr: freeSubnet(bp), zone: zoneOptions(bp)[0]?.value ?? '', public: false }),
+        make: (bp, items) => ({
+          name: uniqueName('subnet', items),
+          cidr: freeSubnet(bp),
+          zone: zoneOptions(bp)[0]?.value ?? '',
+          public: false,
+        }),
         summary: (i) => {
           const s = i as Blueprint['network']['subnets'][number];
           return `${s.name} · ${s.cidr || '(no CIDR)'} · ${s.zone} · ${s.public ? 'public' : 'private'}`;
         },
         fields: [
-          { kind: 'text', id: 'name', label: 'Name', path: ['name'], help: 'Lowercase letters, digits and dashes.', validate: nameProblem },
-          { kind: 'text', id: 'cidr', label: 'CIDR', path: ['cidr'], help: 'A range inside the VPC CIDR that overlaps no other subnet.', validate: cidrProblem },
-          { kind: 'choice', id: 'zone', label: 'Zone', path: ['zone'], help: "One of the region's zones.", options: ({ bp }) => zoneOptions(bp) },
-          { kind: 'bool', id: 'public', label: 'Public', path: ['public'], help: 'Public subnets get internet-facing addresses.', yes: 'public', no: 'private' },
+          {
+            kind: 'text',
+            id: 'name',
+            label: 'Name',
+            path: ['name'],
+            help: 'Lowercase letters, digits and dashes.',
+            validate: nameProblem,
+          },
+          {
+            kind: 'text',
+            id: 'cidr',
+            label: 'CIDR',
+            path: ['cidr'],
+            help: 'A range inside the VPC CIDR that overlaps no other subnet.',
+            validate: cidrProblem,
+          },
+          {
+            kind: 'choice',
+            id: 'zone',
+            label: 'Zone',
+            path: ['zone'],
+            help: "One of the region's zones.",
+            options: ({ bp }) => zoneOptions(bp),
+          },
+          {
+            kind: 'bool',
+            id: 'public',
+            label: 'Public',
+            path: ['public'],
+            help: 'Public subnets get internet-facing addresses.',
+            yes: 'public',
+            no: 'private',
+          },
         ],
       },
       {
@@ -508,8 +638,24 @@ export const STEPS: Step[] = [
         help: 'What routes outside traffic to services (alb is AWS only).',
         options: () => opts(INGRESS_CONTROLLERS, { alb: 'AWS Load Balancer Controller' }),
       },
-      { kind: 'csv', id: 'allowedCidrs', label: 'Ingress allowed CIDRs', path: ['network', 'ingress', 'allowedCidrs'], help: 'Comma-separated ranges that may reach the ingress (0.0.0.0/0 is everyone).', element: cidrProblem },
-      { kind: 'number', id: 'natGateways', label: 'NAT gateways', path: ['network', 'egress', 'natGateways'], help: 'Egress for private subnets; one per zone survives a zone outage.', integer: true, min: 0, max: 16 },
+      {
+        kind: 'csv',
+        id: 'allowedCidrs',
+        label: 'Ingress allowed CIDRs',
+        path: ['network', 'ingress', 'allowedCidrs'],
+        help: 'Comma-separated ranges that may reach the ingress (0.0.0.0/0 is everyone).',
+        element: cidrProblem,
+      },
+      {
+        kind: 'number',
+        id: 'natGateways',
+        label: 'NAT gateways',
+        path: ['network', 'egress', 'natGateways'],
+        help: 'Egress for private subnets; one per zone survives a zone outage.',
+        integer: true,
+        min: 0,
+        max: 16,
+      },
       {
         kind: 'list',
         id: 'firewall',
@@ -517,17 +663,60 @@ export const STEPS: Step[] = [
         noun: 'firewall rule',
         path: ['network', 'firewall'],
         help: 'Traffic allowed in or out; admin ports should only be open to a VPN or bastion range.',
-        make: (_bp, items) => ({ name: uniqueName('rule', items), direction: 'ingress', protocol: 'tcp', ports: [443], sources: ['10.0.0.0/8'] }),
+        make: (_bp, items) => ({
+          name: uniqueName('rule', items),
+          direction: 'ingress',
+          protocol: 'tcp',
+          ports: [443],
+          sources: ['10.0.0.0/8'],
+        }),
         summary: (i) => {
           const r = i as Blueprint['network']['firewall'][number];
           return `${r.name} · ${r.direction} ${r.protocol} ${r.ports.length ? r.ports.join(',') : 'all ports'} · from ${r.sources.join(', ')}`;
         },
         fields: [
-          { kind: 'text', id: 'name', label: 'Name', path: ['name'], help: 'Lowercase letters, digits and dashes.', validate: nameProblem },
-          { kind: 'choice', id: 'direction', label: 'Direction', path: ['direction'], help: 'ingress: traffic coming in; egress: going out.', options: () => opts(['ingress', 'egress']) },
-          { kind: 'choice', id: 'protocol', label: 'Protocol', path: ['protocol'], help: 'The IP protocol the rule matches.', options: () => opts(['tcp', 'udp', 'icmp', 'all']) },
-          { kind: 'csv', id: 'ports', label: 'Ports', path: ['ports'], help: 'Comma-separated port numbers; empty means all ports.', element: portProblem, numeric: true },
-          { kind: 'csv', id: 'sources', label: 'Sources', path: ['sources'], help: 'Comma-separated CIDRs the traffic may come from.', element: cidrProblem, minItems: 1 },
+          {
+            kind: 'text',
+            id: 'name',
+            label: 'Name',
+            path: ['name'],
+            help: 'Lowercase letters, digits and dashes.',
+            validate: nameProblem,
+          },
+          {
+            kind: 'choice',
+            id: 'direction',
+            label: 'Direction',
+            path: ['direction'],
+            help: 'ingress: traffic coming in; egress: going out.',
+            options: () => opts(['ingress', 'egress']),
+          },
+          {
+            kind: 'choice',
+            id: 'protocol',
+            label: 'Protocol',
+            path: ['protocol'],
+            help: 'The IP protocol the rule matches.',
+            options: () => opts(['tcp', 'udp', 'icmp', 'all']),
+          },
+          {
+            kind: 'csv',
+            id: 'ports',
+            label: 'Ports',
+            path: ['ports'],
+            help: 'Comma-separated port numbers; empty means all ports.',
+            element: portProblem,
+            numeric: true,
+          },
+          {
+            kind: 'csv',
+            id: 'sources',
+            label: 'Sources',
+            path: ['sources'],
+            help: 'Comma-separated CIDRs the traffic may come from.',
+            element: cidrProblem,
+            minItems: 1,
+          },
         ],
       },
     ],
@@ -544,13 +733,26 @@ export const STEPS: Step[] = [
         noun: 'storage class',
         path: ['storage', 'classes'],
         help: 'Kinds of disk volumes get; one should be the default.',
-        make: (bp, items) => ({ name: uniqueName('storage', items), type: CATALOG[bp.provider.cloud].defaultStorageType, encrypted: true, default: items.length === 0, backup: true }),
+        make: (bp, items) => ({
+          name: uniqueName('storage', items),
+          type: CATALOG[bp.provider.cloud].defaultStorageType,
+          encrypted: true,
+          default: items.length === 0,
+          backup: true,
+        }),
         summary: (i) => {
           const k = i as Blueprint['storage']['classes'][number];
           return `${k.name} · ${k.type} · ${k.encrypted ? 'encrypted' : 'NOT encrypted'}${k.default ? ' · default' : ''} · ${k.backup ? 'backed up' : 'NO backup'}`;
         },
         fields: [
-          { kind: 'text', id: 'name', label: 'Name', path: ['name'], help: 'Lowercase letters, digits and dashes.', validate: nameProblem },
+          {
+            kind: 'text',
+            id: 'name',
+            label: 'Name',
+            path: ['name'],
+            help: 'Lowercase letters, digits and dashes.',
+            validate: nameProblem,
+          },
           {
             kind: 'choice',
             id: 'type',
@@ -559,9 +761,27 @@ export const STEPS: Step[] = [
             help: "The cloud's disk type behind the class.",
             options: ({ bp }) => CATALOG[bp.provider.cloud].storageTypes.map((t) => ({ value: t.id, label: t.label })),
           },
-          { kind: 'bool', id: 'encrypted', label: 'Encrypted', path: ['encrypted'], help: 'Encrypt volumes of this class at rest.' },
-          { kind: 'bool', id: 'default', label: 'Default class', path: ['default'], help: 'Volumes that name no class get this one.' },
-          { kind: 'bool', id: 'backup', label: 'Backed up', path: ['backup'], help: 'Snapshot volumes of this class on the backup schedule.' },
+          {
+            kind: 'bool',
+            id: 'encrypted',
+            label: 'Encrypted',
+            path: ['encrypted'],
+            help: 'Encrypt volumes of this class at rest.',
+          },
+          {
+            kind: 'bool',
+            id: 'default',
+            label: 'Default class',
+            path: ['default'],
+            help: 'Volumes that name no class get this one.',
+          },
+          {
+            kind: 'bool',
+            id: 'backup',
+            label: 'Backed up',
+            path: ['backup'],
+            help: 'Snapshot volumes of this class on the backup schedule.',
+          },
         ],
       },
       {
@@ -571,18 +791,62 @@ export const STEPS: Step[] = [
         noun: 'database',
         path: ['storage', 'databases'],
         help: 'Managed databases the workloads use.',
-        make: (_bp, items) => ({ name: uniqueName('db', items), engine: 'postgres', version: '16', sizeGb: 20, encrypted: true, backup: true }),
+        make: (_bp, items) => ({
+          name: uniqueName('db', items),
+          engine: 'postgres',
+          version: '16',
+          sizeGb: 20,
+          encrypted: true,
+          backup: true,
+        }),
         summary: (i) => {
           const d = i as Blueprint['storage']['databases'][number];
           return `${d.name} · ${d.engine} ${d.version} · ${d.sizeGb} GB · ${d.encrypted ? 'encrypted' : 'NOT encrypted'} · ${d.backup ? 'backed up' : 'NO backup'}`;
         },
         fields: [
-          { kind: 'text', id: 'name', label: 'Name', path: ['name'], help: 'Lowercase letters, digits and dashes.', validate: nameProblem },
-          { kind: 'choice', id: 'engine', label: 'Engine', path: ['engine'], help: 'The database engine (the audit checks the cloud offers it).', options: () => opts(DB_ENGINES) },
-          { kind: 'text', id: 'version', label: 'Version', path: ['version'], help: 'The engine version, such as 16.', validate: (t) => (/^\d+(\.\d+){0,2}$/.test(t.trim()) ? undefined : 'a version such as 16 or 8.0') },
-          { kind: 'number', id: 'sizeGb', label: 'Size (GB)', path: ['sizeGb'], help: 'Allocated storage in GB.', integer: true, min: 1, max: 65536, unit: 'GB' },
+          {
+            kind: 'text',
+            id: 'name',
+            label: 'Name',
+            path: ['name'],
+            help: 'Lowercase letters, digits and dashes.',
+            validate: nameProblem,
+          },
+          {
+            kind: 'choice',
+            id: 'engine',
+            label: 'Engine',
+            path: ['engine'],
+            help: 'The database engine (the audit checks the cloud offers it).',
+            options: () => opts(DB_ENGINES),
+          },
+          {
+            kind: 'text',
+            id: 'version',
+            label: 'Version',
+            path: ['version'],
+            help: 'The engine version, such as 16.',
+            validate: (t) => (/^\d+(\.\d+){0,2}$/.test(t.trim()) ? undefined : 'a version such as 16 or 8.0'),
+          },
+          {
+            kind: 'number',
+            id: 'sizeGb',
+            label: 'Size (GB)',
+            path: ['sizeGb'],
+            help: 'Allocated storage in GB.',
+            integer: true,
+            min: 1,
+            max: 65536,
+            unit: 'GB',
+          },
           { kind: 'bool', id: 'encrypted', label: 'Encrypted', path: ['encrypted'], help: 'Encrypt the data at rest.' },
-          { kind: 'bool', id: 'backup', label: 'Backed up', path: ['backup'], help: 'Automated backups of the database.' },
+          {
+            kind: 'bool',
+            id: 'backup',
+            label: 'Backed up',
+            path: ['backup'],
+            help: 'Automated backups of the database.',
+          },
         ],
       },
     ],
@@ -592,8 +856,22 @@ export const STEPS: Step[] = [
     title: 'CI/CD',
     intro: 'How changes get from a commit to the cluster.',
     fields: [
-      { kind: 'choice', id: 'pipeline', label: 'Pipeline', path: ['cicd', 'pipeline'], help: 'The CI system that runs plans and tests.', options: () => opts(PIPELINES) },
-      { kind: 'choice', id: 'gitops', label: 'GitOps tool', path: ['cicd', 'gitops'], help: 'What syncs the cluster from git (none: the pipeline applies).', options: () => opts(GITOPS) },
+      {
+        kind: 'choice',
+        id: 'pipeline',
+        label: 'Pipeline',
+        path: ['cicd', 'pipeline'],
+        help: 'The CI system that runs plans and tests.',
+        options: () => opts(PIPELINES),
+      },
+      {
+        kind: 'choice',
+        id: 'gitops',
+        label: 'GitOps tool',
+        path: ['cicd', 'gitops'],
+        help: 'What syncs the cluster from git (none: the pipeline applies).',
+        options: () => opts(GITOPS),
+      },
       {
         kind: 'choice',
         id: 'repoLayout',
@@ -616,7 +894,10 @@ export const STEPS: Step[] = [
         path: ['security', 'secrets'],
         help: "Where secrets live; the cloud's own needs no extra credentials.",
         options: ({ bp }) =>
-          SECRETS_MANAGERS.map((s) => ({ value: s, label: s === CATALOG[bp.provider.cloud].secretsManager ? `${s} · this cloud's` : s })),
+          SECRETS_MANAGERS.map((s) => ({
+            value: s,
+            label: s === CATALOG[bp.provider.cloud].secretsManager ? `${s} · this cloud's` : s,
+          })),
       },
       {
         kind: 'list',
@@ -631,9 +912,31 @@ export const STEPS: Step[] = [
           return `${r.group} → ${r.role}${r.namespaces?.length ? ` in ${r.namespaces.join(', ')}` : ' (cluster-wide)'}`;
         },
         fields: [
-          { kind: 'text', id: 'group', label: 'Group', path: ['group'], help: 'The identity-provider group.', validate: wordProblem('group') },
-          { kind: 'text', id: 'role', label: 'Role', path: ['role'], help: 'A Kubernetes role such as cluster-admin, admin, edit or view.', validate: wordProblem('role') },
-          { kind: 'csv', id: 'namespaces', label: 'Namespaces', path: ['namespaces'], help: 'Comma-separated; empty means cluster-wide.', element: (t) => nameProblem(t), omitEmpty: true },
+          {
+            kind: 'text',
+            id: 'group',
+            label: 'Group',
+            path: ['group'],
+            help: 'The identity-provider group.',
+            validate: wordProblem('group'),
+          },
+          {
+            kind: 'text',
+            id: 'role',
+            label: 'Role',
+            path: ['role'],
+            help: 'A Kubernetes role such as cluster-admin, admin, edit or view.',
+            validate: wordProblem('role'),
+          },
+          {
+            kind: 'csv',
+            id: 'namespaces',
+            label: 'Namespaces',
+            path: ['namespaces'],
+            help: 'Comma-separated; empty means cluster-wide.',
+            element: (t) => nameProblem(t),
+            omitEmpty: true,
+          },
         ],
       },
       {
@@ -642,10 +945,28 @@ export const STEPS: Step[] = [
         label: 'Compliance',
         path: ['security', 'compliance'],
         help: 'Regimes the design must meet (GDPR needs EU regions; HIPAA and PCI-DSS need encryption and audit logs).',
-        options: () => opts(COMPLIANCE, { gdpr: 'EU data protection', hipaa: 'US health data', 'pci-dss': 'card payments', soc2: 'service controls' }),
+        options: () =>
+          opts(COMPLIANCE, {
+            gdpr: 'EU data protection',
+            hipaa: 'US health data',
+            'pci-dss': 'card payments',
+            soc2: 'service controls',
+          }),
       },
-      { kind: 'bool', id: 'encryptionAtRest', label: 'Encryption at rest', path: ['security', 'encryptionAtRest'], help: 'Encrypt disks, databases and secrets at rest.' },
-      { kind: 'bool', id: 'auditLogging', label: 'Audit logging', path: ['security', 'auditLogging'], help: 'Keep the cluster and cloud audit logs (who did what).' },
+      {
+        kind: 'bool',
+        id: 'encryptionAtRest',
+        label: 'Encryption at rest',
+        path: ['security', 'encryptionAtRest'],
+        help: 'Encrypt disks, databases and secrets at rest.',
+      },
+      {
+        kind: 'bool',
+        id: 'auditLogging',
+        label: 'Audit logging',
+        path: ['security', 'auditLogging'],
+        help: 'Keep the cluster and cloud audit logs (who did what).',
+      },
     ],
   },
   {
@@ -653,10 +974,44 @@ export const STEPS: Step[] = [
     title: 'Success criteria',
     intro: 'What "working" means: the targets monitoring, alerts and backups are built to meet.',
     fields: [
-      { kind: 'number', id: 'availabilitySlo', label: 'Availability SLO', path: ['successCriteria', 'availabilitySlo'], help: 'Percent of time the service is up, such as 99.9.', above: 0, max: 100, unit: '%' },
-      { kind: 'number', id: 'p95LatencyMs', label: 'p95 latency', path: ['successCriteria', 'p95LatencyMs'], help: '95% of requests answer within this many milliseconds.', integer: true, min: 1, unit: 'ms' },
-      { kind: 'number', id: 'rpoMinutes', label: 'RPO', path: ['successCriteria', 'rpoMinutes'], help: 'The data loss the business accepts, in minutes (backups must run at least this often).', above: 0, unit: 'min' },
-      { kind: 'number', id: 'rtoMinutes', label: 'RTO', path: ['successCriteria', 'rtoMinutes'], help: 'How long a restore may take, in minutes.', above: 0, unit: 'min' },
+      {
+        kind: 'number',
+        id: 'availabilitySlo',
+        label: 'Availability SLO',
+        path: ['successCriteria', 'availabilitySlo'],
+        help: 'Percent of time the service is up, such as 99.9.',
+        above: 0,
+        max: 100,
+        unit: '%',
+      },
+      {
+        kind: 'number',
+        id: 'p95LatencyMs',
+        label: 'p95 latency',
+        path: ['successCriteria', 'p95LatencyMs'],
+        help: '95% of requests answer within this many milliseconds.',
+        integer: true,
+        min: 1,
+        unit: 'ms',
+      },
+      {
+        kind: 'number',
+        id: 'rpoMinutes',
+        label: 'RPO',
+        path: ['successCriteria', 'rpoMinutes'],
+        help: 'The data loss the business accepts, in minutes (backups must run at least this often).',
+        above: 0,
+        unit: 'min',
+      },
+      {
+        kind: 'number',
+        id: 'rtoMinutes',
+        label: 'RTO',
+        path: ['successCriteria', 'rtoMinutes'],
+        help: 'How long a restore may take, in minutes.',
+        above: 0,
+        unit: 'min',
+      },
     ],
   },
   {
@@ -664,8 +1019,23 @@ export const STEPS: Step[] = [
     title: 'Day-2 plan',
     intro: 'How the stack is operated: monitoring, alerts, drift checks, backups and patching.',
     fields: [
-      { kind: 'choice', id: 'monitoring', label: 'Monitoring', path: ['day2', 'monitoring'], help: 'Where metrics go.', options: () => opts(MONITORING) },
-      { kind: 'text', id: 'alertmanagerUrl', label: 'Alertmanager URL', path: ['day2', 'alerting', 'alertmanagerUrl'], help: "Alertmanager's address, such as http://127.0.0.1:9093 (empty: no alerts).", validate: urlProblem, optional: true },
+      {
+        kind: 'choice',
+        id: 'monitoring',
+        label: 'Monitoring',
+        path: ['day2', 'monitoring'],
+        help: 'Where metrics go.',
+        options: () => opts(MONITORING),
+      },
+      {
+        kind: 'text',
+        id: 'alertmanagerUrl',
+        label: 'Alertmanager URL',
+        path: ['day2', 'alerting', 'alertmanagerUrl'],
+        help: "Alertmanager's address, such as http://127.0.0.1:9093 (empty: no alerts).",
+        validate: urlProblem,
+        optional: true,
+      },
       {
         kind: 'list',
         id: 'receivers',
@@ -680,18 +1050,108 @@ export const STEPS: Step[] = [
           return n === 1 ? 'receiver' : `receiver-${n}`;
         },
         summary: (i) => String(i),
-        fields: [{ kind: 'text', id: 'receiver', label: 'Receiver', path: [], help: 'The receiver name as Alertmanager knows it.', validate: wordProblem('receiver name') }],
+        fields: [
+          {
+            kind: 'text',
+            id: 'receiver',
+            label: 'Receiver',
+            path: [],
+            help: 'The receiver name as Alertmanager knows it.',
+            validate: wordProblem('receiver name'),
+          },
+        ],
       },
-      { kind: 'text', id: 'driftSchedule', label: 'Drift schedule', path: ['day2', 'drift', 'schedule'], help: 'Cron (five fields, UTC): when to plan and look for drift, such as 0 */6 * * *.', validate: cronFieldProblem, optional: true },
-      { kind: 'bool', id: 'autoRemediate', label: 'Auto-remediate drift', path: ['day2', 'drift', 'autoRemediate'], help: 'Apply drift fixes with no approval (not advised in prod).' },
-      { kind: 'text', id: 'backupSchedule', label: 'Backup schedule', path: ['day2', 'backups', 'schedule'], help: 'Cron (UTC): must run at least as often as the RPO.', validate: cronFieldProblem, optional: true },
-      { kind: 'number', id: 'retentionHourly', label: 'Keep hourly', path: ['day2', 'backups', 'retention', 'hourly'], help: 'Hourly snapshots to keep (empty: none).', integer: true, min: 0, optional: true },
-      { kind: 'number', id: 'retentionDaily', label: 'Keep daily', path: ['day2', 'backups', 'retention', 'daily'], help: 'Daily snapshots to keep (empty: none).', integer: true, min: 0, optional: true },
-      { kind: 'number', id: 'retentionWeekly', label: 'Keep weekly', path: ['day2', 'backups', 'retention', 'weekly'], help: 'Weekly snapshots to keep (empty: none).', integer: true, min: 0, optional: true },
-      { kind: 'number', id: 'retentionMonthly', label: 'Keep monthly', path: ['day2', 'backups', 'retention', 'monthly'], help: 'Monthly snapshots to keep (empty: none).', integer: true, min: 0, optional: true },
-      { kind: 'text', id: 'restoreTest', label: 'Restore-test schedule', path: ['day2', 'backups', 'restoreTestSchedule'], help: 'Cron (UTC): when to test-restore the latest backup, such as 0 4 * * 0.', validate: cronFieldProblem, optional: true },
-      { kind: 'text', id: 'repository', label: 'Backup repository', path: ['day2', 'backups', 'repository'], help: 'A restic repository: a path or URL such as s3:s3.amazonaws.com/bucket/path.', optional: true },
-      { kind: 'text', id: 'patchWindow', label: 'Patch window', path: ['day2', 'patching', 'window'], help: 'When upgrades may run, such as "Sun 02:00-04:00" (UTC).', validate: patchWindowProblem, optional: true },
+      {
+        kind: 'text',
+        id: 'driftSchedule',
+        label: 'Drift schedule',
+        path: ['day2', 'drift', 'schedule'],
+        help: 'Cron (five fields, UTC): when to plan and look for drift, such as 0 */6 * * *.',
+        validate: cronFieldProblem,
+        optional: true,
+      },
+      {
+        kind: 'bool',
+        id: 'autoRemediate',
+        label: 'Auto-remediate drift',
+        path: ['day2', 'drift', 'autoRemediate'],
+        help: 'Apply drift fixes with no approval (not advised in prod).',
+      },
+      {
+        kind: 'text',
+        id: 'backupSchedule',
+        label: 'Backup schedule',
+        path: ['day2', 'backups', 'schedule'],
+        help: 'Cron (UTC): must run at least as often as the RPO.',
+        validate: cronFieldProblem,
+        optional: true,
+      },
+      {
+        kind: 'number',
+        id: 'retentionHourly',
+        label: 'Keep hourly',
+        path: ['day2', 'backups', 'retention', 'hourly'],
+        help: 'Hourly snapshots to keep (empty: none).',
+        integer: true,
+        min: 0,
+        optional: true,
+      },
+      {
+        kind: 'number',
+        id: 'retentionDaily',
+        label: 'Keep daily',
+        path: ['day2', 'backups', 'retention', 'daily'],
+        help: 'Daily snapshots to keep (empty: none).',
+        integer: true,
+        min: 0,
+        optional: true,
+      },
+      {
+        kind: 'number',
+        id: 'retentionWeekly',
+        label: 'Keep weekly',
+        path: ['day2', 'backups', 'retention', 'weekly'],
+        help: 'Weekly snapshots to keep (empty: none).',
+        integer: true,
+        min: 0,
+        optional: true,
+      },
+      {
+        kind: 'number',
+        id: 'retentionMonthly',
+        label: 'Keep monthly',
+        path: ['day2', 'backups', 'retention', 'monthly'],
+        help: 'Monthly snapshots to keep (empty: none).',
+        integer: true,
+        min: 0,
+        optional: true,
+      },
+      {
+        kind: 'text',
+        id: 'restoreTest',
+        label: 'Restore-test schedule',
+        path: ['day2', 'backups', 'restoreTestSchedule'],
+        help: 'Cron (UTC): when to test-restore the latest backup, such as 0 4 * * 0.',
+        validate: cronFieldProblem,
+        optional: true,
+      },
+      {
+        kind: 'text',
+        id: 'repository',
+        label: 'Backup repository',
+        path: ['day2', 'backups', 'repository'],
+        help: 'A restic repository: a path or URL such as s3:s3.amazonaws.com/bucket/path.',
+        optional: true,
+      },
+      {
+        kind: 'text',
+        id: 'patchWindow',
+        label: 'Patch window',
+        path: ['day2', 'patching', 'window'],
+        help: 'When upgrades may run, such as "Sun 02:00-04:00" (UTC).',
+        validate: patchWindowProblem,
+        optional: true,
+      },
     ],
   },
   {
@@ -728,14 +1188,22 @@ export function stepRows(step: Step, bp: Blueprint): Row[] {
     const items = (getIn(bp, f.path) as unknown[] | undefined) ?? [];
     rows.push({ key: `${f.id}:head`, type: 'list-head', list: f, path: f.path, focusable: false });
     if (items.length === 0) rows.push({ key: `${f.id}:empty`, type: 'empty', list: f, path: f.path, focusable: true });
-    items.forEach((_, i) => rows.push({ key: `${f.id}[${i}]`, type: 'item', list: f, path: [...f.path, i], index: i, focusable: true }));
+    items.forEach((_, i) =>
+      rows.push({ key: `${f.id}[${i}]`, type: 'item', list: f, path: [...f.path, i], index: i, focusable: true }),
+    );
   }
   return rows;
 }
 
 /** The rows of one list item's editor: a row per item field, paths absolute. */
 export function itemRows(list: ListField, index: number): Row[] {
-  return list.fields.map((f) => ({ key: f.id, type: 'field' as const, field: f, path: [...list.path, index, ...f.path], focusable: true as const }));
+  return list.fields.map((f) => ({
+    key: f.id,
+    type: 'field' as const,
+    field: f,
+    path: [...list.path, index, ...f.path],
+    focusable: true as const,
+  }));
 }
 
 export function findList(id: string): { step: number; list: ListField } | undefined {
@@ -796,7 +1264,11 @@ export function findingTarget(f: Pick<Finding, 'path'>): FindingTarget | undefin
   if (typeof index !== 'number') return { step, focus: `${field.id}:head` };
   const rest = path.slice(field.path.length + 1);
   const itemField = field.fields.find((x) => (x.path.length === 0 ? true : startsWith(rest, x.path)));
-  return { step, focus: `${field.id}[${index}]`, editor: { list: field.id, index, focus: itemField?.id ?? field.fields[0].id } };
+  return {
+    step,
+    focus: `${field.id}[${index}]`,
+    editor: { list: field.id, index, focus: itemField?.id ?? field.fields[0].id },
+  };
 }
 
 /** The findings about a row (a field, a list, or one item of a list). */
@@ -849,12 +1321,20 @@ export function summaryLines(bp: Blueprint): SummaryLine[] {
   const lines: SummaryLine[] = [];
   STEPS.forEach((step, s) => {
     if (step.id === 'review') return;
-    lines.push({ step: s, focus: step.fields[0]?.id ?? '', label: `${s + 1}. ${step.title}`, value: '', heading: true });
+    lines.push({
+      step: s,
+      focus: step.fields[0]?.id ?? '',
+      label: `${s + 1}. ${step.title}`,
+      value: '',
+      heading: true,
+    });
     for (const f of step.fields) {
       if (f.kind === 'list') {
         const items = (getIn(bp, f.path) as unknown[] | undefined) ?? [];
         if (items.length === 0) lines.push({ step: s, focus: `${f.id}:empty`, label: f.label, value: 'none' });
-        items.forEach((item, i) => lines.push({ step: s, focus: `${f.id}[${i}]`, label: i === 0 ? f.label : '', value: f.summary(item, bp) }));
+        items.forEach((item, i) =>
+          lines.push({ step: s, focus: `${f.id}[${i}]`, label: i === 0 ? f.label : '', value: f.summary(item, bp) }),
+        );
       } else {
         lines.push({ step: s, focus: f.id, label: f.label, value: displayValue(f, getIn(bp, f.path), bp) });
       }
@@ -889,9 +1369,13 @@ export function reviewRows(bp: Blueprint, findings: readonly Finding[], written:
   ];
   written.forEach((file, i) => rows.push({ key: `file:${i}`, type: 'file', file, focusable: false }));
   rows.push({ key: 'gap:1', type: 'gap', focusable: false }, { key: 'audit', type: 'audit-head', focusable: false });
-  findings.forEach((f, i) => rows.push({ key: `finding:${f.code}:${f.path}:${i}`, type: 'finding', finding: f, focusable: true }));
+  findings.forEach((f, i) =>
+    rows.push({ key: `finding:${f.code}:${f.path}:${i}`, type: 'finding', finding: f, focusable: true }),
+  );
   rows.push({ key: 'gap:2', type: 'gap', focusable: false });
-  summaryLines(bp).forEach((line, i) => rows.push({ key: `summary:${i}`, type: 'summary', line, focusable: !line.heading }));
+  summaryLines(bp).forEach((line, i) =>
+    rows.push({ key: `summary:${i}`, type: 'summary', line, focusable: !line.heading }),
+  );
   return rows;
 }
 

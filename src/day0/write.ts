@@ -11,7 +11,18 @@
  * leaves files that a re-run still recognises as dayops' own; the final manifest keeps only the new hashes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import type { GeneratedFile } from './generate/index.js';
@@ -42,7 +53,8 @@ function readManifest(outDir: string): Manifest {
   if (!existsSync(file)) return { version: 1, files: {} };
   try {
     const m = JSON.parse(readFileSync(file, 'utf8')) as Partial<Manifest>;
-    if (m && typeof m.files === 'object' && m.files !== null) return { version: 1, files: { ...m.files }, pending: m.pending ? { ...m.pending } : undefined };
+    if (m && typeof m.files === 'object' && m.files !== null)
+      return { version: 1, files: { ...m.files }, pending: m.pending ? { ...m.pending } : undefined };
   } catch {
     // An unreadable manifest protects nothing: every existing file counts as edited, which is the safe side.
   }
@@ -80,7 +92,11 @@ function checkRelative(path: string): void {
   }
 }
 
-export function writeDesign(outDir: string, files: readonly GeneratedFile[], opts: { force?: boolean } = {}): WriteResult {
+export function writeDesign(
+  outDir: string,
+  files: readonly GeneratedFile[],
+  opts: { force?: boolean } = {},
+): WriteResult {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UserError(`${outDir}: is a file, not a folder`);
   for (const f of files) checkRelative(f.path);
   const manifest = readManifest(outDir);
@@ -118,7 +134,10 @@ export function writeDesign(outDir: string, files: readonly GeneratedFile[], opt
   if (toWrite.length > 0) {
     const pending: Record<string, string> = {};
     for (const w of toWrite) if (w.before) pending[w.file.path] = w.before;
-    writeFileAtomic(manifestPath, `${JSON.stringify({ version: 1, files: finalFiles, pending } satisfies Manifest, null, 2)}\n`);
+    writeFileAtomic(
+      manifestPath,
+      `${JSON.stringify({ version: 1, files: finalFiles, pending } satisfies Manifest, null, 2)}\n`,
+    );
     for (const w of toWrite) {
       writeFileAtomic(join(outDir, w.file.path), w.file.content);
       written.push(w.file.path);

@@ -33,7 +33,14 @@ import { defaultGraceMs, execInRun, installProcessHandlers, onShutdown } from '.
 import { currentOwner } from './runner/procinfo.js';
 import { recoverRuns, type RecoveredRun } from './runner/recover.js';
 import { createRunDir, removeRunDir, runDirFor } from './runner/rundir.js';
-import { isTerminal, type RunEvent, type RunKind, type RunPurpose, type RunState, type RunTrigger } from './runner/state.js';
+import {
+  isTerminal,
+  type RunEvent,
+  type RunKind,
+  type RunPurpose,
+  type RunState,
+  type RunTrigger,
+} from './runner/state.js';
 
 export type { RunRecord, RunDetail } from '../db/runs.js';
 export type { LogLine } from '../db/logs.js';
@@ -123,7 +130,10 @@ type Conclusion = [RunEvent, { patch?: RunPatch; note?: string; expect?: RunStat
 
 /** Any change other than a no-op or a read needs an apply. */
 export function hasChanges(plan: PlanResult): boolean {
-  return plan.changes.some((c) => c.action !== 'no-op' && c.action !== 'read') || plan.summary.add + plan.summary.change + plan.summary.destroy > 0;
+  return (
+    plan.changes.some((c) => c.action !== 'no-op' && c.action !== 'read') ||
+    plan.summary.add + plan.summary.change + plan.summary.destroy > 0
+  );
 }
 
 /** A deep copy with every string passed through the redactor. */
@@ -143,7 +153,8 @@ export function redactDeep<T>(value: T, redactor: { active: boolean; redact(s: s
 }
 
 function policyLine(r: PolicyResult): string {
-  const kind = r.kind === 'require_approvals' ? `requires ${r.approvals ?? 1} approvals` : r.kind === 'deny' ? 'denies' : 'warns';
+  const kind =
+    r.kind === 'require_approvals' ? `requires ${r.approvals ?? 1} approvals` : r.kind === 'deny' ? 'denies' : 'warns';
   return `policy ${r.name} (${r.source}) ${kind}: ${r.message}${r.error ? ` [${r.error}]` : ''}`;
 }
 
@@ -231,7 +242,8 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     } catch (err) {
       failure = errorMessage(err);
     }
-    const autoApply = kind === 'tracked' && !opts.requireApproval && (Boolean(opts.autoApprove) || Boolean(prep?.config.autoApply));
+    const autoApply =
+      kind === 'tracked' && !opts.requireApproval && (Boolean(opts.autoApprove) || Boolean(prep?.config.autoApply));
     const run = this.runs.create({
       stackId: stack.id,
       kind,
@@ -259,7 +271,11 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       log: this.openLog(run.id, prep.redactor),
       abort: new AbortController(),
       phase: null,
-      autoReason: opts.autoApprove ? '--auto-approve' : prep.config.autoApply ? 'autoApply: true in dayops.yaml' : undefined,
+      autoReason: opts.autoApprove
+        ? '--auto-approve'
+        : prep.config.autoApply
+          ? 'autoApply: true in dayops.yaml'
+          : undefined,
       done: Promise.resolve(),
     };
     this.live.set(run.id, live);
@@ -362,12 +378,20 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       const outcome = policyOutcome(results);
       const storedPlan = redactDeep(plan, prep.redactor);
       const storedPolicies = redactDeep(results, prep.redactor);
-      const patch = { plan: storedPlan, policies: storedPolicies, summary: plan.summary, requiredApprovals: outcome.requiredApprovals };
+      const patch = {
+        plan: storedPlan,
+        policies: storedPolicies,
+        summary: plan.summary,
+        requiredApprovals: outcome.requiredApprovals,
+      };
       live.log.system(`dayops: plan: ${formatSummary(plan.summary)}${hasChanges(plan) ? '' : ' (no changes)'}`, 'plan');
       for (const r of results.filter((x) => x.fired)) live.log.system(`dayops: ${policyLine(r)}`, 'plan');
       if (outcome.denied) {
         const error = `denied by policy: ${outcome.denials.map((d) => `${d.name}: ${d.message}`).join('; ')}`;
-        await this.conclude(live, 'deny', { patch: { ...patch, error: prep.redactor.redact(error) }, expect: ['PLANNING'] });
+        await this.conclude(live, 'deny', {
+          patch: { ...patch, error: prep.redactor.redact(error) },
+          expect: ['PLANNING'],
+        });
         return;
       }
       if (run.kind === 'proposed') {
@@ -423,7 +447,9 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       const key = `${r.blocker.id}:${r.blocker.state}`;
       if (key !== lastBlocker) {
         lastBlocker = key;
-        live.log.system(`dayops: queued: stack ${live.prep.stack.name} is busy with run ${r.blocker.id} (${r.blocker.state})`);
+        live.log.system(
+          `dayops: queued: stack ${live.prep.stack.name} is busy with run ${r.blocker.id} (${r.blocker.state})`,
+        );
       }
       // A blocker whose dayops died would hold the stack forever: check its owner now and then.
       if (i % 8 === 0) {
@@ -459,7 +485,8 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     live.phase = 'apply';
     live.log.system('dayops: applying', 'apply');
     const hookCtx: RunHookContext = { db: this.db, runId: id, stack: prep.stack, config: prep.config, user: approver };
-    for (const e of await callRunHooks('onApplyStart', hookCtx)) live.log.system(`dayops: apply hook failed: ${errorMessage(e.error)}`, 'apply');
+    for (const e of await callRunHooks('onApplyStart', hookCtx))
+      live.log.system(`dayops: apply hook failed: ${errorMessage(e.error)}`, 'apply');
     let end: Conclusion;
     try {
       if (!existsSync(runDirFor(this.dbPath, id))) createRunDir(this.dbPath, id);
@@ -504,7 +531,11 @@ export class RunService extends EventEmitter<RunServiceEvents> {
    * End the run's time in this process: store every log line first (so whoever sees the new state sees the
    * whole log), then move the run (a terminal state, or parked UNCONFIRMED).
    */
-  private async conclude(live: LiveRun, event: RunEvent, opts: { patch?: RunPatch; note?: string; expect?: RunState[] } = {}): Promise<void> {
+  private async conclude(
+    live: LiveRun,
+    event: RunEvent,
+    opts: { patch?: RunPatch; note?: string; expect?: RunState[] } = {},
+  ): Promise<void> {
     await live.log.close();
     const current = this.runs.get(live.id);
     const moved = current && !isTerminal(current.state) ? this.runs.move(live.id, event, opts) : undefined;
@@ -519,7 +550,14 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       if (isTerminal(final.state)) removeRunDir(this.dbPath, live.id);
       this.emit('state', final);
       if (isTerminal(final.state)) {
-        const ctx = { db: this.db, runId: live.id, stack: live.prep.stack, config: live.prep.config, user: final.triggeredBy, run: final };
+        const ctx = {
+          db: this.db,
+          runId: live.id,
+          stack: live.prep.stack,
+          config: live.prep.config,
+          user: final.triggeredBy,
+          run: final,
+        };
         void callRunHooks('onRunEnd', ctx);
       }
     }
@@ -549,7 +587,9 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     this.refuseReadonly('approving a run');
     const run = this.mustGet(runId);
     if (run.state !== 'UNCONFIRMED') {
-      throw new UserError(`run ${runId} is ${run.state}; only a run waiting for approval (UNCONFIRMED) can be approved`);
+      throw new UserError(
+        `run ${runId} is ${run.state}; only a run waiting for approval (UNCONFIRMED) can be approved`,
+      );
     }
     const stack = this.stacks.getById(run.stackId)!;
     let prep: Prepared | undefined;
@@ -613,7 +653,12 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     const approvals = this.runs.approvals(run.id).map((a) => a.user);
     live.log.system(`dayops: approved by ${approvals.join(', ')}`, 'apply');
     const detail = this.runs.detail(run.id);
-    const plan: PlanResult = detail?.plan ?? { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] };
+    const plan: PlanResult = detail?.plan ?? {
+      changes: [],
+      drift: [],
+      summary: { add: 0, change: 0, destroy: 0 },
+      diagnostics: [],
+    };
     live.done = this.applyPhase(live, plan, approver);
   }
 
@@ -671,7 +716,8 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       { user, action: 'discard', comment: comment ?? null },
       { patch: { error: `discarded by ${user}${comment ? `: ${comment}` : ''}` }, expect: ['UNCONFIRMED'] },
     );
-    if (!moved) throw new UserError(`run ${runId} changed state meanwhile (${this.runs.get(runId)?.state}); nothing discarded`);
+    if (!moved)
+      throw new UserError(`run ${runId} changed state meanwhile (${this.runs.get(runId)?.state}); nothing discarded`);
     this.appendSystem(runId, `dayops: discarded by ${user}${comment ? `: ${comment}` : ''}`);
     removeRunDir(this.dbPath, runId);
     this.live.get(runId)?.abort.abort();
@@ -751,7 +797,8 @@ export class RunService extends EventEmitter<RunServiceEvents> {
           reject(new UserError(`run ${runId} does not exist`));
           return true;
         }
-        const done = isTerminal(run.state) || (until === 'settled' && run.state === 'UNCONFIRMED' && !this.live.has(runId));
+        const done =
+          isTerminal(run.state) || (until === 'settled' && run.state === 'UNCONFIRMED' && !this.live.has(runId));
         if (done) {
           cleanup();
           resolve(run);
@@ -858,7 +905,10 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     drift: d.plan?.drift ?? [],
     diagnostics: [...(d.plan?.diagnostics ?? []), ...(d.apply?.diagnostics ?? [])],
     policies: d.policies,
-    approvals: { required: d.requiredApprovals, given: d.approvals.map((a) => ({ user: a.user, comment: a.comment, at: iso(a.at) })) },
+    approvals: {
+      required: d.requiredApprovals,
+      given: d.approvals.map((a) => ({ user: a.user, comment: a.comment, at: iso(a.at) })),
+    },
     applied: d.apply ? { summary: d.apply.summary, changes: d.apply.changes } : null,
     error: d.error,
     logLines: d.logLines,

@@ -57,7 +57,8 @@ function readSecretFile(name: string, shown: string, path: string): string {
     const where = shown === path ? `file ${shown}` : `file ${shown} (${path})`;
     if (code === 'ENOENT') throw new UserError(`secret ${name}: ${where} does not exist`);
     if (code === 'EISDIR') throw new UserError(`secret ${name}: ${where} is a folder, not a file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`secret ${name}: ${where} cannot be read (permission denied)`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new UserError(`secret ${name}: ${where} cannot be read (permission denied)`);
     throw new UserError(`secret ${name}: ${where} cannot be read (${code ?? 'error'})`);
   }
   const value = text.replace(/[\r\n]+$/, '');
@@ -69,7 +70,11 @@ function readSecretFile(name: string, shown: string, path: string): string {
  * Resolve a stack's env and secrets. `from` is dayops' own environment (process.env). Throws UserError on the
  * first secret that cannot be resolved.
  */
-export function resolveStackEnv(config: StackConfig, stackDir: string, from: NodeJS.ProcessEnv = process.env): ResolvedEnv {
+export function resolveStackEnv(
+  config: StackConfig,
+  stackDir: string,
+  from: NodeJS.ProcessEnv = process.env,
+): ResolvedEnv {
   const env: Record<string, string> = { ...config.env };
   const secretValues: string[] = [];
   const warnings: string[] = [];

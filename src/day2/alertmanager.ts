@@ -54,7 +54,7 @@ export function parseMatcher(text: string): Matcher {
   const [, name, op, raw] = m;
   let value = raw;
   if (raw.startsWith('"')) {
-    if (raw.length < 2 || !raw.endsWith('"') || raw.endsWith('\\"') && !raw.endsWith('\\\\"')) {
+    if (raw.length < 2 || !raw.endsWith('"') || (raw.endsWith('\\"') && !raw.endsWith('\\\\"'))) {
       throw new Error(`"${text}": the value has no closing double quote`);
     }
     value = unquote(raw.slice(1, -1), text);
@@ -66,7 +66,7 @@ export function parseMatcher(text: string): Matcher {
     try {
       new RegExp(`^(?:${value})$`);
     } catch (err) {
-      throw new Error(`"${text}": not a valid regular expression (${(err as Error).message})`);
+      throw new Error(`"${text}": not a valid regular expression (${(err as Error).message})`, { cause: err });
     }
   }
   return { name, value, isRegex, isEqual: op === '=' || op === '=~' };
@@ -231,7 +231,12 @@ export function parseSilences(body: unknown): AmSilence[] {
 
 export function parseStatus(body: unknown): AmStatus {
   const s = statusSchema.parse(body);
-  return { version: s.versionInfo.version, uptime: Date.parse(s.uptime), clusterStatus: s.cluster.status, config: s.config.original };
+  return {
+    version: s.versionInfo.version,
+    uptime: Date.parse(s.uptime),
+    clusterStatus: s.cluster.status,
+    config: s.config.original,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -242,7 +247,11 @@ function endpoint(base: string, path: string): URL {
   try {
     root = new URL(base.endsWith('/') ? base : `${base}/`);
   } catch {
-    throw new AlertmanagerError(`"${base}" is not an Alertmanager URL (write e.g. http://127.0.0.1:9093)`, 'unreachable', base);
+    throw new AlertmanagerError(
+      `"${base}" is not an Alertmanager URL (write e.g. http://127.0.0.1:9093)`,
+      'unreachable',
+      base,
+    );
   }
   if (root.protocol !== 'http:' && root.protocol !== 'https:') {
     throw new AlertmanagerError(`"${base}" is not an http(s) URL`, 'unreachable', base);
@@ -272,7 +281,8 @@ export function errorText(body: string): string {
 
 function causeOf(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
+  if (cause?.code && cause.message)
+    return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
   if (cause?.message) return cause.message;
   if (cause?.code) return cause.code;
   return (err as Error).message;
@@ -302,7 +312,10 @@ async function request(base: string, call: Call): Promise<string> {
   try {
     const res = await fetch(url, {
       method: call.method,
-      headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        call.body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
@@ -311,14 +324,24 @@ async function request(base: string, call: Call): Promise<string> {
     text = await res.text();
   } catch (err) {
     if (isTimeout(err)) {
-      throw new AlertmanagerError(`Alertmanager at ${base} did not answer ${what} within ${formatMs(timeoutMs)}`, 'timeout', base);
+      throw new AlertmanagerError(
+        `Alertmanager at ${base} did not answer ${what} within ${formatMs(timeoutMs)}`,
+        'timeout',
+        base,
+      );
     }
     let why = oneLine(causeOf(err));
-    if (why === 'bad port') why = `port ${url.port} is one that fetch refuses to use (bad port); run Alertmanager on another port`;
+    if (why === 'bad port')
+      why = `port ${url.port} is one that fetch refuses to use (bad port); run Alertmanager on another port`;
     throw new AlertmanagerError(`Alertmanager at ${base} is unreachable: ${why}`, 'unreachable', base);
   }
   if (status < 200 || status > 299) {
-    throw new AlertmanagerError(`Alertmanager at ${base} answered HTTP ${status} to ${what}: ${errorText(text)}`, 'http', base, status);
+    throw new AlertmanagerError(
+      `Alertmanager at ${base} answered HTTP ${status} to ${what}: ${errorText(text)}`,
+      'http',
+      base,
+      status,
+    );
   }
   return text;
 }
@@ -341,7 +364,11 @@ function decode<T>(base: string, text: string, expected: string, parse: (v: unkn
   try {
     return parse(json);
   } catch (err) {
-    throw new AlertmanagerError(`Alertmanager at ${base} answered with something that is not ${expected}: ${zodText(err)}`, 'malformed', base);
+    throw new AlertmanagerError(
+      `Alertmanager at ${base} answered with something that is not ${expected}: ${zodText(err)}`,
+      'malformed',
+      base,
+    );
   }
 }
 
@@ -349,7 +376,17 @@ function zodText(err: unknown): string {
   if (err instanceof z.ZodError) {
     return err.issues
       .slice(0, 2)
-      .map((i) => `${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top)'}: ${i.message}`)
+      .map(
+        (i) =>
+          `${
+            i.path.length
+              ? i.path
+                  .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+                  .join('')
+                  .replace(/^\./, '')
+              : '(top)'
+          }: ${i.message}`,
+      )
       .join('; ');
   }
   return (err as Error).message;

@@ -8,7 +8,15 @@
  */
 import { join } from 'node:path';
 import type { DB } from '../db/open.js';
-import { AlertsRepo, type AckRecord, type AlertRecord, type AlertState, type SeverityCounts, type SilenceRecord, type StoredAlert } from '../db/alerts.js';
+import {
+  AlertsRepo,
+  type AckRecord,
+  type AlertRecord,
+  type AlertState,
+  type SeverityCounts,
+  type SilenceRecord,
+  type StoredAlert,
+} from '../db/alerts.js';
 import { DEFAULT_STALE_AFTER_MS, isStale, SourcesRepo, type BackoffOptions, type SourceStatus } from '../db/sources.js';
 import { StacksRepo } from '../db/stacks.js';
 import { loadStackConfig, STACK_CONFIG_FILE, type StackConfig } from '../config/stack-config.js';
@@ -154,7 +162,11 @@ export interface StackSyncResult {
  * source is skipped until then unless `force`. A broken dayops.yaml fails that stack only. Never throws for a
  * stack's problem. Stacks without `alerting` are left out of the result (and any old cache of theirs is dropped).
  */
-export async function syncAlerts(db: DB, stacks?: readonly (Stack | string)[], opts: SyncOptions = {}): Promise<StackSyncResult[]> {
+export async function syncAlerts(
+  db: DB,
+  stacks?: readonly (Stack | string)[],
+  opts: SyncOptions = {},
+): Promise<StackSyncResult[]> {
   const list = stacks ? stacks.map((s) => resolveStack(db, s)) : reposOf(db).stacks.list();
   const repo = reposOf(db).alerts;
   const sources = reposOf(db).sources;
@@ -231,12 +243,24 @@ export async function syncAlerts(db: DB, stacks?: readonly (Stack | string)[], o
 }
 
 /** A quiet-apply silence whose run ended while Alertmanager was unreachable is expired at the next sync. */
-async function expireLeftoverQuietApplies(repo: AlertsRepo, stack: Stack, target: AlertingTarget, timeoutMs?: number): Promise<void> {
+async function expireLeftoverQuietApplies(
+  repo: AlertsRepo,
+  stack: Stack,
+  target: AlertingTarget,
+  timeoutMs?: number,
+): Promise<void> {
   for (const s of repo.leftoverQuietApplies(stack.id, Date.now())) {
     try {
       await am.expireSilence(s.url || target.url, s.id, { timeoutMs });
       repo.markExpired(s.id, Date.now(), 'dayops');
-      repo.audit({ at: Date.now(), user: 'dayops', action: 'quiet-apply-end', stackId: stack.id, runId: s.runId, detail: { silenceId: s.id, late: true } });
+      repo.audit({
+        at: Date.now(),
+        user: 'dayops',
+        action: 'quiet-apply-end',
+        stackId: stack.id,
+        runId: s.runId,
+        detail: { silenceId: s.id, late: true },
+      });
     } catch {
       return; // still unreachable: the next sync tries again, and the silence's own end time is the safety net
     }
@@ -269,12 +293,22 @@ export function alertSources(db: DB, stack?: Stack | string, opts: ReadOptions =
   const stacksRepo = reposOf(db).stacks;
   const sources = reposOf(db).sources;
   const stacks = stack !== undefined ? [resolveStack(db, stack)] : stacksRepo.list();
-  const known = new Map((stack !== undefined ? [sources.get(alertsSourceKey(stacks[0].name))] : sources.list('alerts:')).flatMap((r) => (r ? [[r.key, r]] : [])));
+  const known = new Map(
+    (stack !== undefined ? [sources.get(alertsSourceKey(stacks[0].name))] : sources.list('alerts:')).flatMap((r) =>
+      r ? [[r.key, r]] : [],
+    ),
+  );
   const out: AlertSource[] = [];
   for (const s of stacks) {
     const rec = known.get(alertsSourceKey(s.name));
     if (!rec) continue;
-    out.push({ ...rec, stale: isStale(rec, now, opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS), stack: s.name, stackId: s.id, fetchedAt: rec.okAt });
+    out.push({
+      ...rec,
+      stale: isStale(rec, now, opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS),
+      stack: s.name,
+      stackId: s.id,
+      fetchedAt: rec.okAt,
+    });
   }
   return out;
 }
@@ -286,15 +320,24 @@ export function alertSources(db: DB, stack?: Stack | string, opts: ReadOptions =
 export function listAlerts(db: DB, stack?: Stack | string, opts: ReadOptions = {}): AlertView[] {
   const s = stack !== undefined ? resolveStack(db, stack) : undefined;
   const bySource = new Map(alertSources(db, s, opts).map((src) => [src.stackId, src]));
-  return reposOf(db).alerts.list(s?.id).map((a) => {
-    const src = bySource.get(a.stackId);
-    return { ...a, source: { fetchedAt: src?.fetchedAt ?? a.fetchedAt, stale: src?.stale ?? true, error: src?.error ?? null } };
-  });
+  return reposOf(db)
+    .alerts.list(s?.id)
+    .map((a) => {
+      const src = bySource.get(a.stackId);
+      return {
+        ...a,
+        source: { fetchedAt: src?.fetchedAt ?? a.fetchedAt, stale: src?.stale ?? true, error: src?.error ?? null },
+      };
+    });
 }
 
 /** Per stack counts for the dashboard: active alerts by severity, suppressed, total. One grouped query. */
 export function alertCounts(db: DB): Map<number, SeverityCounts> {
-  return new Map(reposOf(db).alerts.counts().map((c) => [c.stackId, c]));
+  return new Map(
+    reposOf(db)
+      .alerts.counts()
+      .map((c) => [c.stackId, c]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -302,8 +345,25 @@ export function alertCounts(db: DB): Map<number, SeverityCounts> {
 
 /** Labels that differ between alerts of the same kind; a `labels`-scoped silence leaves them out. */
 export const VOLATILE_LABELS: ReadonlySet<string> = new Set([
-  'instance', 'pod', 'pod_name', 'pod_ip', 'container', 'container_id', 'id', 'uid', 'node', 'host', 'hostname',
-  'ip', 'address', 'endpoint', 'job_id', 'le', 'quantile', 'exported_instance', 'exported_pod',
+  'instance',
+  'pod',
+  'pod_name',
+  'pod_ip',
+  'container',
+  'container_id',
+  'id',
+  'uid',
+  'node',
+  'host',
+  'hostname',
+  'ip',
+  'address',
+  'endpoint',
+  'job_id',
+  'le',
+  'quantile',
+  'exported_instance',
+  'exported_pod',
 ]);
 
 export type SilenceScopeChoice = 'alert' | 'labels';
@@ -312,7 +372,11 @@ export type SilenceScopeChoice = 'alert' | 'labels';
  * The matchers of a silence for `alert`: `alert` scope = every label (that exact alert); `labels` scope = the
  * stack's matchers plus every non-volatile label (all alerts of that kind in the stack, whatever the instance).
  */
-export function silenceMatchers(alert: Pick<StoredAlert, 'labels'>, scope: SilenceScopeChoice, stackMatchers: readonly am.Matcher[] = []): am.Matcher[] {
+export function silenceMatchers(
+  alert: Pick<StoredAlert, 'labels'>,
+  scope: SilenceScopeChoice,
+  stackMatchers: readonly am.Matcher[] = [],
+): am.Matcher[] {
   const names = Object.keys(alert.labels).sort();
   const fromLabels = names
     .filter((n) => scope === 'alert' || !VOLATILE_LABELS.has(n))
@@ -355,7 +419,8 @@ function cachedAlert(db: DB, stack: Stack, alert: string | { fingerprint: string
 
 function requireTarget(stack: Stack): AlertingTarget {
   const t = alertingTarget(stack);
-  if (!t) throw new UserError(`${join(stack.dir, STACK_CONFIG_FILE)}: stack ${stack.name} has no alerting.alertmanagerUrl`);
+  if (!t)
+    throw new UserError(`${join(stack.dir, STACK_CONFIG_FILE)}: stack ${stack.name} has no alerting.alertmanagerUrl`);
   return t;
 }
 
@@ -373,13 +438,18 @@ export async function silenceAlert(
   const s = resolveStack(db, stack);
   const target = requireTarget(s);
   const a = cachedAlert(db, s, alert);
-  if (!Number.isFinite(opts.durationMs) || opts.durationMs <= 0) throw new UserError('a silence needs a duration above zero');
+  if (!Number.isFinite(opts.durationMs) || opts.durationMs <= 0)
+    throw new UserError('a silence needs a duration above zero');
   const scope = opts.scope ?? 'alert';
   const matchers = silenceMatchers(a, scope, target.matchers);
   const comment = opts.comment?.trim() || `silenced from dayops by ${opts.user}`;
   const startsAt = Date.now();
   const endsAt = startsAt + opts.durationMs;
-  const id = await am.postSilence(target.url, { matchers, startsAt, endsAt, createdBy: opts.user, comment }, { timeoutMs: opts.timeoutMs });
+  const id = await am.postSilence(
+    target.url,
+    { matchers, startsAt, endsAt, createdBy: opts.user, comment },
+    { timeoutMs: opts.timeoutMs },
+  );
   const repo = reposOf(db).alerts;
   const record = {
     id,
@@ -404,7 +474,16 @@ export async function silenceAlert(
       action: 'silence',
       stackId: s.id,
       comment,
-      detail: { silenceId: id, url: target.url, scope, fingerprint: a.fingerprint, alertname: a.alertname, matchers: matchers.map(am.formatMatcher), startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString() },
+      detail: {
+        silenceId: id,
+        url: target.url,
+        scope,
+        fingerprint: a.fingerprint,
+        alertname: a.alertname,
+        matchers: matchers.map(am.formatMatcher),
+        startsAt: new Date(startsAt).toISOString(),
+        endsAt: new Date(endsAt).toISOString(),
+      },
     });
   }).immediate();
   const [sync] = await syncAlerts(db, [s], { force: true, timeoutMs: opts.timeoutMs });
@@ -421,16 +500,29 @@ export interface ExpireOptions {
  * Expire a silence in its Alertmanager (idempotent there), mark it expired, write the audit log (action
  * `silence-expire`) and re-sync its stack. Throws a one-line UserError when it cannot.
  */
-export async function expireSilence(db: DB, silenceId: string, user: string, opts: ExpireOptions = {}): Promise<{ sync: StackSyncResult | undefined }> {
+export async function expireSilence(
+  db: DB,
+  silenceId: string,
+  user: string,
+  opts: ExpireOptions = {},
+): Promise<{ sync: StackSyncResult | undefined }> {
   const repo = reposOf(db).alerts;
   const known = repo.silence(silenceId);
   const url = opts.url ?? known?.url;
-  if (!url) throw new UserError(`silence ${silenceId} was not created by dayops; give the Alertmanager URL to expire it`);
+  if (!url)
+    throw new UserError(`silence ${silenceId} was not created by dayops; give the Alertmanager URL to expire it`);
   await am.expireSilence(url, silenceId, { timeoutMs: opts.timeoutMs });
   const now = Date.now();
   db.transaction(() => {
     repo.markExpired(silenceId, now, user);
-    repo.audit({ at: now, user, action: 'silence-expire', stackId: known?.stackId ?? null, runId: known?.runId ?? null, detail: { silenceId, url } });
+    repo.audit({
+      at: now,
+      user,
+      action: 'silence-expire',
+      stackId: known?.stackId ?? null,
+      runId: known?.runId ?? null,
+      detail: { silenceId, url },
+    });
   }).immediate();
   const stack = known?.stackId != null ? reposOf(db).stacks.getById(known.stackId) : undefined;
   if (!stack) return { sync: undefined };
@@ -451,27 +543,49 @@ export function liveSilences(db: DB, stack?: Stack | string, now = Date.now()): 
  * Acknowledge a cached alert. It stays acknowledged across restarts until the alert resolves (a sync where it is
  * gone drops the acknowledgement; the same alert firing again is not acknowledged). Writes the audit log.
  */
-export function acknowledge(db: DB, stack: Stack | string, fingerprint: string, user: string, note?: string, now = Date.now()): AckRecord {
+export function acknowledge(
+  db: DB,
+  stack: Stack | string,
+  fingerprint: string,
+  user: string,
+  note?: string,
+  now = Date.now(),
+): AckRecord {
   const s = resolveStack(db, stack);
   const a = cachedAlert(db, s, fingerprint);
   const repo = reposOf(db).alerts;
   const ack: AckRecord = { user, note: note?.trim() || null, at: now };
   db.transaction(() => {
     repo.acknowledge(s.id, fingerprint, a.startsAt, ack);
-    repo.audit({ at: now, user, action: 'acknowledge', stackId: s.id, comment: ack.note, detail: { fingerprint, alertname: a.alertname } });
+    repo.audit({
+      at: now,
+      user,
+      action: 'acknowledge',
+      stackId: s.id,
+      comment: ack.note,
+      detail: { fingerprint, alertname: a.alertname },
+    });
   }).immediate();
   return ack;
 }
 
 /** Remove an acknowledgement; false when there was none. Writes the audit log when it removed one. */
-export function unacknowledge(db: DB, stack: Stack | string, fingerprint: string, user: string, now = Date.now()): boolean {
+export function unacknowledge(
+  db: DB,
+  stack: Stack | string,
+  fingerprint: string,
+  user: string,
+  now = Date.now(),
+): boolean {
   const s = resolveStack(db, stack);
   const repo = reposOf(db).alerts;
-  return db.transaction(() => {
-    const removed = repo.unacknowledge(s.id, fingerprint);
-    if (removed) repo.audit({ at: now, user, action: 'unacknowledge', stackId: s.id, detail: { fingerprint } });
-    return removed;
-  }).immediate();
+  return db
+    .transaction(() => {
+      const removed = repo.unacknowledge(s.id, fingerprint);
+      if (removed) repo.audit({ at: now, user, action: 'unacknowledge', stackId: s.id, detail: { fingerprint } });
+      return removed;
+    })
+    .immediate();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -507,7 +621,11 @@ export async function beginQuietApply(
     const comment = `dayops: apply of run #${runId}`;
     const startsAt = Date.now();
     const endsAt = startsAt + (opts.durationMs ?? QUIET_APPLY_SAFETY_MS);
-    const id = await am.postSilence(target.url, { matchers: target.matchers, startsAt, endsAt, createdBy: user, comment }, { timeoutMs: opts.timeoutMs ?? 3_000 });
+    const id = await am.postSilence(
+      target.url,
+      { matchers: target.matchers, startsAt, endsAt, createdBy: user, comment },
+      { timeoutMs: opts.timeoutMs ?? 3_000 },
+    );
     const repo = reposOf(db).alerts;
     const stackId = s.id;
     const store = db.transaction(() => {
@@ -526,7 +644,20 @@ export async function beginQuietApply(
         runId,
         createdAt: startsAt,
       });
-      repo.audit({ at: startsAt, user, action: 'quiet-apply', stackId, runId, comment, detail: { silenceId: id, url: target.url, matchers: target.matchers.map(am.formatMatcher), endsAt: new Date(endsAt).toISOString() } });
+      repo.audit({
+        at: startsAt,
+        user,
+        action: 'quiet-apply',
+        stackId,
+        runId,
+        comment,
+        detail: {
+          silenceId: id,
+          url: target.url,
+          matchers: target.matchers.map(am.formatMatcher),
+          endsAt: new Date(endsAt).toISOString(),
+        },
+      });
     });
     try {
       store.immediate();
@@ -537,7 +668,9 @@ export async function beginQuietApply(
     }
     return { silenceId: id };
   } catch (err) {
-    return { warning: `alerts of ${s?.name ?? String(typeof stack === 'string' ? stack : stack.name)} are not silenced during the apply: ${errorMessage(err)}` };
+    return {
+      warning: `alerts of ${s?.name ?? String(typeof stack === 'string' ? stack : stack.name)} are not silenced during the apply: ${errorMessage(err)}`,
+    };
   }
 }
 
@@ -545,7 +678,12 @@ export async function beginQuietApply(
  * After the apply, whatever its outcome: expire the run's quiet-apply silences. Never throws; a silence that
  * could not be expired is retried by the next sync of the stack and ends by itself at its safety-net time.
  */
-export async function endQuietApply(db: DB, runId: number, user = 'dayops', opts: { timeoutMs?: number } = {}): Promise<{ expired: string[]; warning?: string }> {
+export async function endQuietApply(
+  db: DB,
+  runId: number,
+  user = 'dayops',
+  opts: { timeoutMs?: number } = {},
+): Promise<{ expired: string[]; warning?: string }> {
   const expired: string[] = [];
   const problems: string[] = [];
   try {
@@ -556,11 +694,20 @@ export async function endQuietApply(db: DB, runId: number, user = 'dayops', opts
         const now = Date.now();
         db.transaction(() => {
           repo.markExpired(s.id, now, user);
-          repo.audit({ at: now, user, action: 'quiet-apply-end', stackId: s.stackId, runId, detail: { silenceId: s.id } });
+          repo.audit({
+            at: now,
+            user,
+            action: 'quiet-apply-end',
+            stackId: s.stackId,
+            runId,
+            detail: { silenceId: s.id },
+          });
         }).immediate();
         expired.push(s.id);
       } catch (err) {
-        problems.push(`the quiet-apply silence ${s.id} stays until ${new Date(s.endsAt).toISOString()}: ${errorMessage(err)}`);
+        problems.push(
+          `the quiet-apply silence ${s.id} stays until ${new Date(s.endsAt).toISOString()}: ${errorMessage(err)}`,
+        );
       }
     }
   } catch (err) {
@@ -619,7 +766,10 @@ export function changesBefore(db: DB, stackId: number, alertStartsAt: number, ho
       triggeredBy: r.triggeredBy,
       appliedAt: r.applyingAt,
       finishedAt: r.finishedAt,
-      summary: r.summaryAdd === null ? null : { add: r.summaryAdd, change: r.summaryChange ?? 0, destroy: r.summaryDestroy ?? 0 },
+      summary:
+        r.summaryAdd === null
+          ? null
+          : { add: r.summaryAdd, change: r.summaryChange ?? 0, destroy: r.summaryDestroy ?? 0 },
       changes: source
         .filter((c) => c && typeof c.address === 'string' && c.action !== 'no-op' && c.action !== 'read')
         .map((c) => ({ address: c.address, action: c.action })),

@@ -8,7 +8,19 @@
  * them, so they form one history per stack even in a shared repository (listing and pruning select by tag).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, chmodSync, type Stats } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  chmodSync,
+  type Stats,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -85,14 +97,22 @@ function clock(deps: BackupDeps): number {
 }
 
 /** The stack's backups config; a stack without one is a one-line UserError. */
-export function stackBackupsConfig(stack: Pick<Stack, 'name' | 'dir'>): { config: StackConfig; backups: BackupsConfig } {
+export function stackBackupsConfig(stack: Pick<Stack, 'name' | 'dir'>): {
+  config: StackConfig;
+  backups: BackupsConfig;
+} {
   const config = loadStackConfig(stack.dir);
   if (!config.backups) throw new UserError(`stack ${stack.name} has no backups.repository in ${STACK_CONFIG_FILE}`);
   return { config, backups: config.backups };
 }
 
 /** A restic wrapper for a stack's repository (relative paths are relative to the stack folder). */
-export function resticForStack(stack: Pick<Stack, 'name' | 'dir'>, backups: BackupsConfig, deps: BackupDeps = {}, notices?: string[]): Restic {
+export function resticForStack(
+  stack: Pick<Stack, 'name' | 'dir'>,
+  backups: BackupsConfig,
+  deps: BackupDeps = {},
+  notices?: string[],
+): Restic {
   const env = deps.env ?? process.env;
   return new Restic({
     repository: resolveRepository(backups.repository, stack.dir, env),
@@ -113,13 +133,14 @@ function setup(stack: StackRef, deps: BackupDeps, notices: string[]): Setup {
 
 /** The files a backup of the stack takes when `backups.paths` is empty: its state and config, those that exist. */
 export function defaultBackupPaths(stackDir: string): string[] {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(stackDir);
   } catch {
     return [];
   }
-  const wanted = (n: string) => n === STACK_CONFIG_FILE || n === 'blueprint.yaml' || n === 'terraform.tfstate.d' || n.endsWith('.tfstate');
+  const wanted = (n: string) =>
+    n === STACK_CONFIG_FILE || n === 'blueprint.yaml' || n === 'terraform.tfstate.d' || n.endsWith('.tfstate');
   return names.filter(wanted).sort();
 }
 
@@ -168,7 +189,9 @@ export interface SnapshotList {
 
 function storeListing(db: DB, stack: StackRef, snapshots: Snapshot[], now: number): void {
   const sources = new SourcesRepo(db);
-  new BackupsRepo(db).replaceSnapshots(stack.id, snapshots, now, () => sources.recordOk(backupSourceKey(stack.name), now));
+  new BackupsRepo(db).replaceSnapshots(stack.id, snapshots, now, () =>
+    sources.recordOk(backupSourceKey(stack.name), now),
+  );
 }
 
 async function fetchSnapshots(restic: Restic, stackName: string, signal?: AbortSignal): Promise<Snapshot[]> {
@@ -192,7 +215,8 @@ export async function listSnapshots(
   const staleAfter = opts.staleAfterMs ?? BACKUP_STALE_AFTER_MS;
   const { backups } = stackBackupsConfig(stack);
   const refresh = opts.refresh ?? 'auto';
-  const due = refresh === true || (refresh === 'auto' && isStale(sources.get(key), now, staleAfter) && sources.isDue(key, now));
+  const due =
+    refresh === true || (refresh === 'auto' && isStale(sources.get(key), now, staleAfter) && sources.isDue(key, now));
   if (due) {
     try {
       const restic = resticForStack(stack, backups, opts);
@@ -215,7 +239,13 @@ export async function listSnapshots(
 }
 
 /** Refresh the cache after a change; a failure is recorded on the source and reported as a notice. */
-async function refreshAfter(db: DB, stack: StackRef, restic: Restic, deps: BackupDeps, notices: string[]): Promise<Snapshot[] | null> {
+async function refreshAfter(
+  db: DB,
+  stack: StackRef,
+  restic: Restic,
+  deps: BackupDeps,
+  notices: string[],
+): Promise<Snapshot[] | null> {
   try {
     const snapshots = await fetchSnapshots(restic, stack.name, deps.signal);
     storeListing(db, stack, snapshots, clock(deps));
@@ -288,7 +318,13 @@ export async function runBackup(
       );
     }
     const backup = () =>
-      restic.backup(paths, { tags: stackTags(stack.name), host: SNAPSHOT_HOST, cwd: stack.dir, signal: opts.signal, onProgress: opts.onProgress });
+      restic.backup(paths, {
+        tags: stackTags(stack.name),
+        host: SNAPSHOT_HOST,
+        cwd: stack.dir,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
     // Try the backup first (one restic start fewer, each costs a key derivation); create the repository only
     // when restic says there is none, never on any other error.
     let created = false;
@@ -312,9 +348,22 @@ export async function runBackup(
     const error = ok
       ? null
       : `snapshot ${full.slice(0, 8)} is incomplete: restic could not read ${result.errors.length || 'some'} file(s)${result.errors[0] ? ` (${result.errors[0]})` : ''}`;
-    const detail = { paths, missingPaths: missing, initialized: created, summary: result.summary, errors: result.errors.slice(0, 20), notices };
+    const detail = {
+      paths,
+      missingPaths: missing,
+      initialized: created,
+      summary: result.summary,
+      errors: result.errors.slice(0, 20),
+      notices,
+    };
     repo.finish(eventId, { ok, snapshotId: full, error, detail }, finished, () =>
-      audit.append({ user, action: 'backup', stackId: stack.id, at: finished, detail: { eventId, ok, snapshotId: full, error } }),
+      audit.append({
+        user,
+        action: 'backup',
+        stackId: stack.id,
+        at: finished,
+        detail: { eventId, ok, snapshotId: full, error },
+      }),
     );
     return {
       eventId,
@@ -461,7 +510,10 @@ async function compareRestored(
       if (!live.isFile() || live.size !== size || Math.floor(live.mtimeMs) !== snapMtime) continue;
       const [a, b] = await Promise.all([sha256File(restored), sha256File(candidate)]);
       compared++;
-      if (a !== b) problems.push(`${n.path}: the restored content differs from the live file, which is unchanged since the snapshot`);
+      if (a !== b)
+        problems.push(
+          `${n.path}: the restored content differs from the live file, which is unchanged since the snapshot`,
+        );
       break;
     }
   }
@@ -521,7 +573,11 @@ export async function verifyBackup(
       ? snapshots.find((s) => s.id.startsWith(opts.snapshotId!))
       : snapshots.reduce<Snapshot | undefined>((a, s) => (!a || s.time > a.time ? s : a), undefined);
     if (!target) {
-      throw new UserError(opts.snapshotId ? `stack ${stack.name} has no snapshot ${opts.snapshotId}` : `stack ${stack.name} has no snapshots to verify`);
+      throw new UserError(
+        opts.snapshotId
+          ? `stack ${stack.name} has no snapshot ${opts.snapshotId}`
+          : `stack ${stack.name} has no snapshots to verify`,
+      );
     }
     detail.snapshotId = target.id;
     detail.snapshotTime = new Date(target.time).toISOString();
@@ -529,7 +585,9 @@ export async function verifyBackup(
     const check: CheckResult = await restic.check({ readDataSubset: opts.readDataSubset, signal: opts.signal });
     detail.check = { ok: check.ok, errors: check.errors.slice(0, 10), readDataSubset: opts.readDataSubset ?? null };
     if (!check.ok) {
-      detail.problems.push(`restic check: ${check.errors[0]}${check.errors.length > 1 ? ` (and ${check.errors.length - 1} more)` : ''}`);
+      detail.problems.push(
+        `restic check: ${check.errors[0]}${check.errors.length > 1 ? ` (and ${check.errors.length - 1} more)` : ''}`,
+      );
       detail.problems.push('restore skipped: the repository has errors');
     } else {
       detail.proven.push(
@@ -544,17 +602,31 @@ export async function verifyBackup(
       const restore = await restic.restore(target.id, tmp, { verify: true, signal: opts.signal });
       detail.restore = { ok: restore.ok, errors: restore.errors.slice(0, 10), verifiedFiles: restore.verifiedFiles };
       if (!restore.ok) {
-        detail.problems.push(`restic restore: ${restore.errors[0]}${restore.errors.length > 1 ? ` (and ${restore.errors.length - 1} more)` : ''}`);
+        detail.problems.push(
+          `restic restore: ${restore.errors[0]}${restore.errors.length > 1 ? ` (and ${restore.errors.length - 1} more)` : ''}`,
+        );
       } else {
-        detail.proven.push(`restic restore --verify: every blob decrypted and authenticated, and ${restore.verifiedFiles ?? 'all'} restored files match the snapshot's SHA-256 chunk ids`);
+        detail.proven.push(
+          `restic restore --verify: every blob decrypted and authenticated, and ${restore.verifiedFiles ?? 'all'} restored files match the snapshot's SHA-256 chunk ids`,
+        );
       }
       const cmp = await compareRestored(tmp, nodes, stack.dir, restore.ok);
-      Object.assign(detail, { files: cmp.files, dirs: cmp.dirs, others: cmp.others, bytes: cmp.bytes, comparedWithSource: cmp.comparedWithSource });
+      Object.assign(detail, {
+        files: cmp.files,
+        dirs: cmp.dirs,
+        others: cmp.others,
+        bytes: cmp.bytes,
+        comparedWithSource: cmp.comparedWithSource,
+      });
       detail.problems.push(...cmp.problems);
       if (cmp.problems.length === 0) {
-        detail.proven.push(`all ${cmp.files} files, ${cmp.dirs} folders and ${cmp.others} other entries of the snapshot were restored with their sizes (${cmp.bytes} bytes)`);
+        detail.proven.push(
+          `all ${cmp.files} files, ${cmp.dirs} folders and ${cmp.others} other entries of the snapshot were restored with their sizes (${cmp.bytes} bytes)`,
+        );
         if (cmp.comparedWithSource > 0) {
-          detail.proven.push(`${cmp.comparedWithSource} restored files have the same SHA-256 as the live files, unchanged since the snapshot`);
+          detail.proven.push(
+            `${cmp.comparedWithSource} restored files have the same SHA-256 as the live files, unchanged since the snapshot`,
+          );
         }
       }
     }
@@ -574,7 +646,13 @@ export async function verifyBackup(
   const error = ok ? null : detail.problems[0];
   const finished = clock(opts);
   repo.finish(eventId, { ok, snapshotId: detail.snapshotId, error, detail: { ...detail, notices } }, finished, () =>
-    audit.append({ user, action: 'backup-verify', stackId: stack.id, at: finished, detail: { eventId, ok, snapshotId: detail.snapshotId, error } }),
+    audit.append({
+      user,
+      action: 'backup-verify',
+      stackId: stack.id,
+      at: finished,
+      detail: { eventId, ok, snapshotId: detail.snapshotId, error },
+    }),
   );
   return { eventId, ok, snapshotId: detail.snapshotId, error, detail, durationMs: finished - started };
 }
@@ -604,14 +682,20 @@ export async function pruneBackups(db: DB, stack: StackRef, opts: BackupDeps = {
   const { backups } = stackBackupsConfig(stack);
   const policy = retentionArgs(backups.retention as Retention);
   if (policy.length === 0) {
-    throw new UserError(`stack ${stack.name} has no backups.retention in ${STACK_CONFIG_FILE} (e.g. { daily: 7, weekly: 4 }); nothing to prune`);
+    throw new UserError(
+      `stack ${stack.name} has no backups.retention in ${STACK_CONFIG_FILE} (e.g. { daily: 7, weekly: 4 }); nothing to prune`,
+    );
   }
   repo.markInterrupted(isAlive, clock(opts));
   const eventId = repo.startEvent({ stackId: stack.id, kind: 'prune', user, trigger: opts.trigger, now: clock(opts) });
   const notices: string[] = [];
   try {
     const restic = resticForStack(stack, backups, opts, notices);
-    const r = await restic.forget(backups.retention as Retention, { tags: [`stack:${stack.name}`], prune: true, signal: opts.signal });
+    const r = await restic.forget(backups.retention as Retention, {
+      tags: [`stack:${stack.name}`],
+      prune: true,
+      signal: opts.signal,
+    });
     await refreshAfter(db, stack, restic, opts, notices);
     const finished = clock(opts);
     const detail = {
@@ -621,14 +705,26 @@ export async function pruneBackups(db: DB, stack: StackRef, opts: BackupDeps = {
       notices,
     };
     repo.finish(eventId, { ok: true, detail }, finished, () =>
-      audit.append({ user, action: 'backup-prune', stackId: stack.id, at: finished, detail: { eventId, ok: true, removed: r.removed.length, kept: r.kept.length } }),
+      audit.append({
+        user,
+        action: 'backup-prune',
+        stackId: stack.id,
+        at: finished,
+        detail: { eventId, ok: true, removed: r.removed.length, kept: r.kept.length },
+      }),
     );
     return { eventId, kept: r.kept, removed: r.removed, policy, pruneOutput: r.pruneOutput, notices };
   } catch (err) {
     const finished = clock(opts);
     const error = oneLine(err);
     repo.finish(eventId, { ok: false, error, detail: { policy, notices } }, finished, () =>
-      audit.append({ user, action: 'backup-prune', stackId: stack.id, at: finished, detail: { eventId, ok: false, error } }),
+      audit.append({
+        user,
+        action: 'backup-prune',
+        stackId: stack.id,
+        at: finished,
+        detail: { eventId, ok: false, error },
+      }),
     );
     throw err;
   }
@@ -701,7 +797,13 @@ function nextRunAfter(schedule: string, at: number): number | null {
   }
 }
 
-function computeStatus(row: BackupStatusRow, config: StackConfig | null, configError: string | null, now: number, staleAfterMs: number): BackupStatus {
+function computeStatus(
+  row: BackupStatusRow,
+  config: StackConfig | null,
+  configError: string | null,
+  now: number,
+  staleAfterMs: number,
+): BackupStatus {
   const configured = Boolean(config?.backups);
   const rpoConfig = config?.rpoMinutes ?? null;
   const rpoMinutes = rpoConfig ?? row.blueprintRpoMinutes;
@@ -716,7 +818,14 @@ function computeStatus(row: BackupStatusRow, config: StackConfig | null, configE
     const next = nextRunAfter(schedule, last);
     status = next !== null && now > next + SCHEDULE_GRACE_MS ? 'late' : 'on-time';
   } else status = 'on-time';
-  const source = { key: '', attemptedAt: row.sourceAttemptedAt, okAt: row.sourceOkAt, error: row.sourceError, failures: 0, nextRetryAt: null };
+  const source = {
+    key: '',
+    attemptedAt: row.sourceAttemptedAt,
+    okAt: row.sourceOkAt,
+    error: row.sourceError,
+    failures: 0,
+    nextRetryAt: null,
+  };
   return {
     stackId: row.stackId,
     stack: row.name,
@@ -728,7 +837,8 @@ function computeStatus(row: BackupStatusRow, config: StackConfig | null, configE
     schedule,
     status,
     snapshotCount: row.snapshotCount,
-    lastRestoreTest: row.verifyAt === null ? null : { at: row.verifyAt, ok: row.verifyOk === true, error: row.verifyError },
+    lastRestoreTest:
+      row.verifyAt === null ? null : { at: row.verifyAt, ok: row.verifyOk === true, error: row.verifyError },
     lastBackup: row.backupAt === null ? null : { at: row.backupAt, ok: row.backupOk === true, error: row.backupError },
     fetchedAt: row.sourceOkAt,
     stale: configured ? isStale(source, now, staleAfterMs) : false,
@@ -748,7 +858,12 @@ function configFor(row: BackupStatusRow, opts: StatusOptions): { config: StackCo
 }
 
 /** The backup status of one stack from the cache (no restic): on time, late against the RPO, or missing. */
-export function backupStatus(db: DB, stack: Pick<Stack, 'id'>, now: number = Date.now(), opts: StatusOptions = {}): BackupStatus {
+export function backupStatus(
+  db: DB,
+  stack: Pick<Stack, 'id'>,
+  now: number = Date.now(),
+  opts: StatusOptions = {},
+): BackupStatus {
   const row = new BackupsRepo(db).statusRow(stack.id);
   if (!row) throw new UserError(`no stack with id ${stack.id}`);
   const { config, error } = configFor(row, opts);
@@ -781,7 +896,10 @@ export interface SelfBackupResult {
 }
 
 function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
@@ -800,7 +918,9 @@ export async function backupSelf(
   const env = opts.env ?? process.env;
   const repoLocation = opts.repository ?? env.DAYOPS_SELF_REPOSITORY ?? null;
   const now = clock(opts);
-  const dest = resolve(opts.to ?? join(dirname(dbPath), 'backups', repoLocation ? 'dayops-self.db' : `dayops-${stamp(now)}.db`));
+  const dest = resolve(
+    opts.to ?? join(dirname(dbPath), 'backups', repoLocation ? 'dayops-self.db' : `dayops-${stamp(now)}.db`),
+  );
   if (dest === resolve(dbPath)) throw new UserError(`backup self: ${dest} is the database itself`);
   const repo = new BackupsRepo(db);
   const audit = new AuditRepo(db);
@@ -855,7 +975,12 @@ export async function backupSelf(
     const finished = clock(opts);
     const detail = { file: dest, bytes, repository, notices };
     repo.finish(eventId, { ok: true, snapshotId, detail }, finished, () =>
-      audit.append({ user, action: 'backup-self', at: finished, detail: { eventId, ok: true, file: dest, snapshotId } }),
+      audit.append({
+        user,
+        action: 'backup-self',
+        at: finished,
+        detail: { eventId, ok: true, file: dest, snapshotId },
+      }),
     );
     return { eventId, file: dest, bytes, integrity: 'ok', repository, snapshotId, notices };
   } catch (err) {

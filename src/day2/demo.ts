@@ -35,7 +35,13 @@ import { SourcesRepo } from '../db/sources.js';
 import { StacksRepo } from '../db/stacks.js';
 import type { Phase } from '../day1/adapter.js';
 import type { PolicyResult } from '../domain/policies.js';
-import { summarize, type ApplyResult, type ChangeAction, type PlanResult, type ResourceChange } from '../domain/plan.js';
+import {
+  summarize,
+  type ApplyResult,
+  type ChangeAction,
+  type PlanResult,
+  type ResourceChange,
+} from '../domain/plan.js';
 import type { Environment, Stack } from '../domain/stack.js';
 import { errorMessage, UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
@@ -108,7 +114,9 @@ function inside(dir: string, root: string): boolean {
  */
 function checkReplaceable(dbPath: string, workspace: string): { existed: boolean; runIds: number[] } {
   if (existsSync(workspace) && !existsSync(join(workspace, DEMO_MARKER)) && readdirSync(workspace).length > 0) {
-    throw new UserError(`dayops demo: ${workspace} exists and is not a dayops demo workspace; move it away or pick another database with --db`);
+    throw new UserError(
+      `dayops demo: ${workspace} exists and is not a dayops demo workspace; move it away or pick another database with --db`,
+    );
   }
   if (!existsSync(dbPath)) return { existed: false, runIds: [] };
   const db = openDatabase(dbPath);
@@ -116,7 +124,10 @@ function checkReplaceable(dbPath: string, workspace: string): { existed: boolean
     const stacks = new StacksRepo(db).list();
     const foreign = stacks.filter((s) => !inside(s.dir, workspace));
     if (foreign.length > 0) {
-      const names = foreign.slice(0, 5).map((s) => s.name).join(', ');
+      const names = foreign
+        .slice(0, 5)
+        .map((s) => s.name)
+        .join(', ');
       throw new UserError(
         `dayops demo: ${dbPath} has stacks that are not demo stacks (${names}${foreign.length > 5 ? ', ...' : ''}); the demo never writes into a real database: pick another path with --db`,
       );
@@ -159,7 +170,11 @@ function addressesOf(files: { path: string; content: string }[]): string[] {
     for (const m of f.content.matchAll(/^(resource|module)\s+"([\w-]+)"(?:\s+"([\w-]+)")?/gm)) {
       if (m[1] === 'resource') out.push(`${m[2]}.${m[3]}`);
       // The EKS module's own resources, as Terraform addresses them.
-      else if (m[2] === 'eks') out.push('module.eks.aws_eks_cluster.this[0]', 'module.eks.module.eks_managed_node_group["system"].aws_eks_node_group.this[0]');
+      else if (m[2] === 'eks')
+        out.push(
+          'module.eks.aws_eks_cluster.this[0]',
+          'module.eks.module.eks_managed_node_group["system"].aws_eks_node_group.this[0]',
+        );
     }
   }
   return out;
@@ -199,7 +214,16 @@ class LogWriter {
   add(text: string, phase: Phase | null, stream: LogStream = 'stdout', stepMs = 400): void {
     if (phase && this.phases[phase] === undefined) this.phases[phase] = this.lines.length + 1;
     this.at += stepMs;
-    this.lines.push({ runId: this.runId, seq: this.lines.length + 1, at: this.at, stream, phase, text, plain: null, raw: null });
+    this.lines.push({
+      runId: this.runId,
+      seq: this.lines.length + 1,
+      at: this.at,
+      stream,
+      phase,
+      text,
+      plain: null,
+      raw: null,
+    });
   }
   system(text: string, phase: Phase | null = null): void {
     this.add(text, phase, 'system', 50);
@@ -218,7 +242,14 @@ const verbs: Record<string, [string, string, string]> = {
 
 function idOf(address: string): string {
   const type = address.split('.')[0];
-  const prefix = type.includes('vpc') || type.includes('network') ? 'vpc' : type.includes('subnet') ? 'subnet' : type.includes('security') || type.includes('firewall') ? 'sg' : 'id';
+  const prefix =
+    type.includes('vpc') || type.includes('network')
+      ? 'vpc'
+      : type.includes('subnet')
+        ? 'subnet'
+        : type.includes('security') || type.includes('firewall')
+          ? 'sg'
+          : 'id';
   return `${prefix}-${hex(address, 12)}`;
 }
 
@@ -240,7 +271,10 @@ function writePlan(log: LogWriter, addresses: string[], p: PlanResult): void {
     log.add('', 'plan');
     log.add('Note: Objects have changed outside of OpenTofu', 'plan');
     log.add('', 'plan');
-    log.add('OpenTofu detected the following changes made outside of OpenTofu since the last "tofu apply" which may', 'plan');
+    log.add(
+      'OpenTofu detected the following changes made outside of OpenTofu since the last "tofu apply" which may',
+      'plan',
+    );
     log.add('have affected this plan:', 'plan');
     for (const d of p.drift) {
       log.add('', 'plan');
@@ -270,7 +304,8 @@ function valueLines(c: ResourceChange): string[] {
   const out = [`  ${sign} resource "${type}" "${name.join('.')}" {`];
   const walk = (b: unknown, a: unknown, path: string[]) => {
     if (a && typeof a === 'object' && !Array.isArray(a)) {
-      for (const k of Object.keys(a as object)) walk((b as Record<string, unknown> | undefined)?.[k], (a as Record<string, unknown>)[k], [...path, k]);
+      for (const k of Object.keys(a as object))
+        walk((b as Record<string, unknown> | undefined)?.[k], (a as Record<string, unknown>)[k], [...path, k]);
       return;
     }
     if (JSON.stringify(a) === JSON.stringify(b)) return;
@@ -286,9 +321,19 @@ function valueLines(c: ResourceChange): string[] {
 function writeApply(log: LogWriter, changes: ResourceChange[], failAt?: { address: string; error: string[] }): void {
   for (const c of changes) {
     const v = verbs[c.action] ?? verbs.update;
-    log.add(`${c.address}: ${c.action === 'create' ? v[1] : `${v[1]} [id=${idOf(c.address)}]`}`, 'apply', 'stdout', 800);
+    log.add(
+      `${c.address}: ${c.action === 'create' ? v[1] : `${v[1]} [id=${idOf(c.address)}]`}`,
+      'apply',
+      'stdout',
+      800,
+    );
     if (failAt && failAt.address === c.address) {
-      log.add(`${c.address}: Still ${c.action === 'create' ? 'creating' : 'modifying'}... [10s elapsed]`, 'apply', 'stdout', 10_000);
+      log.add(
+        `${c.address}: Still ${c.action === 'create' ? 'creating' : 'modifying'}... [10s elapsed]`,
+        'apply',
+        'stdout',
+        10_000,
+      );
       log.add('', 'apply', 'stderr');
       for (const e of failAt.error) log.add(e, 'apply', 'stderr', 20);
       return;
@@ -325,7 +370,15 @@ function insertRun(db: DB, d: Designed, r: PastRun, now: number): number {
   const owner = { host: hostname(), pid: process.pid, start: null };
   let t = now - r.startedAgo * MIN;
   const run = runs.create(
-    { stackId: d.stack.id, kind: r.kind, purpose: r.purpose, triggeredBy: r.user, trigger: r.trigger ?? 'tui', autoApply: false, owner },
+    {
+      stackId: d.stack.id,
+      kind: r.kind,
+      purpose: r.purpose,
+      triggeredBy: r.user,
+      trigger: r.trigger ?? 'tui',
+      autoApply: false,
+      owner,
+    },
     t,
   );
   const log = new LogWriter(run.id, t);
@@ -338,7 +391,8 @@ function insertRun(db: DB, d: Designed, r: PastRun, now: number): number {
   log.system('dayops: planning', 'plan');
   const p = r.plan ?? plan([]);
   if (r.outcome === 'plan-failed') {
-    for (const a of d.addresses.slice(0, 3)) log.add(`${a}: Refreshing state... [id=${idOf(a)}]`, 'plan', 'stdout', 300);
+    for (const a of d.addresses.slice(0, 3))
+      log.add(`${a}: Refreshing state... [id=${idOf(a)}]`, 'plan', 'stdout', 300);
     log.add('', 'plan', 'stderr');
     for (const e of r.errorLines ?? []) log.add(e, 'plan', 'stderr', 20);
     log.system(`dayops: ${r.error}`, 'plan');
@@ -347,9 +401,16 @@ function insertRun(db: DB, d: Designed, r: PastRun, now: number): number {
     return id;
   }
   writePlan(log, d.addresses, p);
-  log.system(`dayops: plan: +${p.summary.add} ~${p.summary.change} -${p.summary.destroy}${p.changes.length ? '' : ' (no changes)'}`, 'plan');
+  log.system(
+    `dayops: plan: +${p.summary.add} ~${p.summary.change} -${p.summary.destroy}${p.changes.length ? '' : ' (no changes)'}`,
+    'plan',
+  );
   const policies = r.policies ?? [];
-  for (const pr of policies.filter((x) => x.fired)) log.system(`dayops: policy ${pr.name} (${pr.source}) ${pr.kind === 'deny' ? 'denies' : 'warns'}: ${pr.message}`, 'plan');
+  for (const pr of policies.filter((x) => x.fired))
+    log.system(
+      `dayops: policy ${pr.name} (${pr.source}) ${pr.kind === 'deny' ? 'denies' : 'warns'}: ${pr.message}`,
+      'plan',
+    );
   const patch = { plan: p, policies, summary: p.summary, requiredApprovals: Math.max(1, r.approvers?.length ?? 1) };
   if (r.outcome === 'denied') {
     runs.move(id, 'deny', { patch: { ...patch, error: r.error ?? 'denied by policy' }, now: log.time });
@@ -362,10 +423,18 @@ function insertRun(db: DB, d: Designed, r: PastRun, now: number): number {
     return id;
   }
   runs.move(id, 'park', { patch, now: log.time });
-  log.system(`dayops: waiting for approval (${patch.requiredApprovals} required): dayops approve ${id}, or dayops discard ${id}`, 'plan');
+  log.system(
+    `dayops: waiting for approval (${patch.requiredApprovals} required): dayops approve ${id}, or dayops discard ${id}`,
+    'plan',
+  );
   let at = log.time + 7 * MIN;
   if (r.outcome === 'discarded') {
-    runs.moveAudited(id, 'discard', { user: r.approvers?.[0] ?? r.user, action: 'discard', comment: r.comment ?? null }, { patch: { error: `discarded by ${r.approvers?.[0] ?? r.user}` }, now: at });
+    runs.moveAudited(
+      id,
+      'discard',
+      { user: r.approvers?.[0] ?? r.user, action: 'discard', comment: r.comment ?? null },
+      { patch: { error: `discarded by ${r.approvers?.[0] ?? r.user}` }, now: at },
+    );
     logs.append(id, log.lines, log.phases, at);
     return id;
   }
@@ -375,14 +444,38 @@ function insertRun(db: DB, d: Designed, r: PastRun, now: number): number {
   }
   log.add(`dayops: approved by ${(r.approvers ?? [r.user]).join(', ')}`, 'apply', 'system', at - log.time);
   log.system('dayops: applying', 'apply');
-  writeApply(log, p.changes, r.outcome === 'apply-failed' ? { address: r.failAt ?? p.changes[0].address, error: r.errorLines ?? [] } : undefined);
+  writeApply(
+    log,
+    p.changes,
+    r.outcome === 'apply-failed' ? { address: r.failAt ?? p.changes[0].address, error: r.errorLines ?? [] } : undefined,
+  );
   if (r.outcome === 'apply-failed') {
     log.system(`dayops: ${r.error}`, 'apply');
-    const done = p.changes.slice(0, Math.max(0, p.changes.findIndex((c) => c.address === r.failAt)));
-    const apply: ApplyResult = { changes: done.map((c) => ({ ...c, status: 'changed' as const })), summary: summarize(done), diagnostics: [{ severity: 'error', summary: (r.errorLines ?? [])[0]?.replace(/^Error: /, '') ?? 'apply failed', address: r.failAt }] };
+    const done = p.changes.slice(
+      0,
+      Math.max(
+        0,
+        p.changes.findIndex((c) => c.address === r.failAt),
+      ),
+    );
+    const apply: ApplyResult = {
+      changes: done.map((c) => ({ ...c, status: 'changed' as const })),
+      summary: summarize(done),
+      diagnostics: [
+        {
+          severity: 'error',
+          summary: (r.errorLines ?? [])[0]?.replace(/^Error: /, '') ?? 'apply failed',
+          address: r.failAt,
+        },
+      ],
+    };
     runs.move(id, 'fail', { patch: { error: r.error ?? 'apply failed', apply }, now: log.time });
   } else {
-    const apply: ApplyResult = { changes: p.changes.map((c) => ({ ...c, status: 'changed' as const })), summary: p.summary, diagnostics: [] };
+    const apply: ApplyResult = {
+      changes: p.changes.map((c) => ({ ...c, status: 'changed' as const })),
+      summary: p.summary,
+      diagnostics: [],
+    };
     log.system(`dayops: applied: +${p.summary.add} ~${p.summary.change} -${p.summary.destroy}`, 'apply');
     runs.move(id, 'finish', { patch: { apply }, now: log.time });
   }
@@ -391,7 +484,11 @@ function insertRun(db: DB, d: Designed, r: PastRun, now: number): number {
 }
 
 function pick(addresses: string[], re: RegExp, fallback: number): string {
-  return addresses.find((a) => re.test(a)) ?? addresses[Math.min(fallback, addresses.length - 1)] ?? `null_resource.r${fallback}`;
+  return (
+    addresses.find((a) => re.test(a)) ??
+    addresses[Math.min(fallback, addresses.length - 1)] ??
+    `null_resource.r${fallback}`
+  );
 }
 
 /** An alert as Alertmanager would have sent it. */
@@ -401,7 +498,13 @@ function alert(
   severity: string,
   startsAgoMin: number,
   now: number,
-  extra: { labels?: Record<string, string>; summary: string; description: string; state?: AlertRecord['state']; silencedBy?: string[] },
+  extra: {
+    labels?: Record<string, string>;
+    summary: string;
+    description: string;
+    state?: AlertRecord['state'];
+    silencedBy?: string[];
+  },
 ): AlertRecord {
   const labels: Record<string, string> = { alertname: name, severity, stack, ...extra.labels };
   const startsAt = now - startsAgoMin * MIN;
@@ -428,13 +531,32 @@ function alert(
   };
 }
 
-function snapshots(stack: string, newestAgoMin: number, count: number, everyMin: number, now: number, paths: string[]): Snapshot[] {
+function snapshots(
+  stack: string,
+  newestAgoMin: number,
+  count: number,
+  everyMin: number,
+  now: number,
+  paths: string[],
+): Snapshot[] {
   const out: Snapshot[] = [];
   let parent: string | null = null;
   for (let i = count - 1; i >= 0; i--) {
     const time = now - (newestAgoMin + i * everyMin) * MIN;
     const id = hex(`${stack}:${time}`, 64);
-    out.push({ id, shortId: id.slice(0, 8), time, hostname: 'dayops', username: 'dayops', paths, tags: ['dayops', `stack:${stack}`], parent, tree: hex(`tree:${id}`, 64), programVersion: null, summary: null });
+    out.push({
+      id,
+      shortId: id.slice(0, 8),
+      time,
+      hostname: 'dayops',
+      username: 'dayops',
+      paths,
+      tags: ['dayops', `stack:${stack}`],
+      parent,
+      tree: hex(`tree:${id}`, 64),
+      programVersion: null,
+      summary: null,
+    });
     parent = id;
   }
   return out.reverse();
@@ -451,16 +573,43 @@ function insertBackups(db: DB, stack: Stack, b: BackupScenario, now: number): vo
   const repo = new BackupsRepo(db);
   const sources = new SourcesRepo(db);
   for (const e of b.backups ?? []) {
-    const id = repo.startEvent({ stackId: stack.id, kind: 'backup', user: 'dayops', trigger: 'schedule', now: now - e.agoMin * MIN });
+    const id = repo.startEvent({
+      stackId: stack.id,
+      kind: 'backup',
+      user: 'dayops',
+      trigger: 'schedule',
+      now: now - e.agoMin * MIN,
+    });
     const snap = b.snapshots.find((s) => Math.abs(s.time - (now - e.agoMin * MIN)) < MIN);
-    repo.finish(id, { ok: e.ok, snapshotId: e.ok ? (snap?.id ?? null) : null, error: e.error ?? null, detail: e.ok ? { filesNew: 0, filesChanged: 2, dataAdded: 18_432 } : undefined }, now - e.agoMin * MIN + 40_000);
+    repo.finish(
+      id,
+      {
+        ok: e.ok,
+        snapshotId: e.ok ? (snap?.id ?? null) : null,
+        error: e.error ?? null,
+        detail: e.ok ? { filesNew: 0, filesChanged: 2, dataAdded: 18_432 } : undefined,
+      },
+      now - e.agoMin * MIN + 40_000,
+    );
   }
   for (const e of b.restoreTests ?? []) {
-    const id = repo.startEvent({ stackId: stack.id, kind: 'verify', user: 'dayops', trigger: 'schedule', now: now - e.agoMin * MIN });
+    const id = repo.startEvent({
+      stackId: stack.id,
+      kind: 'verify',
+      user: 'dayops',
+      trigger: 'schedule',
+      now: now - e.agoMin * MIN,
+    });
     const snap = b.snapshots.find((s) => s.time <= now - e.agoMin * MIN);
-    repo.finish(id, { ok: e.ok, snapshotId: snap?.id ?? null, error: e.error ?? null, detail: { files: 3, restored: e.ok } }, now - e.agoMin * MIN + 95_000);
+    repo.finish(
+      id,
+      { ok: e.ok, snapshotId: snap?.id ?? null, error: e.error ?? null, detail: { files: 3, restored: e.ok } },
+      now - e.agoMin * MIN + 95_000,
+    );
   }
-  repo.replaceSnapshots(stack.id, b.snapshots, now - b.fetchedAgoMin * MIN, () => sources.recordOk(backupSourceKey(stack.name), now - b.fetchedAgoMin * MIN));
+  repo.replaceSnapshots(stack.id, b.snapshots, now - b.fetchedAgoMin * MIN, () =>
+    sources.recordOk(backupSourceKey(stack.name), now - b.fetchedAgoMin * MIN),
+  );
 }
 
 function insertAlerts(db: DB, stack: Stack, alerts: AlertRecord[], fetchedAgoMin: number, now: number): void {
@@ -474,8 +623,18 @@ function insertAlerts(db: DB, stack: Stack, alerts: AlertRecord[], fetchedAgoMin
 }
 
 /** A drift check run (proposed, purpose drift) whose plan holds the drift, recorded as a check. */
-function driftCheck(db: DB, d: Designed, agoMin: number, now: number, drift: ResourceChange[], outcome: 'planned' | 'plan-failed' = 'planned', error?: { message: string; lines: string[] }): number {
-  const changes = drift.map((x) => ({ ...change(x.address, x.action === 'create' ? 'delete' : 'update', x.after, x.before) }));
+function driftCheck(
+  db: DB,
+  d: Designed,
+  agoMin: number,
+  now: number,
+  drift: ResourceChange[],
+  outcome: 'planned' | 'plan-failed' = 'planned',
+  error?: { message: string; lines: string[] },
+): number {
+  const changes = drift.map((x) => ({
+    ...change(x.address, x.action === 'create' ? 'delete' : 'update', x.after, x.before),
+  }));
   const id = insertRun(
     db,
     d,
@@ -521,8 +680,21 @@ interface Spec {
 }
 
 const APPROVE_SG = (addr: string): PolicyResult[] => [
-  { name: 'no-ssh-rdp-from-internet', kind: 'deny', fired: true, source: 'default', message: `Close SSH/RDP to the internet: port 22 or 3389 is open to 0.0.0.0/0 or ::/0 in ["${addr}"]; allow only your VPN or bastion ranges (or use SSM, IAP or Azure Bastion)` },
-  { name: 'deletes-need-second-approver', kind: 'require_approvals', approvals: 2, fired: false, source: 'default', message: 'Get a second approver: this plan deletes or replaces …' },
+  {
+    name: 'no-ssh-rdp-from-internet',
+    kind: 'deny',
+    fired: true,
+    source: 'default',
+    message: `Close SSH/RDP to the internet: port 22 or 3389 is open to 0.0.0.0/0 or ::/0 in ["${addr}"]; allow only your VPN or bastion ranges (or use SSM, IAP or Azure Bastion)`,
+  },
+  {
+    name: 'deletes-need-second-approver',
+    kind: 'require_approvals',
+    approvals: 2,
+    fired: false,
+    source: 'default',
+    message: 'Get a second approver: this plan deletes or replaces …',
+  },
 ];
 
 const SPECS: Spec[] = [
@@ -536,22 +708,103 @@ const SPECS: Spec[] = [
       const pool = pick(a, /node_group|node_pool/, 3);
       const sg = pick(a, /security_group|firewall/, 2);
       const bucket = pick(a, /aws_vpc\.|compute_network\.|virtual_network\./, 4);
-      insertRun(db, d, { startedAgo: 3 * 24 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'alice', approvers: ['bob'], plan: plan(a.slice(0, 12).map((x) => change(x, 'create'))), comment: 'first deploy of the shop' }, now);
-      insertRun(db, d, { startedAgo: 26 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'bob', approvers: ['alice'], plan: plan([change(pool, 'update', { scaling_config: { desired_size: 3, max_size: 5 } }, { scaling_config: { desired_size: 4, max_size: 6 } })]), comment: 'more capacity for the sale' }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 3 * 24 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'alice',
+          approvers: ['bob'],
+          plan: plan(a.slice(0, 12).map((x) => change(x, 'create'))),
+          comment: 'first deploy of the shop',
+        },
+        now,
+      );
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 26 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'bob',
+          approvers: ['alice'],
+          plan: plan([
+            change(
+              pool,
+              'update',
+              { scaling_config: { desired_size: 3, max_size: 5 } },
+              { scaling_config: { desired_size: 4, max_size: 6 } },
+            ),
+          ]),
+          comment: 'more capacity for the sale',
+        },
+        now,
+      );
       driftCheck(db, d, fresh(45, now), now, [
         change(pool, 'update', { scaling_config: { desired_size: 4 } }, { scaling_config: { desired_size: 7 } }),
-        change(sg, 'update', { ingress: [{ from_port: 443, cidr_blocks: ['0.0.0.0/0'] }] }, { ingress: [{ from_port: 443, cidr_blocks: ['0.0.0.0/0'] }, { from_port: 8080, cidr_blocks: ['10.0.0.0/8'] }] }),
+        change(
+          sg,
+          'update',
+          { ingress: [{ from_port: 443, cidr_blocks: ['0.0.0.0/0'] }] },
+          {
+            ingress: [
+              { from_port: 443, cidr_blocks: ['0.0.0.0/0'] },
+              { from_port: 8080, cidr_blocks: ['10.0.0.0/8'] },
+            ],
+          },
+        ),
         change(bucket, 'update', { tags: { team: 'shop' } }, { tags: { team: 'shop', 'cost-center': 'cc-1042' } }),
       ]);
-      acceptDrift(db, d.stack.id, bucket, 'Tagged by the FinOps team; keep until the tagging policy is in the code', 'alice', now - (fresh(45, now) / 2) * MIN);
+      acceptDrift(
+        db,
+        d.stack.id,
+        bucket,
+        'Tagged by the FinOps team; keep until the tagging policy is in the code',
+        'alice',
+        now - (fresh(45, now) / 2) * MIN,
+      );
       const alerts = [
-        alert('shop-prod', 'KubeNodeNotReady', 'critical', 38, now, { labels: { node: 'ip-10-0-3-17.eu-central-1.compute.internal', namespace: 'kube-system', instance: '10.0.3.17:9100' }, summary: 'Node ip-10-0-3-17 has been unready for more than 15 minutes', description: 'The kubelet on ip-10-0-3-17 stopped posting its status; pods there are being evicted.' }),
-        alert('shop-prod', 'HighRequestLatency', 'warning', 52, now, { labels: { service: 'checkout', namespace: 'shop', instance: '10.0.17.4:8080' }, summary: 'checkout p95 latency is 412 ms (SLO: 300 ms)', description: 'The 95th percentile latency of checkout has been above 300 ms for 10 minutes.' }),
-        alert('shop-prod', 'KubePodCrashLooping', 'warning', 95, now, { labels: { pod: 'cart-7d9f8b6c5d-x2l8q', namespace: 'shop', container: 'cart' }, summary: 'Pod shop/cart-7d9f8b6c5d-x2l8q is crash looping', description: 'Container cart restarted 14 times in the last hour.' }),
+        alert('shop-prod', 'KubeNodeNotReady', 'critical', 38, now, {
+          labels: {
+            node: 'ip-10-0-3-17.eu-central-1.compute.internal',
+            namespace: 'kube-system',
+            instance: '10.0.3.17:9100',
+          },
+          summary: 'Node ip-10-0-3-17 has been unready for more than 15 minutes',
+          description: 'The kubelet on ip-10-0-3-17 stopped posting its status; pods there are being evicted.',
+        }),
+        alert('shop-prod', 'HighRequestLatency', 'warning', 52, now, {
+          labels: { service: 'checkout', namespace: 'shop', instance: '10.0.17.4:8080' },
+          summary: 'checkout p95 latency is 412 ms (SLO: 300 ms)',
+          description: 'The 95th percentile latency of checkout has been above 300 ms for 10 minutes.',
+        }),
+        alert('shop-prod', 'KubePodCrashLooping', 'warning', 95, now, {
+          labels: { pod: 'cart-7d9f8b6c5d-x2l8q', namespace: 'shop', container: 'cart' },
+          summary: 'Pod shop/cart-7d9f8b6c5d-x2l8q is crash looping',
+          description: 'Container cart restarted 14 times in the last hour.',
+        }),
       ];
       insertAlerts(db, d.stack, alerts, 12, now);
       acknowledge(db, d.stack, alerts[2].fingerprint, 'bob', 'looking at the cart OOMs', now - 60 * MIN);
-      insertBackups(db, d.stack, { snapshots: snapshots('shop-prod', 18, 24, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']), fetchedAgoMin: 20, backups: [{ agoMin: 78, ok: true }, { agoMin: 18, ok: true }], restoreTests: [{ agoMin: 2 * 24 * 60, ok: true }] }, now);
+      insertBackups(
+        db,
+        d.stack,
+        {
+          snapshots: snapshots('shop-prod', 18, 24, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']),
+          fetchedAgoMin: 20,
+          backups: [
+            { agoMin: 78, ok: true },
+            { agoMin: 18, ok: true },
+          ],
+          restoreTests: [{ agoMin: 2 * 24 * 60, ok: true }],
+        },
+        now,
+      );
     },
   },
   {
@@ -561,21 +814,95 @@ const SPECS: Spec[] = [
     shows: 'in sync, a silenced warning and an info alert, backup late against its RPO, last restore test failed',
     fill(db, d, now) {
       const a = d.addresses;
-      insertRun(db, d, { startedAgo: 30 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'carol', approvers: ['alice'], plan: plan(a.slice(0, 9).map((x) => change(x, 'create'))) }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 30 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'carol',
+          approvers: ['alice'],
+          plan: plan(a.slice(0, 9).map((x) => change(x, 'create'))),
+        },
+        now,
+      );
       driftCheck(db, d, fresh(130, now), now, []);
       const silenceId = `${hex('silence-analytics', 8)}-${hex('s1', 4)}-${hex('s2', 4)}-${hex('s3', 4)}-${hex('s4', 12)}`;
       insertAlerts(
         db,
         d.stack,
         [
-          alert('analytics-prod', 'BigQuerySlotsExhausted', 'warning', 180, now, { labels: { project: 'analytics-prod', reservation: 'etl' }, summary: 'The etl reservation used all its slots for 30 minutes', description: 'Queries queue behind the nightly backfill.', state: 'silenced', silencedBy: [silenceId] }),
-          alert('analytics-prod', 'CertificateExpiresSoon', 'info', 2 * 24 * 60, now, { labels: { host: 'reports.example.com' }, summary: 'The certificate of reports.example.com expires in 21 days', description: 'cert-manager will renew it 14 days before it expires.' }),
+          alert('analytics-prod', 'BigQuerySlotsExhausted', 'warning', 180, now, {
+            labels: { project: 'analytics-prod', reservation: 'etl' },
+            summary: 'The etl reservation used all its slots for 30 minutes',
+            description: 'Queries queue behind the nightly backfill.',
+            state: 'silenced',
+            silencedBy: [silenceId],
+          }),
+          alert('analytics-prod', 'CertificateExpiresSoon', 'info', 2 * 24 * 60, now, {
+            labels: { host: 'reports.example.com' },
+            summary: 'The certificate of reports.example.com expires in 21 days',
+            description: 'cert-manager will renew it 14 days before it expires.',
+          }),
         ],
         12,
         now,
       );
-      new AlertsRepo(db).addSilence({ id: silenceId, stackId: d.stack.id, url: DEMO_ALERTMANAGER, matchers: [{ name: 'alertname', value: 'BigQuerySlotsExhausted', isRegex: false, isEqual: true }, { name: 'stack', value: 'analytics-prod', isRegex: false, isEqual: true }], startsAt: now - 170 * MIN, endsAt: now + 10 * HOUR, createdBy: 'carol', comment: 'backfill until tonight, expected', kind: 'manual', scope: 'labels', fingerprint: null, runId: null, createdAt: now - 170 * MIN });
-      insertBackups(db, d.stack, { snapshots: snapshots('analytics-prod', 190, 12, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']), fetchedAgoMin: 20, backups: [{ agoMin: 190, ok: true }, { agoMin: 130, ok: false, error: 'Fatal: unable to open repository at ./backups/restic: repository is already locked by PID 3114 on build-7' }, { agoMin: 70, ok: false, error: 'Fatal: unable to open repository at ./backups/restic: repository is already locked by PID 3114 on build-7' }], restoreTests: [{ agoMin: 6 * 24 * 60, ok: false, error: 'restore test: 1 of 3 files differs from the snapshot (terraform.tfstate)' }] }, now);
+      new AlertsRepo(db).addSilence({
+        id: silenceId,
+        stackId: d.stack.id,
+        url: DEMO_ALERTMANAGER,
+        matchers: [
+          { name: 'alertname', value: 'BigQuerySlotsExhausted', isRegex: false, isEqual: true },
+          { name: 'stack', value: 'analytics-prod', isRegex: false, isEqual: true },
+        ],
+        startsAt: now - 170 * MIN,
+        endsAt: now + 10 * HOUR,
+        createdBy: 'carol',
+        comment: 'backfill until tonight, expected',
+        kind: 'manual',
+        scope: 'labels',
+        fingerprint: null,
+        runId: null,
+        createdAt: now - 170 * MIN,
+      });
+      insertBackups(
+        db,
+        d.stack,
+        {
+          snapshots: snapshots('analytics-prod', 190, 12, 60, now, [
+            'terraform.tfstate',
+            'dayops.yaml',
+            'blueprint.yaml',
+          ]),
+          fetchedAgoMin: 20,
+          backups: [
+            { agoMin: 190, ok: true },
+            {
+              agoMin: 130,
+              ok: false,
+              error:
+                'Fatal: unable to open repository at ./backups/restic: repository is already locked by PID 3114 on build-7',
+            },
+            {
+              agoMin: 70,
+              ok: false,
+              error:
+                'Fatal: unable to open repository at ./backups/restic: repository is already locked by PID 3114 on build-7',
+            },
+          ],
+          restoreTests: [
+            {
+              agoMin: 6 * 24 * 60,
+              ok: false,
+              error: 'restore test: 1 of 3 files differs from the snapshot (terraform.tfstate)',
+            },
+          ],
+        },
+        now,
+      );
     },
   },
   {
@@ -585,14 +912,50 @@ const SPECS: Spec[] = [
     shows: 'the last drift check failed (state lock), no alerts, backups on time',
     fill(db, d, now) {
       const a = d.addresses;
-      insertRun(db, d, { startedAgo: 5 * 24 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'alice', approvers: ['bob'], plan: plan(a.slice(0, 8).map((x) => change(x, 'create'))) }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 5 * 24 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'alice',
+          approvers: ['bob'],
+          plan: plan(a.slice(0, 8).map((x) => change(x, 'create'))),
+        },
+        now,
+      );
       driftCheck(db, d, 24 * 60, now, []);
       driftCheck(db, d, 70, now, [], 'plan-failed', {
         message: 'plan failed: tofu plan exited 1',
-        lines: ['Error: Error acquiring the state lock', '', 'Error message: state blob is already locked', 'Lock Info:', `  ID:        ${hex('lock', 8)}-${hex('lock2', 4)}`, '  Path:      tfstate/identity-prod.tfstate', '  Operation: OperationTypeApply', '  Who:       dave@laptop-17'],
+        lines: [
+          'Error: Error acquiring the state lock',
+          '',
+          'Error message: state blob is already locked',
+          'Lock Info:',
+          `  ID:        ${hex('lock', 8)}-${hex('lock2', 4)}`,
+          '  Path:      tfstate/identity-prod.tfstate',
+          '  Operation: OperationTypeApply',
+          '  Who:       dave@laptop-17',
+        ],
       });
       insertAlerts(db, d.stack, [], 8, now);
-      insertBackups(db, d.stack, { snapshots: snapshots('identity-prod', 12, 10, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']), fetchedAgoMin: 20, backups: [{ agoMin: 12, ok: true }], restoreTests: [{ agoMin: 4 * 24 * 60, ok: true }] }, now);
+      insertBackups(
+        db,
+        d.stack,
+        {
+          snapshots: snapshots('identity-prod', 12, 10, 60, now, [
+            'terraform.tfstate',
+            'dayops.yaml',
+            'blueprint.yaml',
+          ]),
+          fetchedAgoMin: 20,
+          backups: [{ agoMin: 12, ok: true }],
+          restoreTests: [{ agoMin: 4 * 24 * 60, ok: true }],
+        },
+        now,
+      );
     },
   },
   {
@@ -603,7 +966,20 @@ const SPECS: Spec[] = [
     fill(db, d, now) {
       const a = d.addresses;
       const pool = pick(a, /node_group/, 3);
-      insertRun(db, d, { startedAgo: 2 * 24 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'bob', approvers: ['bob'], plan: plan(a.slice(0, 10).map((x) => change(x, 'create'))) }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 2 * 24 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'bob',
+          approvers: ['bob'],
+          plan: plan(a.slice(0, 10).map((x) => change(x, 'create'))),
+        },
+        now,
+      );
       insertRun(
         db,
         d,
@@ -614,21 +990,85 @@ const SPECS: Spec[] = [
           outcome: 'apply-failed',
           user: 'dave',
           approvers: ['dave'],
-          plan: plan([change(pick(a, /subnet/, 1), 'update', { tags: { tier: 'private' } }, { tags: { tier: 'private', env: 'staging' } }), change(pool, 'update', { instance_types: ['m6i.large'] }, { instance_types: ['m7i.large'] })]),
+          plan: plan([
+            change(
+              pick(a, /subnet/, 1),
+              'update',
+              { tags: { tier: 'private' } },
+              { tags: { tier: 'private', env: 'staging' } },
+            ),
+            change(pool, 'update', { instance_types: ['m6i.large'] }, { instance_types: ['m7i.large'] }),
+          ]),
           failAt: pool,
           error: 'apply failed: tofu apply exited 1',
-          errorLines: [`Error: updating EKS Node Group (${pool}): ResourceInUseException: Nodegroup cannot be updated as it is currently not in Active State`, '', `  with ${pool},`, '  on main.tf line 88, in resource "aws_eks_node_group" "system":'],
+          errorLines: [
+            `Error: updating EKS Node Group (${pool}): ResourceInUseException: Nodegroup cannot be updated as it is currently not in Active State`,
+            '',
+            `  with ${pool},`,
+            '  on main.tf line 88, in resource "aws_eks_node_group" "system":',
+          ],
         },
         now,
       );
       driftCheck(db, d, fresh(3 * 60, now), now, [
-        change(pick(a, /security_group/, 2), 'update', { description: 'cluster' }, { description: 'cluster (edited in console)' }),
-        change(pick(a, /route_table|nat/, 5), 'update', { tags: { Name: 'private' } }, { tags: { Name: 'private-old' } }),
-        change(pick(a, /aws_eip|compute_address|public_ip/, 6), 'update', { tags: { Name: 'nat' } }, { tags: { Name: 'nat', owner: 'dave' } }),
+        change(
+          pick(a, /security_group/, 2),
+          'update',
+          { description: 'cluster' },
+          { description: 'cluster (edited in console)' },
+        ),
+        change(
+          pick(a, /route_table|nat/, 5),
+          'update',
+          { tags: { Name: 'private' } },
+          { tags: { Name: 'private-old' } },
+        ),
+        change(
+          pick(a, /aws_eip|compute_address|public_ip/, 6),
+          'update',
+          { tags: { Name: 'nat' } },
+          { tags: { Name: 'nat', owner: 'dave' } },
+        ),
       ]);
-      snoozeDrift(db, d.stack.id, pick(a, /aws_eip|compute_address|public_ip/, 6), now + 3 * DAY, 'tagging convention under review (FIN-211)', 'dave', now - 2 * HOUR);
-      insertAlerts(db, d.stack, [alert('shop-staging', 'KubeDeploymentReplicasMismatch', 'warning', 340, now, { labels: { deployment: 'checkout', namespace: 'shop' }, summary: 'checkout has 1 of 3 replicas available', description: 'The node group update failed; pods are pending for want of nodes.' })], 12, now);
-      insertBackups(db, d.stack, { snapshots: [], fetchedAgoMin: 20, backups: [{ agoMin: 50, ok: false, error: 'Fatal: repository does not exist: unable to open config file: stat ./backups/restic/config: no such file or directory' }] }, now);
+      snoozeDrift(
+        db,
+        d.stack.id,
+        pick(a, /aws_eip|compute_address|public_ip/, 6),
+        now + 3 * DAY,
+        'tagging convention under review (FIN-211)',
+        'dave',
+        now - 2 * HOUR,
+      );
+      insertAlerts(
+        db,
+        d.stack,
+        [
+          alert('shop-staging', 'KubeDeploymentReplicasMismatch', 'warning', 340, now, {
+            labels: { deployment: 'checkout', namespace: 'shop' },
+            summary: 'checkout has 1 of 3 replicas available',
+            description: 'The node group update failed; pods are pending for want of nodes.',
+          }),
+        ],
+        12,
+        now,
+      );
+      insertBackups(
+        db,
+        d.stack,
+        {
+          snapshots: [],
+          fetchedAgoMin: 20,
+          backups: [
+            {
+              agoMin: 50,
+              ok: false,
+              error:
+                'Fatal: repository does not exist: unable to open config file: stat ./backups/restic/config: no such file or directory',
+            },
+          ],
+        },
+        now,
+      );
     },
   },
   {
@@ -639,12 +1079,72 @@ const SPECS: Spec[] = [
     fill(db, d, now) {
       const a = d.addresses;
       const fw = pick(a, /firewall/, 2);
-      insertRun(db, d, { startedAgo: 3 * 24 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'carol', approvers: ['carol'], plan: plan(a.slice(0, 9).map((x) => change(x, 'create'))) }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 3 * 24 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'carol',
+          approvers: ['carol'],
+          plan: plan(a.slice(0, 9).map((x) => change(x, 'create'))),
+        },
+        now,
+      );
       const checked = fresh(5 * 60, now);
       driftCheck(db, d, checked, now, []);
-      insertRun(db, d, { startedAgo: Math.min(35, checked / 2), kind: 'tracked', purpose: 'deploy', outcome: 'denied', user: 'erin', plan: plan([change(fw, 'update', { source_ranges: ['10.8.0.0/16'], allow: [{ ports: ['443'] }] }, { source_ranges: ['0.0.0.0/0'], allow: [{ ports: ['443', '22'] }] })]), policies: APPROVE_SG(fw), error: `denied by policy: no-ssh-rdp-from-internet: port 22 is open to 0.0.0.0/0 in ${fw}` }, now);
-      insertAlerts(db, d.stack, [alert('analytics-staging', 'DataflowJobLagging', 'info', 25, now, { labels: { job: 'events-ingest' }, summary: 'events-ingest is 4 minutes behind', description: 'System lag above 3 minutes.' })], 12, now);
-      insertBackups(db, d.stack, { snapshots: snapshots('analytics-staging', 9, 8, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']), fetchedAgoMin: 20, backups: [{ agoMin: 9, ok: true }], restoreTests: [{ agoMin: 9 * 24 * 60, ok: true }] }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: Math.min(35, checked / 2),
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'denied',
+          user: 'erin',
+          plan: plan([
+            change(
+              fw,
+              'update',
+              { source_ranges: ['10.8.0.0/16'], allow: [{ ports: ['443'] }] },
+              { source_ranges: ['0.0.0.0/0'], allow: [{ ports: ['443', '22'] }] },
+            ),
+          ]),
+          policies: APPROVE_SG(fw),
+          error: `denied by policy: no-ssh-rdp-from-internet: port 22 is open to 0.0.0.0/0 in ${fw}`,
+        },
+        now,
+      );
+      insertAlerts(
+        db,
+        d.stack,
+        [
+          alert('analytics-staging', 'DataflowJobLagging', 'info', 25, now, {
+            labels: { job: 'events-ingest' },
+            summary: 'events-ingest is 4 minutes behind',
+            description: 'System lag above 3 minutes.',
+          }),
+        ],
+        12,
+        now,
+      );
+      insertBackups(
+        db,
+        d.stack,
+        {
+          snapshots: snapshots('analytics-staging', 9, 8, 60, now, [
+            'terraform.tfstate',
+            'dayops.yaml',
+            'blueprint.yaml',
+          ]),
+          fetchedAgoMin: 20,
+          backups: [{ agoMin: 9, ok: true }],
+          restoreTests: [{ agoMin: 9 * 24 * 60, ok: true }],
+        },
+        now,
+      );
     },
   },
   {
@@ -663,11 +1163,47 @@ const SPECS: Spec[] = [
     shows: 'in sync and quiet; a discarded run; backups on time, never restore-tested',
     fill(db, d, now) {
       const a = d.addresses;
-      insertRun(db, d, { startedAgo: 8 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'applied', user: 'erin', approvers: ['erin'], plan: plan(a.slice(0, 9).map((x) => change(x, 'create'))) }, now);
-      insertRun(db, d, { startedAgo: 4 * 60, kind: 'tracked', purpose: 'deploy', outcome: 'discarded', user: 'erin', approvers: ['erin'], comment: 'wrong branch', plan: plan([change(a[1] ?? a[0], 'delete')]) }, now);
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 8 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'applied',
+          user: 'erin',
+          approvers: ['erin'],
+          plan: plan(a.slice(0, 9).map((x) => change(x, 'create'))),
+        },
+        now,
+      );
+      insertRun(
+        db,
+        d,
+        {
+          startedAgo: 4 * 60,
+          kind: 'tracked',
+          purpose: 'deploy',
+          outcome: 'discarded',
+          user: 'erin',
+          approvers: ['erin'],
+          comment: 'wrong branch',
+          plan: plan([change(a[1] ?? a[0], 'delete')]),
+        },
+        now,
+      );
       driftCheck(db, d, fresh(65, now), now, []);
       insertAlerts(db, d.stack, [], 12, now);
-      insertBackups(db, d.stack, { snapshots: snapshots('analytics-dev', 22, 6, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']), fetchedAgoMin: 20, backups: [{ agoMin: 22, ok: true }] }, now);
+      insertBackups(
+        db,
+        d.stack,
+        {
+          snapshots: snapshots('analytics-dev', 22, 6, 60, now, ['terraform.tfstate', 'dayops.yaml', 'blueprint.yaml']),
+          fetchedAgoMin: 20,
+          backups: [{ agoMin: 22, ok: true }],
+        },
+        now,
+      );
     },
   },
 ];
@@ -677,10 +1213,31 @@ const SPECS: Spec[] = [
 
 const LOCAL_INFRA = {
   resources: [
-    { type: 'local_file', name: 'motd', path: 'managed/motd.txt', content: 'Welcome to the dayops demo.\nThis file is managed by the demo-local stack: edit it, then check for drift (D).\n' },
-    { type: 'local_file', name: 'nginx_conf', path: 'managed/nginx.conf', content: 'server {\n  listen 8080;\n  location / { proxy_pass http://127.0.0.1:3000; }\n}\n' },
-    { type: 'local_file', name: 'app_env', path: 'managed/app.env', content: 'PORT=3000\nLOG_LEVEL=info\nFEATURE_NEW_CHECKOUT=false\n' },
-    { type: 'local_file', name: 'cron_backup', path: 'managed/backup.cron', content: '0 * * * * dayops backup run demo-local\n' },
+    {
+      type: 'local_file',
+      name: 'motd',
+      path: 'managed/motd.txt',
+      content:
+        'Welcome to the dayops demo.\nThis file is managed by the demo-local stack: edit it, then check for drift (D).\n',
+    },
+    {
+      type: 'local_file',
+      name: 'nginx_conf',
+      path: 'managed/nginx.conf',
+      content: 'server {\n  listen 8080;\n  location / { proxy_pass http://127.0.0.1:3000; }\n}\n',
+    },
+    {
+      type: 'local_file',
+      name: 'app_env',
+      path: 'managed/app.env',
+      content: 'PORT=3000\nLOG_LEVEL=info\nFEATURE_NEW_CHECKOUT=false\n',
+    },
+    {
+      type: 'local_file',
+      name: 'cron_backup',
+      path: 'managed/backup.cron',
+      content: '0 * * * * dayops backup run demo-local\n',
+    },
   ],
 };
 
@@ -736,7 +1293,7 @@ async function makeLocal(db: DB, workspace: string, opts: DemoOptions, result: D
       '# demo-local',
       '',
       'A stack that really runs on this machine: `plan.mjs` and `apply.mjs` (shipped with dayops) manage the files',
-      'listed in `infra.json` under `managed/`, report each change with dayops\' custom-stack protocol',
+      "listed in `infra.json` under `managed/`, report each change with dayops' custom-stack protocol",
       '(`dayops:change <action> <address>`), and keep what they applied in `state.json`.',
       '',
       '- Change `infra.json` and deploy (Day-1: `t`), or `dayops run demo-local`.',
@@ -747,18 +1304,31 @@ async function makeLocal(db: DB, workspace: string, opts: DemoOptions, result: D
   const stack = new StacksRepo(db).upsert({ name: DEMO_LOCAL, dir, tool: 'custom', environment: 'dev' });
   const shows: string[] = [];
   if (opts.runLocal !== false) {
-    const runs = new RunService(db, { dbPath: opts.dbPath, user: opts.user, env: { ...env, DAYOPS_DEMO_DELAY_MS: '0' }, handleSignals: false, recover: false });
+    const runs = new RunService(db, {
+      dbPath: opts.dbPath,
+      user: opts.user,
+      env: { ...env, DAYOPS_DEMO_DELAY_MS: '0' },
+      handleSignals: false,
+      recover: false,
+    });
     try {
-      opts.onProgress?.(`deploying ${DEMO_LOCAL} for real (node demo/stack/plan.mjs and apply.mjs), then checking it for drift`);
+      opts.onProgress?.(
+        `deploying ${DEMO_LOCAL} for real (node demo/stack/plan.mjs and apply.mjs), then checking it for drift`,
+      );
       const deployId = await runs.start(DEMO_LOCAL, { autoApprove: true, trigger: 'cli', user: opts.user });
       const deployed = await runs.wait(deployId, 'terminal');
       result.local.deployRunId = deployId;
-      if (deployed.state !== 'FINISHED') throw new Error(`its deploy (run ${deployId}) ended ${deployed.state}: ${deployed.error ?? ''}`);
+      if (deployed.state !== 'FINISHED')
+        throw new Error(`its deploy (run ${deployId}) ended ${deployed.state}: ${deployed.error ?? ''}`);
       // Someone "fixes" the box by hand: reality drifts from the code.
       writeFileSync(join(dir, 'managed', 'app.env'), 'PORT=3000\nLOG_LEVEL=debug\nFEATURE_NEW_CHECKOUT=true\n');
       const check = await checkDrift(runs, db, DEMO_LOCAL, { trigger: 'cli', user: opts.user });
       result.local.driftRunId = check.runId;
-      shows.push(check.status === 'drifted' ? `deployed here, then ${check.drifted} file edited by hand: drifted, ready to remediate (r)` : `deployed here (drift check: ${check.status})`);
+      shows.push(
+        check.status === 'drifted'
+          ? `deployed here, then ${check.drifted} file edited by hand: drifted, ready to remediate (r)`
+          : `deployed here (drift check: ${check.status})`,
+      );
     } catch (err) {
       result.local.notes.push(`demo-local could not run here: ${errorMessage(err)}`);
       shows.push('could not run here (see the notes)');
@@ -776,7 +1346,9 @@ async function makeLocal(db: DB, workspace: string, opts: DemoOptions, result: D
       result.local.notes.push(`restic backup of demo-local failed: ${errorMessage(err).split('\n')[0]}`);
     }
   } else {
-    result.local.notes.push('restic is not installed: demo-local has no backups (install restic and run dayops demo again)');
+    result.local.notes.push(
+      'restic is not installed: demo-local has no backups (install restic and run dayops demo again)',
+    );
   }
   return { name: DEMO_LOCAL, environment: 'dev', tool: 'custom', dir, shows: shows.join('; ') };
 }
@@ -790,7 +1362,10 @@ export async function createDemo(opts: DemoOptions): Promise<DemoResult> {
   const { existed, runIds } = checkReplaceable(dbPath, workspace);
   removeOld(dbPath, workspace, runIds);
   mkdirSync(join(workspace, 'stacks'), { recursive: true });
-  writeFileSync(join(workspace, DEMO_MARKER), 'This folder was made by `dayops demo` and is replaced when it runs again.\n');
+  writeFileSync(
+    join(workspace, DEMO_MARKER),
+    'This folder was made by `dayops demo` and is replaced when it runs again.\n',
+  );
   const now = opts.now ?? Date.now();
   const result: DemoResult = {
     dbPath,
@@ -805,13 +1380,19 @@ export async function createDemo(opts: DemoOptions): Promise<DemoResult> {
     const drift = new DriftRepo(db);
     for (const spec of SPECS) {
       const bp = defaultBlueprint(spec.cloud, spec.name, spec.env);
-      bp.metadata.owner = spec.name.startsWith('shop') ? 'shop-team' : spec.name.startsWith('analytics') ? 'data-team' : 'platform-team';
+      bp.metadata.owner = spec.name.startsWith('shop')
+        ? 'shop-team'
+        : spec.name.startsWith('analytics')
+          ? 'data-team'
+          : 'platform-team';
       bp.metadata.description = `dayops demo: ${spec.shows}`;
       bp.day2.alerting.alertmanagerUrl = DEMO_ALERTMANAGER;
       opts.onProgress?.(`designing ${spec.name} (${spec.env}, ${spec.cloud}) and its history`);
       const r = designStack(db, bp, join(workspace, 'stacks', spec.name), { user: 'alice' });
       if (!r.stack) {
-        const why = r.findings.filter((f) => f.severity === 'error').map((f) => f.message)[0] ?? `refused files ${r.refused.join(', ')}`;
+        const why =
+          r.findings.filter((f) => f.severity === 'error').map((f) => f.message)[0] ??
+          `refused files ${r.refused.join(', ')}`;
         throw new Error(`the demo design of ${spec.name} was not written: ${why}`);
       }
       const d: Designed = { stack: r.stack, bp, addresses: addressesOf(r.files) };
@@ -820,7 +1401,13 @@ export async function createDemo(opts: DemoOptions): Promise<DemoResult> {
       for (const job of ['drift', 'backup', 'restore-test'] as const) {
         drift.recordScheduleRun({ stackId: r.stack.id, job, lastRunAt: now, finishedAt: now, ok: true, error: null });
       }
-      result.stacks.push({ name: spec.name, environment: spec.env, tool: r.stack.tool, dir: r.stack.dir, shows: spec.shows });
+      result.stacks.push({
+        name: spec.name,
+        environment: spec.env,
+        tool: r.stack.tool,
+        dir: r.stack.dir,
+        shows: spec.shows,
+      });
     }
     result.stacks.push(await makeLocal(db, workspace, opts, result));
   } finally {

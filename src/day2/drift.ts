@@ -23,7 +23,13 @@
  * but it always stops for an approval (never auto-applied, whatever `autoApply` says).
  */
 import { createHash } from 'node:crypto';
-import { DriftRepo, type DriftCheckRecord, type DriftSource, type ResourceWithTriage, type TriageRecord } from '../db/drift.js';
+import {
+  DriftRepo,
+  type DriftCheckRecord,
+  type DriftSource,
+  type ResourceWithTriage,
+  type TriageRecord,
+} from '../db/drift.js';
 import type { DB } from '../db/open.js';
 import { RunsRepo } from '../db/runs.js';
 import { StacksRepo } from '../db/stacks.js';
@@ -162,7 +168,9 @@ export function stableJson(v: unknown): string {
   if (v === undefined) return 'null';
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  const keys = Object.keys(v as Record<string, unknown>).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+  const keys = Object.keys(v as Record<string, unknown>)
+    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
@@ -180,11 +188,18 @@ export function diffBody(diff: string): string {
 /** Hash of the address and what differs (not the display-only fields, nor the diff's file headers). */
 export function driftFingerprint(address: string, detail: DriftDetail): string {
   const what = {
-    drift: detail.drift ? { action: detail.drift.action, before: detail.drift.before, after: detail.drift.after } : undefined,
-    plan: detail.plan ? { action: detail.plan.action, before: detail.plan.before, after: detail.plan.after } : undefined,
+    drift: detail.drift
+      ? { action: detail.drift.action, before: detail.drift.before, after: detail.drift.after }
+      : undefined,
+    plan: detail.plan
+      ? { action: detail.plan.action, before: detail.plan.before, after: detail.plan.after }
+      : undefined,
     diff: detail.diff === undefined ? undefined : diffBody(detail.diff),
   };
-  return createHash('sha256').update(`${address}\n${stableJson(what)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${address}\n${stableJson(what)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -195,7 +210,8 @@ export function fieldDiffs(before: unknown, after: unknown, limit = 50): FieldDi
   const walk = (a: unknown, b: unknown, path: string) => {
     if (out.length >= limit) return;
     if (isObj(a) && isObj(b)) {
-      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], path ? `${path}.${k}` : k);
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+        walk(a[k], b[k], path ? `${path}.${k}` : k);
       return;
     }
     if (stableJson(a) !== stableJson(b)) out.push({ path: path || '(value)', before: a ?? null, after: b ?? null });
@@ -282,7 +298,13 @@ export function recordDriftRun(db: DB, runId: number, now: number = Date.now()):
   if (!run || run.purpose !== 'drift' || !isTerminal(run.state)) return undefined;
   let check = drift.byRunId(runId);
   if (!check) {
-    const id = drift.startCheck({ stackId: run.stackId, runId, trigger: run.trigger, triggeredBy: run.triggeredBy, now: run.createdAt });
+    const id = drift.startCheck({
+      stackId: run.stackId,
+      runId,
+      trigger: run.trigger,
+      triggeredBy: run.triggeredBy,
+      now: run.createdAt,
+    });
     check = drift.get(drift.attachRun(id, runId))!;
   }
   if (check.status !== 'checking') return check;
@@ -291,7 +313,13 @@ export function recordDriftRun(db: DB, runId: number, now: number = Date.now()):
     const found = driftFromPlan(run.plan);
     drift.finish(check.id, {
       status: found.length ? 'drifted' : 'in_sync',
-      resources: found.map((f) => ({ address: f.address, action: f.action, source: f.source, detail: f.detail, fingerprint: f.fingerprint })),
+      resources: found.map((f) => ({
+        address: f.address,
+        action: f.action,
+        source: f.source,
+        detail: f.detail,
+        fingerprint: f.fingerprint,
+      })),
       now: at,
     });
   } else {
@@ -311,7 +339,11 @@ export function reconcileDriftChecks(db: DB, now: number = Date.now()): number {
   let n = 0;
   for (const c of drift.open()) {
     if (c.runId === null) {
-      if (now - c.startedAt > 60_000 && drift.finish(c.id, { status: 'failed', error: 'interrupted: dayops stopped before the check started', now })) n++;
+      if (
+        now - c.startedAt > 60_000 &&
+        drift.finish(c.id, { status: 'failed', error: 'interrupted: dayops stopped before the check started', now })
+      )
+        n++;
       continue;
     }
     const run = runs.get(c.runId);
@@ -357,7 +389,12 @@ function waitOrAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | undefi
  * `drift.autoRemediate: true`) starts a remediation run that stops for approval. A tool failure gives a `failed`
  * check (never a throw); throws UserError only for an unknown stack or a run service that is shutting down.
  */
-export async function checkDrift(runs: RunService, db: DB, stack: Stack | string, opts: DriftCheckOptions = {}): Promise<DriftCheckResult> {
+export async function checkDrift(
+  runs: RunService,
+  db: DB,
+  stack: Stack | string,
+  opts: DriftCheckOptions = {},
+): Promise<DriftCheckResult> {
   const clock = opts.now ?? Date.now;
   const s = resolveStack(db, stack);
   const { drift } = repos(db);
@@ -375,12 +412,26 @@ export async function checkDrift(runs: RunService, db: DB, stack: Stack | string
   const settled = await waitOrAbort(runs.wait(runId, 'terminal'), opts.signal);
   const base = { checkId, runId, stackId: s.id, stack: s.name };
   if (!settled) {
-    return { ...base, status: 'checking', drifted: 0, resources: [], error: 'stopped waiting for the drift run', checkedAt: clock() };
+    return {
+      ...base,
+      status: 'checking',
+      drifted: 0,
+      resources: [],
+      error: 'stopped waiting for the drift run',
+      checkedAt: clock(),
+    };
   }
   const check = recordDriftRun(db, runId, clock()) ?? drift.get(checkId)!;
   const now = clock();
   if (check.status === 'failed' || check.status === 'checking') {
-    return { ...base, status: check.status, drifted: 0, resources: [], error: check.error, checkedAt: check.finishedAt ?? now };
+    return {
+      ...base,
+      status: check.status,
+      drifted: 0,
+      resources: [],
+      error: check.error,
+      checkedAt: check.finishedAt ?? now,
+    };
   }
   const resources = triaged(drift.resourcesTriaged(s.id, check.id), now);
   const open = resources.filter((r) => r.triage.state === 'open').length;
@@ -397,10 +448,23 @@ export async function checkDrift(runs: RunService, db: DB, stack: Stack | string
   return result;
 }
 
-async function autoRemediate(runs: RunService, db: DB, stack: Stack, user: string, clock: () => number, signal?: AbortSignal): Promise<RemediationOutcome> {
+async function autoRemediate(
+  runs: RunService,
+  db: DB,
+  stack: Stack,
+  user: string,
+  clock: () => number,
+  signal?: AbortSignal,
+): Promise<RemediationOutcome> {
   const { drift, runs: runsRepo } = repos(db);
   const note = (skipped: string): RemediationOutcome => {
-    drift.auditEntry({ at: clock(), user, action: 'drift-auto-remediate', stackId: stack.id, comment: `not started: ${skipped}` });
+    drift.auditEntry({
+      at: clock(),
+      user,
+      action: 'drift-auto-remediate',
+      stackId: stack.id,
+      comment: `not started: ${skipped}`,
+    });
     return { skipped };
   };
   if (runs.readonly) return note('dayops is read-only (--readonly)');
@@ -408,11 +472,23 @@ async function autoRemediate(runs: RunService, db: DB, stack: Stack, user: strin
   if (pending) return note(`run ${pending.id} (${pending.purpose}, ${pending.state}) is already pending for the stack`);
   let runId: number;
   try {
-    runId = await runs.start(stack.name, { purpose: 'remediation', trigger: 'auto-remediate', user, requireApproval: true });
+    runId = await runs.start(stack.name, {
+      purpose: 'remediation',
+      trigger: 'auto-remediate',
+      user,
+      requireApproval: true,
+    });
   } catch (err) {
     return note(errorMessage(err));
   }
-  drift.auditEntry({ at: clock(), user, action: 'drift-auto-remediate', stackId: stack.id, runId, comment: 'drift.autoRemediate: true; waits for approval' });
+  drift.auditEntry({
+    at: clock(),
+    user,
+    action: 'drift-auto-remediate',
+    stackId: stack.id,
+    runId,
+    comment: 'drift.autoRemediate: true; waits for approval',
+  });
   const settled = await waitOrAbort(runs.wait(runId, 'settled'), signal);
   return { runId, state: settled?.state ?? runs.get(runId)?.state };
 }
@@ -427,11 +503,25 @@ export interface RemediateOptions {
  * real infrastructure and goes through the usual policies and approval. Returns its id (follow it with
  * `runs.wait`). Refused (UserError) in read-only mode.
  */
-export async function remediate(runs: RunService, db: DB, stack: Stack | string, user: string, opts: RemediateOptions = {}): Promise<number> {
+export async function remediate(
+  runs: RunService,
+  db: DB,
+  stack: Stack | string,
+  user: string,
+  opts: RemediateOptions = {},
+): Promise<number> {
   const s = resolveStack(db, stack);
-  if (runs.readonly) throw new UserError('readonly mode (--readonly): remediating drift applies changes and is not allowed');
+  if (runs.readonly)
+    throw new UserError('readonly mode (--readonly): remediating drift applies changes and is not allowed');
   const runId = await runs.start(s.name, { purpose: 'remediation', trigger: opts.trigger ?? 'tui', user });
-  repos(db).drift.auditEntry({ at: Date.now(), user, action: 'drift-remediate', stackId: s.id, runId, comment: opts.comment ?? null });
+  repos(db).drift.auditEntry({
+    at: Date.now(),
+    user,
+    action: 'drift-remediate',
+    stackId: s.id,
+    runId,
+    comment: opts.comment ?? null,
+  });
   return runId;
 }
 
@@ -445,38 +535,88 @@ function currentResource(db: DB, stackId: number, address: string): FoundDrift &
   if (!result || !r) {
     throw new UserError(`${address} is not drifted in the last drift check of this stack; nothing to triage`);
   }
-  return { address: r.address, action: r.action as ChangeAction, source: r.source, detail: r.detail as DriftDetail, fingerprint: r.fingerprint, checkId: result.id };
+  return {
+    address: r.address,
+    action: r.action as ChangeAction,
+    source: r.source,
+    detail: r.detail as DriftDetail,
+    fingerprint: r.fingerprint,
+    checkId: result.id,
+  };
 }
 
 /**
  * Accept a drifted resource as it is now (with a note): it shows as accepted, not drifted, until its fingerprint
  * changes again. Written to the audit log (`drift-accept`).
  */
-export function acceptDrift(db: DB, stackId: number, address: string, note: string, user: string, now: number = Date.now()): TriageRecord {
+export function acceptDrift(
+  db: DB,
+  stackId: number,
+  address: string,
+  note: string,
+  user: string,
+  now: number = Date.now(),
+): TriageRecord {
   const r = currentResource(db, stackId, address);
   return repos(db).drift.addTriage(
-    { stackId, address, fingerprint: r.fingerprint, kind: 'accepted', note: note.trim() || null, until: null, user, at: now },
+    {
+      stackId,
+      address,
+      fingerprint: r.fingerprint,
+      kind: 'accepted',
+      note: note.trim() || null,
+      until: null,
+      user,
+      at: now,
+    },
     { action: 'drift-accept', detail: { address, fingerprint: r.fingerprint, action: r.action, checkId: r.checkId } },
   );
 }
 
 /** Snooze a drifted resource until a time (epoch ms). Written to the audit log (`drift-snooze`). */
-export function snoozeDrift(db: DB, stackId: number, address: string, until: number, note: string, user: string, now: number = Date.now()): TriageRecord {
+export function snoozeDrift(
+  db: DB,
+  stackId: number,
+  address: string,
+  until: number,
+  note: string,
+  user: string,
+  now: number = Date.now(),
+): TriageRecord {
   if (!Number.isFinite(until) || until <= now) throw new UserError('a snooze needs a time in the future');
   const r = currentResource(db, stackId, address);
   return repos(db).drift.addTriage(
     { stackId, address, fingerprint: r.fingerprint, kind: 'snoozed', note: note.trim() || null, until, user, at: now },
-    { action: 'drift-snooze', detail: { address, fingerprint: r.fingerprint, until: new Date(until).toISOString(), checkId: r.checkId } },
+    {
+      action: 'drift-snooze',
+      detail: { address, fingerprint: r.fingerprint, until: new Date(until).toISOString(), checkId: r.checkId },
+    },
   );
 }
 
 /** Take back an accept or a snooze: the resource is open drift again. Audit log `drift-clear`. */
-export function clearTriage(db: DB, stackId: number, address: string, user: string, note = '', now: number = Date.now()): TriageRecord {
+export function clearTriage(
+  db: DB,
+  stackId: number,
+  address: string,
+  user: string,
+  note = '',
+  now: number = Date.now(),
+): TriageRecord {
   const { drift } = repos(db);
   const last = drift.latestTriageOf(stackId, address);
   if (!last || last.kind === 'cleared') throw new UserError(`${address} is neither accepted nor snoozed`);
   return drift.addTriage(
-    { stackId, address, fingerprint: last.fingerprint, kind: 'cleared', note: note.trim() || null, until: null, user, at: now },
+    {
+      stackId,
+      address,
+      fingerprint: last.fingerprint,
+      kind: 'cleared',
+      note: note.trim() || null,
+      until: null,
+      user,
+      at: now,
+    },
     { action: 'drift-clear', detail: { address, was: last.kind } },
   );
 }
@@ -485,8 +625,13 @@ export function clearTriage(db: DB, stackId: number, address: string, user: stri
 export function triageOf(fingerprint: string, t: TriageRecord | null, now: number): DriftTriage {
   if (!t || t.kind === 'cleared') return { state: 'open', note: null, user: null, at: null, until: null };
   const base = { note: t.note, user: t.user, at: t.at, until: t.until };
-  if (t.kind === 'accepted') return t.fingerprint === fingerprint ? { state: 'accepted', ...base } : { state: 'open', ...base, lapsed: 'changed' };
-  return t.until !== null && t.until > now ? { state: 'snoozed', ...base } : { state: 'open', ...base, lapsed: 'expired' };
+  if (t.kind === 'accepted')
+    return t.fingerprint === fingerprint
+      ? { state: 'accepted', ...base }
+      : { state: 'open', ...base, lapsed: 'changed' };
+  return t.until !== null && t.until > now
+    ? { state: 'snoozed', ...base }
+    : { state: 'open', ...base, lapsed: 'expired' };
 }
 
 function triaged(rows: ResourceWithTriage[], now: number): DriftedResource[] {
@@ -559,8 +704,16 @@ export function driftHistory(db: DB, stackId: number, limit = 50): DriftCheckRec
 
 /** One line about a resource for tables and logs: `~ terraform_data.web (input.size: "small" -> "medium")`. */
 export function describeDrift(r: FoundDrift): string {
-  const sign: Partial<Record<ChangeAction, string>> = { create: '+', update: '~', replace: '-/+', delete: '-', move: '->' };
-  const f = r.detail.fields?.slice(0, 2).map((x) => `${x.path}: ${JSON.stringify(x.before)} -> ${JSON.stringify(x.after)}`);
+  const sign: Partial<Record<ChangeAction, string>> = {
+    create: '+',
+    update: '~',
+    replace: '-/+',
+    delete: '-',
+    move: '->',
+  };
+  const f = r.detail.fields
+    ?.slice(0, 2)
+    .map((x) => `${x.path}: ${JSON.stringify(x.before)} -> ${JSON.stringify(x.after)}`);
   const why = f?.length ? ` (${f.join(', ')}${(r.detail.fields?.length ?? 0) > 2 ? ', ...' : ''})` : '';
   return `${sign[r.action] ?? r.action} ${r.address}${why}`;
 }

@@ -33,7 +33,7 @@ export function installDay2Hooks(): () => void {
         recordDriftRun(db, run.id);
       } catch (err) {
         // The database may be closing on quit: the scheduler's next start reconciles the check.
-        throw new Error(`the drift check of run ${run.id} was not recorded: ${errorMessage(err)}`);
+        throw new Error(`the drift check of run ${run.id} was not recorded: ${errorMessage(err)}`, { cause: err });
       }
     },
   });

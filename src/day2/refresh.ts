@@ -194,7 +194,13 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const label = `snapshots: ${s.name}`;
       this.mark(label, true);
       try {
-        await listSnapshots(this.db, s, { refresh: 'auto', env: this.env, now: this.now, signal: this.abort.signal, trigger: 'tui' });
+        await listSnapshots(this.db, s, {
+          refresh: 'auto',
+          env: this.env,
+          now: this.now,
+          signal: this.abort.signal,
+          trigger: 'tui',
+        });
       } catch (err) {
         // A failed listing is recorded by listSnapshots; anything it throws (a broken config) is recorded here.
         if (!this.stopped) {
@@ -232,8 +238,10 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const drift = driftSummaries(this.db, now);
       for (const s of this.stacks.list()) {
         const cfg = stackConfigOf(s.dir).config;
-        if (cfg?.alerting && isStale(sources.get(alertsSourceKey(s.name)), now, this.alertsStaleAfterMs)) stale.push(`alerts: ${s.name}`);
-        if (cfg?.backups && isStale(sources.get(backupSourceKey(s.name)), now, BACKUP_STALE_AFTER_MS)) stale.push(`backups: ${s.name}`);
+        if (cfg?.alerting && isStale(sources.get(alertsSourceKey(s.name)), now, this.alertsStaleAfterMs))
+          stale.push(`alerts: ${s.name}`);
+        if (cfg?.backups && isStale(sources.get(backupSourceKey(s.name)), now, BACKUP_STALE_AFTER_MS))
+          stale.push(`backups: ${s.name}`);
         if (drift.get(s.id)?.status === 'failed') stale.push(`drift: ${s.name}`);
       }
     } catch {
@@ -257,7 +265,10 @@ export const REFRESHER_KEY = 'day2.refresher';
 
 /** The app's run service, made once (`services.get('runs', ...)`). */
 export function appRunService(services: Services): RunService {
-  return services.get(RUN_SERVICE_KEY, (s) => new RunService(s.db, { dbPath: s.dbPath, user: s.user, readonly: s.readonly, env: s.env }));
+  return services.get(
+    RUN_SERVICE_KEY,
+    (s) => new RunService(s.db, { dbPath: s.dbPath, user: s.user, readonly: s.readonly, env: s.env }),
+  );
 }
 
 const SUBSCRIBED = new WeakSet<Scheduler>();
@@ -280,7 +291,9 @@ export function registerDay2Services(services: Services, store?: AppStore): Day2
   const scheduler = services.get(SCHEDULER_KEY, (s) => {
     const sched = new Scheduler({ db: s.db, now: s.now, kinds, runJob: defaultJobRunner(runs, s.db, s.user) });
     if (store) {
-      sched.on('problem', (p) => store.getState().showFlash('warning', `schedule of ${p.stack || 'dayops'} skipped: ${p.error}`));
+      sched.on('problem', (p) =>
+        store.getState().showFlash('warning', `schedule of ${p.stack || 'dayops'} skipped: ${p.error}`),
+      );
     }
     return sched;
   });

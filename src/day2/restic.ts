@@ -93,7 +93,10 @@ export const backupSummarySchema = z.object({
   backup_start: z.string().optional(),
   backup_end: z.string().optional(),
   /** Short (0.14) or full (newer) id; omitted when no snapshot was written (dry run). */
-  snapshot_id: z.string().regex(/^[0-9a-f]{8,64}$/).optional(),
+  snapshot_id: z
+    .string()
+    .regex(/^[0-9a-f]{8,64}$/)
+    .optional(),
 });
 
 /** A per-file error of `backup`/`restore` (stderr). `error` is `{message}`, or `{}` in 0.14 for some errors. */
@@ -236,7 +239,8 @@ export function parseBackupLine(line: string): BackupMessage {
   switch (v.message_type) {
     case 'status': {
       const r = backupStatusSchema.safeParse(v);
-      if (!r.success) throw new ResticError(`restic backup: unexpected status line (${describeZod(r.error)})`, 'malformed');
+      if (!r.success)
+        throw new ResticError(`restic backup: unexpected status line (${describeZod(r.error)})`, 'malformed');
       return { type: 'status', status: r.data };
     }
     case 'summary': {
@@ -249,7 +253,11 @@ export function parseBackupLine(line: string): BackupMessage {
       if (!r.success) return { type: 'other' };
       const e = r.data.error;
       const message = (typeof e === 'string' ? e : e?.message) || r.data.message || 'unknown error';
-      return { type: 'error', item: r.data.item ?? null, message: r.data.during ? `${message} (during ${r.data.during})` : message };
+      return {
+        type: 'error',
+        item: r.data.item ?? null,
+        message: r.data.during ? `${message} (during ${r.data.during})` : message,
+      };
     }
     case 'exit_error': {
       const r = exitErrorSchema.safeParse(v);
@@ -261,7 +269,11 @@ export function parseBackupLine(line: string): BackupMessage {
 }
 
 /** A whole recorded `backup --json` stdout: its status lines and summary. */
-export function parseBackupOutput(text: string): { statuses: BackupStatusLine[]; summary: BackupSummary | null; errors: string[] } {
+export function parseBackupOutput(text: string): {
+  statuses: BackupStatusLine[];
+  summary: BackupSummary | null;
+  errors: string[];
+} {
   const statuses: BackupStatusLine[] = [];
   const errors: string[] = [];
   let summary: BackupSummary | null = null;
@@ -297,7 +309,8 @@ export function parseLs(text: string): { snapshot: Snapshot | null; nodes: LsNod
     const kind = v.message_type ?? v.struct_type;
     if (kind === 'snapshot') {
       const r = resticSnapshotSchema.safeParse(v);
-      if (!r.success) throw new ResticError(`restic ls: unexpected snapshot line (${describeZod(r.error)})`, 'malformed');
+      if (!r.success)
+        throw new ResticError(`restic ls: unexpected snapshot line (${describeZod(r.error)})`, 'malformed');
       snapshot = toSnapshot(r.data);
     } else if (kind === 'node') {
       const r = lsNodeSchema.safeParse(v);
@@ -330,7 +343,14 @@ export function parseForget(stdout: string): ForgetResult {
   if (!r.success) throw new ResticError(`restic forget: unexpected answer (${describeZod(r.error)})`, 'malformed');
   const kept = r.data.flatMap((g) => (g.keep ?? []).map(toSnapshot));
   const removed = r.data.flatMap((g) => (g.remove ?? []).map(toSnapshot));
-  return { kept, removed, pruneOutput: lines.slice(idx + 1).join('\n').trim() };
+  return {
+    kept,
+    removed,
+    pruneOutput: lines
+      .slice(idx + 1)
+      .join('\n')
+      .trim(),
+  };
 }
 
 export interface CheckResult {
@@ -342,7 +362,8 @@ export interface CheckResult {
   output: string;
 }
 
-const CHECK_NOISE = /^(using temporary cache|create exclusive lock|load indexes|check all packs|check snapshots, trees and blobs|read all data|read .*data packs|no errors were found|\[\d+:\d+\]|Fatal: repository contains errors|$)/;
+const CHECK_NOISE =
+  /^(using temporary cache|create exclusive lock|load indexes|check all packs|check snapshots, trees and blobs|read all data|read .*data packs|no errors were found|\[\d+:\d+\]|Fatal: repository contains errors|$)/;
 
 /** `check` output (text in every version; JSON lines with `num_errors` in 0.17+ when --json is given). */
 export function parseCheck(code: number, stdout: string, stderr: string): CheckResult {
@@ -360,9 +381,15 @@ export function parseCheck(code: number, stdout: string, stderr: string): CheckR
   // The exit code is authoritative (restic's docs); 0.17+ JSON also counts the errors.
   const ok = code === 0 && (numErrors ?? 0) === 0;
   // Lines that read like problems first, in case a newer restic prints progress text this list does not know.
-  const problem = (l: string) => /error|not match|unexpected|does not exist|missing|damaged|invalid|broken|fail/i.test(l);
+  const problem = (l: string) =>
+    /error|not match|unexpected|does not exist|missing|damaged|invalid|broken|fail/i.test(l);
   const ranked = [...errors.filter(problem), ...errors.filter((l) => !problem(l))];
-  return { ok, errors: ok ? [] : ranked.length ? ranked : [`restic check exited ${code}`], snapshots: m ? Number(m[1]) : null, output };
+  return {
+    ok,
+    errors: ok ? [] : ranked.length ? ranked : [`restic check exited ${code}`],
+    snapshots: m ? Number(m[1]) : null,
+    output,
+  };
 }
 
 export interface RestoreResult {
@@ -389,12 +416,20 @@ export function parseRestore(code: number, stdout: string, stderr: string): Rest
     if (/^ignoring error for /.test(line) || /^Fatal: /.test(line)) errors.push(line);
   }
   const m = /finished verifying (\d+) files/.exec(output);
-  return { ok: code === 0, errors: code === 0 ? [] : errors.length ? errors : [`restic restore exited ${code}`], verifiedFiles: m ? Number(m[1]) : null, output };
+  return {
+    ok: code === 0,
+    errors: code === 0 ? [] : errors.length ? errors : [`restic restore exited ${code}`],
+    verifiedFiles: m ? Number(m[1]) : null,
+    output,
+  };
 }
 
 /** The most telling line of a failed command's stderr, for a one-line message. */
 export function fatalLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const l of lines) {
     const v = jsonLine(l) as { message_type?: string; message?: string } | undefined;
     if (v?.message_type === 'exit_error' && v.message) return v.message.split('\n')[0];
@@ -410,9 +445,17 @@ export function fatalLine(stderr: string): string {
 export function classifyFailure(code: number | null, stderr: string, repository: string, command: string): ResticError {
   const detail = fatalLine(stderr);
   if (code === 12 || /wrong password or no key found/.test(stderr)) {
-    return new ResticError(`wrong password for the restic repository ${repository} (restic: wrong password or no key found)`, 'wrong-password', code);
+    return new ResticError(
+      `wrong password for the restic repository ${repository} (restic: wrong password or no key found)`,
+      'wrong-password',
+      code,
+    );
   }
-  if (code === 10 || /Is there a repository at the following location\?/.test(stderr) || /repository does not exist/.test(stderr)) {
+  if (
+    code === 10 ||
+    /Is there a repository at the following location\?/.test(stderr) ||
+    /repository does not exist/.test(stderr)
+  ) {
     return new ResticError(`there is no restic repository at ${repository}`, 'repository-missing', code);
   }
   if (code === 11 || /repository is already locked/.test(stderr)) {
@@ -427,7 +470,11 @@ export function classifyFailure(code: number | null, stderr: string, repository:
     return new ResticError(`the restic password for ${repository} is empty`, 'no-password', code);
   }
   if (code === 130) return new ResticError(`restic ${command} was interrupted`, 'interrupted', code);
-  return new ResticError(`restic ${command} failed (exit ${code ?? 'signal'})${detail ? `: ${detail}` : ''}`, 'failed', code);
+  return new ResticError(
+    `restic ${command} failed (exit ${code ?? 'signal'})${detail ? `: ${detail}` : ''}`,
+    'failed',
+    code,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -466,13 +513,19 @@ export interface PasswordConfig {
  * environment. Throws a one-line ResticError (kind `no-password`) naming where it looked. Never reads the file:
  * restic does, through RESTIC_PASSWORD_FILE.
  */
-export function resolvePassword(cfg: PasswordConfig, baseDir: string, env: NodeJS.ProcessEnv, label: string): PasswordSource {
+export function resolvePassword(
+  cfg: PasswordConfig,
+  baseDir: string,
+  env: NodeJS.ProcessEnv,
+  label: string,
+): PasswordSource {
   const fileSource = (raw: string, from: string): PasswordSource => {
     const path = resolve(baseDir, expandHome(raw, env));
     let size: number;
     try {
       const st = statSync(path);
-      if (!st.isFile()) throw new ResticError(`${label}: no restic password: ${from} ${path} is not a file`, 'no-password');
+      if (!st.isFile())
+        throw new ResticError(`${label}: no restic password: ${from} ${path} is not a file`, 'no-password');
       size = st.size;
     } catch (err) {
       if (err instanceof ResticError) throw err;
@@ -484,14 +537,18 @@ export function resolvePassword(cfg: PasswordConfig, baseDir: string, env: NodeJ
   if (cfg.passwordEnv) {
     const value = env[cfg.passwordEnv];
     if (!value) {
-      throw new ResticError(`${label}: no restic password: backups.passwordEnv names $${cfg.passwordEnv}, which is not set`, 'no-password');
+      throw new ResticError(
+        `${label}: no restic password: backups.passwordEnv names $${cfg.passwordEnv}, which is not set`,
+        'no-password',
+      );
     }
     return { kind: 'env', from: `$${cfg.passwordEnv}`, value };
   }
   if (cfg.passwordFile) return fileSource(cfg.passwordFile, 'backups.passwordFile');
   if (env.RESTIC_PASSWORD) return { kind: 'env', from: '$RESTIC_PASSWORD', value: env.RESTIC_PASSWORD };
   if (env.RESTIC_PASSWORD_FILE) return fileSource(env.RESTIC_PASSWORD_FILE, '$RESTIC_PASSWORD_FILE');
-  if (env.RESTIC_PASSWORD_COMMAND) return { kind: 'command', from: '$RESTIC_PASSWORD_COMMAND', command: env.RESTIC_PASSWORD_COMMAND };
+  if (env.RESTIC_PASSWORD_COMMAND)
+    return { kind: 'command', from: '$RESTIC_PASSWORD_COMMAND', command: env.RESTIC_PASSWORD_COMMAND };
   throw new ResticError(
     `${label}: no restic password: set backups.passwordEnv or backups.passwordFile in dayops.yaml, or RESTIC_PASSWORD or RESTIC_PASSWORD_FILE in the environment`,
     'no-password',
@@ -502,7 +559,13 @@ export function resolvePassword(cfg: PasswordConfig, baseDir: string, env: NodeJ
 // The wrapper
 
 /** Variables restic would read on its own: removed from the child's environment, then set from our choice. */
-const RESTIC_OWN_VARS = ['RESTIC_PASSWORD', 'RESTIC_PASSWORD_FILE', 'RESTIC_PASSWORD_COMMAND', 'RESTIC_REPOSITORY', 'RESTIC_REPOSITORY_FILE'];
+const RESTIC_OWN_VARS = [
+  'RESTIC_PASSWORD',
+  'RESTIC_PASSWORD_FILE',
+  'RESTIC_PASSWORD_COMMAND',
+  'RESTIC_REPOSITORY',
+  'RESTIC_REPOSITORY_FILE',
+];
 
 export interface ResticOptions {
   /** As restic takes it (see resolveRepository). */
@@ -668,8 +731,14 @@ export class Restic {
         settled = true;
         opts.signal?.removeEventListener('abort', onAbort);
         if (e.code === 'ENOENT' || e.code === 'EACCES') {
-          const where = this.binary === 'restic' ? '"restic" was not found on PATH' : `${this.binary} cannot be run (${e.code})`;
-          reject(new ResticError(`restic is not installed: ${where}; install restic or set DAYOPS_RESTIC to its path`, 'not-installed'));
+          const where =
+            this.binary === 'restic' ? '"restic" was not found on PATH' : `${this.binary} cannot be run (${e.code})`;
+          reject(
+            new ResticError(
+              `restic is not installed: ${where}; install restic or set DAYOPS_RESTIC to its path`,
+              'not-installed',
+            ),
+          );
         } else reject(new ResticError(`cannot start restic: ${e.message}`, 'failed'));
       });
       // `close` comes after both streams ended, so every line has been seen.
@@ -695,7 +764,8 @@ export class Restic {
     if (r.code !== null && okCodes.includes(r.code)) return r;
     if (classifyFailure(r.code, r.stderr, this.repository, args[0]).kind === 'locked') {
       const u = await this.run(['unlock'], { signal: opts.signal });
-      if (u.code === 0) this.onNotice(`ran \`restic unlock\` on ${this.repository}: a lock blocked \`restic ${args[0]}\``);
+      if (u.code === 0)
+        this.onNotice(`ran \`restic unlock\` on ${this.repository}: a lock blocked \`restic ${args[0]}\``);
       r = await this.run(args, opts);
     }
     return r;
@@ -760,14 +830,23 @@ export class Restic {
         parseError ??= e as ResticError;
       }
     };
-    const r = await this.runLocked(args, { cwd: opts.cwd, signal: opts.signal, onStdoutLine: onLine, onStderrLine: onLine }, [0, 3]);
+    const r = await this.runLocked(
+      args,
+      { cwd: opts.cwd, signal: opts.signal, onStdoutLine: onLine, onStderrLine: onLine },
+      [0, 3],
+    );
     if (r.code !== 0 && r.code !== 3) this.fail(r, 'backup');
     if (parseError) throw parseError;
     if (!summary) throw new ResticError('restic backup: finished without a summary line', 'malformed', r.code);
     const s = summary as BackupSummary;
     if (!s.snapshot_id) throw new ResticError('restic backup: the summary names no snapshot', 'malformed', r.code);
     if (r.code === 3 && errors.length === 0) {
-      errors.push(...r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !jsonLine(l)));
+      errors.push(
+        ...r.stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !jsonLine(l)),
+      );
     }
     return { summary: s, errors, incomplete: r.code === 3 };
   }
@@ -788,7 +867,11 @@ export class Restic {
     if (r.code !== 0) this.fail(r, 'ls');
     const parsed = parseLs(r.stdout);
     if (!parsed.snapshot) {
-      throw new ResticError(`restic ls: no snapshot ${snapshotId} in ${this.repository}${r.stderr.trim() ? ` (${fatalLine(r.stderr)})` : ''}`, 'failed', r.code);
+      throw new ResticError(
+        `restic ls: no snapshot ${snapshotId} in ${this.repository}${r.stderr.trim() ? ` (${fatalLine(r.stderr)})` : ''}`,
+        'failed',
+        r.code,
+      );
     }
     return { snapshot: parsed.snapshot, nodes: parsed.nodes };
   }
@@ -806,7 +889,11 @@ export class Restic {
   }
 
   /** `restic restore ID --target DIR [--verify]`. Resolves with ok false when files could not be restored. */
-  async restore(snapshotId: string, target: string, opts: { verify?: boolean; signal?: AbortSignal } = {}): Promise<RestoreResult> {
+  async restore(
+    snapshotId: string,
+    target: string,
+    opts: { verify?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RestoreResult> {
     const args = ['restore', snapshotId, '--target', target];
     if (opts.verify) args.push('--verify');
     const r = await this.runLocked(args, { signal: opts.signal });
@@ -821,9 +908,16 @@ export class Restic {
    * `restic forget --json --prune` with the retention's `--keep-*` flags, over the snapshots carrying all
    * `tags`, as one group (`--group-by ''`), so that changing paths do not split a stack's history.
    */
-  async forget(retention: Retention, opts: { tags?: string[]; prune?: boolean; signal?: AbortSignal } = {}): Promise<ForgetResult> {
+  async forget(
+    retention: Retention,
+    opts: { tags?: string[]; prune?: boolean; signal?: AbortSignal } = {},
+  ): Promise<ForgetResult> {
     const keep = retentionArgs(retention);
-    if (keep.length === 0) throw new ResticError('restic forget: the retention policy keeps nothing explicitly; refusing to forget', 'failed');
+    if (keep.length === 0)
+      throw new ResticError(
+        'restic forget: the retention policy keeps nothing explicitly; refusing to forget',
+        'failed',
+      );
     const args = ['forget', '--json', '--group-by', ''];
     if (opts.tags?.length) args.push('--tag', opts.tags.join(','));
     args.push(...keep);

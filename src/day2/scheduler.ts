@@ -175,7 +175,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.stacks = new StacksRepo(opts.db);
     const runs = new RunsRepo(opts.db);
     this.isStackBusy =
-      opts.isStackBusy ?? ((stackId) => runs.live().some((r) => r.stackId === stackId && BUSY_STATES.includes(r.state)));
+      opts.isStackBusy ??
+      ((stackId) => runs.live().some((r) => r.stackId === stackId && BUSY_STATES.includes(r.state)));
   }
 
   /** Start: finish drift checks a stopped dayops left open, look at the schedules, run what is due. */
@@ -214,7 +215,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const stack of this.stacks.list()) {
       const { config, error } = stackConfigOf(stack.dir);
       if (!config) {
-        problems.set(`${stack.id}:*`, { stackId: stack.id, stack: stack.name, kind: null, error: error ?? 'unreadable dayops.yaml' });
+        problems.set(`${stack.id}:*`, {
+          stackId: stack.id,
+          stack: stack.name,
+          kind: null,
+          error: error ?? 'unreadable dayops.yaml',
+        });
         continue;
       }
       for (const [kind, schedule] of schedulesOf(config)) {
@@ -222,20 +228,32 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         try {
           cronOf(schedule);
         } catch (err) {
-          const field = kind === 'drift' ? 'drift.schedule' : kind === 'backup' ? 'backups.schedule' : 'backups.restoreTestSchedule';
-          problems.set(`${stack.id}:${kind}`, { stackId: stack.id, stack: stack.name, kind, error: `${stack.dir}/dayops.yaml: ${field}: ${errorMessage(err)}` });
+          const field =
+            kind === 'drift'
+              ? 'drift.schedule'
+              : kind === 'backup'
+                ? 'backups.schedule'
+                : 'backups.restoreTestSchedule';
+          problems.set(`${stack.id}:${kind}`, {
+            stackId: stack.id,
+            stack: stack.name,
+            kind,
+            error: `${stack.dir}/dayops.yaml: ${field}: ${errorMessage(err)}`,
+          });
           continue;
         }
         jobs.push({ stackId: stack.id, stack: stack.name, kind, schedule, stackRecord: stack });
       }
     }
-    for (const [k, p] of problems) if (!this.problems.has(k) || this.problems.get(k)!.error !== p.error) this.emit('problem', p);
+    for (const [k, p] of problems)
+      if (!this.problems.has(k) || this.problems.get(k)!.error !== p.error) this.emit('problem', p);
     this.problems = problems;
     this.jobs = jobs;
     this.state = new Map(this.drift.scheduleState().map((s) => [keyOf({ stackId: s.stackId, kind: s.job }), s]));
     // A job whose schedule went away leaves the queue.
     const live = new Set(jobs.map(keyOf));
-    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].slot !== null && !live.has(keyOf(this.queue[i]))) this.queue.splice(i, 1);
+    for (let i = this.queue.length - 1; i >= 0; i--)
+      if (this.queue[i].slot !== null && !live.has(keyOf(this.queue[i]))) this.queue.splice(i, 1);
   }
 
   /** Look at the schedules now: queue what is due, start what may start, and set the timer for the next slot. */
@@ -252,7 +270,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         const slot = previousSlot(job.schedule, now);
         const last = this.state.get(k)?.lastRunAt ?? job.stackRecord.createdAt;
         if (slot !== null && slot > last) {
-          this.queue.push({ stackId: job.stackId, stack: job.stack, kind: job.kind, dueAt: slot, slot, waiting: null, stackRecord: job.stackRecord });
+          this.queue.push({
+            stackId: job.stackId,
+            stack: job.stack,
+            kind: job.kind,
+            dueAt: slot,
+            slot,
+            waiting: null,
+            stackRecord: job.stackRecord,
+          });
         }
       }
       this.queue.sort((a, b) => a.dueAt - b.dueAt);
@@ -272,7 +298,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.stopped) return false;
     const k = keyOf({ stackId: stack.id, kind });
     if (this.running.has(k) || this.queue.some((q) => keyOf(q) === k)) return false;
-    this.queue.unshift({ stackId: stack.id, stack: stack.name, kind, dueAt: this.now(), slot: null, waiting: null, stackRecord: stack });
+    this.queue.unshift({
+      stackId: stack.id,
+      stack: stack.name,
+      kind,
+      dueAt: this.now(),
+      slot: null,
+      waiting: null,
+      stackRecord: stack,
+    });
     this.dispatch();
     this.emit('change');
     return true;
@@ -365,14 +399,24 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     entry.done = (async () => {
       let outcome: JobOutcome;
       try {
-        outcome = (await this.runJob({ stackId: q.stackId, stack: q.stack, kind: q.kind, stackRecord: q.stackRecord }, abort.signal)) ?? { ok: true };
+        outcome = (await this.runJob(
+          { stackId: q.stackId, stack: q.stack, kind: q.kind, stackRecord: q.stackRecord },
+          abort.signal,
+        )) ?? { ok: true };
       } catch (err) {
         outcome = { ok: false, error: errorMessage(err).split('\n')[0] };
       }
       const finishedAt = this.now();
       const aborted = abort.signal.aborted;
       if (!aborted) {
-        const rec: ScheduleStateRecord = { stackId: q.stackId, job: q.kind, lastRunAt: startedAt, finishedAt, ok: outcome.ok, error: outcome.ok ? null : (outcome.error ?? 'failed') };
+        const rec: ScheduleStateRecord = {
+          stackId: q.stackId,
+          job: q.kind,
+          lastRunAt: startedAt,
+          finishedAt,
+          ok: outcome.ok,
+          error: outcome.ok ? null : (outcome.error ?? 'failed'),
+        };
         try {
           this.drift.recordScheduleRun(rec);
           this.state.set(k, rec);
@@ -381,7 +425,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         }
       }
       this.running.delete(k);
-      this.emit('job-end', { ...job, ...outcome, error: outcome.ok ? null : (outcome.error ?? 'failed'), finishedAt, aborted });
+      this.emit('job-end', {
+        ...job,
+        ...outcome,
+        error: outcome.ok ? null : (outcome.error ?? 'failed'),
+        finishedAt,
+        aborted,
+      });
       if (!this.stopped) {
         this.dispatch();
         this.emit('change');
@@ -421,15 +471,22 @@ export function defaultJobRunner(runs: RunService, db: DB, user: string): JobRun
       case 'drift': {
         const r = await checkDrift(runs, db, stack, { trigger: 'schedule', user, signal });
         if (r.status === 'failed') return { ok: false, error: r.error };
-        return { ok: true, summary: r.status === 'drifted' ? `drifted: ${r.drifted} open of ${r.resources.length}` : r.status };
+        return {
+          ok: true,
+          summary: r.status === 'drifted' ? `drifted: ${r.drifted} open of ${r.resources.length}` : r.status,
+        };
       }
       case 'backup': {
         const r = await runBackup(db, stack, { trigger: 'schedule', user, signal });
-        return r.ok ? { ok: true, summary: `snapshot ${r.shortId}` } : { ok: false, error: r.errors[0] ?? 'incomplete snapshot', summary: `snapshot ${r.shortId} (incomplete)` };
+        return r.ok
+          ? { ok: true, summary: `snapshot ${r.shortId}` }
+          : { ok: false, error: r.errors[0] ?? 'incomplete snapshot', summary: `snapshot ${r.shortId} (incomplete)` };
       }
       case 'restore-test': {
         const r = await verifyBackup(db, stack, { trigger: 'schedule', user, signal });
-        return r.ok ? { ok: true, summary: `restore test of ${r.snapshotId?.slice(0, 8) ?? 'the newest snapshot'} passed` } : { ok: false, error: r.error };
+        return r.ok
+          ? { ok: true, summary: `restore test of ${r.snapshotId?.slice(0, 8) ?? 'the newest snapshot'} passed` }
+          : { ok: false, error: r.error };
       }
     }
   };

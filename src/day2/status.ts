@@ -174,7 +174,10 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
   }
   const drift = driftSummaries(db, now);
   const backups = new Map(
-    backupStatusAll(db, now, { configs, staleAfterMs: opts.backupsStaleAfterMs ?? BACKUP_STALE_AFTER_MS }).map((b) => [b.stackId, b]),
+    backupStatusAll(db, now, { configs, staleAfterMs: opts.backupsStaleAfterMs ?? BACKUP_STALE_AFTER_MS }).map((b) => [
+      b.stackId,
+      b,
+    ]),
   );
   const alertsStale = opts.alertsStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   return rows.map((r) => {
@@ -208,7 +211,8 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
   });
 }
 
-const iso = (t: number | null | undefined): string | null => (t === null || t === undefined ? null : new Date(t).toISOString());
+const iso = (t: number | null | undefined): string | null =>
+  t === null || t === undefined ? null : new Date(t).toISOString();
 
 function runJson(r: LastRun | null): Record<string, unknown> | null {
   if (!r) return null;
@@ -242,7 +246,10 @@ export function statusJson(s: StackStatus): Record<string, unknown> {
       ...s.backup,
       lastSnapshotAt: iso(s.backup.lastSnapshotAt),
       fetchedAt: iso(s.backup.fetchedAt),
-      lastRestoreTest: s.backup.lastRestoreTest && { ...s.backup.lastRestoreTest, at: iso(s.backup.lastRestoreTest.at) },
+      lastRestoreTest: s.backup.lastRestoreTest && {
+        ...s.backup.lastRestoreTest,
+        at: iso(s.backup.lastRestoreTest.at),
+      },
       lastBackup: s.backup.lastBackup && { ...s.backup.lastBackup, at: iso(s.backup.lastBackup.at) },
     },
   };

@@ -224,11 +224,15 @@ export class AlertsRepo {
       `DELETE FROM alert_acks WHERE stack_id = ? AND NOT EXISTS (
          SELECT 1 FROM alerts a WHERE a.stack_id = alert_acks.stack_id AND a.fingerprint = alert_acks.fingerprint AND a.starts_at = alert_acks.starts_at)`,
     );
-    this.allAlerts = db.prepare<[], AlertRow>(`${SELECT_ALERTS} ORDER BY a.severity_rank, a.starts_at DESC, s.name, a.fingerprint`);
+    this.allAlerts = db.prepare<[], AlertRow>(
+      `${SELECT_ALERTS} ORDER BY a.severity_rank, a.starts_at DESC, s.name, a.fingerprint`,
+    );
     this.stackAlerts = db.prepare<[number], AlertRow>(
       `${SELECT_ALERTS} WHERE a.stack_id = ? ORDER BY a.severity_rank, a.starts_at DESC, a.fingerprint`,
     );
-    this.oneAlert = db.prepare<[number, string], AlertRow>(`${SELECT_ALERTS} WHERE a.stack_id = ? AND a.fingerprint = ?`);
+    this.oneAlert = db.prepare<[number, string], AlertRow>(
+      `${SELECT_ALERTS} WHERE a.stack_id = ? AND a.fingerprint = ?`,
+    );
     // A stack's counts are recomputed from its own rows (a range of the covering index alerts_by_rank) whenever
     // its alerts are replaced; the dashboard reads the small alert_counts table.
     this.recount = db.prepare<[number]>(
@@ -351,7 +355,9 @@ export class AlertsRepo {
   }
 
   countsOf(stackId: number): SeverityCounts {
-    return this.countOf.get(stackId) ?? { stackId, critical: 0, warning: 0, info: 0, other: 0, suppressed: 0, total: 0 };
+    return (
+      this.countOf.get(stackId) ?? { stackId, critical: 0, warning: 0, info: 0, other: 0, suppressed: 0, total: 0 }
+    );
   }
 
   acknowledge(stackId: number, fingerprint: string, startsAt: number, ack: AckRecord): void {

@@ -63,7 +63,9 @@ export class AuditRepo {
        VALUES (@at, @user, @action, @stackId, @runId, @comment, @detail)`,
     );
     this.byRun = db.prepare<[number], Row>('SELECT * FROM audit_log WHERE run_id = ? ORDER BY id');
-    this.byStack = db.prepare<[number, number], Row>('SELECT * FROM audit_log WHERE stack_id = ? ORDER BY id DESC LIMIT ?');
+    this.byStack = db.prepare<[number, number], Row>(
+      'SELECT * FROM audit_log WHERE stack_id = ? ORDER BY id DESC LIMIT ?',
+    );
     this.recent = db.prepare<[number], Row>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?');
   }
 

@@ -188,7 +188,9 @@ export class BackupsRepo {
        VALUES (@stackId, @id, @shortId, @time, @hostname, @username, @paths, @tags, @parent, @tree, @programVersion, @summary, @fetchedAt)`,
     );
     this.clearSnapshots = db.prepare<[number]>('DELETE FROM snapshots WHERE stack_id = ?');
-    this.snapshotsOf = db.prepare<[number], SnapshotRow>('SELECT * FROM snapshots WHERE stack_id = ? ORDER BY time DESC, id');
+    this.snapshotsOf = db.prepare<[number], SnapshotRow>(
+      'SELECT * FROM snapshots WHERE stack_id = ? ORDER BY time DESC, id',
+    );
     this.insertEvent = db.prepare(
       `INSERT INTO backup_events (stack_id, kind, user, trigger, owner_host, owner_pid, started_at)
        VALUES (@stackId, @kind, @user, @trigger, @host, @pid, @now)`,
@@ -207,7 +209,9 @@ export class BackupsRepo {
     this.lastSelf = db.prepare<[], EventRow>(
       "SELECT * FROM backup_events WHERE stack_id IS NULL AND kind = 'self' ORDER BY id DESC LIMIT 1",
     );
-    this.recentOf = db.prepare<[number, number], EventRow>('SELECT * FROM backup_events WHERE stack_id = ? ORDER BY id DESC LIMIT ?');
+    this.recentOf = db.prepare<[number, number], EventRow>(
+      'SELECT * FROM backup_events WHERE stack_id = ? ORDER BY id DESC LIMIT ?',
+    );
     this.running = db.prepare<[], EventRow>('SELECT * FROM backup_events WHERE finished_at IS NULL');
     this.interrupt = db.prepare(
       `UPDATE backup_events SET ok = 0, error = @error, finished_at = @now WHERE id = @id AND finished_at IS NULL`,
@@ -226,31 +230,39 @@ export class BackupsRepo {
    * source as ok there), so a crash leaves either the old list or the new one.
    */
   replaceSnapshots(stackId: number, snapshots: Snapshot[], fetchedAt: number, within?: () => void): void {
-    this.db.transaction(() => {
-      this.clearSnapshots.run(stackId);
-      for (const s of snapshots) {
-        this.insertSnapshot.run({
-          stackId,
-          id: s.id,
-          shortId: s.shortId,
-          time: s.time,
-          hostname: s.hostname,
-          username: s.username,
-          paths: JSON.stringify(s.paths),
-          tags: JSON.stringify(s.tags),
-          parent: s.parent,
-          tree: s.tree,
-          programVersion: s.programVersion,
-          summary: s.summary === null ? null : JSON.stringify(s.summary),
-          fetchedAt,
-        });
-      }
-      within?.();
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.clearSnapshots.run(stackId);
+        for (const s of snapshots) {
+          this.insertSnapshot.run({
+            stackId,
+            id: s.id,
+            shortId: s.shortId,
+            time: s.time,
+            hostname: s.hostname,
+            username: s.username,
+            paths: JSON.stringify(s.paths),
+            tags: JSON.stringify(s.tags),
+            parent: s.parent,
+            tree: s.tree,
+            programVersion: s.programVersion,
+            summary: s.summary === null ? null : JSON.stringify(s.summary),
+            fetchedAt,
+          });
+        }
+        within?.();
+      })
+      .immediate();
   }
 
   /** Start an event (ok NULL until finished); returns its id. */
-  startEvent(e: { stackId: number | null; kind: BackupEventKind; user: string; trigger?: string; now?: number }): number {
+  startEvent(e: {
+    stackId: number | null;
+    kind: BackupEventKind;
+    user: string;
+    trigger?: string;
+    now?: number;
+  }): number {
     const info = this.insertEvent.run({
       stackId: e.stackId,
       kind: e.kind,
@@ -265,17 +277,19 @@ export class BackupsRepo {
 
   /** Finish an event once; a second call changes nothing. `within` runs in the same transaction (the audit entry). */
   finish(id: number, f: FinishEvent, now = Date.now(), within?: () => void): void {
-    this.db.transaction(() => {
-      this.finishEvent.run({
-        id,
-        ok: f.ok ? 1 : 0,
-        snapshotId: f.snapshotId ?? null,
-        error: f.ok ? null : (f.error ?? 'failed'),
-        detail: f.detail === undefined ? null : JSON.stringify(f.detail),
-        now,
-      });
-      within?.();
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.finishEvent.run({
+          id,
+          ok: f.ok ? 1 : 0,
+          snapshotId: f.snapshotId ?? null,
+          error: f.ok ? null : (f.error ?? 'failed'),
+          detail: f.detail === undefined ? null : JSON.stringify(f.detail),
+          now,
+        });
+        within?.();
+      })
+      .immediate();
   }
 
   event(id: number): BackupEvent | undefined {
@@ -313,13 +327,19 @@ export class BackupsRepo {
   markInterrupted(isAlive: (pid: number) => boolean, now = Date.now()): number {
     const here = hostname();
     let n = 0;
-    this.db.transaction(() => {
-      for (const r of this.running.all()) {
-        if (r.owner_host !== here || r.owner_pid === null) continue;
-        if (r.owner_pid === process.pid || isAlive(r.owner_pid)) continue;
-        n += this.interrupt.run({ id: r.id, now, error: `interrupted: dayops (pid ${r.owner_pid}) stopped before the ${r.kind} finished` }).changes;
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const r of this.running.all()) {
+          if (r.owner_host !== here || r.owner_pid === null) continue;
+          if (r.owner_pid === process.pid || isAlive(r.owner_pid)) continue;
+          n += this.interrupt.run({
+            id: r.id,
+            now,
+            error: `interrupted: dayops (pid ${r.owner_pid}) stopped before the ${r.kind} finished`,
+          }).changes;
+        }
+      })
+      .immediate();
     return n;
   }
 

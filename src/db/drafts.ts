@@ -36,8 +36,12 @@ export class DraftsRepo {
   private readonly complete;
 
   constructor(db: DB) {
-    this.latest = db.prepare<[], Row>('SELECT * FROM wizard_drafts WHERE completed_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT 1');
-    this.insert = db.prepare('INSERT INTO wizard_drafts (blueprint, step, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+    this.latest = db.prepare<[], Row>(
+      'SELECT * FROM wizard_drafts WHERE completed_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT 1',
+    );
+    this.insert = db.prepare(
+      'INSERT INTO wizard_drafts (blueprint, step, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    );
     this.save = db.prepare('UPDATE wizard_drafts SET blueprint = ?, step = ?, state = ?, updated_at = ? WHERE id = ?');
     this.complete = db.prepare('UPDATE wizard_drafts SET completed_at = ?, updated_at = ? WHERE id = ?');
   }

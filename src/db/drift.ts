@@ -234,11 +234,15 @@ export class DriftRepo {
     this.deleteCheck = db.prepare<[number]>(`DELETE FROM drift_checks WHERE id = ? AND status = 'checking'`);
     this.byId = db.prepare<[number], CheckRow>('SELECT * FROM drift_checks WHERE id = ?');
     this.byRun = db.prepare<[number], CheckRow>('SELECT * FROM drift_checks WHERE run_id = ?');
-    this.lastOf = db.prepare<[number], CheckRow>('SELECT * FROM drift_checks WHERE stack_id = ? ORDER BY id DESC LIMIT 1');
+    this.lastOf = db.prepare<[number], CheckRow>(
+      'SELECT * FROM drift_checks WHERE stack_id = ? ORDER BY id DESC LIMIT 1',
+    );
     this.lastResultOf = db.prepare<[number], CheckRow>(
       `SELECT * FROM drift_checks WHERE stack_id = ? AND status IN ('in_sync', 'drifted') ORDER BY id DESC LIMIT 1`,
     );
-    this.historyOf = db.prepare<[number, number], CheckRow>('SELECT * FROM drift_checks WHERE stack_id = ? ORDER BY id DESC LIMIT ?');
+    this.historyOf = db.prepare<[number, number], CheckRow>(
+      'SELECT * FROM drift_checks WHERE stack_id = ? ORDER BY id DESC LIMIT ?',
+    );
     this.openChecks = db.prepare<[], CheckRow>(`SELECT * FROM drift_checks WHERE status = 'checking' ORDER BY id`);
     this.finishStmt = db.prepare(
       `UPDATE drift_checks SET status = @status, error = @error, drifted_count = @count, finished_at = @now
@@ -248,12 +252,15 @@ export class DriftRepo {
       `INSERT OR REPLACE INTO drift_resources (check_id, address, action, source, detail, fingerprint)
        VALUES (@checkId, @address, @action, @source, @detail, @fingerprint)`,
     );
-    this.resourcesOf = db.prepare<[number], { address: string; action: string; source: DriftSource; detail: string; fingerprint: string }>(
-      'SELECT address, action, source, detail, fingerprint FROM drift_resources WHERE check_id = ? ORDER BY address',
-    );
+    this.resourcesOf = db.prepare<
+      [number],
+      { address: string; action: string; source: DriftSource; detail: string; fingerprint: string }
+    >('SELECT address, action, source, detail, fingerprint FROM drift_resources WHERE check_id = ? ORDER BY address');
     this.resourcesWithTriage = db.prepare<
       [{ stackId: number; checkId: number }],
-      { address: string; action: string; source: DriftSource; detail: string; fingerprint: string } & { [K in keyof TriageRow as `t_${K}`]: TriageRow[K] | null }
+      { address: string; action: string; source: DriftSource; detail: string; fingerprint: string } & {
+        [K in keyof TriageRow as `t_${K}`]: TriageRow[K] | null;
+      }
     >(
       `SELECT r.address, r.action, r.source, r.detail, r.fingerprint,
          t.id AS t_id, t.stack_id AS t_stack_id, t.address AS t_address, t.fingerprint AS t_fingerprint, t.kind AS t_kind,
@@ -271,9 +278,17 @@ export class DriftRepo {
       'SELECT * FROM drift_triage WHERE stack_id = ? AND address = ? ORDER BY id DESC LIMIT 1',
     );
     this.summary = db.prepare<[{ now: number }], SummarySqlRow>(SUMMARY_SQL);
-    this.scheduleAll = db.prepare<[], { stack_id: number; job: ScheduleJob; last_run_at: number; finished_at: number | null; ok: number | null; error: string | null }>(
-      'SELECT * FROM schedule_state',
-    );
+    this.scheduleAll = db.prepare<
+      [],
+      {
+        stack_id: number;
+        job: ScheduleJob;
+        last_run_at: number;
+        finished_at: number | null;
+        ok: number | null;
+        error: string | null;
+      }
+    >('SELECT * FROM schedule_state');
     this.scheduleUpsert = db.prepare(
       `INSERT INTO schedule_state (stack_id, job, last_run_at, finished_at, ok, error)
        VALUES (@stackId, @job, @lastRunAt, @finishedAt, @ok, @error)
@@ -285,7 +300,13 @@ export class DriftRepo {
 
   /** A new check in state `checking`; returns its id. */
   startCheck(c: NewCheck): number {
-    const info = this.insertCheck.run({ stackId: c.stackId, runId: c.runId ?? null, trigger: c.trigger, triggeredBy: c.triggeredBy, now: c.now });
+    const info = this.insertCheck.run({
+      stackId: c.stackId,
+      runId: c.runId ?? null,
+      trigger: c.trigger,
+      triggeredBy: c.triggeredBy,
+      now: c.now,
+    });
     return Number(info.lastInsertRowid);
   }
 
@@ -294,15 +315,17 @@ export class DriftRepo {
    * placeholder is dropped and the existing check's id returned.
    */
   attachRun(checkId: number, runId: number): number {
-    return this.db.transaction(() => {
-      const existing = this.byRun.get(runId);
-      if (existing && existing.id !== checkId) {
-        this.deleteCheck.run(checkId);
-        return existing.id;
-      }
-      this.setRun.run(runId, checkId);
-      return checkId;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const existing = this.byRun.get(runId);
+        if (existing && existing.id !== checkId) {
+          this.deleteCheck.run(checkId);
+          return existing.id;
+        }
+        this.setRun.run(runId, checkId);
+        return checkId;
+      })
+      .immediate();
   }
 
   get(id: number): DriftCheckRecord | undefined {
@@ -340,22 +363,30 @@ export class DriftRepo {
    * nothing) when it was already finished.
    */
   finish(id: number, f: FinishCheck): boolean {
-    return this.db.transaction(() => {
-      const resources = f.resources ?? [];
-      const info = this.finishStmt.run({ id, status: f.status, error: f.error ?? null, count: resources.length, now: f.now });
-      if (info.changes !== 1) return false;
-      for (const r of resources) {
-        this.insertResource.run({
-          checkId: id,
-          address: r.address,
-          action: r.action,
-          source: r.source,
-          detail: JSON.stringify(r.detail ?? null),
-          fingerprint: r.fingerprint,
+    return this.db
+      .transaction(() => {
+        const resources = f.resources ?? [];
+        const info = this.finishStmt.run({
+          id,
+          status: f.status,
+          error: f.error ?? null,
+          count: resources.length,
+          now: f.now,
         });
-      }
-      return true;
-    }).immediate();
+        if (info.changes !== 1) return false;
+        for (const r of resources) {
+          this.insertResource.run({
+            checkId: id,
+            address: r.address,
+            action: r.action,
+            source: r.source,
+            detail: JSON.stringify(r.detail ?? null),
+            fingerprint: r.fingerprint,
+          });
+        }
+        return true;
+      })
+      .immediate();
   }
 
   resources(checkId: number): StoredDriftResource[] {
@@ -415,28 +446,42 @@ export class DriftRepo {
   }
 
   /** Record a triage decision and its audit entry in one transaction; returns the triage row. */
-  addTriage(
-    t: Omit<TriageRecord, 'id'>,
-    audit: { action: string; detail?: unknown },
-  ): TriageRecord {
-    return this.db.transaction(() => {
-      const info = this.insertTriage.run({
-        stackId: t.stackId,
-        address: t.address,
-        fingerprint: t.fingerprint,
-        kind: t.kind,
-        note: t.note,
-        until: t.until,
-        user: t.user,
-        at: t.at,
-      });
-      this.audit.append({ at: t.at, user: t.user, action: audit.action, stackId: t.stackId, comment: t.note, detail: audit.detail });
-      return { ...t, id: Number(info.lastInsertRowid) };
-    }).immediate();
+  addTriage(t: Omit<TriageRecord, 'id'>, audit: { action: string; detail?: unknown }): TriageRecord {
+    return this.db
+      .transaction(() => {
+        const info = this.insertTriage.run({
+          stackId: t.stackId,
+          address: t.address,
+          fingerprint: t.fingerprint,
+          kind: t.kind,
+          note: t.note,
+          until: t.until,
+          user: t.user,
+          at: t.at,
+        });
+        this.audit.append({
+          at: t.at,
+          user: t.user,
+          action: audit.action,
+          stackId: t.stackId,
+          comment: t.note,
+          detail: audit.detail,
+        });
+        return { ...t, id: Number(info.lastInsertRowid) };
+      })
+      .immediate();
   }
 
   /** An audit entry (remediation started, auto-remediation skipped). */
-  auditEntry(e: { at: number; user: string; action: string; stackId: number; runId?: number | null; comment?: string | null; detail?: unknown }): void {
+  auditEntry(e: {
+    at: number;
+    user: string;
+    action: string;
+    stackId: number;
+    runId?: number | null;
+    comment?: string | null;
+    detail?: unknown;
+  }): void {
     this.audit.append(e);
   }
 
@@ -495,7 +540,13 @@ export interface OverviewRow {
   /** From alert_counts (null: no alert cached). */
   alerts: { critical: number; warning: number; info: number; other: number; suppressed: number; total: number } | null;
   /** The `alerts:<stack>` source (null: never fetched). */
-  alertsSource: { attemptedAt: number | null; okAt: number | null; error: string | null; failures: number; nextRetryAt: number | null } | null;
+  alertsSource: {
+    attemptedAt: number | null;
+    okAt: number | null;
+    error: string | null;
+    failures: number;
+    nextRetryAt: number | null;
+  } | null;
 }
 
 const RUN_COLS = (p: string) =>
@@ -539,7 +590,14 @@ function runOf(r: RawRow, c: Cols, p: string): OverviewRun | null {
     createdAt: r[c[`${p}_created`]] as number,
     startedAt: r[c[`${p}_started`]] as number | null,
     finishedAt: r[c[`${p}_finished`]] as number | null,
-    summary: add === null ? null : { add, change: (r[c[`${p}_change`]] as number | null) ?? 0, destroy: (r[c[`${p}_destroy`]] as number | null) ?? 0 },
+    summary:
+      add === null
+        ? null
+        : {
+            add,
+            change: (r[c[`${p}_change`]] as number | null) ?? 0,
+            destroy: (r[c[`${p}_destroy`]] as number | null) ?? 0,
+          },
     error: r[c[`${p}_error`]] as string | null,
   };
 }

@@ -83,7 +83,8 @@ function encodeChunk(runId: number, lines: readonly LogLine[], from: number, to:
     const l = lines[from + i];
     const phase = l.phase === null ? 0 : PHASE_CODE[l.phase];
     const stream = STREAM_CODE[l.stream];
-    if (stream === undefined || phase === undefined) throw new Error(`bad log line stream/phase: ${l.stream}/${String(l.phase)}`);
+    if (stream === undefined || phase === undefined)
+      throw new Error(`bad log line stream/phase: ${l.stream}/${String(l.phase)}`);
     meta[i] = stream * 4 + phase;
     const d = l.at - base;
     deltas[i] = d > 0 ? d : 0;
@@ -112,7 +113,12 @@ function countNewlines(s: string): number {
 }
 
 /** Cut a batch of consecutive lines into chunks. Throws when the lines are not consecutive. */
-function encodeBatch(runId: number, lines: readonly LogLine[], newPhases: PhaseStarts | undefined, now: number): Batch<string> {
+function encodeBatch(
+  runId: number,
+  lines: readonly LogLine[],
+  newPhases: PhaseStarts | undefined,
+  now: number,
+): Batch<string> {
   if (!Number.isSafeInteger(runId) || runId <= 0 || runId >= 2 ** 31) throw new Error(`bad run id ${runId}`);
   const first = lines[0].seq;
   const chunks: Chunk<string>[] = [];
@@ -121,7 +127,8 @@ function encodeBatch(runId: number, lines: readonly LogLine[], newPhases: PhaseS
     let chars = 0;
     let j = i;
     for (; j < lines.length && j - i < CHUNK_LINES && chars < CHUNK_CHARS; j++) {
-      if (lines[j].seq !== first + j) throw new Error(`log lines of run ${runId} are not consecutive at seq ${lines[j].seq}`);
+      if (lines[j].seq !== first + j)
+        throw new Error(`log lines of run ${runId} are not consecutive at seq ${lines[j].seq}`);
       chars += lines[j].text.length;
     }
     chunks.push(encodeChunk(runId, lines, i, j));
@@ -151,7 +158,9 @@ class LogChunkWriter {
   readonly write: (batch: Batch<Buffer>) => void;
 
   constructor(db: DB) {
-    const insert = db.prepare('INSERT INTO run_logs (id, last_seq, at, meta, text, plain, raw) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT INTO run_logs (id, last_seq, at, meta, text, plain, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     const bump = db.prepare('UPDATE runs SET log_lines = max(log_lines, ?), updated_at = ? WHERE id = ?');
     const phasesOf = db.prepare<[number], { phases_json: string | null }>('SELECT phases_json FROM runs WHERE id = ?');
     const setPhases = db.prepare('UPDATE runs SET phases_json = ? WHERE id = ?');
@@ -206,7 +215,9 @@ export class LogsRepo {
   constructor(private readonly db: DB) {
     this.phasesOf = db.prepare<[number], { phases_json: string | null }>('SELECT phases_json FROM runs WHERE id = ?');
     const range = `id >= @run * ${KEY} AND id < (@run + 1) * ${KEY}`;
-    this.last = db.prepare<{ run: number }, { last_seq: number }>(`SELECT last_seq FROM run_logs WHERE ${range} ORDER BY id DESC LIMIT 1`);
+    this.last = db.prepare<{ run: number }, { last_seq: number }>(
+      `SELECT last_seq FROM run_logs WHERE ${range} ORDER BY id DESC LIMIT 1`,
+    );
     // The chunk that holds seq @seq: the last one starting at or before it.
     this.containing = db.prepare<{ run: number; seq: number }, ChunkRow>(
       `SELECT * FROM run_logs WHERE id >= @run * ${KEY} AND id <= @run * ${KEY} + @seq ORDER BY id DESC LIMIT 1`,
@@ -288,7 +299,10 @@ export class LogsRepo {
         const hay = l.plain ?? l.text;
         return (opts.caseSensitive ? hay : hay.toLowerCase()).includes(needle);
       };
-      const found = direction === 'forward' ? lines.find((l) => l.seq >= fromSeq && hit(l)) : lines.reverse().find((l) => l.seq <= fromSeq && hit(l));
+      const found =
+        direction === 'forward'
+          ? lines.find((l) => l.seq >= fromSeq && hit(l))
+          : lines.reverse().find((l) => l.seq <= fromSeq && hit(l));
       return found?.seq;
     };
     let row: ChunkRow | undefined = holder;
@@ -296,7 +310,9 @@ export class LogsRepo {
       const hit = find(row);
       if (hit !== undefined) return hit;
       const next: ChunkRow[] =
-        direction === 'forward' ? this.from.all({ run: runId, seq: row.last_seq, n: 1 }) : this.before.all({ run: runId, seq: firstOf(row), n: 1 });
+        direction === 'forward'
+          ? this.from.all({ run: runId, seq: row.last_seq, n: 1 })
+          : this.before.all({ run: runId, seq: firstOf(row), n: 1 });
       if (next.length === 0) return undefined;
       row = next[0];
     }

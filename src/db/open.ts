@@ -27,7 +27,8 @@ export function loadMigrations(dir = join(packageRoot(), 'migrations')): Migrati
   }
   out.sort((a, b) => a.version - b.version);
   out.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations: expected number ${i + 1} but found ${m.version}-${m.name}.sql`);
+    if (m.version !== i + 1)
+      throw new Error(`migrations: expected number ${i + 1} but found ${m.version}-${m.name}.sql`);
   });
   return out;
 }
@@ -122,7 +123,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DB {
     db.close();
     if (err instanceof UserError) throw err;
     const msg = (err as Error).message;
-    if (/file is not a database|file is encrypted/i.test(msg)) throw new UserError(`${path}: not a dayops database (${msg})`);
+    if (/file is not a database|file is encrypted/i.test(msg))
+      throw new UserError(`${path}: not a dayops database (${msg})`);
     throw err;
   }
   if (path !== ':memory:') {

@@ -176,12 +176,17 @@ function toRecord(r: Row, now = Date.now()): RunRecord {
     trigger: r.trigger,
     autoApply: r.auto_apply === 1,
     requiredApprovals: r.required_approvals,
-    owner: r.owner_pid === null || r.owner_host === null ? null : { host: r.owner_host, pid: r.owner_pid, start: r.owner_start },
+    owner:
+      r.owner_pid === null || r.owner_host === null
+        ? null
+        : { host: r.owner_host, pid: r.owner_pid, start: r.owner_start },
     toolPid: r.tool_pid,
     toolStart: r.tool_start,
     cancelRequested: r.cancel_requested === 1,
     summary:
-      r.summary_add === null ? null : { add: r.summary_add, change: r.summary_change ?? 0, destroy: r.summary_destroy ?? 0 },
+      r.summary_add === null
+        ? null
+        : { add: r.summary_add, change: r.summary_change ?? 0, destroy: r.summary_destroy ?? 0 },
     error: r.error,
     logLines: r.log_lines,
     createdAt: r.created_at,
@@ -240,13 +245,18 @@ export class RunsRepo {
       'INSERT INTO run_transitions (run_id, state, at, note) VALUES (?, ?, ?, ?)',
     );
     this.byId = db.prepare<[number], Row>(`${SELECT_RUN} WHERE r.id = ?`);
-    this.detailCols = db.prepare<[number], DetailRow>('SELECT plan_json, policy_json, apply_json, phases_json FROM runs WHERE id = ?');
+    this.detailCols = db.prepare<[number], DetailRow>(
+      'SELECT plan_json, policy_json, apply_json, phases_json FROM runs WHERE id = ?',
+    );
     this.listAll = db.prepare<[number, number], Row>(`${SELECT_RUN} WHERE r.id < ? ORDER BY r.id DESC LIMIT ?`);
     this.listStack = db.prepare<[string, number, number], Row>(
       `${SELECT_RUN} WHERE s.name = ? AND r.id < ? ORDER BY r.id DESC LIMIT ?`,
     );
     this.liveAll = db.prepare<[], Row>(`${SELECT_RUN} WHERE r.state NOT IN ${TERMINAL_SQL} ORDER BY r.id`);
-    this.liveOfStack = db.prepare<[number], { id: number; kind: RunKind; state: RunState; required_approvals: number; approvals: number }>(
+    this.liveOfStack = db.prepare<
+      [number],
+      { id: number; kind: RunKind; state: RunState; required_approvals: number; approvals: number }
+    >(
       `SELECT id, kind, state, required_approvals,
          (SELECT count(*) FROM approvals a WHERE a.run_id = runs.id) AS approvals
        FROM runs WHERE stack_id = ? AND state NOT IN ${TERMINAL_SQL} ORDER BY id`,
@@ -254,11 +264,15 @@ export class RunsRepo {
     this.transitionsOf = db.prepare<[number], { state: RunState; at: number; note: string | null }>(
       'SELECT state, at, note FROM run_transitions WHERE run_id = ? ORDER BY id',
     );
-    this.approvalsOf = db.prepare<[number], Approval>('SELECT user, comment, at FROM approvals WHERE run_id = ? ORDER BY id');
+    this.approvalsOf = db.prepare<[number], Approval>(
+      'SELECT user, comment, at FROM approvals WHERE run_id = ? ORDER BY id',
+    );
     this.insertApproval = db.prepare<[number, string, string | null, number]>(
       'INSERT INTO approvals (run_id, user, comment, at) VALUES (?, ?, ?, ?)',
     );
-    this.approvalOf = db.prepare<[number, string], { id: number }>('SELECT id FROM approvals WHERE run_id = ? AND user = ?');
+    this.approvalOf = db.prepare<[number, string], { id: number }>(
+      'SELECT id FROM approvals WHERE run_id = ? AND user = ?',
+    );
     this.setToolStmt = db.prepare<[number | null, string | null, number, number]>(
       'UPDATE runs SET tool_pid = ?, tool_start = ?, updated_at = ? WHERE id = ?',
     );
@@ -395,7 +409,13 @@ export class RunsRepo {
   }
 
   /** The move itself, inside a transaction: compare-and-set on the state read in the same transaction. */
-  private moveInTx(run: RunRecord, event: RunEvent, patch: RunPatch, note: string | null, now: number): RunRecord | undefined {
+  private moveInTx(
+    run: RunRecord,
+    event: RunEvent,
+    patch: RunPatch,
+    note: string | null,
+    now: number,
+  ): RunRecord | undefined {
     const to = nextState(run, event);
     if (!to) return undefined;
     const terminal = TERMINAL_STATES.includes(to);
@@ -457,7 +477,9 @@ export class RunsRepo {
       const run = this.get(id);
       if (!run) throw new ApprovalRefused(`run ${id} does not exist`);
       if (run.state !== 'UNCONFIRMED') {
-        throw new ApprovalRefused(`run ${id} is ${run.state}; only a run waiting for approval (UNCONFIRMED) can be approved`);
+        throw new ApprovalRefused(
+          `run ${id} is ${run.state}; only a run waiting for approval (UNCONFIRMED) can be approved`,
+        );
       }
       if (this.approvalOf.get(id, user)) {
         const given = this.approvalsOf.all(id).length;
@@ -518,7 +540,15 @@ export class RunsRepo {
       const now = opts.now ?? Date.now();
       const moved = this.moveInTx(run, event, opts.patch ?? {}, opts.note ?? null, now);
       if (moved) {
-        this.audit.append({ at: now, user: audit.user, action: audit.action, runId: id, stackId: run.stackId, comment: audit.comment, detail: audit.detail });
+        this.audit.append({
+          at: now,
+          user: audit.user,
+          action: audit.action,
+          runId: id,
+          stackId: run.stackId,
+          comment: audit.comment,
+          detail: audit.detail,
+        });
       }
       return moved;
     });

@@ -84,10 +84,12 @@ export class StacksRepo {
       blueprint: s.blueprint === undefined ? null : JSON.stringify(s.blueprint),
       now,
     };
-    this.db.transaction(() => {
-      if (this.byName.get(s.name)) this.update.run(params);
-      else this.insert.run(params);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (this.byName.get(s.name)) this.update.run(params);
+        else this.insert.run(params);
+      })
+      .immediate();
     return this.get(s.name)!;
   }
 }

@@ -26,9 +26,11 @@ const list = (o: string, f: string): string => `(has(${o}.${f}) && type(${o}.${f
 const str = (o: string, f: string, d: string): string =>
   `(has(${o}.${f}) && type(${o}.${f}) == string && !(${o}.${f} in ${MARKERS}) ? ${o}.${f} : ${d})`;
 /** `o.f` when it is an int, else the CEL int `d`. */
-const int = (o: string, f: string, d: string): string => `(has(${o}.${f}) && type(${o}.${f}) == int ? ${o}.${f} : ${d})`;
+const int = (o: string, f: string, d: string): string =>
+  `(has(${o}.${f}) && type(${o}.${f}) == int ? ${o}.${f} : ${d})`;
 /** `o.f` when it is a bool, else the CEL bool `d`. */
-const bool = (o: string, f: string, d: string): string => `(has(${o}.${f}) && type(${o}.${f}) == bool ? ${o}.${f} : ${d})`;
+const bool = (o: string, f: string, d: string): string =>
+  `(has(${o}.${f}) && type(${o}.${f}) == bool ? ${o}.${f} : ${d})`;
 
 /** Source ranges that mean "the whole internet". */
 const WORLD = `['0.0.0.0/0', '::/0']`;

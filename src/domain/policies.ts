@@ -63,12 +63,7 @@ import {
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import {
-  STACK_CONFIG_FILE,
-  policyFileSchema,
-  type PolicyConfig,
-  type StackConfig,
-} from '../config/stack-config.js';
+import { STACK_CONFIG_FILE, policyFileSchema, type PolicyConfig, type StackConfig } from '../config/stack-config.js';
 import { formatPath, parseYaml } from '../config/yaml-file.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_POLICIES, DEFAULT_POLICY_SOURCE } from './default-policies.js';
@@ -236,9 +231,30 @@ type Program = (bindings: Record<string, CelInput>) => CelValue | Error;
 type Expr = ReturnType<typeof parse>['expr'];
 
 /** Names usable as identifiers besides the variables: type names, for `type(x) == string`. */
-const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
+const TYPE_NAMES = new Set([
+  'int',
+  'uint',
+  'double',
+  'bool',
+  'string',
+  'bytes',
+  'list',
+  'map',
+  'null_type',
+  'type',
+  'dyn',
+]);
 /** Operators the planner handles itself (not in the function resolver). */
-const BUILTIN_OPERATORS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '_[?_]', '_?._', '@not_strictly_false', '__not_strictly_false__']);
+const BUILTIN_OPERATORS = new Set([
+  '_&&_',
+  '_||_',
+  '_?_:_',
+  '_[_]',
+  '_[?_]',
+  '_?._',
+  '@not_strictly_false',
+  '__not_strictly_false__',
+]);
 /** Functions whose result is never a bool. */
 const NON_BOOL_FUNCTIONS: Record<string, string> = {
   '_+_': 'a number, string or list',
@@ -301,7 +317,10 @@ function checkNames(parsed: ReturnType<typeof parse>): void {
       case 'identExpr': {
         const name = k.value.name;
         if (!scope.has(name) && !(POLICY_VARIABLES as readonly string[]).includes(name) && !TYPE_NAMES.has(name)) {
-          throw new ExprProblem(`uses an unknown variable '${name}' (the variables are ${POLICY_VARIABLES.join(', ')})`, offsetOf(parsed, e));
+          throw new ExprProblem(
+            `uses an unknown variable '${name}' (the variables are ${POLICY_VARIABLES.join(', ')})`,
+            offsetOf(parsed, e),
+          );
         }
         return;
       }
@@ -350,7 +369,9 @@ function obviousNonBool(e: Expr | undefined): string | undefined {
   const k = e.exprKind;
   switch (k.case) {
     case 'constExpr':
-      return k.value.constantKind.case === 'boolValue' ? undefined : (CONST_TYPES[k.value.constantKind.case ?? ''] ?? 'a constant');
+      return k.value.constantKind.case === 'boolValue'
+        ? undefined
+        : (CONST_TYPES[k.value.constantKind.case ?? ''] ?? 'a constant');
     case 'listExpr':
       return 'a list';
     case 'structExpr':
@@ -554,7 +575,6 @@ function kindOf(p: PolicyConfig): { kind: PolicyKindName; approvals?: number } {
   return { kind: 'require_approvals', approvals: p.kind.require_approvals };
 }
 
-
 /**
  * Compile one policy. `file` is what errors name, `path` where the policy sits in it (for the line).
  */
@@ -570,7 +590,11 @@ function compilePolicy(
 ): Compiled {
   const fail = (field: string, detail: string, offset?: number): never => {
     const where = formatPath([...path, field]);
-    throw new ConfigError(file, `${where}: policy '${p.name}': ${detail}${offset !== undefined ? ` (at character ${offset + 1})` : ''}`, locate([...path, field]));
+    throw new ConfigError(
+      file,
+      `${where}: policy '${p.name}': ${detail}${offset !== undefined ? ` (at character ${offset + 1})` : ''}`,
+      locate([...path, field]),
+    );
   };
   let program: Program;
   try {
@@ -626,7 +650,11 @@ export function loadPolicies(config: StackConfig, stackDir: string, environment:
   const add = (c: Compiled, file: string, path: readonly (string | number)[], locate: Locator) => {
     const first = seen.get(c.name);
     if (first !== undefined) {
-      throw new ConfigError(file, `${formatPath([...path, 'name'])}: policy name '${c.name}' is already used by a policy from ${first.source}; names must be unique`, locate([...path, 'name']));
+      throw new ConfigError(
+        file,
+        `${formatPath([...path, 'name'])}: policy name '${c.name}' is already used by a policy from ${first.source}; names must be unique`,
+        locate([...path, 'name']),
+      );
     }
     seen.set(c.name, { source: c.source, file, path, locate });
     all.push(c);
@@ -642,14 +670,21 @@ export function loadPolicies(config: StackConfig, stackDir: string, environment:
   config.policyFiles.forEach((rel, i) => {
     const file = resolve(stackDir, rel);
     if (!existsSync(file)) {
-      throw new ConfigError(configFile, `policyFiles[${i}]: ${rel} does not exist (looked for ${file})`, configLocate(['policyFiles', i]));
+      throw new ConfigError(
+        configFile,
+        `policyFiles[${i}]: ${rel} does not exist (looked for ${file})`,
+        configLocate(['policyFiles', i]),
+      );
     }
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(file, code === 'EISDIR' ? 'is a folder, not a policy file' : `cannot be read (${code ?? errorMessage(err)})`);
+      throw new ConfigError(
+        file,
+        code === 'EISDIR' ? 'is a folder, not a policy file' : `cannot be read (${code ?? errorMessage(err)})`,
+      );
     }
     const parsed = parseYaml(text, file, policyFileSchema);
     const locate = yamlLocator(text);
@@ -672,11 +707,18 @@ export function loadPolicies(config: StackConfig, stackDir: string, environment:
         );
       }
       const path = ['defaults', i];
-      add(compilePolicy(p, DEFAULT_POLICY_SOURCE, where, path, () => undefined, probe, true), where, path, () => undefined);
+      add(
+        compilePolicy(p, DEFAULT_POLICY_SOURCE, where, path, () => undefined, probe, true),
+        where,
+        path,
+        () => undefined,
+      );
     });
   }
 
-  const active = all.filter((c) => !c.environments || c.environments.length === 0 || c.environments.includes(environment));
+  const active = all.filter(
+    (c) => !c.environments || c.environments.length === 0 || c.environments.includes(environment),
+  );
   return makeSet(active, { maxChanges: config.maxChanges });
 }
 

@@ -11,7 +11,12 @@ export const DAY0: KeyContext[] = [
     id: 'day0.wizard',
     title: 'Design wizard',
     bindings: [
-      { id: 'day0.enter', keys: ['enter'], description: 'Edit or choose the field; on a list item, edit the item; after the last field, the next step', hint: 'edit' },
+      {
+        id: 'day0.enter',
+        keys: ['enter'],
+        description: 'Edit or choose the field; on a list item, edit the item; after the last field, the next step',
+        hint: 'edit',
+      },
       { id: 'day0.nextStep', keys: [']', 'right'], description: 'Next step (what was entered is kept)', hint: 'step' },
       { id: 'day0.prevStep', keys: ['[', 'left'], description: 'Previous step (what was entered is kept)' },
       { id: 'day0.toggle', keys: ['space'], description: 'Flip a yes/no field' },
@@ -22,19 +27,36 @@ export const DAY0: KeyContext[] = [
     title: 'Lists (node pools, subnets, rules, databases, ...)',
     bindings: [
       { id: 'day0.list.add', keys: ['a'], description: 'Add an item to the list and edit it', hint: 'add' },
-      { id: 'day0.list.remove', keys: ['x', 'delete'], description: 'Remove the item under the cursor (asks first)', hint: 'remove' },
+      {
+        id: 'day0.list.remove',
+        keys: ['x', 'delete'],
+        description: 'Remove the item under the cursor (asks first)',
+        hint: 'remove',
+      },
     ],
   },
   {
     id: 'day0.item',
     title: 'Editing a list item',
-    bindings: [{ id: 'day0.item.close', keys: ['esc'], description: 'Back to the list (changes are already saved)', hint: 'list' }],
+    bindings: [
+      {
+        id: 'day0.item.close',
+        keys: ['esc'],
+        description: 'Back to the list (changes are already saved)',
+        hint: 'list',
+      },
+    ],
   },
   {
     id: 'day0.review',
     title: 'Review & write',
     bindings: [
-      { id: 'day0.write', keys: ['w'], description: 'Write the files (blocked while the audit finds errors)', hint: 'write files' },
+      {
+        id: 'day0.write',
+        keys: ['w'],
+        description: 'Write the files (blocked while the audit finds errors)',
+        hint: 'write files',
+      },
     ],
   },
   {
@@ -46,10 +68,19 @@ export const DAY0: KeyContext[] = [
     id: 'day0.edit',
     title: 'Typing a value',
     bindings: [
-      { id: 'day0.edit.save', keys: ['enter'], description: 'Keep the value and go to the next field (refused while it is invalid)', hint: 'save' },
+      {
+        id: 'day0.edit.save',
+        keys: ['enter'],
+        description: 'Keep the value and go to the next field (refused while it is invalid)',
+        hint: 'save',
+      },
       { id: 'day0.edit.cancel', keys: ['esc'], description: 'Leave the field without changing it', hint: 'cancel' },
       { id: 'day0.edit.clear', keys: ['ctrl+u'], description: 'Clear the field', hint: 'clear' },
-      { id: 'day0.edit.cursor', keys: ['left', 'right', 'home', 'end', 'ctrl+a', 'ctrl+e'], description: 'Move the cursor in the field' },
+      {
+        id: 'day0.edit.cursor',
+        keys: ['left', 'right', 'home', 'end', 'ctrl+a', 'ctrl+e'],
+        description: 'Move the cursor in the field',
+      },
       { id: 'day0.edit.erase', keys: ['backspace', 'delete'], description: 'Erase the character before the cursor' },
     ],
   },
@@ -67,7 +98,12 @@ export const DAY0: KeyContext[] = [
     title: 'Ticking several values',
     bindings: [
       { id: 'day0.multi.tick', keys: ['space'], description: 'Tick or untick the value under the cursor' },
-      { id: 'day0.multi.done', keys: ['enter'], description: 'Tick or untick; on "done", keep the ticks and go on', hint: 'tick/done' },
+      {
+        id: 'day0.multi.done',
+        keys: ['enter'],
+        description: 'Tick or untick; on "done", keep the ticks and go on',
+        hint: 'tick/done',
+      },
       { id: 'day0.multi.cancel', keys: ['esc'], description: 'Keep the values as they were', hint: 'cancel' },
     ],
   },
@@ -83,8 +119,18 @@ export const DAY0: KeyContext[] = [
     id: 'day0.overwrite',
     title: 'Overwriting edited files',
     bindings: [
-      { id: 'day0.overwrite.confirm', keys: ['enter'], description: 'Overwrite the edited files, once "yes" is typed', hint: 'overwrite (type yes)' },
-      { id: 'day0.overwrite.cancel', keys: ['esc'], description: 'Write nothing and keep the edited files', hint: 'cancel' },
+      {
+        id: 'day0.overwrite.confirm',
+        keys: ['enter'],
+        description: 'Overwrite the edited files, once "yes" is typed',
+        hint: 'overwrite (type yes)',
+      },
+      {
+        id: 'day0.overwrite.cancel',
+        keys: ['esc'],
+        description: 'Write nothing and keep the edited files',
+        hint: 'cancel',
+      },
     ],
   },
 ];

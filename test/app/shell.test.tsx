@@ -44,7 +44,12 @@ describe('the app shell', () => {
     const { db } = tmpDb();
     const app = await driveApp(db, { columns: 120, rows: 40 });
     const help = await app.press('?');
-    for (const text of ['Show or hide this help', 'Day-1: runs, plans and approvals', 'Quit (asks first while a run is active)', 'Move down']) {
+    for (const text of [
+      'Show or hide this help',
+      'Day-1: runs, plans and approvals',
+      'Quit (asks first while a run is active)',
+      'Move down',
+    ]) {
       expect(help).toContain(text);
     }
     const closed = await app.press('esc');

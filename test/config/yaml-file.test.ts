@@ -22,7 +22,9 @@ describe('errors in YAML files a person wrote', () => {
   });
 
   it('say plainly that a required part is missing', () => {
-    const e = err(() => parseBlueprint('apiVersion: dayops/v1\nkind: Blueprint\nmetadata: {name: x, environment: prod}\n', 'bp.yaml'));
+    const e = err(() =>
+      parseBlueprint('apiVersion: dayops/v1\nkind: Blueprint\nmetadata: {name: x, environment: prod}\n', 'bp.yaml'),
+    );
     expect(e.message).toBe('bp.yaml:1:1: provider: is missing (expected a mapping)');
   });
 

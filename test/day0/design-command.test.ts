@@ -14,7 +14,8 @@ const SHOP = join(FIXTURES, 'shop.blueprint.yaml');
 function sandbox() {
   const home = tmpDir();
   const db = join(home, 'dayops.db');
-  const run = (args: string[], cwd = home) => runCli(['--db', db, ...args], { cwd, env: { XDG_DATA_HOME: home, CI: process.env.CI ?? '' } });
+  const run = (args: string[], cwd = home) =>
+    runCli(['--db', db, ...args], { cwd, env: { XDG_DATA_HOME: home, CI: process.env.CI ?? '' } });
   return { home, db, run };
 }
 
@@ -40,7 +41,9 @@ describe('dayops design', () => {
     const list = await run(['stack', 'list', '--json']);
     expect(list.code).toBe(0);
     const stacks = JSON.parse(list.stdout).stacks;
-    expect(stacks).toEqual([expect.objectContaining({ name: 'shop', environment: 'staging', tool: 'opentofu', dir: out })]);
+    expect(stacks).toEqual([
+      expect.objectContaining({ name: 'shop', environment: 'staging', tool: 'opentofu', dir: out }),
+    ]);
   }, 30_000);
 
   it('--json prints the findings and the files, and a second run changes nothing', async () => {
@@ -67,7 +70,9 @@ describe('dayops design', () => {
     writeFileSync(bad, readFileSync(SHOP, 'utf8').replace('cidr: 10.60.16.0/20', 'cidr: 10.61.16.0/20'));
     const r = await run(['design', '--from', 'bad.yaml', '--out', 'out']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^error\s+subnet-outside-vpc\s+network\.subnets\[1\]\.cidr\s+Subnet nodes-2 \(10\.61\.16\.0\/20\) is outside the VPC: move it into 10\.60\.0\.0\/16 or widen the VPC CIDR$/m);
+    expect(r.stdout).toMatch(
+      /^error\s+subnet-outside-vpc\s+network\.subnets\[1\]\.cidr\s+Subnet nodes-2 \(10\.61\.16\.0\/20\) is outside the VPC: move it into 10\.60\.0\.0\/16 or widen the VPC CIDR$/m,
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('nothing was written');
     expect(existsSync(join(home, 'out'))).toBe(false);
@@ -75,7 +80,9 @@ describe('dayops design', () => {
     const json = await run(['design', '--from', 'bad.yaml', '--out', 'out', '--json']);
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout);
-    expect(parsed.findings).toContainEqual(expect.objectContaining({ severity: 'error', code: 'subnet-outside-vpc', path: 'network.subnets[1].cidr' }));
+    expect(parsed.findings).toContainEqual(
+      expect.objectContaining({ severity: 'error', code: 'subnet-outside-vpc', path: 'network.subnets[1].cidr' }),
+    );
     expect(parsed.written).toEqual([]);
     expect(parsed.files).toContain('blueprint.yaml');
     expect(existsSync(join(home, 'out'))).toBe(false);
@@ -96,16 +103,20 @@ describe('dayops design', () => {
   it.each([
     ['broken-yaml.blueprint.yaml', /^broken-yaml\.blueprint\.yaml:13:3: invalid YAML: /],
     ['wrong-type.blueprint.yaml', /^wrong-type\.blueprint\.yaml:24:12: cluster\.nodePools\[0\]\.min: /],
-  ])('a malformed file (%s) is one line naming the file, the line and what is wrong', async (name, re) => {
-    const { run } = sandbox();
-    const r = await run(['design', '--from', name, '--out', 'x'], FIXTURES);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(re);
-    noStackTrace(r.stderr);
-    expect(existsSync(join(FIXTURES, 'x'))).toBe(false);
-  }, 30_000);
+  ])(
+    'a malformed file (%s) is one line naming the file, the line and what is wrong',
+    async (name, re) => {
+      const { run } = sandbox();
+      const r = await run(['design', '--from', name, '--out', 'x'], FIXTURES);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      noStackTrace(r.stderr);
+      expect(existsSync(join(FIXTURES, 'x'))).toBe(false);
+    },
+    30_000,
+  );
 
   it('a missing file is one line', async () => {
     const { run } = sandbox();
@@ -119,14 +130,18 @@ describe('dayops design', () => {
     [['design', '--from', 'b.yaml'], /--out DIR/],
     [['design'], /--from FILE and --out DIR/],
     [['design', '--from', 'b.yaml', '--out', 'x', '--bogus'], /bogus/],
-  ])('usage errors exit 2 with one line: %j', async (args, re) => {
-    const { run } = sandbox();
-    const r = await run(args);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(re);
-    noStackTrace(r.stderr);
-  }, 30_000);
+  ])(
+    'usage errors exit 2 with one line: %j',
+    async (args, re) => {
+      const { run } = sandbox();
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      noStackTrace(r.stderr);
+    },
+    30_000,
+  );
 
   it('refuses to overwrite a file the team edited, naming it, until --force', async () => {
     const { home, run } = sandbox();

@@ -46,7 +46,14 @@ describe('designStack', () => {
     designStack(db, bp, out);
     writeFileSync(join(out, 'cluster.tf'), '# we changed this\n');
     const bigger = structuredClone(bp);
-    bigger.cluster.nodePools.push({ name: 'batch', instanceType: 'Standard_F8s_v2', min: 0, desired: 0, max: 4, spot: true });
+    bigger.cluster.nodePools.push({
+      name: 'batch',
+      instanceType: 'Standard_F8s_v2',
+      min: 0,
+      desired: 0,
+      max: 4,
+      spot: true,
+    });
     const refused = designStack(db, bigger, out);
     expect(refused.refused).toEqual(['cluster.tf']);
     expect(refused.written).toEqual([]);

@@ -15,7 +15,14 @@ export function richDesign(cloud: Cloud, env: Environment = 'prod', name = 'shop
   b.metadata.description = 'Web shop: storefront, orders and a cache';
   b.metadata.owner = NASTY;
   b.provider.secondaryRegions = [c.defaultSecondaryRegion];
-  b.cluster.nodePools.push({ name: 'batch', instanceType: c.batchInstanceType, min: 0, desired: 0, max: 10, spot: true });
+  b.cluster.nodePools.push({
+    name: 'batch',
+    instanceType: c.batchInstanceType,
+    min: 0,
+    desired: 0,
+    max: 10,
+    spot: true,
+  });
   b.network.subnets.push({ name: 'public-b', cidr: '10.0.33.0/24', zone: zb, public: true });
   b.network.subnets[2].zone = za;
   b.network.firewall.push(
@@ -23,13 +30,27 @@ export function richDesign(cloud: Cloud, env: Environment = 'prod', name = 'shop
     { name: 'dns-out', direction: 'egress', protocol: 'udp', ports: [53], sources: ['10.0.0.2/32'] },
     { name: 'vpn-all', direction: 'ingress', protocol: 'all', ports: [], sources: ['10.9.0.0/16'] },
   );
-  b.storage.classes.push({ name: 'fast-ssd', type: c.storageTypes[1].id, encrypted: true, default: false, backup: true });
+  b.storage.classes.push({
+    name: 'fast-ssd',
+    type: c.storageTypes[1].id,
+    encrypted: true,
+    default: false,
+    backup: true,
+  });
   b.storage.databases = [
     { name: 'orders', engine: 'postgres', version: '16', sizeGb: 100, encrypted: true, backup: true },
     { name: 'legacy-billing', engine: 'mysql', version: '8.0', sizeGb: 40, encrypted: true, backup: true },
     { name: 'cache', engine: 'redis', version: '7', sizeGb: 4, encrypted: true, backup: true },
   ];
-  if (cloud !== 'azure') b.storage.databases.push({ name: 'reports', engine: 'sqlserver', version: '2022', sizeGb: 200, encrypted: true, backup: true });
+  if (cloud !== 'azure')
+    b.storage.databases.push({
+      name: 'reports',
+      engine: 'sqlserver',
+      version: '2022',
+      sizeGb: 200,
+      encrypted: true,
+      backup: true,
+    });
   b.security.rbac = [
     { group: 'platform-admins', role: 'cluster-admin' },
     { group: 'Shop Devs "eu"', role: 'edit', namespaces: ['shop', 'shop-jobs'] },

@@ -25,7 +25,8 @@ async function parseModule(files: GeneratedFile[]): Promise<Json> {
     for (const [kind, body] of Object.entries(json)) {
       if (kind === 'resource' || kind === 'data') {
         merged[kind] ??= {};
-        for (const [type, byName] of Object.entries(body as Json)) merged[kind][type] = { ...(merged[kind][type] ?? {}), ...(byName as Json) };
+        for (const [type, byName] of Object.entries(body as Json))
+          merged[kind][type] = { ...(merged[kind][type] ?? {}), ...(byName as Json) };
       } else if (Array.isArray(body)) merged[kind] = { _list: [...(merged[kind]?._list ?? []), ...body] };
       else merged[kind] = { ...(merged[kind] ?? {}), ...(body as Json) };
     }
@@ -56,7 +57,18 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
     expect(audit(bp).filter((f) => f.severity === 'error')).toEqual([]);
     const files = generate(bp, audit(bp));
     const tf = files.filter((f) => f.path.endsWith('.tf')).map((f) => f.path);
-    expect(tf).toEqual(expect.arrayContaining(['versions.tf', 'providers.tf', 'variables.tf', 'network.tf', 'cluster.tf', 'kubernetes.tf', 'databases.tf', 'outputs.tf']));
+    expect(tf).toEqual(
+      expect.arrayContaining([
+        'versions.tf',
+        'providers.tf',
+        'variables.tf',
+        'network.tf',
+        'cluster.tf',
+        'kubernetes.tf',
+        'databases.tf',
+        'outputs.tf',
+      ]),
+    );
     const m = await parseModule(files);
     const providers = m.terraform._list[0].required_providers[0];
     for (const [name, spec] of Object.entries(providers as Json)) {
@@ -65,13 +77,21 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
     }
     // The owner, full of quotes and template sequences, comes back as written.
     expect(m.locals._list.find((l: Json) => l.tags).tags.owner).toBe(
-      asHclJson(cloud === 'gcp' ? NASTY.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63) : NASTY),
+      asHclJson(
+        cloud === 'gcp'
+          ? NASTY.toLowerCase()
+              .replace(/[^a-z0-9_-]/g, '_')
+              .slice(0, 63)
+          : NASTY,
+      ),
     );
     // Every storage class and RBAC binding of the design.
     expect(resources(m, 'kubernetes_storage_class_v1')).toEqual(['fast_ssd', 'standard_encrypted']);
     expect(resources(m, 'kubernetes_cluster_role_binding_v1')).toHaveLength(1);
     expect(resources(m, 'kubernetes_role_binding_v1')).toHaveLength(2);
-    const devs = Object.values(m.resource.kubernetes_role_binding_v1).map((r) => (r as Json[])[0]).find((r) => r.subject[0].name.startsWith('Shop'));
+    const devs = Object.values(m.resource.kubernetes_role_binding_v1)
+      .map((r) => (r as Json[])[0])
+      .find((r) => r.subject[0].name.startsWith('Shop'));
     expect(devs?.subject[0].name).toBe('Shop Devs "eu"');
     expect(resources(m, 'kubernetes_namespace_v1')).toEqual(['shop', 'shop-jobs'.replace('-', '_')]);
   });
@@ -89,14 +109,29 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
     expect(eks.source).toBe('terraform-aws-modules/eks/aws');
     expect(eks.version).toMatch(/^~> 20\./);
     expect(Object.keys(eks.eks_managed_node_groups).sort()).toEqual(['batch', 'system']);
-    expect(eks.eks_managed_node_groups.batch).toMatchObject({ capacity_type: 'SPOT', min_size: 0, max_size: 10, desired_size: 0, instance_types: ['c6i.2xlarge'] });
+    expect(eks.eks_managed_node_groups.batch).toMatchObject({
+      capacity_type: 'SPOT',
+      min_size: 0,
+      max_size: 10,
+      desired_size: 0,
+      instance_types: ['c6i.2xlarge'],
+    });
     expect(eks.cluster_enabled_log_types).toEqual(['api', 'audit', 'authenticator']);
     expect(resources(m, 'aws_db_instance')).toEqual(['legacy_billing', 'orders', 'reports']);
-    expect(one(m, 'aws_db_instance', 'reports')).toMatchObject({ engine: 'sqlserver-se', engine_version: '16.00', storage_encrypted: true, multi_az: true });
+    expect(one(m, 'aws_db_instance', 'reports')).toMatchObject({
+      engine: 'sqlserver-se',
+      engine_version: '16.00',
+      storage_encrypted: true,
+      multi_az: true,
+    });
     expect(one(m, 'aws_db_instance', 'orders').manage_master_user_password).toBe(true);
     expect(resources(m, 'aws_elasticache_replication_group')).toEqual(['cache']);
     // Backups of each database are copied to the secondary region.
-    expect(resources(m, 'aws_db_instance_automated_backups_replication')).toEqual(['legacy_billing_eu_central_1', 'orders_eu_central_1', 'reports_eu_central_1']);
+    expect(resources(m, 'aws_db_instance_automated_backups_replication')).toEqual([
+      'legacy_billing_eu_central_1',
+      'orders_eu_central_1',
+      'reports_eu_central_1',
+    ]);
     // Firewall: one rule resource per design rule, IPv6 sources on cidr_ipv6, "all" with no ports.
     expect(resources(m, 'aws_vpc_security_group_ingress_rule')).toEqual(['allow_https', 'ssh_vpn', 'vpn_all']);
     expect(resources(m, 'aws_vpc_security_group_egress_rule')).toEqual(['dns_out']);
@@ -110,15 +145,33 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
     const m = await parseModule(generate(bp, []));
     expect(one(m, 'azurerm_virtual_network', 'main').address_space).toEqual(['10.0.0.0/16']);
     const aks = one(m, 'azurerm_kubernetes_cluster', 'main');
-    expect(aks.default_node_pool[0]).toMatchObject({ name: 'system', vm_size: 'Standard_D4s_v5', min_count: 2, max_count: 5, node_count: 3, zones: ['1', '2'] });
+    expect(aks.default_node_pool[0]).toMatchObject({
+      name: 'system',
+      vm_size: 'Standard_D4s_v5',
+      min_count: 2,
+      max_count: 5,
+      node_count: 3,
+      zones: ['1', '2'],
+    });
     expect(aks.sku_tier).toBe('Standard');
     // The service range avoids the VNet.
     expect(aks.network_profile[0].service_cidr).toBe('172.20.0.0/16');
     expect(resources(m, 'azurerm_kubernetes_cluster_node_pool')).toEqual(['batch']);
-    expect(one(m, 'azurerm_kubernetes_cluster_node_pool', 'batch')).toMatchObject({ priority: 'Spot', min_count: 0, max_count: 10 });
+    expect(one(m, 'azurerm_kubernetes_cluster_node_pool', 'batch')).toMatchObject({
+      priority: 'Spot',
+      min_count: 0,
+      max_count: 10,
+    });
     expect(resources(m, 'azurerm_network_security_rule')).toEqual(['allow_https', 'dns_out', 'ssh_vpn', 'vpn_all']);
-    expect(one(m, 'azurerm_network_security_rule', 'dns_out')).toMatchObject({ direction: 'Outbound', protocol: 'Udp', destination_address_prefixes: ['10.0.0.2/32'] });
-    expect(one(m, 'azurerm_network_security_rule', 'vpn_all')).toMatchObject({ protocol: '*', destination_port_range: '*' });
+    expect(one(m, 'azurerm_network_security_rule', 'dns_out')).toMatchObject({
+      direction: 'Outbound',
+      protocol: 'Udp',
+      destination_address_prefixes: ['10.0.0.2/32'],
+    });
+    expect(one(m, 'azurerm_network_security_rule', 'vpn_all')).toMatchObject({
+      protocol: '*',
+      destination_port_range: '*',
+    });
     expect(resources(m, 'azurerm_postgresql_flexible_server')).toEqual(['orders']);
     expect(one(m, 'azurerm_postgresql_flexible_server', 'orders').storage_mb).toBe(131072);
     expect(resources(m, 'azurerm_mysql_flexible_server')).toEqual(['legacy_billing']);
@@ -147,7 +200,10 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
     expect(resources(m, 'google_redis_instance')).toEqual(['cache']);
     expect(one(m, 'google_compute_router_nat', 'main').subnetwork).toHaveLength(2);
     expect(resources(m, 'google_compute_firewall')).toEqual(['allow_https', 'dns_out', 'ssh_vpn', 'vpn_all']);
-    expect(one(m, 'google_compute_firewall', 'dns_out')).toMatchObject({ direction: 'EGRESS', destination_ranges: ['10.0.0.2/32'] });
+    expect(one(m, 'google_compute_firewall', 'dns_out')).toMatchObject({
+      direction: 'EGRESS',
+      destination_ranges: ['10.0.0.2/32'],
+    });
   });
 
   it('a single control plane on GKE is a zonal cluster; on AKS the Free tier', async () => {
@@ -195,44 +251,69 @@ describe('Ansible files', () => {
     expect(vars.node_pools.map((p: Json) => p.name)).toEqual(['system', 'batch']);
     expect(vars.databases.map((d: Json) => d.name)).toEqual(bp.storage.databases.map((d) => d.name));
     expect(vars.tags.owner).toBe(NASTY);
-    expect(parseIni(file(files, 'inventory.ini'))).toEqual({ control: ['localhost ansible_connection=local'], 'control:vars': ['ansible_python_interpreter={{ ansible_playbook_python }}'] });
+    expect(parseIni(file(files, 'inventory.ini'))).toEqual({
+      control: ['localhost ansible_connection=local'],
+      'control:vars': ['ansible_python_interpreter={{ ansible_playbook_python }}'],
+    });
     expect(parseIni(file(files, 'ansible.cfg')).defaults).toContain('inventory = inventory.ini');
   });
 
   const ansible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
   const haveAnsible = ansible.status === 0;
-  if (!haveAnsible && process.env.CI !== 'true') console.warn('skipping the ansible-playbook --syntax-check test: ansible-playbook is not installed');
-  it.skipIf(!haveAnsible && process.env.CI !== 'true').each(CLOUDS)('%s: ansible-playbook --syntax-check accepts the playbook and resolves every module', (cloud) => {
-    expect(haveAnsible, 'ansible-playbook must be installed in CI').toBe(true);
-    const dir = tmpDir();
-    writeAll(dir, generate({ ...richDesign(cloud), iac: { tool: 'ansible' } }, []));
-    const check = spawnSync('ansible-playbook', ['--syntax-check', 'site.yml'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
-    expect(check.status, check.stderr + check.stdout).toBe(0);
-    const inv = spawnSync('ansible-inventory', ['--list'], { cwd: dir, encoding: 'utf8' });
-    expect(inv.status, inv.stderr).toBe(0);
-    expect(JSON.parse(inv.stdout).control.hosts).toEqual(['localhost']);
-  }, 60_000);
+  if (!haveAnsible && process.env.CI !== 'true')
+    console.warn('skipping the ansible-playbook --syntax-check test: ansible-playbook is not installed');
+  it.skipIf(!haveAnsible && process.env.CI !== 'true').each(CLOUDS)(
+    '%s: ansible-playbook --syntax-check accepts the playbook and resolves every module',
+    (cloud) => {
+      expect(haveAnsible, 'ansible-playbook must be installed in CI').toBe(true);
+      const dir = tmpDir();
+      writeAll(dir, generate({ ...richDesign(cloud), iac: { tool: 'ansible' } }, []));
+      const check = spawnSync('ansible-playbook', ['--syntax-check', 'site.yml'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+      });
+      expect(check.status, check.stderr + check.stdout).toBe(0);
+      const inv = spawnSync('ansible-inventory', ['--list'], { cwd: dir, encoding: 'utf8' });
+      expect(inv.status, inv.stderr).toBe(0);
+      expect(JSON.parse(inv.stdout).control.hosts).toEqual(['localhost']);
+    },
+    60_000,
+  );
 
-  it.skipIf(!haveAnsible && process.env.CI !== 'true')('Ansible reads design text as text, never as a template', () => {
-    expect(haveAnsible, 'ansible must be installed in CI').toBe(true);
-    const bp = { ...richDesign('aws'), iac: { tool: 'ansible' as const } };
-    const sneaky = "{{ lookup('pipe', 'echo PWNED') }}";
-    bp.security.rbac[0].group = sneaky;
-    bp.metadata.owner = '{% if true %}owner{% endif %}';
-    const dir = tmpDir();
-    const files = generate(bp, []);
-    expect(file(files, 'group_vars/all.yml')).toMatch(/group: !unsafe /);
-    writeAll(dir, files);
-    const r = spawnSync('ansible', ['control', '-m', 'ansible.builtin.debug', '-a', 'msg={{ rbac[0].group }}|{{ tags.owner }}'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOAD_CALLBACK_PLUGINS: '1', ANSIBLE_STDOUT_CALLBACK: 'json' },
-    });
-    expect(r.status, r.stderr + r.stdout).toBe(0);
-    const msg = JSON.parse(r.stdout).plays[0].tasks[0].hosts.localhost.msg as string;
-    expect(msg).toBe(`${sneaky}|{% if true %}owner{% endif %}`);
-    expect(msg).not.toContain('PWNED|');
-  }, 60_000);
+  it.skipIf(!haveAnsible && process.env.CI !== 'true')(
+    'Ansible reads design text as text, never as a template',
+    () => {
+      expect(haveAnsible, 'ansible must be installed in CI').toBe(true);
+      const bp = { ...richDesign('aws'), iac: { tool: 'ansible' as const } };
+      const sneaky = "{{ lookup('pipe', 'echo PWNED') }}";
+      bp.security.rbac[0].group = sneaky;
+      bp.metadata.owner = '{% if true %}owner{% endif %}';
+      const dir = tmpDir();
+      const files = generate(bp, []);
+      expect(file(files, 'group_vars/all.yml')).toMatch(/group: !unsafe /);
+      writeAll(dir, files);
+      const r = spawnSync(
+        'ansible',
+        ['control', '-m', 'ansible.builtin.debug', '-a', 'msg={{ rbac[0].group }}|{{ tags.owner }}'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            ANSIBLE_NOCOLOR: '1',
+            ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
+            ANSIBLE_STDOUT_CALLBACK: 'json',
+          },
+        },
+      );
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      const msg = JSON.parse(r.stdout).plays[0].tasks[0].hosts.localhost.msg as string;
+      expect(msg).toBe(`${sneaky}|{% if true %}owner{% endif %}`);
+      expect(msg).not.toContain('PWNED|');
+    },
+    60_000,
+  );
 });
 
 /** A strict little INI reader: sections, then `key = value` or `host vars` lines; anything else throws. */
@@ -266,8 +347,24 @@ describe('blueprint.yaml', () => {
 
   it('keeps the field order of the documented format', () => {
     const text = file(generate(richDesign('aws'), []), 'blueprint.yaml');
-    const top = text.split('\n').filter((l) => /^[a-zA-Z]/.test(l)).map((l) => l.split(':')[0]);
-    expect(top).toEqual(['apiVersion', 'kind', 'metadata', 'provider', 'iac', 'cluster', 'network', 'storage', 'cicd', 'security', 'successCriteria', 'day2']);
+    const top = text
+      .split('\n')
+      .filter((l) => /^[a-zA-Z]/.test(l))
+      .map((l) => l.split(':')[0]);
+    expect(top).toEqual([
+      'apiVersion',
+      'kind',
+      'metadata',
+      'provider',
+      'iac',
+      'cluster',
+      'network',
+      'storage',
+      'cicd',
+      'security',
+      'successCriteria',
+      'day2',
+    ]);
     expect(text).toMatch(/version: "1\.32"/);
   });
 
@@ -284,27 +381,40 @@ describe('blueprint.yaml', () => {
 });
 
 describe('dayops.yaml', () => {
-  it.each(CLOUDS.flatMap((c) => (['opentofu', 'terraform', 'ansible'] as const).map((t) => [c, t] as const)))('%s / %s validates against the stack config schema', (cloud, tool) => {
-    const bp = { ...richDesign(cloud), iac: { tool } };
-    const files = generate(bp, []);
-    const text = file(files, 'dayops.yaml');
-    const cfg = stackConfigSchema.parse(parseYamlText(text));
-    expect(cfg).toMatchObject({ name: 'shop', environment: 'prod', tool, autoApply: false, rpoMinutes: 60 });
-    expect(cfg.drift).toEqual({ schedule: '0 */6 * * *', autoRemediate: false });
-    expect(cfg.alerting).toMatchObject({ alertmanagerUrl: 'http://127.0.0.1:9093', matchers: ['stack="shop"'], receivers: ['pagerduty', 'slack-ops'] });
-    expect(cfg.backups).toMatchObject({ repository: './backups/restic', schedule: '0 * * * *', restoreTestSchedule: '0 4 * * 0', retention: { hourly: 24, daily: 7, weekly: 4 } });
-    expect(cfg.backups!.paths).toContain('dayops.yaml');
-    expect(cfg.backups!.passwordEnv).toBeUndefined();
-    expect(cfg.backups!.passwordFile).toBeUndefined();
-    expect(text).not.toMatch(/^\s*\w*password\w*\s*:/im);
-    if (tool === 'ansible') {
-      expect(cfg.ansible).toMatchObject({ playbook: 'site.yml', inventory: 'inventory.ini' });
-      for (const p of [cfg.ansible!.playbook!, cfg.ansible!.inventory!]) expect(files.map((f) => f.path)).toContain(p);
-    } else {
-      expect(cfg.backups!.paths).toContain('terraform.tfstate');
-      expect(cfg.ansible).toBeUndefined();
-    }
-  });
+  it.each(CLOUDS.flatMap((c) => (['opentofu', 'terraform', 'ansible'] as const).map((t) => [c, t] as const)))(
+    '%s / %s validates against the stack config schema',
+    (cloud, tool) => {
+      const bp = { ...richDesign(cloud), iac: { tool } };
+      const files = generate(bp, []);
+      const text = file(files, 'dayops.yaml');
+      const cfg = stackConfigSchema.parse(parseYamlText(text));
+      expect(cfg).toMatchObject({ name: 'shop', environment: 'prod', tool, autoApply: false, rpoMinutes: 60 });
+      expect(cfg.drift).toEqual({ schedule: '0 */6 * * *', autoRemediate: false });
+      expect(cfg.alerting).toMatchObject({
+        alertmanagerUrl: 'http://127.0.0.1:9093',
+        matchers: ['stack="shop"'],
+        receivers: ['pagerduty', 'slack-ops'],
+      });
+      expect(cfg.backups).toMatchObject({
+        repository: './backups/restic',
+        schedule: '0 * * * *',
+        restoreTestSchedule: '0 4 * * 0',
+        retention: { hourly: 24, daily: 7, weekly: 4 },
+      });
+      expect(cfg.backups!.paths).toContain('dayops.yaml');
+      expect(cfg.backups!.passwordEnv).toBeUndefined();
+      expect(cfg.backups!.passwordFile).toBeUndefined();
+      expect(text).not.toMatch(/^\s*\w*password\w*\s*:/im);
+      if (tool === 'ansible') {
+        expect(cfg.ansible).toMatchObject({ playbook: 'site.yml', inventory: 'inventory.ini' });
+        for (const p of [cfg.ansible!.playbook!, cfg.ansible!.inventory!])
+          expect(files.map((f) => f.path)).toContain(p);
+      } else {
+        expect(cfg.backups!.paths).toContain('terraform.tfstate');
+        expect(cfg.ansible).toBeUndefined();
+      }
+    },
+  );
 
   it('leaves out what the design does not have, and still loads from a folder', () => {
     const bp = defaultBlueprint('aws', 'bare', 'dev');
@@ -334,7 +444,15 @@ describe('DESIGN.md', () => {
       expect(doc).toContain(`\`${f.path}\``);
     }
     expect(doc).toContain('Status: not ready');
-    for (const heading of ['## Summary', '## Choices and why they matter', '## Success criteria', '## Audit findings', '## Day 1', '## Day 2']) expect(doc).toContain(heading);
+    for (const heading of [
+      '## Summary',
+      '## Choices and why they matter',
+      '## Success criteria',
+      '## Audit findings',
+      '## Day 1',
+      '## Day 2',
+    ])
+      expect(doc).toContain(heading);
     expect(doc).toContain('Amazon Web Services');
     expect(doc).toContain('Europe (Ireland)');
     expect(doc).toContain('about 43 minutes of downtime'); // 99.9% over 30 days

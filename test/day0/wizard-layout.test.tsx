@@ -62,7 +62,9 @@ describe('the wizard on screens of different sizes', () => {
     expect(f).toContain('Audit · Network');
     // AWS NAT with no gateway: a warning, shown in full on the right.
     expect(f).toContain('nat-missing');
-    expect(f.replace(/\s*\n[^│]*│[^│]*│\s*/g, ' ')).toContain('With no NAT gateway, nodes in private subnets cannot reach the internet');
+    expect(f.replace(/\s*\n[^│]*│[^│]*│\s*/g, ' ')).toContain(
+      'With no NAT gateway, nodes in private subnets cannot reach the internet',
+    );
     expect(wiz(app).bp.network.egress.natGateways).toBe(0);
     app.unmount();
   });

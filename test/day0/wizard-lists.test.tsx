@@ -15,7 +15,7 @@ describe('lists in the wizard', () => {
     expect(wiz(app).bp.cluster.nodePools).toHaveLength(2);
     expect(f).toContain('Node pools › pool (2 of 2)');
     await focusRow(app, 'max');
-    f = await setText(app, '12');
+    await setText(app, '12');
     expect(wiz(app).bp.cluster.nodePools[1].max).toBe(12);
     // Esc goes back to the list, which shows the new pool.
     f = await app.press('esc');
@@ -76,7 +76,9 @@ describe('lists in the wizard', () => {
     await setText(app, '8.0');
     await setText(app, '100');
     await app.press('esc');
-    expect(wiz(app).bp.storage.databases).toEqual([{ name: 'orders', engine: 'mysql', version: '8.0', sizeGb: 100, encrypted: true, backup: true }]);
+    expect(wiz(app).bp.storage.databases).toEqual([
+      { name: 'orders', engine: 'mysql', version: '8.0', sizeGb: 100, encrypted: true, backup: true },
+    ]);
     expect(app.frame()).toContain('orders · mysql 8.0 · 100 GB · encrypted · backed up');
 
     await gotoStep(app, 'day2');

@@ -104,13 +104,15 @@ describe('the review step', () => {
     await focusRow(app, 'subnets[0]');
     await app.press('enter');
     await focusRow(app, 'cidr');
-    let f = await setText(app, '192.168.0.0/24');
+    await setText(app, '192.168.0.0/24');
     expect(wiz(app).bp.network.subnets[0].cidr).toBe('192.168.0.0/24');
     await app.press('esc');
-    f = app.frame();
+    let f = app.frame();
     // Beside the item (cut to the width), and in full under the form.
     expect(lineOf(f, 'private-a ·')).toMatch(/192\.168\.0\.0\/24 · eu-west-1a · private\s+✗ Subnet/);
-    expect(f.replace(/\s*\n\s*│?\s*/g, ' ')).toContain('✗ subnet-outside-vpc: Subnet private-a (192.168.0.0/24) is outside the VPC: move it into 10.0.0.0/16');
+    expect(f.replace(/\s*\n\s*│?\s*/g, ' ')).toContain(
+      '✗ subnet-outside-vpc: Subnet private-a (192.168.0.0/24) is outside the VPC: move it into 10.0.0.0/16',
+    );
     // The step list marks the step.
     expect(lineOf(f, '4 Network')).toContain('✗');
 
@@ -139,7 +141,7 @@ describe('the review step', () => {
     expect(f).toMatch(/Audit\s+✓ no findings/);
     expect(f).toContain('✓ ready');
     await focusRow(app, 'write');
-    f = await app.press('enter');
+    await app.press('enter');
     await app.waitFor('written:');
     expect(readBlueprint(join(out, 'blueprint.yaml')).network.subnets[0].cidr).toBe('10.0.48.0/24');
     app.unmount();
@@ -157,7 +159,9 @@ describe('the review step', () => {
     await setText(app, out);
     const joined = (f: string) => f.replace(/\s*\n\s*/g, ' ');
     expect(app.frame()).toContain('! payments is registered at /srv/old/payments');
-    expect(joined(app.frame())).toContain('A stack named payments is registered at /srv/old/payments: writing registers it here instead');
+    expect(joined(app.frame())).toContain(
+      'A stack named payments is registered at /srv/old/payments: writing registers it here instead',
+    );
     await app.press('w');
     await app.waitFor('written:');
     expect(new StacksRepo(db).get('payments')?.dir).toBe(out);
@@ -190,7 +194,7 @@ describe('the review step', () => {
     await app.press('ctrlU');
     await app.type('yes');
     await app.press('enter');
-    f = await app.waitFor('written:');
+    await app.waitFor('written:');
     expect(readFileSync(join(out, 'DESIGN.md'), 'utf8')).not.toContain('Our notes: keep this.');
     expect(readBlueprint(join(out, 'blueprint.yaml')).metadata.owner).toBe('payments-team');
     app.unmount();

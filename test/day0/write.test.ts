@@ -14,13 +14,15 @@ const v1: GeneratedFile[] = [
 const v2: GeneratedFile[] = v1.map((f) => ({ ...f, content: `${f.content}# v2\n` }));
 
 const read = (dir: string, p: string) => readFileSync(join(dir, p), 'utf8');
-const manifest = (dir: string) => JSON.parse(read(dir, MANIFEST)) as { files: Record<string, string>; pending?: Record<string, string> };
+const manifest = (dir: string) =>
+  JSON.parse(read(dir, MANIFEST)) as { files: Record<string, string>; pending?: Record<string, string> };
 
 /** Every file under a folder, with its content. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) out[join(e.parentPath, e.name).slice(dir.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+    if (e.isFile())
+      out[join(e.parentPath, e.name).slice(dir.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
   }
   return out;
 }
@@ -29,7 +31,11 @@ describe('writeDesign', () => {
   it('creates the folder and writes every file with a manifest of their hashes', () => {
     const dir = join(tmpDir(), 'a', 'new', 'stack');
     const r = writeDesign(dir, v1);
-    expect(r).toEqual({ written: ['main.tf', 'dayops.yaml', 'roles/network/tasks/main.yml'], unchanged: [], refused: [] });
+    expect(r).toEqual({
+      written: ['main.tf', 'dayops.yaml', 'roles/network/tasks/main.yml'],
+      unchanged: [],
+      refused: [],
+    });
     for (const f of v1) expect(read(dir, f.path)).toBe(f.content);
     expect(manifest(dir).files).toEqual(Object.fromEntries(v1.map((f) => [f.path, sha256(f.content)])));
     expect(manifest(dir).pending).toBeUndefined();
@@ -73,7 +79,7 @@ describe('writeDesign', () => {
 
   it('refuses a file it never wrote (no manifest entry), but not one that already holds the generated content', () => {
     const dir = tmpDir();
-    writeFileSync(join(dir, 'main.tf'), '# the team\'s own\n');
+    writeFileSync(join(dir, 'main.tf'), "# the team's own\n");
     writeFileSync(join(dir, 'dayops.yaml'), v1[1].content);
     const r = writeDesign(dir, v1);
     expect(r.refused).toEqual(['main.tf']);

@@ -16,7 +16,9 @@ describe('the database', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const latest = loadMigrations().at(-1)!.version;
     expect(db.pragma('user_version', { simple: true })).toBe(latest);
-    db.prepare("INSERT INTO stacks (name, dir, tool, environment, created_at, updated_at) VALUES ('a', '/x', 'custom', 'dev', 1, 1)").run();
+    db.prepare(
+      "INSERT INTO stacks (name, dir, tool, environment, created_at, updated_at) VALUES ('a', '/x', 'custom', 'dev', 1, 1)",
+    ).run();
     db.close();
     // Opening again runs nothing twice and keeps the data.
     const again = openDatabase(path);

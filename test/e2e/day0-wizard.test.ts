@@ -16,7 +16,9 @@ afterEach(() => term?.stop());
 
 /** The dayops process in the terminal (the pane runs `env ... node dist/dayops.mjs; echo; sleep`). */
 function appPid(t: Terminal): number {
-  const pane = execFileSync('tmux', ['-L', t.socket, 'list-panes', '-t', 'main', '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim();
+  const pane = execFileSync('tmux', ['-L', t.socket, 'list-panes', '-t', 'main', '-F', '#{pane_pid}'], {
+    encoding: 'utf8',
+  }).trim();
   const children = execFileSync('pgrep', ['-P', pane], { encoding: 'utf8' }).trim().split('\n');
   for (const c of children) {
     const cmd = execFileSync('ps', ['-o', 'args=', '-p', c], { encoding: 'utf8' });
@@ -26,65 +28,68 @@ function appPid(t: Terminal): number {
 }
 
 describe('the Day-0 wizard in a real terminal', () => {
-  it.runIf(requireTool(hasTmux(), 'tmux'))('walks steps at 80x24, survives a kill, resumes the draft, and writes the files', async () => {
-    const cwd = tmpDir();
-    const db = join(cwd, 'dayops.db');
-    term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
-    let screen = await term.waitFor('step 1/10 · Basics');
-    expect(screen).toContain('Enter edit');
-    expect(screen).toContain('? help');
-    // Name the stack: Enter edits, Ctrl-U clears, Enter keeps it and moves on.
-    term.key('Enter');
-    await term.waitFor('Enter save');
-    term.key('C-u');
-    await term.waitFor(/› Stack name\s+✗ a name is needed/);
-    term.type('e2e-stack');
-    screen = await term.waitFor(/Stack name\s+e2e-stack\s+✓/);
-    term.key('Enter');
-    screen = await term.waitFor(/› Environment\s+dev/);
-    // Two steps on, then down to the third field, and flip it.
-    term.key(']');
-    await term.waitFor('step 2/10 · Provider');
-    term.key(']');
-    screen = await term.waitFor('step 3/10 · Cluster');
-    term.key('j');
-    await term.waitFor(/› Control plane/);
-    term.key('j');
-    await term.waitFor(/› Private API endpoint\s+yes/);
-    term.key('Space');
-    screen = await term.waitFor(/› Private API endpoint\s+no/);
-    expect(screen).toContain(']/→ step');
-    expect(screen).toContain('q quit');
-    expect(screen.split('\n').every((l) => [...l].length <= 80)).toBe(true);
-
-    // Kill it outright: no chance to save anything on the way out.
-    process.kill(appPid(term), 'SIGKILL');
-    await term.waitFor('[exited 137]');
-    term.stop();
-
-    term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
-    screen = await term.waitFor('step 3/10 · Cluster');
-    expect(screen).toContain('Resumed the draft of e2e-stack at step 3/10 · Cluster');
-    expect(screen).toMatch(/› Private API endpoint\s+no/);
-    term.key('[');
-    await term.waitFor('step 2/10 · Provider');
-    term.key('[');
-    screen = await term.waitFor('step 1/10 · Basics');
-    expect(screen).toMatch(/Stack name\s+e2e-stack/);
-
-    // On to the review and write: the files go to ./e2e-stack next to where dayops was started.
-    for (let i = 2; i <= 10; i++) {
+  it.runIf(requireTool(hasTmux(), 'tmux'))(
+    'walks steps at 80x24, survives a kill, resumes the draft, and writes the files',
+    async () => {
+      const cwd = tmpDir();
+      const db = join(cwd, 'dayops.db');
+      term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
+      let screen = await term.waitFor('step 1/10 · Basics');
+      expect(screen).toContain('Enter edit');
+      expect(screen).toContain('? help');
+      // Name the stack: Enter edits, Ctrl-U clears, Enter keeps it and moves on.
+      term.key('Enter');
+      await term.waitFor('Enter save');
+      term.key('C-u');
+      await term.waitFor(/› Stack name\s+✗ a name is needed/);
+      term.type('e2e-stack');
+      await term.waitFor(/Stack name\s+e2e-stack\s+✓/);
+      term.key('Enter');
+      await term.waitFor(/› Environment\s+dev/);
+      // Two steps on, then down to the third field, and flip it.
       term.key(']');
-      await term.waitFor(`step ${i}/10 · `);
-    }
-    screen = await term.waitFor('step 10/10 · Review & write');
-    expect(screen).toContain(`→ ${join(cwd, 'e2e-stack')}`);
-    term.key('w');
-    screen = await term.waitFor('written:');
-    expect(screen).toMatch(/stack e2e-stack \(dev\)/);
-    expect(existsSync(join(cwd, 'e2e-stack', 'dayops.yaml'))).toBe(true);
-    expect(readBlueprint(join(cwd, 'e2e-stack', 'blueprint.yaml')).cluster.controlPlane.privateEndpoint).toBe(false);
-    term.key('q');
-    await term.waitFor('[exited 0]');
-  });
+      await term.waitFor('step 2/10 · Provider');
+      term.key(']');
+      await term.waitFor('step 3/10 · Cluster');
+      term.key('j');
+      await term.waitFor(/› Control plane/);
+      term.key('j');
+      await term.waitFor(/› Private API endpoint\s+yes/);
+      term.key('Space');
+      screen = await term.waitFor(/› Private API endpoint\s+no/);
+      expect(screen).toContain(']/→ step');
+      expect(screen).toContain('q quit');
+      expect(screen.split('\n').every((l) => [...l].length <= 80)).toBe(true);
+
+      // Kill it outright: no chance to save anything on the way out.
+      process.kill(appPid(term), 'SIGKILL');
+      await term.waitFor('[exited 137]');
+      term.stop();
+
+      term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
+      screen = await term.waitFor('step 3/10 · Cluster');
+      expect(screen).toContain('Resumed the draft of e2e-stack at step 3/10 · Cluster');
+      expect(screen).toMatch(/› Private API endpoint\s+no/);
+      term.key('[');
+      await term.waitFor('step 2/10 · Provider');
+      term.key('[');
+      screen = await term.waitFor('step 1/10 · Basics');
+      expect(screen).toMatch(/Stack name\s+e2e-stack/);
+
+      // On to the review and write: the files go to ./e2e-stack next to where dayops was started.
+      for (let i = 2; i <= 10; i++) {
+        term.key(']');
+        await term.waitFor(`step ${i}/10 · `);
+      }
+      screen = await term.waitFor('step 10/10 · Review & write');
+      expect(screen).toContain(`→ ${join(cwd, 'e2e-stack')}`);
+      term.key('w');
+      screen = await term.waitFor('written:');
+      expect(screen).toMatch(/stack e2e-stack \(dev\)/);
+      expect(existsSync(join(cwd, 'e2e-stack', 'dayops.yaml'))).toBe(true);
+      expect(readBlueprint(join(cwd, 'e2e-stack', 'blueprint.yaml')).cluster.controlPlane.privateEndpoint).toBe(false);
+      term.key('q');
+      await term.waitFor('[exited 0]');
+    },
+  );
 });

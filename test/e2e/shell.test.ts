@@ -15,11 +15,11 @@ describe('the app in a real terminal', () => {
     expect(screen).toContain('dayops');
     expect(screen).toContain('1 Design');
     term.key('?');
-    screen = await term.waitFor('Show or hide this help');
+    await term.waitFor('Show or hide this help');
     term.key('Escape');
     await term.settle();
     term.key('2');
-    screen = await term.waitFor('2 Deploy');
+    await term.waitFor('2 Deploy');
     term.key('q');
     screen = await term.waitFor('[exited 0]');
     // The alternate screen is left: the shell's screen is back, with no frame of the app on it.

@@ -89,7 +89,12 @@ export function drive(tree: ReactElement, opts: { columns?: number } = {}): Driv
       return frame();
     },
     async waitFor(what, timeoutMs = 5000) {
-      const test = typeof what === 'string' ? (f: string) => f.includes(what) : what instanceof RegExp ? (f: string) => what.test(f) : what;
+      const test =
+        typeof what === 'string'
+          ? (f: string) => f.includes(what)
+          : what instanceof RegExp
+            ? (f: string) => what.test(f)
+            : what;
       const start = Date.now();
       while (Date.now() - start < timeoutMs) {
         if (test(frame())) return frame();
@@ -120,9 +125,12 @@ export async function driveApp(
     readonly: opts.readonly ?? false,
     env: opts.env ?? { ...process.env, NO_COLOR: '1' },
   });
-  const d = drive(<App store={store} services={services} size={{ columns: opts.columns ?? 100, rows: opts.rows ?? 30 }} />, {
-    columns: opts.columns,
-  });
+  const d = drive(
+    <App store={store} services={services} size={{ columns: opts.columns ?? 100, rows: opts.rows ?? 30 }} />,
+    {
+      columns: opts.columns,
+    },
+  );
   await d.settle();
   return {
     ...d,

@@ -23,17 +23,38 @@ export class Terminal {
   private constructor() {}
 
   /** Start `dayops ARGS` (the built CLI) in a terminal of COLSxROWS. */
-  static start(args: string[], opts: { columns?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {}): Terminal {
+  static start(
+    args: string[],
+    opts: { columns?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {},
+  ): Terminal {
     const t = new Terminal();
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...opts.env };
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      TERM: 'xterm-256color',
+      ...opts.env,
+    };
     delete env.CI; // Ink prints only the last frame when it believes it runs in CI
     delete env.TMUX;
     const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const envs = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`).join(' ');
+    const envs = Object.entries(opts.env ?? {})
+      .map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
     const cmd = `env -u CI ${envs} ${quoted}; echo "[exited $?]"; sleep 600`;
     execFileSync(
       'tmux',
-      ['-L', t.socket, 'new-session', '-d', '-s', 'main', '-x', String(opts.columns ?? 100), '-y', String(opts.rows ?? 30), cmd],
+      [
+        '-L',
+        t.socket,
+        'new-session',
+        '-d',
+        '-s',
+        'main',
+        '-x',
+        String(opts.columns ?? 100),
+        '-y',
+        String(opts.rows ?? 30),
+        cmd,
+      ],
       { env, cwd: opts.cwd },
     );
     return t;

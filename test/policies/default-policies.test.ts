@@ -52,7 +52,10 @@ describe('no-ssh-rdp-from-internet', () => {
     ['aws_security_group_rule ingress 3389 from ::/0', 'aws_security_group_rule.rdp_v6'],
     ['aws_security_group_rule with protocol -1 (every port)', 'aws_security_group_rule.all_traffic'],
     ['aws_vpc_security_group_ingress_rule 3389 cidr_ipv4 0.0.0.0/0', 'aws_vpc_security_group_ingress_rule.rdp'],
-    ['aws_vpc_security_group_ingress_rule ip_protocol -1 from ::/0 (no ports at all)', 'aws_vpc_security_group_ingress_rule.any_v6'],
+    [
+      'aws_vpc_security_group_ingress_rule ip_protocol -1 from ::/0 (no ports at all)',
+      'aws_vpc_security_group_ingress_rule.any_v6',
+    ],
   ])('fires for %s', (_what, address) => {
     expect(fires(aws, address)).toBe(true);
   });
@@ -110,7 +113,9 @@ describe('no-ssh-rdp-from-internet', () => {
     delete after.ingress[0].from_port;
     delete after.ingress[0].to_port;
     unknown.ingress[0] = { ...unknown.ingress[0], from_port: true, to_port: true };
-    expect(planFromShowJson(doc, ['aws_security_group.bastion']).changes[0].after).toMatchObject({ ingress: [{ from_port: '(known after apply)' }] });
+    expect(planFromShowJson(doc, ['aws_security_group.bastion']).changes[0].after).toMatchObject({
+      ingress: [{ from_port: '(known after apply)' }],
+    });
     expect(fires(doc, 'aws_security_group.bastion')).toBe(true);
     // The source ranges come from another resource (a VPC's CIDR): unknown, so not the internet.
     after.ingress[0].from_port = 22;
@@ -136,7 +141,9 @@ describe('deletes-need-second-approver', () => {
     const results = evaluateDefaults(doc);
     const r = byName(results, DELETES);
     expect(r).toMatchObject({ fired: true, kind: 'require_approvals', approvals: 2, source: 'default' });
-    expect(r.message).toBe('Get a second approver: this plan deletes or replaces aws_instance.web[0], aws_db_instance.orders');
+    expect(r.message).toBe(
+      'Get a second approver: this plan deletes or replaces aws_instance.web[0], aws_db_instance.orders',
+    );
     expect(policyOutcome(results)).toMatchObject({ denied: false, requiredApprovals: 2 });
   });
 
@@ -145,7 +152,11 @@ describe('deletes-need-second-approver', () => {
   });
 
   it('does not fire for reads, no-ops and updates', () => {
-    const results = evaluateDefaults(doc, ['data.aws_ami.ubuntu', 'aws_s3_bucket.assets', 'aws_s3_bucket_versioning.assets']);
+    const results = evaluateDefaults(doc, [
+      'data.aws_ami.ubuntu',
+      'aws_s3_bucket.assets',
+      'aws_s3_bucket_versioning.assets',
+    ]);
     const r = byName(results, DELETES);
     expect(r.fired).toBe(false);
     expect(r.message).toBe('Get a second approver: this plan deletes or replaces …');
@@ -201,7 +212,10 @@ describe.skipIf(!existsSync(SHARED))('the default set on recorded terraform show
 
   it('asks for a second approver on the recorded delete, and on nothing else', () => {
     const del = evaluateDefaults(read('tf-show-json-basic-delete.json'));
-    expect(byName(del, DELETES)).toMatchObject({ fired: true, message: 'Get a second approver: this plan deletes or replaces test_instance.test-delete' });
+    expect(byName(del, DELETES)).toMatchObject({
+      fired: true,
+      message: 'Get a second approver: this plan deletes or replaces test_instance.test-delete',
+    });
     expect(del.filter((r) => r.fired).map((r) => r.name)).toEqual([DELETES]);
   });
 
@@ -212,7 +226,12 @@ describe.skipIf(!existsSync(SHARED))('the default set on recorded terraform show
   });
 
   it('evaluates every recorded plan without an error', () => {
-    for (const name of ['tfjson-basic-plan.json', 'tfjson-110_sensitive_values-plan.json', 'tf-show-json-basic-delete.json', 'tf-equivalence-drift_relevant_attributes-plan.json']) {
+    for (const name of [
+      'tfjson-basic-plan.json',
+      'tfjson-110_sensitive_values-plan.json',
+      'tf-show-json-basic-delete.json',
+      'tf-equivalence-drift_relevant_attributes-plan.json',
+    ]) {
       for (const r of evaluateDefaults(read(name))) expect(r.error, `${name} ${r.name}`).toBeUndefined();
     }
   });

@@ -33,7 +33,12 @@ function loadError(dir: string, env: Environment = 'dev'): ConfigError {
 }
 
 const deletePlan = () => planFromShowJson(readFixture('replace-and-delete.plan.json'));
-const emptyPlan = (): PlanResult => ({ changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] });
+const emptyPlan = (): PlanResult => ({
+  changes: [],
+  drift: [],
+  summary: { add: 0, change: 0, destroy: 0 },
+  diagnostics: [],
+});
 const fired = (results: PolicyResult[]) => results.filter((r) => r.fired).map((r) => r.name);
 
 describe('custom policies', () => {
@@ -68,22 +73,30 @@ policies:
   });
 
   it('loads policy files relative to the stack folder, named by their path', () => {
-    const dir = stack('policyFiles: [policies/prod.yaml]\npolicies:\n  - { name: a, kind: warn, expr: "true", message: m }\n', {
-      'policies/prod.yaml': `policies:
+    const dir = stack(
+      'policyFiles: [policies/prod.yaml]\npolicies:\n  - { name: a, kind: warn, expr: "true", message: m }\n',
+      {
+        'policies/prod.yaml': `policies:
   - name: no-db-deletes
     kind: "require_approvals: 2"
     expr: >-
       plan.resource_changes.exists(r, r.type == 'aws_db_instance' && r.action == 'delete')
     message: "DBA sign-off for {{ plan.resource_changes.filter(r, r.type == 'aws_db_instance').map(r, r.address) }}"
 `,
-    });
+      },
+    );
     const set = load(dir);
     expect(set.policies.map((p) => [p.name, p.source])).toEqual([
       ['a', 'dayops.yaml'],
       ['no-db-deletes', 'policies/prod.yaml'],
     ]);
     const r = set.evaluate(inputFor(deletePlan(), 'dev'))[1];
-    expect(r).toMatchObject({ fired: true, kind: 'require_approvals', approvals: 2, message: 'DBA sign-off for aws_db_instance.orders' });
+    expect(r).toMatchObject({
+      fired: true,
+      kind: 'require_approvals',
+      approvals: 2,
+      message: 'DBA sign-off for aws_db_instance.orders',
+    });
   });
 
   it('sees Ansible tasks with derived actions, host and task', () => {
@@ -91,7 +104,16 @@ policies:
   - { name: web-restarts, kind: warn, expr: "plan.resource_changes.exists(r, r.host.startsWith('web') && r.task == 'restart nginx' && 'update' in r.change.actions && r.change.before == null)", message: m }
 `);
     const plan: PlanResult = {
-      changes: [{ address: 'web1: restart nginx', action: 'update', actions: [], task: 'restart nginx', host: 'web1', status: 'changed' }],
+      changes: [
+        {
+          address: 'web1: restart nginx',
+          action: 'update',
+          actions: [],
+          task: 'restart nginx',
+          host: 'web1',
+          status: 'changed',
+        },
+      ],
       drift: [],
       summary: { add: 0, change: 1, destroy: 0 },
       diagnostics: [],
@@ -106,7 +128,9 @@ policies:
 `);
     expect(load(dir, 'dev').policies.map((p) => p.name)).toEqual(['everywhere']);
     expect(load(dir, 'staging').policies.map((p) => p.name)).toEqual(['prod-only', 'everywhere']);
-    const broken = stack(`policies:\n  - { name: prod-only, kind: deny, expr: "plan.(", message: m, environments: [prod] }\n`);
+    const broken = stack(
+      `policies:\n  - { name: prod-only, kind: deny, expr: "plan.(", message: m, environments: [prod] }\n`,
+    );
     expect(loadError(broken, 'dev').message).toContain("policy 'prod-only'");
   });
 
@@ -132,11 +156,23 @@ describe('what an expression sees', () => {
       "'payments-prod'.split('-')[1].upperAscii() == 'PROD'",
       "plan.resource_changes.exists(r, r.change.after != null && r.change.after['__proto__'] == 'data')",
     ];
-    const dir = stack(`policies:\n${checks.map((c, i) => `  - { name: c${i}, kind: deny, expr: ${JSON.stringify(c)}, message: m }`).join('\n')}\n`);
+    const dir = stack(
+      `policies:\n${checks.map((c, i) => `  - { name: c${i}, kind: deny, expr: ${JSON.stringify(c)}, message: m }`).join('\n')}\n`,
+    );
     const plan = deletePlan();
-    plan.changes.push({ address: 'x.y', action: 'create', actions: ['create'], after: JSON.parse('{"__proto__": "data"}') });
+    plan.changes.push({
+      address: 'x.y',
+      action: 'create',
+      actions: ['create'],
+      after: JSON.parse('{"__proto__": "data"}'),
+    });
     const results = load(dir).evaluate(inputFor(plan, 'dev'));
-    for (const r of results) expect({ expr: checks[Number(r.name.slice(1))], fired: r.fired, error: r.error }).toEqual({ expr: checks[Number(r.name.slice(1))], fired: true, error: undefined });
+    for (const r of results)
+      expect({ expr: checks[Number(r.name.slice(1))], fired: r.fired, error: r.error }).toEqual({
+        expr: checks[Number(r.name.slice(1))],
+        fired: true,
+        error: undefined,
+      });
   });
 });
 
@@ -156,22 +192,31 @@ policies:
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'dayops.yaml'));
     expect(err.line).toBe(9);
-    expect(err.message).toMatch(new RegExp(`^${join(dir, 'dayops.yaml')}:9: policies\\[1\\]\\.expr: policy 'broken': expression does not parse at 1:\\d+: `));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${join(dir, 'dayops.yaml')}:9: policies\\[1\\]\\.expr: policy 'broken': expression does not parse at 1:\\d+: `,
+      ),
+    );
     expect(err.message).not.toContain('\n');
   });
 
   it('an error in a policy file names that file and line', () => {
     const dir = stack('policyFiles: [policies/team.yaml]\n', {
-      'policies/team.yaml': 'policies:\n  - name: first\n    kind: warn\n    expr: "true"\n    message: m\n  - name: typo\n    kind: deny\n    expr: "plna.summary.add > 0"\n    message: m\n',
+      'policies/team.yaml':
+        'policies:\n  - name: first\n    kind: warn\n    expr: "true"\n    message: m\n  - name: typo\n    kind: deny\n    expr: "plna.summary.add > 0"\n    message: m\n',
     });
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'policies/team.yaml'));
     expect(err.line).toBe(8);
-    expect(err.message).toContain("policies[1].expr: policy 'typo': expression uses an unknown variable 'plna' (the variables are plan, stack, run, limits) (at character 1)");
+    expect(err.message).toContain(
+      "policies[1].expr: policy 'typo': expression uses an unknown variable 'plna' (the variables are plan, stack, run, limits) (at character 1)",
+    );
   });
 
   it('an unknown function is caught at load, not at the first plan', () => {
-    const dir = stack('policies:\n  - { name: f, kind: deny, expr: "plan.resource_changes.exists(r, r.address.startswith(\'x\'))", message: m }\n');
+    const dir = stack(
+      'policies:\n  - { name: f, kind: deny, expr: "plan.resource_changes.exists(r, r.address.startswith(\'x\'))", message: m }\n',
+    );
     expect(loadError(dir).message).toContain("expression calls an unknown function 'startswith()' (at character 42)");
   });
 
@@ -189,9 +234,13 @@ policies:
   });
 
   it('a broken {{ }} in a message is refused', () => {
-    const dir = stack('policies:\n  - { name: msg, kind: warn, expr: "true", message: "found {{ plan.resource_changes.map(r, }}" }\n');
+    const dir = stack(
+      'policies:\n  - { name: msg, kind: warn, expr: "true", message: "found {{ plan.resource_changes.map(r, }}" }\n',
+    );
     const err = loadError(dir);
-    expect(err.message).toContain("policies[0].message: policy 'msg': message: {{ plan.resource_changes.map(r, }} does not parse");
+    expect(err.message).toContain(
+      "policies[0].message: policy 'msg': message: {{ plan.resource_changes.map(r, }} does not parse",
+    );
     expect(err.line).toBe(2);
   });
 
@@ -200,11 +249,15 @@ policies:
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'dayops.yaml'));
     expect(err.line).toBe(2);
-    expect(err.message).toContain(`policyFiles[0]: policies/missing.yaml does not exist (looked for ${join(dir, 'policies/missing.yaml')})`);
+    expect(err.message).toContain(
+      `policyFiles[0]: policies/missing.yaml does not exist (looked for ${join(dir, 'policies/missing.yaml')})`,
+    );
   });
 
   it('an invalid policy file is a ConfigError with its line', () => {
-    const dir = stack('policyFiles: [p.yaml]\n', { 'p.yaml': 'policies:\n  - name: x\n    kind: block\n    expr: "true"\n    message: m\n' });
+    const dir = stack('policyFiles: [p.yaml]\n', {
+      'p.yaml': 'policies:\n  - name: x\n    kind: block\n    expr: "true"\n    message: m\n',
+    });
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'p.yaml'));
     expect(err.line).toBe(3);
@@ -213,7 +266,8 @@ policies:
 
   it('a name used twice is refused, across files too', () => {
     const dir = stack('policyFiles: [p.yaml]\npolicies:\n  - { name: dup, kind: warn, expr: "true", message: m }\n', {
-      'p.yaml': 'policies:\n  - { name: other, kind: warn, expr: "true", message: m }\n  - { name: dup, kind: deny, expr: "true", message: m }\n',
+      'p.yaml':
+        'policies:\n  - { name: other, kind: warn, expr: "true", message: m }\n  - { name: dup, kind: deny, expr: "true", message: m }\n',
     });
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'p.yaml'));
@@ -252,24 +306,33 @@ describe('evaluation errors fail closed', () => {
   });
 
   it('a non-bool result at evaluation is an error result', () => {
-    const dir = stack(`policies:\n  - { name: odd, kind: deny, expr: "size(plan.resource_changes) > 0 ? plan.resource_changes[0].address : false", message: m }\n`);
+    const dir = stack(
+      `policies:\n  - { name: odd, kind: deny, expr: "size(plan.resource_changes) > 0 ? plan.resource_changes[0].address : false", message: m }\n`,
+    );
     const set = load(dir);
     expect(set.evaluate(inputFor(emptyPlan(), 'dev'))[0]).toMatchObject({ fired: false });
-    expect(set.evaluate(inputFor(deletePlan(), 'dev'))[0]).toMatchObject({ fired: true, error: 'expression gave string, not a bool' });
+    expect(set.evaluate(inputFor(deletePlan(), 'dev'))[0]).toMatchObject({
+      fired: true,
+      error: 'expression gave string, not a bool',
+    });
   });
 
   it('message parts show lists, numbers and addresses with quotes as they are', () => {
     const template =
       `{{ ['aws_instance.web["blue"]', 'b'] }} / {{ size(plan.resource_changes) }} / {{ [1, 2.5, true] }} / {{ [] }} / ` +
       `{{ [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }}`;
-    const dir = stack(`policies:\n  - name: t\n    kind: warn\n    expr: "true"\n    message: ${JSON.stringify(template)}\n`);
+    const dir = stack(
+      `policies:\n  - name: t\n    kind: warn\n    expr: "true"\n    message: ${JSON.stringify(template)}\n`,
+    );
     expect(load(dir).evaluate(inputFor(deletePlan(), 'dev'))[0].message).toBe(
       'aws_instance.web["blue"], b / 4 / 1, 2.5, true / (none) / 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more',
     );
   });
 
   it('a message part that fails shows (?) and does not change the verdict', () => {
-    const dir = stack('policies:\n  - { name: w, kind: warn, expr: "true", message: "first: {{ plan.resource_changes[0].address }}" }\n');
+    const dir = stack(
+      'policies:\n  - { name: w, kind: warn, expr: "true", message: "first: {{ plan.resource_changes[0].address }}" }\n',
+    );
     const r = load(dir).evaluate(inputFor(emptyPlan(), 'dev'))[0];
     expect(r).toMatchObject({ fired: true, message: 'first: (?)' });
     expect(r.error).toBeUndefined();
@@ -289,7 +352,12 @@ describe('policyOutcome', () => {
   it('asks for the largest number of approvals among the fired rules, and at least 1', () => {
     expect(policyOutcome([]).requiredApprovals).toBe(1);
     expect(policyOutcome([res('require_approvals', false, 4)]).requiredApprovals).toBe(1);
-    const o = policyOutcome([res('require_approvals', true, 2), res('require_approvals', true, 3), res('require_approvals', false, 5), res('warn', true)]);
+    const o = policyOutcome([
+      res('require_approvals', true, 2),
+      res('require_approvals', true, 3),
+      res('require_approvals', false, 5),
+      res('warn', true),
+    ]);
     expect(o.requiredApprovals).toBe(3);
     expect(o.approvalRules.map((r) => r.approvals)).toEqual([2, 3]);
     expect(o.denied).toBe(false);

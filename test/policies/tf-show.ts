@@ -19,7 +19,14 @@ export interface TfResourceChange {
   index?: unknown;
   provider_name?: string;
   action_reason?: string;
-  change: { actions: string[]; before?: unknown; after?: unknown; after_unknown?: unknown; before_sensitive?: unknown; after_sensitive?: unknown };
+  change: {
+    actions: string[];
+    before?: unknown;
+    after?: unknown;
+    after_unknown?: unknown;
+    before_sensitive?: unknown;
+    after_sensitive?: unknown;
+  };
 }
 
 /** The parts of a `show -json` document these tests read and change. */

@@ -49,14 +49,18 @@ describe('resolveStackEnv', () => {
   it('takes an absolute file path as it is', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'pw'), 'abs-secret');
-    expect(resolveStackEnv(config({ secrets: [{ name: 'PW', fromFile: join(dir, 'pw') }] }), '/elsewhere', {}).env.PW).toBe('abs-secret');
+    expect(
+      resolveStackEnv(config({ secrets: [{ name: 'PW', fromFile: join(dir, 'pw') }] }), '/elsewhere', {}).env.PW,
+    ).toBe('abs-secret');
   });
 
   it('a missing variable is a one-line error naming the secret and the variable', () => {
     const cfg = config({ secrets: [{ name: 'DB_PASSWORD', fromEnv: 'PAYMENTS_DB' }] });
     const err = resolveError(cfg, tmpDir(), {});
     expect(err.message).toBe('secret DB_PASSWORD: environment variable PAYMENTS_DB is not set');
-    expect(resolveError(cfg, tmpDir(), { PAYMENTS_DB: '' }).message).toBe('secret DB_PASSWORD: environment variable PAYMENTS_DB is empty');
+    expect(resolveError(cfg, tmpDir(), { PAYMENTS_DB: '' }).message).toBe(
+      'secret DB_PASSWORD: environment variable PAYMENTS_DB is empty',
+    );
   });
 
   it('a missing file names the secret and where it looked, and never a value', () => {
@@ -76,7 +80,9 @@ describe('resolveStackEnv', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'empty'), '\n');
     mkdirSync(join(dir, 'folder'));
-    expect(resolveError(config({ secrets: [{ name: 'E', fromFile: 'empty' }] }), dir, {}).message).toBe('secret E: file empty is empty');
+    expect(resolveError(config({ secrets: [{ name: 'E', fromFile: 'empty' }] }), dir, {}).message).toBe(
+      'secret E: file empty is empty',
+    );
     expect(resolveError(config({ secrets: [{ name: 'F', fromFile: 'folder' }] }), dir, {}).message).toBe(
       `secret F: file folder (${join(dir, 'folder')}) is a folder, not a file`,
     );
@@ -93,7 +99,9 @@ describe('resolveStackEnv', () => {
   it('warns about a value too short to be hidden in logs', () => {
     const r = resolveStackEnv(config({ secrets: [{ name: 'PIN', fromEnv: 'PIN' }] }), tmpDir(), { PIN: '123' });
     expect(r.env.PIN).toBe('123');
-    expect(r.warnings).toEqual([`secret PIN is shorter than ${MIN_SECRET_LENGTH} characters: it is not hidden in logs`]);
+    expect(r.warnings).toEqual([
+      `secret PIN is shorter than ${MIN_SECRET_LENGTH} characters: it is not hidden in logs`,
+    ]);
   });
 });
 
@@ -141,14 +149,18 @@ describe('Redactor', () => {
   it('hides URL-encoded and base64 forms, also inside a longer base64 text', () => {
     const pw = 'p@ss w0rd/42';
     const r = new Redactor([pw]);
-    expect(r.redact(`postgres://app:${encodeURIComponent(pw)}@db:5432/orders`)).toBe('postgres://app:[REDACTED]@db:5432/orders');
+    expect(r.redact(`postgres://app:${encodeURIComponent(pw)}@db:5432/orders`)).toBe(
+      'postgres://app:[REDACTED]@db:5432/orders',
+    );
     expect(r.redact(`data: ${Buffer.from(pw).toString('base64')}`)).toBe('data: [REDACTED]');
     for (const user of ['a', 'ab', 'abc']) {
       const header = `Authorization: Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
       const out = r.redact(header);
       expect(out, user).toContain('[REDACTED]');
       // What is left of the encoding cannot be decoded back to the password.
-      expect(Buffer.from(out.replace(/^Authorization: Basic /, '').replace('[REDACTED]', ''), 'base64').toString('latin1')).not.toContain('w0rd');
+      expect(
+        Buffer.from(out.replace(/^Authorization: Basic /, '').replace('[REDACTED]', ''), 'base64').toString('latin1'),
+      ).not.toContain('w0rd');
     }
   });
 

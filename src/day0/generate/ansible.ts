@@ -46,7 +46,9 @@ export function ansibleFiles(bp: Blueprint, header: (about: string) => string): 
   files.push({
     path: 'ansible.cfg',
     content: [
-      ...header('Ansible settings: the inventory and roles of this folder.').split('\n').map((l) => `# ${l}`.trimEnd()),
+      ...header('Ansible settings: the inventory and roles of this folder.')
+        .split('\n')
+        .map((l) => `# ${l}`.trimEnd()),
       '',
       '[defaults]',
       `inventory = ${ANSIBLE_INVENTORY}`,
@@ -59,7 +61,9 @@ export function ansibleFiles(bp: Blueprint, header: (about: string) => string): 
   files.push({
     path: ANSIBLE_INVENTORY,
     content: [
-      ...header(`Hosts. ${CATALOG[bp.provider.cloud].label} is driven through its API from the control host, so the inventory is local.`)
+      ...header(
+        `Hosts. ${CATALOG[bp.provider.cloud].label} is driven through its API from the control host, so the inventory is local.`,
+      )
         .split('\n')
         .map((l) => `# ${l}`.trimEnd()),
       '',
@@ -71,7 +75,10 @@ export function ansibleFiles(bp: Blueprint, header: (about: string) => string): 
       '',
     ].join('\n'),
   });
-  files.push({ path: 'group_vars/all.yml', content: yamlWithHeader(designVars(f), header('The design as variables; the roles read these.')) });
+  files.push({
+    path: 'group_vars/all.yml',
+    content: yamlWithHeader(designVars(f), header('The design as variables; the roles read these.')),
+  });
   const plays = roles.map((r) => ({
     name: r.title,
     hosts: 'control',
@@ -79,7 +86,15 @@ export function ansibleFiles(bp: Blueprint, header: (about: string) => string): 
     tags: [r.role],
     roles: [r.role],
   }));
-  files.push({ path: ANSIBLE_PLAYBOOK, content: yamlWithHeader(plays, header(`The playbook: ansible-playbook ${ANSIBLE_PLAYBOOK} --check --diff shows the changes, without --check applies them.`)) });
+  files.push({
+    path: ANSIBLE_PLAYBOOK,
+    content: yamlWithHeader(
+      plays,
+      header(
+        `The playbook: ansible-playbook ${ANSIBLE_PLAYBOOK} --check --diff shows the changes, without --check applies them.`,
+      ),
+    ),
+  });
   for (const r of roles) {
     files.push({ path: `roles/${r.role}/tasks/main.yml`, content: yamlWithHeader(r.tasks, header(r.title)) });
   }
@@ -95,21 +110,60 @@ function designVars(f: Facts): Record<string, unknown> {
     region: bp.provider.region,
     secondary_regions: [...bp.provider.secondaryRegions],
     kubernetes_version: bp.cluster.version,
-    control_plane: { availability: bp.cluster.controlPlane.availability, private_endpoint: bp.cluster.controlPlane.privateEndpoint },
+    control_plane: {
+      availability: bp.cluster.controlPlane.availability,
+      private_endpoint: bp.cluster.controlPlane.privateEndpoint,
+    },
     vpc_cidr: bp.network.vpcCidr,
     subnets: bp.network.subnets.map((s) => ({ name: s.name, cidr: s.cidr, zone: s.zone, public: s.public })),
     node_subnets: f.nodeSubnets.map((s) => s.name),
     nat_gateways: f.nat.map((n) => ({ name: n.key, zone: n.zone, ...(n.subnet ? { subnet: n.subnet } : {}) })),
     nat_routes: Object.entries(f.natRoutes).map(([subnet, nat]) => ({ subnet, nat })),
-    firewall_rules: bp.network.firewall.map((r) => ({ name: r.name, direction: r.direction, protocol: r.protocol, ports: [...r.ports], sources: [...r.sources] })),
+    firewall_rules: bp.network.firewall.map((r) => ({
+      name: r.name,
+      direction: r.direction,
+      protocol: r.protocol,
+      ports: [...r.ports],
+      sources: [...r.sources],
+    })),
     ingress_allowed_cidrs: [...bp.network.ingress.allowedCidrs],
-    node_pools: bp.cluster.nodePools.map((p) => ({ name: p.name, instance_type: p.instanceType, min: p.min, desired: p.desired, max: p.max, spot: p.spot })),
-    storage_classes: bp.storage.classes.map((k) => ({ name: k.name, type: k.type, encrypted: k.encrypted, default: k.default, backup: k.backup })),
-    databases: bp.storage.databases.map((d) => ({ name: d.name, engine: d.engine, version: d.version, size_gb: d.sizeGb, encrypted: d.encrypted, backup: d.backup, port: DB_PORTS[d.engine] })),
-    rbac: bp.security.rbac.map((r) => ({ group: r.group, role: r.role, ...(r.namespaces ? { namespaces: [...r.namespaces] } : {}) })),
+    node_pools: bp.cluster.nodePools.map((p) => ({
+      name: p.name,
+      instance_type: p.instanceType,
+      min: p.min,
+      desired: p.desired,
+      max: p.max,
+      spot: p.spot,
+    })),
+    storage_classes: bp.storage.classes.map((k) => ({
+      name: k.name,
+      type: k.type,
+      encrypted: k.encrypted,
+      default: k.default,
+      backup: k.backup,
+    })),
+    databases: bp.storage.databases.map((d) => ({
+      name: d.name,
+      engine: d.engine,
+      version: d.version,
+      size_gb: d.sizeGb,
+      encrypted: d.encrypted,
+      backup: d.backup,
+      port: DB_PORTS[d.engine],
+    })),
+    rbac: bp.security.rbac.map((r) => ({
+      group: r.group,
+      role: r.role,
+      ...(r.namespaces ? { namespaces: [...r.namespaces] } : {}),
+    })),
     encryption_at_rest: bp.security.encryptionAtRest,
     audit_logging: bp.security.auditLogging,
-    tags: { stack: bp.metadata.name, environment: bp.metadata.environment, owner: bp.metadata.owner || 'unknown', 'managed-by': 'dayops' },
+    tags: {
+      stack: bp.metadata.name,
+      environment: bp.metadata.environment,
+      owner: bp.metadata.owner || 'unknown',
+      'managed-by': 'dayops',
+    },
   });
   // Templates of our own, after the guard.
   vars.kubeconfig = '{{ playbook_dir }}/.kube/config';
@@ -138,12 +192,21 @@ function roleTasks(f: Facts): Role[] {
   const cloud = f.bp.provider.cloud;
   const parts = cloud === 'aws' ? awsRoles(f) : cloud === 'azure' ? azureRoles(f) : gcpRoles(f);
   const roles: Role[] = [
-    { role: 'network', title: `Network of ${f.bp.metadata.name}: VPC, subnets, NAT and firewall rules`, tasks: parts.network },
-    { role: 'cluster', title: `Kubernetes cluster of ${f.bp.metadata.name} (${f.bp.provider.kubernetes.toUpperCase()})`, tasks: [...parts.cluster, ...kubeconfigTasks(f)] },
+    {
+      role: 'network',
+      title: `Network of ${f.bp.metadata.name}: VPC, subnets, NAT and firewall rules`,
+      tasks: parts.network,
+    },
+    {
+      role: 'cluster',
+      title: `Kubernetes cluster of ${f.bp.metadata.name} (${f.bp.provider.kubernetes.toUpperCase()})`,
+      tasks: [...parts.cluster, ...kubeconfigTasks(f)],
+    },
     { role: 'node_pools', title: 'Node pools, one per pool of the design', tasks: parts.nodePools },
     { role: 'storage', title: 'Storage classes inside the cluster', tasks: storageTasks(f) },
   ];
-  if (f.bp.storage.databases.length > 0) roles.push({ role: 'databases', title: 'Managed databases, on private addresses', tasks: parts.databases });
+  if (f.bp.storage.databases.length > 0)
+    roles.push({ role: 'databases', title: 'Managed databases, on private addresses', tasks: parts.databases });
   roles.push({ role: 'access', title: 'Namespaces and RBAC bindings for your groups', tasks: accessTasks(f) });
   return roles;
 }
@@ -155,14 +218,25 @@ interface Parts {
   databases: Task[];
 }
 
-const passwordLookup = "{{ lookup('ansible.builtin.password', secrets_dir ~ '/' ~ item.name ~ '-admin', chars=['ascii_letters', 'digits'], length=32) }}";
+const passwordLookup =
+  "{{ lookup('ansible.builtin.password', secrets_dir ~ '/' ~ item.name ~ '-admin', chars=['ascii_letters', 'digits'], length=32) }}";
 
 function awsRoles(f: Facts): Parts {
   const aws = { region: v('region') };
   const trust = (service: string) =>
     `{{ {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': '${service}'}, 'Action': 'sts:AssumeRole'}]} | to_json }}`;
   const network: Task[] = [
-    { name: 'VPC', 'amazon.aws.ec2_vpc_net': { name: v('stack_name'), cidr_block: v('vpc_cidr'), tags: v('tags'), state: 'present', ...aws }, register: 'vpc' },
+    {
+      name: 'VPC',
+      'amazon.aws.ec2_vpc_net': {
+        name: v('stack_name'),
+        cidr_block: v('vpc_cidr'),
+        tags: v('tags'),
+        state: 'present',
+        ...aws,
+      },
+      register: 'vpc',
+    },
     {
       name: 'Subnets',
       'amazon.aws.ec2_vpc_subnet': {
@@ -180,12 +254,19 @@ function awsRoles(f: Facts): Parts {
     },
     {
       name: 'Subnet ids by name',
-      'ansible.builtin.set_fact': { subnet_ids: "{{ dict(subnet_results.results | map(attribute='item.name') | zip(subnet_results.results | map(attribute='subnet.id'))) }}" },
+      'ansible.builtin.set_fact': {
+        subnet_ids:
+          "{{ dict(subnet_results.results | map(attribute='item.name') | zip(subnet_results.results | map(attribute='subnet.id'))) }}",
+      },
     },
   ];
   if (f.publicSubnets.length > 0) {
     network.push(
-      { name: 'Internet gateway', 'amazon.aws.ec2_vpc_igw': { vpc_id: v('vpc.vpc.id'), tags: v('tags'), state: 'present', ...aws }, register: 'igw' },
+      {
+        name: 'Internet gateway',
+        'amazon.aws.ec2_vpc_igw': { vpc_id: v('vpc.vpc.id'), tags: v('tags'), state: 'present', ...aws },
+        register: 'igw',
+      },
       {
         name: 'Public route table',
         'amazon.aws.ec2_vpc_route_table': {
@@ -202,7 +283,14 @@ function awsRoles(f: Facts): Parts {
     network.push(
       {
         name: 'NAT gateways',
-        'amazon.aws.ec2_vpc_nat_gateway': { subnet_id: v('subnet_ids[item.subnet]'), if_exist_do_not_create: true, wait: true, tags: v('tags'), state: 'present', ...aws },
+        'amazon.aws.ec2_vpc_nat_gateway': {
+          subnet_id: v('subnet_ids[item.subnet]'),
+          if_exist_do_not_create: true,
+          wait: true,
+          tags: v('tags'),
+          state: 'present',
+          ...aws,
+        },
         loop: v('nat_gateways'),
         loop_control: { label: v('item.name') },
         register: 'nat_results',
@@ -213,7 +301,13 @@ function awsRoles(f: Facts): Parts {
           vpc_id: v('vpc.vpc.id'),
           tags: "{{ tags | combine({'Name': stack_name ~ '-' ~ item.subnet}) }}",
           subnets: ['{{ subnet_ids[item.subnet] }}'],
-          routes: [{ dest: '0.0.0.0/0', nat_gateway_id: "{{ (nat_results.results | selectattr('item.name', 'equalto', item.nat) | first).nat_gateway_id }}" }],
+          routes: [
+            {
+              dest: '0.0.0.0/0',
+              nat_gateway_id:
+                "{{ (nat_results.results | selectattr('item.name', 'equalto', item.nat) | first).nat_gateway_id }}",
+            },
+          ],
           ...aws,
         },
         loop: v('nat_routes'),
@@ -229,7 +323,14 @@ function awsRoles(f: Facts): Parts {
       vpc_id: v('vpc.vpc.id'),
       rules: f.bp.network.firewall
         .filter((r) => r.direction === 'ingress')
-        .map((r) => ({ rule_desc: r.name, proto: r.protocol === 'all' ? 'all' : r.protocol, ...(r.protocol === 'tcp' || r.protocol === 'udp' ? { ports: r.ports.length > 0 ? r.ports : ['0-65535'] } : {}), cidr_ip: guard(r.sources) })),
+        .map((r) => ({
+          rule_desc: r.name,
+          proto: r.protocol === 'all' ? 'all' : r.protocol,
+          ...(r.protocol === 'tcp' || r.protocol === 'udp'
+            ? { ports: r.ports.length > 0 ? r.ports : ['0-65535'] }
+            : {}),
+          cidr_ip: guard(r.sources),
+        })),
       ...aws,
     },
     register: 'firewall',
@@ -302,7 +403,9 @@ function awsRoles(f: Facts): Parts {
         name: '{{ stack_name }}-database',
         description: 'Database access from inside the VPC only',
         vpc_id: v('vpc.vpc.id'),
-        rules: [{ proto: 'tcp', ports: "{{ databases | map(attribute='port') | unique | list }}", cidr_ip: v('vpc_cidr') }],
+        rules: [
+          { proto: 'tcp', ports: "{{ databases | map(attribute='port') | unique | list }}", cidr_ip: v('vpc_cidr') },
+        ],
         ...aws,
       },
       register: 'db_group',
@@ -312,7 +415,13 @@ function awsRoles(f: Facts): Parts {
     databases.push(
       {
         name: 'Database subnet group',
-        'amazon.aws.rds_subnet_group': { name: v('stack_name'), description: 'Private subnets of {{ stack_name }}', subnets: "{{ node_subnets | map('extract', subnet_ids) | list }}", state: 'present', ...aws },
+        'amazon.aws.rds_subnet_group': {
+          name: v('stack_name'),
+          description: 'Private subnets of {{ stack_name }}',
+          subnets: "{{ node_subnets | map('extract', subnet_ids) | list }}",
+          state: 'present',
+          ...aws,
+        },
       },
       {
         name: 'RDS instances (admin passwords are generated into secrets_dir; keep it out of git)',
@@ -344,7 +453,13 @@ function awsRoles(f: Facts): Parts {
     databases.push(
       {
         name: 'Cache subnet group',
-        'community.aws.elasticache_subnet_group': { name: v('stack_name'), description: 'Private subnets of {{ stack_name }}', subnets: "{{ node_subnets | map('extract', subnet_ids) | list }}", state: 'present', ...aws },
+        'community.aws.elasticache_subnet_group': {
+          name: v('stack_name'),
+          description: 'Private subnets of {{ stack_name }}',
+          subnets: "{{ node_subnets | map('extract', subnet_ids) | list }}",
+          state: 'present',
+          ...aws,
+        },
       },
       {
         name: 'Redis caches',
@@ -372,10 +487,23 @@ function azureRoles(f: Facts): Parts {
   const rg = { resource_group: v('resource_group') };
   const [system] = f.bp.cluster.nodePools;
   const network: Task[] = [
-    { name: 'Resource group', 'azure.azcollection.azure_rm_resourcegroup': { name: v('resource_group'), location: v('region'), tags: v('tags') } },
+    {
+      name: 'Resource group',
+      'azure.azcollection.azure_rm_resourcegroup': {
+        name: v('resource_group'),
+        location: v('region'),
+        tags: v('tags'),
+      },
+    },
     {
       name: 'Virtual network',
-      'azure.azcollection.azure_rm_virtualnetwork': { name: 'vnet-{{ stack_name }}', address_prefixes_cidr: ['{{ vpc_cidr }}'], location: v('region'), tags: v('tags'), ...rg },
+      'azure.azcollection.azure_rm_virtualnetwork': {
+        name: 'vnet-{{ stack_name }}',
+        address_prefixes_cidr: ['{{ vpc_cidr }}'],
+        location: v('region'),
+        tags: v('tags'),
+        ...rg,
+      },
     },
     {
       name: 'Network security group with the firewall rules',
@@ -388,8 +516,11 @@ function azureRoles(f: Facts): Parts {
           direction: r.direction === 'ingress' ? 'Inbound' : 'Outbound',
           access: 'Allow',
           protocol: { tcp: 'Tcp', udp: 'Udp', icmp: 'Icmp', all: '*' }[r.protocol],
-          destination_port_range: (r.protocol === 'tcp' || r.protocol === 'udp') && r.ports.length > 0 ? r.ports.map(String) : '*',
-          ...(r.direction === 'ingress' ? { source_address_prefix: guard(r.sources) } : { destination_address_prefix: guard(r.sources) }),
+          destination_port_range:
+            (r.protocol === 'tcp' || r.protocol === 'udp') && r.ports.length > 0 ? r.ports.map(String) : '*',
+          ...(r.direction === 'ingress'
+            ? { source_address_prefix: guard(r.sources) }
+            : { destination_address_prefix: guard(r.sources) }),
         })),
         tags: v('tags'),
         ...rg,
@@ -399,7 +530,13 @@ function azureRoles(f: Facts): Parts {
   if (f.nat.length > 0) {
     network.push({
       name: 'NAT gateways',
-      'azure.azcollection.azure_rm_natgateway': { name: 'ng-{{ stack_name }}-{{ item.name }}', location: v('region'), zones: ['{{ item.zone }}'], sku: { name: 'standard' }, ...rg },
+      'azure.azcollection.azure_rm_natgateway': {
+        name: 'ng-{{ stack_name }}-{{ item.name }}',
+        location: v('region'),
+        zones: ['{{ item.zone }}'],
+        sku: { name: 'standard' },
+        ...rg,
+      },
       loop: v('nat_gateways'),
       loop_control: { label: v('item.name') },
     });
@@ -411,7 +548,8 @@ function azureRoles(f: Facts): Parts {
       virtual_network_name: 'vnet-{{ stack_name }}',
       address_prefix_cidr: v('item.cidr'),
       security_group: 'nsg-{{ stack_name }}',
-      nat_gateway: "{{ ('ng-' ~ stack_name ~ '-' ~ (nat_routes | selectattr('subnet', 'equalto', item.name) | map(attribute='nat') | first)) if (nat_routes | selectattr('subnet', 'equalto', item.name) | list) else omit }}",
+      nat_gateway:
+        "{{ ('ng-' ~ stack_name ~ '-' ~ (nat_routes | selectattr('subnet', 'equalto', item.name) | map(attribute='nat') | first)) if (nat_routes | selectattr('subnet', 'equalto', item.name) | list) else omit }}",
       ...rg,
     },
     loop: v('subnets'),
@@ -420,7 +558,10 @@ function azureRoles(f: Facts): Parts {
   });
   network.push({
     name: 'Subnet ids by name',
-    'ansible.builtin.set_fact': { subnet_ids: "{{ dict(subnet_results.results | map(attribute='item.name') | zip(subnet_results.results | map(attribute='state.id'))) }}" },
+    'ansible.builtin.set_fact': {
+      subnet_ids:
+        "{{ dict(subnet_results.results | map(attribute='item.name') | zip(subnet_results.results | map(attribute='state.id'))) }}",
+    },
   });
   const cluster: Task[] = [
     {
@@ -480,7 +621,9 @@ function azureRoles(f: Facts): Parts {
     },
   ];
   const databases: Task[] = [];
-  const flexible = f.sqlDatabases.filter((d) => d.engine === 'postgres' || d.engine === 'mysql' || d.engine === 'mariadb');
+  const flexible = f.sqlDatabases.filter(
+    (d) => d.engine === 'postgres' || d.engine === 'mysql' || d.engine === 'mariadb',
+  );
   if (flexible.length > 0) {
     databases.push({
       name: 'PostgreSQL / MySQL flexible servers (admin passwords are generated into secrets_dir)',
@@ -491,7 +634,10 @@ function azureRoles(f: Facts): Parts {
         resource_name: '{{ stack_name }}-{{ item.name }}',
         body: {
           location: v('region'),
-          sku: { name: "{{ 'Standard_D4ds_v5' if stack_environment == 'prod' else 'Standard_B2s' }}", tier: "{{ 'GeneralPurpose' if stack_environment == 'prod' else 'Burstable' }}" },
+          sku: {
+            name: "{{ 'Standard_D4ds_v5' if stack_environment == 'prod' else 'Standard_B2s' }}",
+            tier: "{{ 'GeneralPurpose' if stack_environment == 'prod' else 'Burstable' }}",
+          },
           properties: {
             version: v('item.version'),
             administratorLogin: 'dbadmin',
@@ -512,14 +658,26 @@ function azureRoles(f: Facts): Parts {
     databases.push(
       {
         name: 'Azure SQL servers',
-        'azure.azcollection.azure_rm_sqlserver': { name: '{{ stack_name }}-{{ item.name }}', location: v('region'), admin_username: 'dbadmin', admin_password: passwordLookup, ...rg },
+        'azure.azcollection.azure_rm_sqlserver': {
+          name: '{{ stack_name }}-{{ item.name }}',
+          location: v('region'),
+          admin_username: 'dbadmin',
+          admin_password: passwordLookup,
+          ...rg,
+        },
         loop: "{{ databases | selectattr('engine', 'equalto', 'sqlserver') | list }}",
         loop_control: { label: v('item.name') },
         no_log: true,
       },
       {
         name: 'Azure SQL databases',
-        'azure.azcollection.azure_rm_sqldatabase': { name: v('item.name'), server_name: '{{ stack_name }}-{{ item.name }}', location: v('region'), max_size_bytes: '{{ item.size_gb * 1024 * 1024 * 1024 }}', ...rg },
+        'azure.azcollection.azure_rm_sqldatabase': {
+          name: v('item.name'),
+          server_name: '{{ stack_name }}-{{ item.name }}',
+          location: v('region'),
+          max_size_bytes: '{{ item.size_gb * 1024 * 1024 * 1024 }}',
+          ...rg,
+        },
         loop: "{{ databases | selectattr('engine', 'equalto', 'sqlserver') | list }}",
         loop_control: { label: v('item.name') },
       },
@@ -531,7 +689,10 @@ function azureRoles(f: Facts): Parts {
       'azure.azcollection.azure_rm_rediscache': {
         name: '{{ stack_name }}-{{ item.name }}',
         location: v('region'),
-        sku: { name: "{{ 'premium' if stack_environment == 'prod' else 'standard' }}", size: "{{ 'P1' if stack_environment == 'prod' else 'C1' }}" },
+        sku: {
+          name: "{{ 'premium' if stack_environment == 'prod' else 'standard' }}",
+          size: "{{ 'P1' if stack_environment == 'prod' else 'C1' }}",
+        },
         enable_non_ssl_port: false,
         minimum_tls_version: '1.2',
         ...rg,
@@ -548,7 +709,16 @@ function gcpRoles(f: Facts): Parts {
   const regional = f.bp.cluster.controlPlane.availability === 'ha';
   const location = regional ? v('region') : (f.nodeZones[0] ?? v('region'));
   const network: Task[] = [
-    { name: 'VPC network', 'google.cloud.gcp_compute_network': { name: v('stack_name'), auto_create_subnetworks: false, state: 'present', ...gcp }, register: 'network' },
+    {
+      name: 'VPC network',
+      'google.cloud.gcp_compute_network': {
+        name: v('stack_name'),
+        auto_create_subnetworks: false,
+        state: 'present',
+        ...gcp,
+      },
+      register: 'network',
+    },
     {
       name: 'Subnetworks',
       'google.cloud.gcp_compute_subnetwork': {
@@ -566,7 +736,9 @@ function gcpRoles(f: Facts): Parts {
     },
     {
       name: 'Subnetworks by name',
-      'ansible.builtin.set_fact': { subnetworks: "{{ dict(subnet_results.results | map(attribute='item.name') | zip(subnet_results.results)) }}" },
+      'ansible.builtin.set_fact': {
+        subnetworks: "{{ dict(subnet_results.results | map(attribute='item.name') | zip(subnet_results.results)) }}",
+      },
     },
     {
       name: 'Firewall rules',
@@ -574,7 +746,13 @@ function gcpRoles(f: Facts): Parts {
         name: '{{ stack_name }}-{{ item.name }}',
         network: v('network'),
         direction: "{{ 'INGRESS' if item.direction == 'ingress' else 'EGRESS' }}",
-        allowed: [{ ip_protocol: v('item.protocol'), ports: "{{ item.ports | map('string') | list if item.ports and item.protocol in ['tcp', 'udp'] else omit }}" }],
+        allowed: [
+          {
+            ip_protocol: v('item.protocol'),
+            ports:
+              "{{ item.ports | map('string') | list if item.ports and item.protocol in ['tcp', 'udp'] else omit }}",
+          },
+        ],
         source_ranges: "{{ item.sources if item.direction == 'ingress' else omit }}",
         destination_ranges: "{{ item.sources if item.direction == 'egress' else omit }}",
         state: 'present',
@@ -586,13 +764,29 @@ function gcpRoles(f: Facts): Parts {
   ];
   if (f.nat.length > 0) {
     network.push(
-      { name: 'Cloud Router', 'google.cloud.gcp_compute_router': { name: '{{ stack_name }}-router', region: v('region'), network: v('network'), state: 'present', ...gcp } },
+      {
+        name: 'Cloud Router',
+        'google.cloud.gcp_compute_router': {
+          name: '{{ stack_name }}-router',
+          region: v('region'),
+          network: v('network'),
+          state: 'present',
+          ...gcp,
+        },
+      },
       {
         name: 'Cloud NAT for the private subnetworks (no module for it in google.cloud)',
         'ansible.builtin.command': {
           argv: [
-            'gcloud', 'compute', 'routers', 'nats', 'create', '{{ stack_name }}-nat',
-            '--router={{ stack_name }}-router', '--region={{ region }}', '--project={{ gcp_project }}',
+            'gcloud',
+            'compute',
+            'routers',
+            'nats',
+            'create',
+            '{{ stack_name }}-nat',
+            '--router={{ stack_name }}-router',
+            '--region={{ region }}',
+            '--project={{ gcp_project }}',
             '--auto-allocate-nat-external-ips',
             "--nat-custom-subnet-ip-ranges={{ subnets | rejectattr('public') | map(attribute='name') | map('regex_replace', '^', stack_name ~ '-') | join(',') }}",
           ],
@@ -636,7 +830,11 @@ function gcpRoles(f: Facts): Parts {
         initial_node_count: v('item.desired'),
         autoscaling: { enabled: true, min_node_count: v('item.min'), max_node_count: v('item.max') },
         management: { auto_repair: true, auto_upgrade: true },
-        config: { machine_type: v('item.instance_type'), preemptible: v('item.spot'), labels: { 'dayops-pool': v('item.name') } },
+        config: {
+          machine_type: v('item.instance_type'),
+          preemptible: v('item.spot'),
+          labels: { 'dayops-pool': v('item.name') },
+        },
         state: 'present',
         ...gcp,
       },
@@ -706,12 +904,39 @@ function gcpRoles(f: Facts): Parts {
 function kubeconfigTasks(f: Facts): Task[] {
   const cmd =
     f.bp.provider.cloud === 'aws'
-      ? ['aws', 'eks', 'update-kubeconfig', '--name', '{{ stack_name }}', '--region', '{{ region }}', '--kubeconfig', '{{ kubeconfig }}']
+      ? [
+          'aws',
+          'eks',
+          'update-kubeconfig',
+          '--name',
+          '{{ stack_name }}',
+          '--region',
+          '{{ region }}',
+          '--kubeconfig',
+          '{{ kubeconfig }}',
+        ]
       : f.bp.provider.cloud === 'azure'
-        ? ['az', 'aks', 'get-credentials', '--name', 'aks-{{ stack_name }}', '--resource-group', '{{ resource_group }}', '--file', '{{ kubeconfig }}', '--overwrite-existing']
+        ? [
+            'az',
+            'aks',
+            'get-credentials',
+            '--name',
+            'aks-{{ stack_name }}',
+            '--resource-group',
+            '{{ resource_group }}',
+            '--file',
+            '{{ kubeconfig }}',
+            '--overwrite-existing',
+          ]
         : [
-            'gcloud', 'container', 'clusters', 'get-credentials', '{{ stack_name }}',
-            f.bp.cluster.controlPlane.availability === 'ha' ? '--region={{ region }}' : `--zone=${f.nodeZones[0] ?? '{{ region }}'}`,
+            'gcloud',
+            'container',
+            'clusters',
+            'get-credentials',
+            '{{ stack_name }}',
+            f.bp.cluster.controlPlane.availability === 'ha'
+              ? '--region={{ region }}'
+              : `--zone=${f.nodeZones[0] ?? '{{ region }}'}`,
             '--project={{ gcp_project }}',
           ];
   return [
@@ -726,9 +951,14 @@ function kubeconfigTasks(f: Facts): Task[] {
 
 function storageTasks(f: Facts): Task[] {
   const cloud = f.bp.provider.cloud;
-  const provisioner = cloud === 'aws' ? 'ebs.csi.aws.com' : cloud === 'azure' ? 'disk.csi.azure.com' : 'pd.csi.storage.gke.io';
+  const provisioner =
+    cloud === 'aws' ? 'ebs.csi.aws.com' : cloud === 'azure' ? 'disk.csi.azure.com' : 'pd.csi.storage.gke.io';
   const parameters =
-    cloud === 'aws' ? { type: v('item.type'), encrypted: "{{ item.encrypted | string | lower }}" } : cloud === 'azure' ? { skuName: v('item.type') } : { type: v('item.type') };
+    cloud === 'aws'
+      ? { type: v('item.type'), encrypted: '{{ item.encrypted | string | lower }}' }
+      : cloud === 'azure'
+        ? { skuName: v('item.type') }
+        : { type: v('item.type') };
   return [
     {
       name: 'Storage classes',
@@ -740,8 +970,8 @@ function storageTasks(f: Facts): Task[] {
           kind: 'StorageClass',
           metadata: {
             name: v('item.name'),
-            annotations: { 'storageclass.kubernetes.io/is-default-class': "{{ item.default | string | lower }}" },
-            labels: { 'dayops.io/backup': "{{ item.backup | string | lower }}" },
+            annotations: { 'storageclass.kubernetes.io/is-default-class': '{{ item.default | string | lower }}' },
+            labels: { 'dayops.io/backup': '{{ item.backup | string | lower }}' },
           },
           provisioner,
           parameters,
@@ -762,19 +992,30 @@ function accessTasks(f: Facts): Task[] {
   if (namespaces.length > 0) {
     tasks.push({
       name: 'Namespaces',
-      'kubernetes.core.k8s': { kubeconfig: v('kubeconfig'), state: 'present', definition: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: v('item') } } },
+      'kubernetes.core.k8s': {
+        kubeconfig: v('kubeconfig'),
+        state: 'present',
+        definition: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: v('item') } },
+      },
       loop: namespaces,
     });
   }
   const subjects = [{ kind: 'Group', name: v('item.group'), apiGroup: 'rbac.authorization.k8s.io' }];
   const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: v('item.role') };
-  const bindingName = "{{ ('dayops-' ~ item.group ~ '-' ~ item.role) | lower | regex_replace('[^a-z0-9-]+', '-') | truncate(63, True, '') }}";
+  const bindingName =
+    "{{ ('dayops-' ~ item.group ~ '-' ~ item.role) | lower | regex_replace('[^a-z0-9-]+', '-') | truncate(63, True, '') }}";
   tasks.push({
     name: 'Cluster-wide role bindings',
     'kubernetes.core.k8s': {
       kubeconfig: v('kubeconfig'),
       state: 'present',
-      definition: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: bindingName }, subjects, roleRef },
+      definition: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: bindingName },
+        subjects,
+        roleRef,
+      },
     },
     loop: "{{ rbac | rejectattr('namespaces', 'defined') | list }}",
     loop_control: { label: '{{ item.group }} -> {{ item.role }}' },
@@ -787,7 +1028,10 @@ function accessTasks(f: Facts): Task[] {
       definition: {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
-        metadata: { name: "{{ ('dayops-' ~ item.0.group ~ '-' ~ item.0.role) | lower | regex_replace('[^a-z0-9-]+', '-') | truncate(63, True, '') }}", namespace: v('item.1') },
+        metadata: {
+          name: "{{ ('dayops-' ~ item.0.group ~ '-' ~ item.0.role) | lower | regex_replace('[^a-z0-9-]+', '-') | truncate(63, True, '') }}",
+          namespace: v('item.1'),
+        },
         subjects: [{ kind: 'Group', name: v('item.0.group'), apiGroup: 'rbac.authorization.k8s.io' }],
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: v('item.0.role') },
       },

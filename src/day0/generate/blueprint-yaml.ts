@@ -6,15 +6,25 @@ import { Document, isMap, isSeq, Scalar } from 'yaml';
 import type { Blueprint } from '../blueprint.js';
 
 /** Comment lines as `# text` (yaml writes `#` then the comment's own text). */
-export const commentText = (text: string) => text.split('\n').map((l) => (l ? ` ${l}` : '')).join('\n');
+export const commentText = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => (l ? ` ${l}` : ''))
+    .join('\n');
 
 /** The design with its keys in the documented order (and optional keys only when set). */
 export function orderedBlueprint(bp: Blueprint): Record<string, unknown> {
-  const defined = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const defined = <T extends Record<string, unknown>>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   return {
     apiVersion: bp.apiVersion,
     kind: bp.kind,
-    metadata: { name: bp.metadata.name, environment: bp.metadata.environment, owner: bp.metadata.owner, description: bp.metadata.description },
+    metadata: {
+      name: bp.metadata.name,
+      environment: bp.metadata.environment,
+      owner: bp.metadata.owner,
+      description: bp.metadata.description,
+    },
     provider: {
       cloud: bp.provider.cloud,
       region: bp.provider.region,
@@ -24,24 +34,55 @@ export function orderedBlueprint(bp: Blueprint): Record<string, unknown> {
     iac: { tool: bp.iac.tool },
     cluster: {
       version: bp.cluster.version,
-      controlPlane: { availability: bp.cluster.controlPlane.availability, privateEndpoint: bp.cluster.controlPlane.privateEndpoint },
-      nodePools: bp.cluster.nodePools.map((p) => ({ name: p.name, instanceType: p.instanceType, min: p.min, desired: p.desired, max: p.max, spot: p.spot })),
+      controlPlane: {
+        availability: bp.cluster.controlPlane.availability,
+        privateEndpoint: bp.cluster.controlPlane.privateEndpoint,
+      },
+      nodePools: bp.cluster.nodePools.map((p) => ({
+        name: p.name,
+        instanceType: p.instanceType,
+        min: p.min,
+        desired: p.desired,
+        max: p.max,
+        spot: p.spot,
+      })),
     },
     network: {
       vpcCidr: bp.network.vpcCidr,
       subnets: bp.network.subnets.map((s) => ({ name: s.name, cidr: s.cidr, zone: s.zone, public: s.public })),
       ingress: { controller: bp.network.ingress.controller, allowedCidrs: [...bp.network.ingress.allowedCidrs] },
       egress: { natGateways: bp.network.egress.natGateways },
-      firewall: bp.network.firewall.map((r) => ({ name: r.name, direction: r.direction, protocol: r.protocol, ports: [...r.ports], sources: [...r.sources] })),
+      firewall: bp.network.firewall.map((r) => ({
+        name: r.name,
+        direction: r.direction,
+        protocol: r.protocol,
+        ports: [...r.ports],
+        sources: [...r.sources],
+      })),
     },
     storage: {
-      classes: bp.storage.classes.map((k) => ({ name: k.name, type: k.type, encrypted: k.encrypted, default: k.default, backup: k.backup })),
-      databases: bp.storage.databases.map((d) => ({ name: d.name, engine: d.engine, version: d.version, sizeGb: d.sizeGb, encrypted: d.encrypted, backup: d.backup })),
+      classes: bp.storage.classes.map((k) => ({
+        name: k.name,
+        type: k.type,
+        encrypted: k.encrypted,
+        default: k.default,
+        backup: k.backup,
+      })),
+      databases: bp.storage.databases.map((d) => ({
+        name: d.name,
+        engine: d.engine,
+        version: d.version,
+        sizeGb: d.sizeGb,
+        encrypted: d.encrypted,
+        backup: d.backup,
+      })),
     },
     cicd: { pipeline: bp.cicd.pipeline, gitops: bp.cicd.gitops, repoLayout: bp.cicd.repoLayout },
     security: {
       secrets: bp.security.secrets,
-      rbac: bp.security.rbac.map((r) => defined({ group: r.group, role: r.role, namespaces: r.namespaces ? [...r.namespaces] : undefined })),
+      rbac: bp.security.rbac.map((r) =>
+        defined({ group: r.group, role: r.role, namespaces: r.namespaces ? [...r.namespaces] : undefined }),
+      ),
       compliance: [...bp.security.compliance],
       encryptionAtRest: bp.security.encryptionAtRest,
       auditLogging: bp.security.auditLogging,
@@ -121,7 +162,12 @@ export function blueprintYaml(bp: Blueprint, header: string): string {
   flowScalars(doc.contents);
   const retention = doc.getIn(['day2', 'backups', 'retention'], true);
   if (isMap(retention)) retention.flow = true;
-  for (const path of [['day2', 'drift', 'schedule'], ['day2', 'backups', 'schedule'], ['day2', 'backups', 'restoreTestSchedule'], ['day2', 'patching', 'window']]) {
+  for (const path of [
+    ['day2', 'drift', 'schedule'],
+    ['day2', 'backups', 'schedule'],
+    ['day2', 'backups', 'restoreTestSchedule'],
+    ['day2', 'patching', 'window'],
+  ]) {
     const node = doc.getIn(path, true);
     if (node instanceof Scalar) node.type = Scalar.QUOTE_DOUBLE;
   }
@@ -137,8 +183,9 @@ export function yamlWithHeader(value: unknown, header: string): string {
   const doc = new Document(value);
   doc.commentBefore = commentText(header);
   // A list at the top (plays, tasks) gets a blank line between its entries.
-  if (isSeq(doc.contents)) doc.contents.items.forEach((item, i) => {
-    if (i > 0 && item && typeof item === 'object') (item as { spaceBefore?: boolean }).spaceBefore = true;
-  });
+  if (isSeq(doc.contents))
+    doc.contents.items.forEach((item, i) => {
+      if (i > 0 && item && typeof item === 'object') (item as { spaceBefore?: boolean }).spaceBefore = true;
+    });
   return doc.toString({ lineWidth: 0 });
 }

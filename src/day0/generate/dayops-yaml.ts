@@ -28,8 +28,12 @@ export function stackConfigOf(bp: Blueprint): Record<string, unknown> {
     tool: bp.iac.tool satisfies StackConfig['tool'],
     autoApply: false,
   };
-  if (bp.iac.tool === 'ansible') cfg.ansible = { playbook: ANSIBLE_PLAYBOOK, inventory: ANSIBLE_INVENTORY, extraArgs: [] };
-  cfg.drift = { ...(d2.drift.schedule.trim() ? { schedule: d2.drift.schedule.trim() } : {}), autoRemediate: d2.drift.autoRemediate };
+  if (bp.iac.tool === 'ansible')
+    cfg.ansible = { playbook: ANSIBLE_PLAYBOOK, inventory: ANSIBLE_INVENTORY, extraArgs: [] };
+  cfg.drift = {
+    ...(d2.drift.schedule.trim() ? { schedule: d2.drift.schedule.trim() } : {}),
+    autoRemediate: d2.drift.autoRemediate,
+  };
   if (d2.alerting.alertmanagerUrl.trim()) {
     cfg.alerting = {
       alertmanagerUrl: d2.alerting.alertmanagerUrl.trim(),
@@ -44,7 +48,11 @@ export function stackConfigOf(bp: Blueprint): Record<string, unknown> {
       repository: d2.backups.repository.trim(),
       paths: backupPaths(bp),
       ...(d2.backups.schedule.trim() ? { schedule: d2.backups.schedule.trim() } : {}),
-      retention: Object.fromEntries(Object.entries({ hourly: r.hourly, daily: r.daily, weekly: r.weekly, monthly: r.monthly }).filter(([, v]) => v !== undefined)),
+      retention: Object.fromEntries(
+        Object.entries({ hourly: r.hourly, daily: r.daily, weekly: r.weekly, monthly: r.monthly }).filter(
+          ([, v]) => v !== undefined,
+        ),
+      ),
       ...(d2.backups.restoreTestSchedule.trim() ? { restoreTestSchedule: d2.backups.restoreTestSchedule.trim() } : {}),
     };
   }
@@ -55,7 +63,11 @@ export function stackConfigOf(bp: Blueprint): Record<string, unknown> {
 export function dayopsYaml(bp: Blueprint, header: string): string {
   const doc = new Document(stackConfigOf(bp));
   doc.commentBefore = commentText(header);
-  for (const path of [['drift', 'schedule'], ['backups', 'schedule'], ['backups', 'restoreTestSchedule']]) {
+  for (const path of [
+    ['drift', 'schedule'],
+    ['backups', 'schedule'],
+    ['backups', 'restoreTestSchedule'],
+  ]) {
     const node = doc.getIn(path, true);
     if (node instanceof Scalar) node.type = Scalar.QUOTE_DOUBLE;
   }
@@ -63,7 +75,14 @@ export function dayopsYaml(bp: Blueprint, header: string): string {
     const n = doc.getIn(path, true);
     if (isMap(n) || isSeq(n)) n.flow = true;
   };
-  for (const p of [['alerting', 'matchers'], ['alerting', 'receivers'], ['backups', 'paths'], ['backups', 'retention'], ['ansible', 'extraArgs']]) flow(p);
+  for (const p of [
+    ['alerting', 'matchers'],
+    ['alerting', 'receivers'],
+    ['backups', 'paths'],
+    ['backups', 'retention'],
+    ['ansible', 'extraArgs'],
+  ])
+    flow(p);
   const matchers = doc.getIn(['alerting', 'matchers'], true);
   if (isSeq(matchers)) for (const m of matchers.items) if (m instanceof Scalar) m.type = Scalar.QUOTE_SINGLE;
   const hint = (path: string[], text: string) => {

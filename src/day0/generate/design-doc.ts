@@ -8,7 +8,12 @@ import { cronProblem, type Finding, formatMinutes, longestCronGapMinutes } from 
 import { backupPaths } from './dayops-yaml.js';
 
 const TOOL_LABEL = { opentofu: 'OpenTofu', terraform: 'Terraform', ansible: 'Ansible' } as const;
-const PIPELINE_LABEL = { 'github-actions': 'GitHub Actions', 'gitlab-ci': 'GitLab CI', jenkins: 'Jenkins', other: 'the team\'s CI system' } as const;
+const PIPELINE_LABEL = {
+  'github-actions': 'GitHub Actions',
+  'gitlab-ci': 'GitLab CI',
+  jenkins: 'Jenkins',
+  other: "the team's CI system",
+} as const;
 const SECRETS_LABEL = {
   'aws-secrets-manager': 'AWS Secrets Manager',
   'azure-key-vault': 'Azure Key Vault',
@@ -16,7 +21,13 @@ const SECRETS_LABEL = {
   vault: 'HashiCorp Vault',
   sops: 'SOPS (encrypted files in git)',
 } as const;
-const ENGINE_LABEL = { postgres: 'PostgreSQL', mysql: 'MySQL', mariadb: 'MariaDB', sqlserver: 'SQL Server', redis: 'Redis' } as const;
+const ENGINE_LABEL = {
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL',
+  mariadb: 'MariaDB',
+  sqlserver: 'SQL Server',
+  redis: 'Redis',
+} as const;
 const COMPLIANCE_LABEL = { gdpr: 'GDPR', hipaa: 'HIPAA', 'pci-dss': 'PCI-DSS', soc2: 'SOC 2' } as const;
 
 /** Text for a Markdown table cell. */
@@ -58,14 +69,20 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     `${bp.metadata.name} is a ${bp.metadata.environment} environment on ${c.label}, in ${regionText(bp, bp.provider.region)}.`,
     bp.metadata.description ? bp.metadata.description.trim().replace(/([^.!?])$/, '$1.') : '',
     `Applications run on ${c.kubernetesLabel} (Kubernetes ${bp.cluster.version}) with ${plural(pools.length, 'node pool')}, between ${minNodes} and ${maxNodes} machines in total as load changes.`,
-    dbs.length > 0 ? `Data lives in ${plural(dbs.length, 'managed database')} (${dbs.map((d) => `${d.name}, ${ENGINE_LABEL[d.engine]}`).join('; ')}).` : 'There is no managed database.',
+    dbs.length > 0
+      ? `Data lives in ${plural(dbs.length, 'managed database')} (${dbs.map((d) => `${d.name}, ${ENGINE_LABEL[d.engine]}`).join('; ')}).`
+      : 'There is no managed database.',
     `Every change is written as ${tool} code, shown as a plan, and applied only after someone approves it in dayops.`,
   ].filter(Boolean);
   p(summary.join(' '));
   if (errors.length > 0) {
-    p(`**Status: not ready.** The audit found ${plural(errors.length, 'problem')} that must be fixed before this design can be built (see "Audit findings").`);
+    p(
+      `**Status: not ready.** The audit found ${plural(errors.length, 'problem')} that must be fixed before this design can be built (see "Audit findings").`,
+    );
   } else {
-    p(`**Status: ready to build.** The audit found no blocking problem${warnings.length > 0 ? `, and ${plural(warnings.length, 'point')} worth a look` : ''}.`);
+    p(
+      `**Status: ready to build.** The audit found no blocking problem${warnings.length > 0 ? `, and ${plural(warnings.length, 'point')} worth a look` : ''}.`,
+    );
   }
 
   p('## Choices and why they matter');
@@ -94,7 +111,9 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     choice(
       `Node pool ${pool.name}`,
       `${pool.instanceType} machines, ${pool.min} to ${pool.max} (${pool.desired} to start).` +
-        (pool.spot ? ' Spot capacity: much cheaper, but the cloud can take machines back at short notice, so only work that can be interrupted belongs here.' : ' Regular (on-demand) capacity: machines stay until we remove them.'),
+        (pool.spot
+          ? ' Spot capacity: much cheaper, but the cloud can take machines back at short notice, so only work that can be interrupted belongs here.'
+          : ' Regular (on-demand) capacity: machines stay until we remove them.'),
     );
   }
   const priv = bp.network.subnets.filter((s) => !s.public);
@@ -119,7 +138,10 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     choice(
       'Disks for applications',
       bp.storage.classes
-        .map((k) => `${k.name} (${k.type}${k.default ? ', the default' : ''}, ${k.encrypted ? 'encrypted' : 'not encrypted'}, ${k.backup ? 'backed up' : 'not backed up'})`)
+        .map(
+          (k) =>
+            `${k.name} (${k.type}${k.default ? ', the default' : ''}, ${k.encrypted ? 'encrypted' : 'not encrypted'}, ${k.backup ? 'backed up' : 'not backed up'})`,
+        )
         .join('; ') + '.',
     );
   }
@@ -132,7 +154,9 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
   choice(
     'Delivery',
     `Infrastructure changes go through ${PIPELINE_LABEL[bp.cicd.pipeline]}` +
-      (bp.cicd.gitops !== 'none' ? `; applications are deployed by ${bp.cicd.gitops === 'argocd' ? 'Argo CD' : 'Flux'}, which keeps the cluster in line with git` : '') +
+      (bp.cicd.gitops !== 'none'
+        ? `; applications are deployed by ${bp.cicd.gitops === 'argocd' ? 'Argo CD' : 'Flux'}, which keeps the cluster in line with git`
+        : '') +
       `. The code lives in ${bp.cicd.repoLayout === 'monorepo' ? 'one repository for every environment' : 'one repository per environment'}.`,
   );
   choice(
@@ -141,9 +165,11 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
   );
   choice(
     'Security',
-    `${bp.security.encryptionAtRest ? 'Data is encrypted at rest.' : 'Data at rest is not encrypted beyond the cloud\'s defaults.'} ` +
+    `${bp.security.encryptionAtRest ? 'Data is encrypted at rest.' : "Data at rest is not encrypted beyond the cloud's defaults."} ` +
       `${bp.security.auditLogging ? 'An audit log records who changed what in the cluster.' : 'There is no audit log of cluster changes.'}` +
-      (bp.security.compliance.length > 0 ? ` Compliance: ${bp.security.compliance.map((x) => COMPLIANCE_LABEL[x]).join(', ')}.` : '') +
+      (bp.security.compliance.length > 0
+        ? ` Compliance: ${bp.security.compliance.map((x) => COMPLIANCE_LABEL[x]).join(', ')}.`
+        : '') +
       (bp.security.rbac.length > 0
         ? ` Access: ${bp.security.rbac.map((r) => `${r.group} get the ${r.role} role ${r.namespaces ? `in ${r.namespaces.join(', ')}` : 'in the whole cluster'}`).join('; ')}.`
         : ''),
@@ -169,7 +195,11 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     p(
       `${plural(errors.length, 'error')} (must be fixed before building) and ${plural(warnings.length, 'warning')} (worth fixing, not blocking).`,
     );
-    p('| Severity | Check | Field | What to change |', '|---|---|---|---|', ...findings.map((f) => `| ${f.severity} | ${f.code} | \`${cell(f.path)}\` | ${cell(f.message)} |`));
+    p(
+      '| Severity | Check | Field | What to change |',
+      '|---|---|---|---|',
+      ...findings.map((f) => `| ${f.severity} | ${f.code} | \`${cell(f.path)}\` | ${cell(f.message)} |`),
+    );
   }
 
   p('## Day 1: how changes are made and approved');
@@ -184,8 +214,10 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     `1. Someone changes the code in this folder (or the design in \`blueprint.yaml\`, then runs \`dayops design\` again) and proposes the change for review; ${PIPELINE_LABEL[bp.cicd.pipeline]} checks it and a colleague approves the code.`,
     `2. ${plan} and checks the plan against the stack's policies (for example: nothing destroyed in prod without an explicit approval, no more than a set number of changes at once).`,
     `3. Nothing is applied until a person approves the plan. ${approval}`,
-    '4. The apply runs with its output streamed and kept; every run, approval and result is recorded in dayops\' audit log.',
-    bp.cicd.gitops !== 'none' ? `5. Applications themselves are deployed by ${bp.cicd.gitops === 'argocd' ? 'Argo CD' : 'Flux'} from git, not by hand.` : '',
+    "4. The apply runs with its output streamed and kept; every run, approval and result is recorded in dayops' audit log.",
+    bp.cicd.gitops !== 'none'
+      ? `5. Applications themselves are deployed by ${bp.cicd.gitops === 'argocd' ? 'Argo CD' : 'Flux'} from git, not by hand.`
+      : '',
   );
 
   p('## Day 2: how it is run');
@@ -194,7 +226,11 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     `- **Monitoring**: ${d2.monitoring === 'none' ? 'none chosen yet.' : `${d2.monitoring}, watching the cluster, the nodes and the databases.`}`,
     `- **Alerting**: ${d2.alerting.alertmanagerUrl ? `alerts go through Alertmanager at ${d2.alerting.alertmanagerUrl} to ${d2.alerting.receivers.length > 0 ? d2.alerting.receivers.join(', ') : 'no receiver yet'}; dayops shows those labelled \`stack="${bp.metadata.name}"\`.` : 'no Alertmanager set yet, so nobody is paged.'}`,
     `- **Drift**: dayops re-plans the stack on ${scheduleText(d2.drift.schedule)} to catch changes made outside the code. ${d2.drift.autoRemediate ? 'Drift is corrected automatically.' : 'Drift is reported for a person to review; nothing is changed on its own.'}`,
-    `- **Backups**: restic copies ${backupPaths(bp).map((x) => `\`${x}\``).join(', ')} to \`${d2.backups.repository || 'a repository still to choose'}\` on ${scheduleText(d2.backups.schedule)}, keeping ${
+    `- **Backups**: restic copies ${backupPaths(bp)
+      .map((x) => `\`${x}\``)
+      .join(
+        ', ',
+      )} to \`${d2.backups.repository || 'a repository still to choose'}\` on ${scheduleText(d2.backups.schedule)}, keeping ${
       Object.entries(d2.backups.retention)
         .filter(([, n]) => n !== undefined)
         .map(([k, n]) => `${n} ${k}`)
@@ -206,5 +242,8 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
 
   p('## Files');
   p(...files.map((f) => `- \`${f}\``));
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

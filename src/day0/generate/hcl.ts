@@ -10,7 +10,8 @@ export class Expr {
 /** Code written as is: a reference, a function call, a conditional. */
 export const expr = (code: string): Expr => new Expr(code);
 
-export type HclValue = string | number | boolean | null | Expr | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
+export type HclValue =
+  string | number | boolean | null | Expr | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
 
 export interface Attr {
   kind: 'attr';
@@ -33,7 +34,8 @@ export interface Blank {
 export type Item = Attr | Block | Comment | Blank;
 
 /** An attribute; `undefined` leaves it out, so optional settings can be written inline. */
-export const attr = (name: string, value: HclValue | undefined): Attr | undefined => (value === undefined ? undefined : { kind: 'attr', name, value });
+export const attr = (name: string, value: HclValue | undefined): Attr | undefined =>
+  value === undefined ? undefined : { kind: 'attr', name, value };
 export const block = (type: string, labels: string[], body: (Item | undefined | false)[]): Block => ({
   kind: 'block',
   type,
@@ -76,7 +78,8 @@ function isScalar(v: HclValue): boolean {
 }
 
 /** Scalars, and lists of scalars, fit on one line inside an object. */
-const isSimple = (v: HclValue): boolean => isScalar(v) || (Array.isArray(v) && (v as readonly HclValue[]).every(isScalar));
+const isSimple = (v: HclValue): boolean =>
+  isScalar(v) || (Array.isArray(v) && (v as readonly HclValue[]).every(isScalar));
 
 export function renderValue(v: HclValue, indent: string): string {
   if (v === null) return 'null';
@@ -95,7 +98,9 @@ export function renderValue(v: HclValue, indent: string): string {
     if (flat && !flat.includes('\n') && flat.length + indent.length <= 100) return flat;
     return `[\n${items.map((i) => `${inner}${renderValue(i, inner)},`).join('\n')}\n${indent}]`;
   }
-  const entries = Object.entries(v as Record<string, HclValue | undefined>).filter((e): e is [string, HclValue] => e[1] !== undefined);
+  const entries = Object.entries(v as Record<string, HclValue | undefined>).filter(
+    (e): e is [string, HclValue] => e[1] !== undefined,
+  );
   if (entries.length === 0) return '{}';
   const keys = entries.map(([k]) => objectKey(k));
   const flat = entries.every(([, x]) => isSimple(x))

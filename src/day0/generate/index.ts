@@ -45,14 +45,24 @@ export function generate(bp: Blueprint, findings: readonly Finding[]): Generated
   const files: GeneratedFile[] = [
     {
       path: 'blueprint.yaml',
-      content: blueprintYaml(bp, headerFor(bp, 'The design: change it here and run `dayops design --from blueprint.yaml --out .` again.')),
+      content: blueprintYaml(
+        bp,
+        headerFor(bp, 'The design: change it here and run `dayops design --from blueprint.yaml --out .` again.'),
+      ),
     },
-    { path: 'dayops.yaml', content: dayopsYaml(bp, headerFor(bp, 'How dayops operates this stack: drift checks, alerts, backups, policies.')) },
+    {
+      path: 'dayops.yaml',
+      content: dayopsYaml(
+        bp,
+        headerFor(bp, 'How dayops operates this stack: drift checks, alerts, backups, policies.'),
+      ),
+    },
   ];
   if (bp.iac.tool === 'ansible') {
     files.push(...ansibleFiles(bp, (about) => headerFor(bp, about)));
   } else {
-    for (const t of terraformFiles(bp)) files.push({ path: t.name, content: renderFile(headerFor(bp, t.about), t.items) });
+    for (const t of terraformFiles(bp))
+      files.push({ path: t.name, content: renderFile(headerFor(bp, t.about), t.items) });
   }
   files.push({ path: '.gitignore', content: gitignore(bp) });
   files.push({ path: 'DESIGN.md', content: designDoc(bp, findings, [...files.map((f) => f.path), 'DESIGN.md']) });

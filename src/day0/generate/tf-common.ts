@@ -63,7 +63,10 @@ export function factsOf(bp: Blueprint): Facts {
     const privZones = unique(privateSubnets.map((s) => s.zone));
     if (bp.provider.cloud === 'aws') {
       // One per private zone first, each in a public subnet of that zone where there is one.
-      const preferred = unique([...privZones.map((z) => publicSubnets.find((p) => p.zone === z)).filter((p): p is Subnet => !!p), ...publicSubnets]);
+      const preferred = unique([
+        ...privZones.map((z) => publicSubnets.find((p) => p.zone === z)).filter((p): p is Subnet => !!p),
+        ...publicSubnets,
+      ]);
       if (preferred.length > 0) {
         for (let i = 0; i < count; i++) {
           const p = preferred[i % preferred.length];
@@ -127,12 +130,21 @@ export function variablesFile(bp: Blueprint, extra: Item[] = [], tags?: HclValue
       variable('region', 'Primary region.', bp.provider.region),
       variable('kubernetes_version', 'Kubernetes minor version of the cluster.', bp.cluster.version),
       ...extra,
-      block('locals', [], [
-        attr(
-          'tags',
-          tags ?? { stack: expr('var.name'), environment: expr('var.environment'), owner: bp.metadata.owner || 'unknown', 'managed-by': 'dayops' },
-        ),
-      ]),
+      block(
+        'locals',
+        [],
+        [
+          attr(
+            'tags',
+            tags ?? {
+              stack: expr('var.name'),
+              environment: expr('var.environment'),
+              owner: bp.metadata.owner || 'unknown',
+              'managed-by': 'dayops',
+            },
+          ),
+        ],
+      ),
     ],
   };
 }
@@ -144,7 +156,13 @@ export function portRanges(rule: FirewallRule): [number, number][] {
   return rule.ports.map((p) => [p, p]);
 }
 
-export const DB_PORTS: Record<Database['engine'], number> = { postgres: 5432, mysql: 3306, mariadb: 3306, sqlserver: 1433, redis: 6379 };
+export const DB_PORTS: Record<Database['engine'], number> = {
+  postgres: 5432,
+  mysql: 3306,
+  mariadb: 3306,
+  sqlserver: 1433,
+  redis: 6379,
+};
 
 /** A Kubernetes object name from any text: lowercase letters, digits and dashes. */
 export function k8sName(text: string): string {
@@ -168,23 +186,39 @@ export function kubernetesFile(f: Facts, spec: StorageClassSpec): TfFile {
   if (spec.note) items.push(comment(spec.note));
   for (const k of bp.storage.classes) {
     items.push(
-      block('resource', ['kubernetes_storage_class_v1', ident(k.name)], [
-        block('metadata', [], [
-          attr('name', k.name),
-          attr('annotations', k.default ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : undefined),
-          attr('labels', { 'dayops.io/backup': String(k.backup) }),
-        ]),
-        attr('storage_provisioner', spec.provisioner),
-        attr('reclaim_policy', f.prod ? 'Retain' : 'Delete'),
-        attr('volume_binding_mode', 'WaitForFirstConsumer'),
-        attr('allow_volume_expansion', true),
-        attr('parameters', spec.parameters(k)),
-      ]),
+      block(
+        'resource',
+        ['kubernetes_storage_class_v1', ident(k.name)],
+        [
+          block(
+            'metadata',
+            [],
+            [
+              attr('name', k.name),
+              attr('annotations', k.default ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : undefined),
+              attr('labels', { 'dayops.io/backup': String(k.backup) }),
+            ],
+          ),
+          attr('storage_provisioner', spec.provisioner),
+          attr('reclaim_policy', f.prod ? 'Retain' : 'Delete'),
+          attr('volume_binding_mode', 'WaitForFirstConsumer'),
+          attr('allow_volume_expansion', true),
+          attr('parameters', spec.parameters(k)),
+        ],
+      ),
     );
   }
-  const namespaces = unique(bp.security.rbac.flatMap((r) => r.namespaces ?? [])).filter((n) => !['default', 'kube-system', 'kube-public'].includes(n));
+  const namespaces = unique(bp.security.rbac.flatMap((r) => r.namespaces ?? [])).filter(
+    (n) => !['default', 'kube-system', 'kube-public'].includes(n),
+  );
   for (const ns of namespaces) {
-    items.push(block('resource', ['kubernetes_namespace_v1', ident(k8sName(ns))], [block('metadata', [], [attr('name', k8sName(ns))])]));
+    items.push(
+      block(
+        'resource',
+        ['kubernetes_namespace_v1', ident(k8sName(ns))],
+        [block('metadata', [], [attr('name', k8sName(ns))])],
+      ),
+    );
   }
   const used = new Set<string>();
   bp.security.rbac.forEach((r) => {
@@ -192,33 +226,67 @@ export function kubernetesFile(f: Facts, spec: StorageClassSpec): TfFile {
     while (used.has(name)) name += '_';
     used.add(name);
     const metaName = k8sName(`dayops-${r.group}-${r.role}`);
-    const subject = block('subject', [], [attr('kind', 'Group'), attr('name', r.group), attr('api_group', 'rbac.authorization.k8s.io')]);
-    const roleRef = block('role_ref', [], [attr('api_group', 'rbac.authorization.k8s.io'), attr('kind', 'ClusterRole'), attr('name', r.role)]);
+    const subject = block(
+      'subject',
+      [],
+      [attr('kind', 'Group'), attr('name', r.group), attr('api_group', 'rbac.authorization.k8s.io')],
+    );
+    const roleRef = block(
+      'role_ref',
+      [],
+      [attr('api_group', 'rbac.authorization.k8s.io'), attr('kind', 'ClusterRole'), attr('name', r.role)],
+    );
     if (r.namespaces && r.namespaces.length > 0) {
-      const nsRefs = r.namespaces.map((n) => (namespaces.includes(n) ? expr(`kubernetes_namespace_v1.${ident(k8sName(n))}.metadata[0].name`) : n));
+      const nsRefs = r.namespaces.map((n) =>
+        namespaces.includes(n) ? expr(`kubernetes_namespace_v1.${ident(k8sName(n))}.metadata[0].name`) : n,
+      );
       items.push(
-        block('resource', ['kubernetes_role_binding_v1', name], [
-          attr('for_each', expr(`toset(${renderValue(nsRefs, '  ')})`)),
-          blank,
-          block('metadata', [], [attr('name', metaName), attr('namespace', expr('each.key'))]),
-          roleRef,
-          subject,
-        ]),
+        block(
+          'resource',
+          ['kubernetes_role_binding_v1', name],
+          [
+            attr('for_each', expr(`toset(${renderValue(nsRefs, '  ')})`)),
+            blank,
+            block('metadata', [], [attr('name', metaName), attr('namespace', expr('each.key'))]),
+            roleRef,
+            subject,
+          ],
+        ),
       );
     } else {
-      items.push(block('resource', ['kubernetes_cluster_role_binding_v1', name], [block('metadata', [], [attr('name', metaName)]), roleRef, subject]));
+      items.push(
+        block(
+          'resource',
+          ['kubernetes_cluster_role_binding_v1', name],
+          [block('metadata', [], [attr('name', metaName)]), roleRef, subject],
+        ),
+      );
     }
   });
-  return { name: 'kubernetes.tf', about: 'Objects inside the cluster: storage classes, namespaces and RBAC bindings for your groups.', items };
+  return {
+    name: 'kubernetes.tf',
+    about: 'Objects inside the cluster: storage classes, namespaces and RBAC bindings for your groups.',
+    items,
+  };
 }
 
 export function terraformBlock(providers: (keyof typeof PROVIDER_VERSIONS)[]): Item {
   const req: Record<string, HclValue> = {};
   for (const p of providers) req[p] = { ...PROVIDER_VERSIONS[p] };
-  return block('terraform', [], [
-    comment('OpenTofu 1.6+ or Terraform 1.6+. Versions are pinned to a minor series: upgrade on purpose, with a plan.'),
-    attr('required_version', '>= 1.6.0'),
-    blank,
-    block('required_providers', [], providers.map((p) => attr(p, req[p])!)),
-  ]);
+  return block(
+    'terraform',
+    [],
+    [
+      comment(
+        'OpenTofu 1.6+ or Terraform 1.6+. Versions are pinned to a minor series: upgrade on purpose, with a plan.',
+      ),
+      attr('required_version', '>= 1.6.0'),
+      blank,
+      block(
+        'required_providers',
+        [],
+        providers.map((p) => attr(p, req[p])!),
+      ),
+    ],
+  );
 }

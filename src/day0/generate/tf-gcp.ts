@@ -5,13 +5,26 @@
  */
 import type { Database } from '../blueprint.js';
 import { attr, blank, block, comment, expr, ident, type HclValue, type Item } from './hcl.js';
-import { type Facts, freeRange, kubernetesFile, subnetsLocal, terraformBlock, type TfFile, variablesFile } from './tf-common.js';
+import {
+  type Facts,
+  freeRange,
+  kubernetesFile,
+  subnetsLocal,
+  terraformBlock,
+  type TfFile,
+  variablesFile,
+} from './tf-common.js';
 
 const subnetRef = (name: string) => expr(`google_compute_subnetwork.this[${JSON.stringify(name)}].id`);
 
 /** GCP label values: lowercase letters, digits, `_` and `-`, up to 63 characters. */
 function labelValue(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63) || 'unknown';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '_')
+      .slice(0, 63) || 'unknown'
+  );
 }
 
 function sqlVersion(d: Database): string {
@@ -31,26 +44,48 @@ export function gcpFiles(f: Facts): TfFile[] {
   const bp = f.bp;
   const passwords = f.sqlDatabases.length > 0;
   const files: TfFile[] = [];
-  files.push({ name: 'versions.tf', about: 'Tool and provider versions.', items: [terraformBlock(['google', 'kubernetes', ...(passwords ? (['random'] as const) : [])])] });
+  files.push({
+    name: 'versions.tf',
+    about: 'Tool and provider versions.',
+    items: [terraformBlock(['google', 'kubernetes', ...(passwords ? (['random'] as const) : [])])],
+  });
   files.push({
     name: 'providers.tf',
     about: 'Provider settings.',
     items: [
       block('provider', ['google'], [attr('project', expr('var.project_id')), attr('region', expr('var.region'))]),
       block('data', ['google_client_config', 'default'], []),
-      comment('Talks to the new cluster with the caller\'s Google credentials.'),
-      block('provider', ['kubernetes'], [
-        attr('host', expr('"https://${google_container_cluster.main.endpoint}"')),
-        attr('token', expr('data.google_client_config.default.access_token')),
-        attr('cluster_ca_certificate', expr('base64decode(google_container_cluster.main.master_auth[0].cluster_ca_certificate)')),
-      ]),
+      comment("Talks to the new cluster with the caller's Google credentials."),
+      block(
+        'provider',
+        ['kubernetes'],
+        [
+          attr('host', expr('"https://${google_container_cluster.main.endpoint}"')),
+          attr('token', expr('data.google_client_config.default.access_token')),
+          attr(
+            'cluster_ca_certificate',
+            expr('base64decode(google_container_cluster.main.master_auth[0].cluster_ca_certificate)'),
+          ),
+        ],
+      ),
     ],
   });
   files.push(
     variablesFile(
       bp,
-      [block('variable', ['project_id'], [attr('description', 'The Google Cloud project to deploy into.'), attr('type', expr('string'))])],
-      { stack: expr('var.name'), environment: expr('var.environment'), owner: labelValue(bp.metadata.owner || 'unknown'), 'managed-by': 'dayops' },
+      [
+        block(
+          'variable',
+          ['project_id'],
+          [attr('description', 'The Google Cloud project to deploy into.'), attr('type', expr('string'))],
+        ),
+      ],
+      {
+        stack: expr('var.name'),
+        environment: expr('var.environment'),
+        owner: labelValue(bp.metadata.owner || 'unknown'),
+        'managed-by': 'dayops',
+      },
     ),
   );
   files.push(networkFile(f));
@@ -70,58 +105,90 @@ export function gcpFiles(f: Facts): TfFile[] {
 function networkFile(f: Facts): TfFile {
   const bp = f.bp;
   const items: Item[] = [
-    block('locals', [], [comment('Subnets of the design, by name. GCP subnets span the region; zones matter for node pools.'), attr('subnets', subnetsLocal(bp))]),
-    block('resource', ['google_compute_network', 'main'], [
-      attr('name', expr('var.name')),
-      attr('auto_create_subnetworks', false),
-      attr('routing_mode', 'REGIONAL'),
-    ]),
+    block(
+      'locals',
+      [],
+      [
+        comment('Subnets of the design, by name. GCP subnets span the region; zones matter for node pools.'),
+        attr('subnets', subnetsLocal(bp)),
+      ],
+    ),
+    block(
+      'resource',
+      ['google_compute_network', 'main'],
+      [attr('name', expr('var.name')), attr('auto_create_subnetworks', false), attr('routing_mode', 'REGIONAL')],
+    ),
     comment(`GCP has no VPC-wide range: ${bp.network.vpcCidr} is the plan the subnets below are cut from.`),
-    block('resource', ['google_compute_subnetwork', 'this'], [
-      attr('for_each', expr('local.subnets')),
-      blank,
-      attr('name', expr('"${var.name}-${each.key}"')),
-      attr('region', expr('var.region')),
-      attr('network', expr('google_compute_network.main.id')),
-      attr('ip_cidr_range', expr('each.value.cidr')),
-      attr('private_ip_google_access', true),
-    ]),
+    block(
+      'resource',
+      ['google_compute_subnetwork', 'this'],
+      [
+        attr('for_each', expr('local.subnets')),
+        blank,
+        attr('name', expr('"${var.name}-${each.key}"')),
+        attr('region', expr('var.region')),
+        attr('network', expr('google_compute_network.main.id')),
+        attr('ip_cidr_range', expr('each.value.cidr')),
+        attr('private_ip_google_access', true),
+      ],
+    ),
   ];
   if (f.nat.length > 0) {
     items.push(
-      block('resource', ['google_compute_router', 'main'], [
-        attr('name', expr('"${var.name}-router"')),
-        attr('region', expr('var.region')),
-        attr('network', expr('google_compute_network.main.id')),
-      ]),
-      comment(`Cloud NAT is one managed, regional service; the design's ${bp.network.egress.natGateways} gateway(s) turn it on for the private subnets.`),
-      block('resource', ['google_compute_router_nat', 'main'], [
-        attr('name', expr('"${var.name}-nat"')),
-        attr('router', expr('google_compute_router.main.name')),
-        attr('region', expr('var.region')),
-        attr('nat_ip_allocate_option', 'AUTO_ONLY'),
-        attr('source_subnetwork_ip_ranges_to_nat', 'LIST_OF_SUBNETWORKS'),
-        ...f.privateSubnets.map((s) =>
-          block('subnetwork', [], [attr('name', subnetRef(s.name)), attr('source_ip_ranges_to_nat', ['ALL_IP_RANGES'])]),
-        ),
-        block('log_config', [], [attr('enable', true), attr('filter', 'ERRORS_ONLY')]),
-      ]),
+      block(
+        'resource',
+        ['google_compute_router', 'main'],
+        [
+          attr('name', expr('"${var.name}-router"')),
+          attr('region', expr('var.region')),
+          attr('network', expr('google_compute_network.main.id')),
+        ],
+      ),
+      comment(
+        `Cloud NAT is one managed, regional service; the design's ${bp.network.egress.natGateways} gateway(s) turn it on for the private subnets.`,
+      ),
+      block(
+        'resource',
+        ['google_compute_router_nat', 'main'],
+        [
+          attr('name', expr('"${var.name}-nat"')),
+          attr('router', expr('google_compute_router.main.name')),
+          attr('region', expr('var.region')),
+          attr('nat_ip_allocate_option', 'AUTO_ONLY'),
+          attr('source_subnetwork_ip_ranges_to_nat', 'LIST_OF_SUBNETWORKS'),
+          ...f.privateSubnets.map((s) =>
+            block(
+              'subnetwork',
+              [],
+              [attr('name', subnetRef(s.name)), attr('source_ip_ranges_to_nat', ['ALL_IP_RANGES'])],
+            ),
+          ),
+          block('log_config', [], [attr('enable', true), attr('filter', 'ERRORS_ONLY')]),
+        ],
+      ),
     );
   }
   for (const rule of bp.network.firewall) {
     const inbound = rule.direction === 'ingress';
-    const ports = (rule.protocol === 'tcp' || rule.protocol === 'udp') && rule.ports.length > 0 ? rule.ports.map(String) : undefined;
+    const ports =
+      (rule.protocol === 'tcp' || rule.protocol === 'udp') && rule.ports.length > 0
+        ? rule.ports.map(String)
+        : undefined;
     items.push(
-      block('resource', ['google_compute_firewall', ident(rule.name)], [
-        attr('name', expr(`"\${var.name}-${rule.name}"`)),
-        attr('network', expr('google_compute_network.main.name')),
-        attr('direction', inbound ? 'INGRESS' : 'EGRESS'),
-        attr('priority', 1000),
-        attr('source_ranges', inbound ? rule.sources : undefined),
-        attr('destination_ranges', inbound ? undefined : rule.sources),
-        blank,
-        block('allow', [], [attr('protocol', rule.protocol), attr('ports', ports)]),
-      ]),
+      block(
+        'resource',
+        ['google_compute_firewall', ident(rule.name)],
+        [
+          attr('name', expr(`"\${var.name}-${rule.name}"`)),
+          attr('network', expr('google_compute_network.main.name')),
+          attr('direction', inbound ? 'INGRESS' : 'EGRESS'),
+          attr('priority', 1000),
+          attr('source_ranges', inbound ? rule.sources : undefined),
+          attr('destination_ranges', inbound ? undefined : rule.sources),
+          blank,
+          block('allow', [], [attr('protocol', rule.protocol), attr('ports', ports)]),
+        ],
+      ),
     );
   }
   return { name: 'network.tf', about: 'The network: VPC network, subnetworks, Cloud NAT and firewall rules.', items };
@@ -140,55 +207,79 @@ function clusterFile(f: Facts): TfFile {
         ? 'A regional cluster: the control plane is replicated across the zones of the region.'
         : `A zonal cluster in ${zones[0] ?? 'one zone'}: one control plane replica, cheaper, no SLA for upgrades.`,
     ),
-    block('resource', ['google_container_cluster', 'main'], [
-      attr('name', expr('var.name')),
-      attr('location', location),
-      attr('network', expr('google_compute_network.main.id')),
-      attr('subnetwork', subnet),
-      attr('min_master_version', expr('var.kubernetes_version')),
-      attr('deletion_protection', f.prod),
-      attr('resource_labels', expr('local.tags')),
-      comment('Node pools are managed below, one resource each.'),
-      attr('remove_default_node_pool', true),
-      attr('initial_node_count', 1),
-      attr('networking_mode', 'VPC_NATIVE'),
-      blank,
-      comment('Pod and service ranges are picked by GKE inside the subnetwork\'s secondary ranges.'),
-      block('ip_allocation_policy', [], []),
-      block('private_cluster_config', [], [
-        attr('enable_private_nodes', true),
-        attr('enable_private_endpoint', bp.cluster.controlPlane.privateEndpoint),
-        attr('master_ipv4_cidr_block', masterCidr),
-      ]),
-      block('workload_identity_config', [], [attr('workload_pool', expr('"${var.project_id}.svc.id.goog"'))]),
-      bp.security.auditLogging
-        ? block('logging_config', [], [attr('enable_components', ['SYSTEM_COMPONENTS', 'APISERVER', 'WORKLOADS'])])
-        : undefined,
-    ]),
+    block(
+      'resource',
+      ['google_container_cluster', 'main'],
+      [
+        attr('name', expr('var.name')),
+        attr('location', location),
+        attr('network', expr('google_compute_network.main.id')),
+        attr('subnetwork', subnet),
+        attr('min_master_version', expr('var.kubernetes_version')),
+        attr('deletion_protection', f.prod),
+        attr('resource_labels', expr('local.tags')),
+        comment('Node pools are managed below, one resource each.'),
+        attr('remove_default_node_pool', true),
+        attr('initial_node_count', 1),
+        attr('networking_mode', 'VPC_NATIVE'),
+        blank,
+        comment("Pod and service ranges are picked by GKE inside the subnetwork's secondary ranges."),
+        block('ip_allocation_policy', [], []),
+        block(
+          'private_cluster_config',
+          [],
+          [
+            attr('enable_private_nodes', true),
+            attr('enable_private_endpoint', bp.cluster.controlPlane.privateEndpoint),
+            attr('master_ipv4_cidr_block', masterCidr),
+          ],
+        ),
+        block('workload_identity_config', [], [attr('workload_pool', expr('"${var.project_id}.svc.id.goog"'))]),
+        bp.security.auditLogging
+          ? block('logging_config', [], [attr('enable_components', ['SYSTEM_COMPONENTS', 'APISERVER', 'WORKLOADS'])])
+          : undefined,
+      ],
+    ),
   ];
   for (const p of bp.cluster.nodePools) {
     const perZone = regional && zones.length > 0 ? Math.ceil(p.desired / zones.length) : p.desired;
     items.push(
-      block('resource', ['google_container_node_pool', ident(p.name)], [
-        attr('name', p.name),
-        attr('cluster', expr('google_container_cluster.main.id')),
-        attr('location', location),
-        attr('node_locations', regional && zones.length > 0 ? zones : undefined),
-        regional ? comment('Per zone; the autoscaler keeps the totals below.') : undefined,
-        attr('initial_node_count', perZone),
-        blank,
-        block('autoscaling', [], [attr('total_min_node_count', p.min), attr('total_max_node_count', p.max), attr('location_policy', 'BALANCED')]),
-        block('management', [], [attr('auto_repair', true), attr('auto_upgrade', true)]),
-        block('node_config', [], [
-          attr('machine_type', p.instanceType),
-          attr('spot', p.spot),
-          attr('oauth_scopes', ['https://www.googleapis.com/auth/cloud-platform']),
-          attr('labels', { 'dayops-pool': p.name }),
+      block(
+        'resource',
+        ['google_container_node_pool', ident(p.name)],
+        [
+          attr('name', p.name),
+          attr('cluster', expr('google_container_cluster.main.id')),
+          attr('location', location),
+          attr('node_locations', regional && zones.length > 0 ? zones : undefined),
+          regional ? comment('Per zone; the autoscaler keeps the totals below.') : undefined,
+          attr('initial_node_count', perZone),
           blank,
-          block('workload_metadata_config', [], [attr('mode', 'GKE_METADATA')]),
-        ]),
-        block('lifecycle', [], [attr('ignore_changes', [expr('initial_node_count')])]),
-      ]),
+          block(
+            'autoscaling',
+            [],
+            [
+              attr('total_min_node_count', p.min),
+              attr('total_max_node_count', p.max),
+              attr('location_policy', 'BALANCED'),
+            ],
+          ),
+          block('management', [], [attr('auto_repair', true), attr('auto_upgrade', true)]),
+          block(
+            'node_config',
+            [],
+            [
+              attr('machine_type', p.instanceType),
+              attr('spot', p.spot),
+              attr('oauth_scopes', ['https://www.googleapis.com/auth/cloud-platform']),
+              attr('labels', { 'dayops-pool': p.name }),
+              blank,
+              block('workload_metadata_config', [], [attr('mode', 'GKE_METADATA')]),
+            ],
+          ),
+          block('lifecycle', [], [attr('ignore_changes', [expr('initial_node_count')])]),
+        ],
+      ),
     );
   }
   return { name: 'cluster.tf', about: 'The Kubernetes cluster (GKE) and its node pools.', items };
@@ -198,83 +289,130 @@ function databasesFile(f: Facts): TfFile {
   const bp = f.bp;
   const items: Item[] = [
     comment('Private services access: Cloud SQL and Memorystore get addresses inside the VPC network.'),
-    block('resource', ['google_compute_global_address', 'private_services'], [
-      attr('name', expr('"${var.name}-private-services"')),
-      attr('purpose', 'VPC_PEERING'),
-      attr('address_type', 'INTERNAL'),
-      attr('prefix_length', 16),
-      attr('network', expr('google_compute_network.main.id')),
-    ]),
-    block('resource', ['google_service_networking_connection', 'private_services'], [
-      attr('network', expr('google_compute_network.main.id')),
-      attr('service', 'servicenetworking.googleapis.com'),
-      attr('reserved_peering_ranges', [expr('google_compute_global_address.private_services.name')]),
-    ]),
+    block(
+      'resource',
+      ['google_compute_global_address', 'private_services'],
+      [
+        attr('name', expr('"${var.name}-private-services"')),
+        attr('purpose', 'VPC_PEERING'),
+        attr('address_type', 'INTERNAL'),
+        attr('prefix_length', 16),
+        attr('network', expr('google_compute_network.main.id')),
+      ],
+    ),
+    block(
+      'resource',
+      ['google_service_networking_connection', 'private_services'],
+      [
+        attr('network', expr('google_compute_network.main.id')),
+        attr('service', 'servicenetworking.googleapis.com'),
+        attr('reserved_peering_ranges', [expr('google_compute_global_address.private_services.name')]),
+      ],
+    ),
   ];
   for (const d of bp.storage.databases) {
     const n = ident(d.name);
     items.push(comment(`Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB. Google encrypts it at rest.`));
     if (d.engine === 'redis') {
       items.push(
-        block('resource', ['google_redis_instance', n], [
-          attr('name', expr(`"\${var.name}-${d.name}"`)),
-          attr('region', expr('var.region')),
-          attr('tier', f.prod ? 'STANDARD_HA' : 'BASIC'),
-          attr('memory_size_gb', d.sizeGb),
-          attr('redis_version', redisVersion(d.version)),
-          attr('authorized_network', expr('google_compute_network.main.id')),
-          attr('connect_mode', 'PRIVATE_SERVICE_ACCESS'),
-          attr('transit_encryption_mode', 'SERVER_AUTHENTICATION'),
-          attr('labels', expr('local.tags')),
-          d.backup ? blank : undefined,
-          d.backup ? block('persistence_config', [], [attr('persistence_mode', 'RDB'), attr('rdb_snapshot_period', 'ONE_HOUR')]) : undefined,
-          attr('depends_on', [expr('google_service_networking_connection.private_services')]),
-        ]),
+        block(
+          'resource',
+          ['google_redis_instance', n],
+          [
+            attr('name', expr(`"\${var.name}-${d.name}"`)),
+            attr('region', expr('var.region')),
+            attr('tier', f.prod ? 'STANDARD_HA' : 'BASIC'),
+            attr('memory_size_gb', d.sizeGb),
+            attr('redis_version', redisVersion(d.version)),
+            attr('authorized_network', expr('google_compute_network.main.id')),
+            attr('connect_mode', 'PRIVATE_SERVICE_ACCESS'),
+            attr('transit_encryption_mode', 'SERVER_AUTHENTICATION'),
+            attr('labels', expr('local.tags')),
+            d.backup ? blank : undefined,
+            d.backup
+              ? block(
+                  'persistence_config',
+                  [],
+                  [attr('persistence_mode', 'RDB'), attr('rdb_snapshot_period', 'ONE_HOUR')],
+                )
+              : undefined,
+            attr('depends_on', [expr('google_service_networking_connection.private_services')]),
+          ],
+        ),
       );
       continue;
     }
-    items.push(block('resource', ['random_password', n], [attr('length', 32), attr('special', true), attr('override_special', '!#%*-_=+')]));
     items.push(
-      block('resource', ['google_sql_database_instance', n], [
-        attr('name', expr(`"\${var.name}-${d.name}"`)),
-        attr('region', expr('var.region')),
-        attr('database_version', sqlVersion(d)),
-        attr('deletion_protection', f.prod),
-        attr('root_password', d.engine === 'sqlserver' ? expr(`random_password.${n}.result`) : undefined),
-        blank,
-        block('settings', [], [
-          attr('tier', f.prod ? 'db-custom-2-7680' : 'db-custom-1-3840'),
-          attr('edition', 'ENTERPRISE'),
-          attr('availability_type', f.prod ? 'REGIONAL' : 'ZONAL'),
-          attr('disk_type', 'PD_SSD'),
-          attr('disk_size', Math.max(d.sizeGb, 10)),
-          attr('disk_autoresize', true),
-          attr('user_labels', expr('local.tags')),
+      block(
+        'resource',
+        ['random_password', n],
+        [attr('length', 32), attr('special', true), attr('override_special', '!#%*-_=+')],
+      ),
+    );
+    items.push(
+      block(
+        'resource',
+        ['google_sql_database_instance', n],
+        [
+          attr('name', expr(`"\${var.name}-${d.name}"`)),
+          attr('region', expr('var.region')),
+          attr('database_version', sqlVersion(d)),
+          attr('deletion_protection', f.prod),
+          attr('root_password', d.engine === 'sqlserver' ? expr(`random_password.${n}.result`) : undefined),
           blank,
-          block('backup_configuration', [], [
-            attr('enabled', d.backup),
-            attr('start_time', '02:00'),
-            attr('point_in_time_recovery_enabled', d.engine === 'postgres' || d.engine === 'sqlserver' ? d.backup : undefined),
-            attr('binary_log_enabled', d.engine === 'mysql' ? d.backup : undefined),
-            blank,
-            block('backup_retention_settings', [], [attr('retained_backups', 7)]),
-          ]),
-          block('ip_configuration', [], [
-            attr('ipv4_enabled', false),
-            attr('private_network', expr('google_compute_network.main.id')),
-            attr('ssl_mode', 'ENCRYPTED_ONLY'),
-          ]),
-        ]),
-        attr('depends_on', [expr('google_service_networking_connection.private_services')]),
-      ]),
+          block(
+            'settings',
+            [],
+            [
+              attr('tier', f.prod ? 'db-custom-2-7680' : 'db-custom-1-3840'),
+              attr('edition', 'ENTERPRISE'),
+              attr('availability_type', f.prod ? 'REGIONAL' : 'ZONAL'),
+              attr('disk_type', 'PD_SSD'),
+              attr('disk_size', Math.max(d.sizeGb, 10)),
+              attr('disk_autoresize', true),
+              attr('user_labels', expr('local.tags')),
+              blank,
+              block(
+                'backup_configuration',
+                [],
+                [
+                  attr('enabled', d.backup),
+                  attr('start_time', '02:00'),
+                  attr(
+                    'point_in_time_recovery_enabled',
+                    d.engine === 'postgres' || d.engine === 'sqlserver' ? d.backup : undefined,
+                  ),
+                  attr('binary_log_enabled', d.engine === 'mysql' ? d.backup : undefined),
+                  blank,
+                  block('backup_retention_settings', [], [attr('retained_backups', 7)]),
+                ],
+              ),
+              block(
+                'ip_configuration',
+                [],
+                [
+                  attr('ipv4_enabled', false),
+                  attr('private_network', expr('google_compute_network.main.id')),
+                  attr('ssl_mode', 'ENCRYPTED_ONLY'),
+                ],
+              ),
+            ],
+          ),
+          attr('depends_on', [expr('google_service_networking_connection.private_services')]),
+        ],
+      ),
     );
     if (d.engine !== 'sqlserver') {
       items.push(
-        block('resource', ['google_sql_user', n], [
-          attr('name', 'dbadmin'),
-          attr('instance', expr(`google_sql_database_instance.${n}.name`)),
-          attr('password', expr(`random_password.${n}.result`)),
-        ]),
+        block(
+          'resource',
+          ['google_sql_user', n],
+          [
+            attr('name', 'dbadmin'),
+            attr('instance', expr(`google_sql_database_instance.${n}.name`)),
+            attr('password', expr(`random_password.${n}.result`)),
+          ],
+        ),
       );
     }
   }
@@ -283,20 +421,46 @@ function databasesFile(f: Facts): TfFile {
 
 function outputsFile(f: Facts): TfFile {
   const out = (name: string, value: HclValue, description: string, sensitive = false) =>
-    block('output', [name], [attr('description', description), attr('value', value), attr('sensitive', sensitive || undefined)]);
+    block(
+      'output',
+      [name],
+      [attr('description', description), attr('value', value), attr('sensitive', sensitive || undefined)],
+    );
   const items: Item[] = [
-    out('cluster_name', expr('google_container_cluster.main.name'), 'GKE cluster name (gcloud container clusters get-credentials ...).'),
+    out(
+      'cluster_name',
+      expr('google_container_cluster.main.name'),
+      'GKE cluster name (gcloud container clusters get-credentials ...).',
+    ),
     out('cluster_endpoint', expr('google_container_cluster.main.endpoint'), 'Kubernetes API endpoint.'),
     out('network_id', expr('google_compute_network.main.id'), 'VPC network id.'),
     out('subnet_ids', expr('{ for k, s in google_compute_subnetwork.this : k => s.id }'), 'Subnetwork ids by name.'),
-    out('ingress_allowed_cidrs', f.bp.network.ingress.allowedCidrs, `Ranges the ${f.bp.network.ingress.controller} ingress should accept.`),
+    out(
+      'ingress_allowed_cidrs',
+      f.bp.network.ingress.allowedCidrs,
+      `Ranges the ${f.bp.network.ingress.controller} ingress should accept.`,
+    ),
   ];
   for (const d of f.bp.storage.databases) {
     const n = ident(d.name);
-    if (d.engine === 'redis') items.push(out(`${n}_host`, expr(`google_redis_instance.${n}.host`), `Host of cache ${d.name}.`));
+    if (d.engine === 'redis')
+      items.push(out(`${n}_host`, expr(`google_redis_instance.${n}.host`), `Host of cache ${d.name}.`));
     else {
-      items.push(out(`${n}_private_ip`, expr(`google_sql_database_instance.${n}.private_ip_address`), `Private IP of database ${d.name}.`));
-      items.push(out(`${n}_admin_password`, expr(`random_password.${n}.result`), `Admin password of ${d.name}; move it into your secrets manager.`, true));
+      items.push(
+        out(
+          `${n}_private_ip`,
+          expr(`google_sql_database_instance.${n}.private_ip_address`),
+          `Private IP of database ${d.name}.`,
+        ),
+      );
+      items.push(
+        out(
+          `${n}_admin_password`,
+          expr(`random_password.${n}.result`),
+          `Admin password of ${d.name}; move it into your secrets manager.`,
+          true,
+        ),
+      );
     }
   }
   return { name: 'outputs.tf', about: 'Values other stacks and people need.', items };

@@ -74,7 +74,8 @@ function resultMessage(r: RawResult): string | undefined {
   if (censored) return censored;
   let msg = str(r.msg);
   if (Array.isArray(r.results) && (!msg || /one or more items failed/i.test(msg))) {
-    const item = r.results.find((x: unknown) => x && typeof x === 'object' && (x as RawResult).failed === true) as RawResult | undefined;
+    const item = r.results.find((x: unknown) => x && typeof x === 'object' && (x as RawResult).failed === true) as
+      RawResult | undefined;
     const inner = item && resultMessage(item);
     if (inner) msg = msg ? `${msg}: ${inner}` : inner;
   }
@@ -105,7 +106,9 @@ export function formatAnsibleDiff(diff: unknown): string | undefined {
     if (before === after) continue;
     const oldName = `before${str(d.before_header) ? `: ${d.before_header as string}` : ''}`;
     const newName = `after${str(d.after_header) ? `: ${d.after_header as string}` : ''}`;
-    parts.push(createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY }));
+    parts.push(
+      createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY }),
+    );
   }
   return parts.length ? parts.join('') : undefined;
 }
@@ -180,7 +183,10 @@ export class AnsibleResultParser {
   }
 
   /** Read a whole document of the json callback. */
-  addDocument(doc: { plays?: { play?: { name?: string }; tasks?: { task?: RawTask; hosts?: Record<string, RawResult> }[] }[]; stats?: RawEvent['stats'] }): void {
+  addDocument(doc: {
+    plays?: { play?: { name?: string }; tasks?: { task?: RawTask; hosts?: Record<string, RawResult> }[] }[];
+    stats?: RawEvent['stats'];
+  }): void {
     this.events++;
     for (const p of doc.plays ?? []) {
       this.play = p.play?.name ?? '';
@@ -208,7 +214,15 @@ export class AnsibleResultParser {
 
   /** Per-host totals: Ansible's stats when it printed them, else counted from the results. */
   hosts(): HostStats[] {
-    if (this.stats) return this.stats.map(({ host, ok, changed, failed, unreachable, skipped }) => ({ host, ok, changed, failed, unreachable, skipped }));
+    if (this.stats)
+      return this.stats.map(({ host, ok, changed, failed, unreachable, skipped }) => ({
+        host,
+        ok,
+        changed,
+        failed,
+        unreachable,
+        skipped,
+      }));
     const by = new Map<string, HostStats>();
     for (const r of this.results) {
       const h = by.get(r.host) ?? { host: r.host, ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
@@ -284,7 +298,8 @@ export class AnsibleResultParser {
     // Stats are the authority on which hosts failed (a result may be missing when a run is cut short).
     for (const s of this.stats ?? []) {
       if (s.failed > 0 && !failed.has(s.host)) failed.set(s.host, { host: s.host, task: '', status: 'failed' });
-      if (s.unreachable > 0 && !unreachable.has(s.host)) unreachable.set(s.host, { host: s.host, task: '', status: 'unreachable' });
+      if (s.unreachable > 0 && !unreachable.has(s.host))
+        unreachable.set(s.host, { host: s.host, task: '', status: 'unreachable' });
     }
     const part = (m: Map<string, AnsibleTaskResult>, what: string) => {
       if (!m.size) return undefined;
@@ -359,7 +374,9 @@ export function displayAnsibleLine(line: string): string | undefined {
     case 'v2_runner_on_start':
       return `TASK [${task}] ${Object.keys(ev.hosts ?? {}).join(' ')}`.trim();
     case 'v2_runner_on_ok':
-      return hostLines((h, r) => `${r.changed === true ? 'changed' : 'ok'}: [${h}]${r.changed === true && r.diff ? ' (diff)' : ''}`);
+      return hostLines(
+        (h, r) => `${r.changed === true ? 'changed' : 'ok'}: [${h}]${r.changed === true && r.diff ? ' (diff)' : ''}`,
+      );
     case 'v2_runner_on_skipped':
       return hostLines((h) => `skipping: [${h}]`);
     case 'v2_runner_on_failed':

@@ -73,8 +73,15 @@ export class AnsibleAdapter implements ToolAdapter {
     const a = ctx.config.ansible;
     const playbook = resolvePlaybook(ctx.workDir, a?.playbook);
     const inventory = a?.inventory;
-    if (inventory && !inventory.includes(',') && !existsSync(isAbsolute(inventory) ? inventory : join(ctx.workDir, inventory))) {
-      throw new ConfigError(join(ctx.workDir, STACK_CONFIG_FILE), `ansible.inventory: ${inventory} does not exist in ${ctx.workDir}`);
+    if (
+      inventory &&
+      !inventory.includes(',') &&
+      !existsSync(isAbsolute(inventory) ? inventory : join(ctx.workDir, inventory))
+    ) {
+      throw new ConfigError(
+        join(ctx.workDir, STACK_CONFIG_FILE),
+        `ansible.inventory: ${inventory} does not exist in ${ctx.workDir}`,
+      );
     }
     return [
       this.binary(ctx),
@@ -123,11 +130,15 @@ export class AnsibleAdapter implements ToolAdapter {
     const result: ApplyResult = {
       changes: parser.changes(),
       summary: parser.summary(),
-      diagnostics: parser.diagnostics().map((d) => (d.location ? { ...d, location: relativeTo(ctx.workDir, d.location) } : d)),
+      diagnostics: parser
+        .diagnostics()
+        .map((d) => (d.location ? { ...d, location: relativeTo(ctx.workDir, d.location) } : d)),
       hosts: parser.hosts(),
     };
     if (wasInterrupted(ctx, res)) {
-      const what = ctx.signal.aborted ? `${phase} cancelled` : `${phase} interrupted: ansible-playbook ${exitText(res)}`;
+      const what = ctx.signal.aborted
+        ? `${phase} cancelled`
+        : `${phase} interrupted: ansible-playbook ${exitText(res)}`;
       throw new ToolError(what, res.code, result.diagnostics, result);
     }
     const failures = parser.failureMessage();
@@ -140,10 +151,20 @@ export class AnsibleAdapter implements ToolAdapter {
       throw new ToolError(`${phase} failed: ${why}`, res.code, result.diagnostics, result);
     }
     if (res.code !== 0) {
-      throw new ToolError(`${phase} failed: ${stderrError ?? `ansible-playbook ${exitText(res)}`}`, res.code, result.diagnostics, result);
+      throw new ToolError(
+        `${phase} failed: ${stderrError ?? `ansible-playbook ${exitText(res)}`}`,
+        res.code,
+        result.diagnostics,
+        result,
+      );
     }
     if (!parser.stats) {
-      throw new ToolError(`${phase} failed: ansible-playbook ended without its stats (the run was cut short)`, res.code, result.diagnostics, result);
+      throw new ToolError(
+        `${phase} failed: ansible-playbook ended without its stats (the run was cut short)`,
+        res.code,
+        result.diagnostics,
+        result,
+      );
     }
     return result;
   }

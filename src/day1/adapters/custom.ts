@@ -61,7 +61,11 @@ export class CustomAdapter implements ToolAdapter {
 
   private custom(ctx: AdapterContext) {
     const c = ctx.config.custom;
-    if (!c) throw new ConfigError(join(ctx.workDir, STACK_CONFIG_FILE), 'custom: a custom stack needs custom.plan (and custom.apply to apply)');
+    if (!c)
+      throw new ConfigError(
+        join(ctx.workDir, STACK_CONFIG_FILE),
+        'custom: a custom stack needs custom.plan (and custom.apply to apply)',
+      );
     return c;
   }
 
@@ -73,7 +77,10 @@ export class CustomAdapter implements ToolAdapter {
     };
     if (typeof command === 'string') {
       if (!ctx.config.custom?.shell) {
-        throw new ConfigError(join(ctx.workDir, STACK_CONFIG_FILE), `custom.${phase}: must be an argument array such as [make, ${phase}], or set custom.shell: true`);
+        throw new ConfigError(
+          join(ctx.workDir, STACK_CONFIG_FILE),
+          `custom.${phase}: must be an argument array such as [make, ${phase}], or set custom.shell: true`,
+        );
       }
       return { argv: [command], shell: true, phase, env, onLine: handle };
     }
@@ -90,7 +97,8 @@ export class CustomAdapter implements ToolAdapter {
       const what = ctx.signal.aborted ? `${phase} cancelled` : `${phase} interrupted: ${shown} ${exitText(res)}`;
       throw new ToolError(what, res.code, parser.diagnostics, partial);
     }
-    if (res.code !== 0) throw new ToolError(`${phase} failed: ${shown} ${exitText(res)}`, res.code, parser.diagnostics, partial);
+    if (res.code !== 0)
+      throw new ToolError(`${phase} failed: ${shown} ${exitText(res)}`, res.code, parser.diagnostics, partial);
     return parser;
   }
 
@@ -106,7 +114,11 @@ export class CustomAdapter implements ToolAdapter {
 
   async apply(ctx: AdapterContext, _plan: PlanResult): Promise<ApplyResult> {
     const c = this.custom(ctx);
-    if (!c.apply) throw new ConfigError(join(ctx.workDir, STACK_CONFIG_FILE), 'custom.apply: not set, so this stack can only be planned');
+    if (!c.apply)
+      throw new ConfigError(
+        join(ctx.workDir, STACK_CONFIG_FILE),
+        'custom.apply: not set, so this stack can only be planned',
+      );
     return applied(await this.run(ctx, 'apply', c.apply));
   }
 }

@@ -10,9 +10,12 @@ export async function execOrFail(ctx: AdapterContext, spec: ExecSpec, hint = '')
   } catch (err) {
     const prog = spec.shell ? 'the shell' : (spec.argv[0] ?? '(empty command)');
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') throw new ToolError(`${spec.phase} failed: ${prog} was not found${hint ? ` (${hint})` : ''}`);
+    if (code === 'ENOENT')
+      throw new ToolError(`${spec.phase} failed: ${prog} was not found${hint ? ` (${hint})` : ''}`);
     if (code === 'EACCES') throw new ToolError(`${spec.phase} failed: ${prog} is not executable`);
-    throw new ToolError(`${spec.phase} failed: could not start ${prog}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ToolError(
+      `${spec.phase} failed: could not start ${prog}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 

@@ -78,7 +78,8 @@ export function markUnknown(value: unknown, unknown: unknown): unknown {
     unknown.forEach((u, i) => (arr[i] = markUnknown(arr[i], u)));
     return arr;
   }
-  const base = value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
+  const base =
+    value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
   for (const [k, u] of Object.entries(unknown as Record<string, unknown>)) {
     if (hasUnknown(u)) base[k] = markUnknown(base[k], u);
   }
@@ -172,7 +173,9 @@ export function parseShowJson(text: string): ShowPlanDocument {
     doc = JSON.parse(text);
   } catch {
     const first = text.trim().split('\n')[0] ?? '';
-    throw new Error(`show -json did not print JSON${first ? ` (it printed "${first.slice(0, 80)}")` : ' (empty output)'}`);
+    throw new Error(
+      `show -json did not print JSON${first ? ` (it printed "${first.slice(0, 80)}")` : ' (empty output)'}`,
+    );
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !('format_version' in doc)) {
     throw new Error('show -json printed JSON that is not a plan document (no format_version)');

@@ -86,7 +86,8 @@ export function parseTfLine(line: string): TfMessage | undefined {
   if (!s.startsWith('{')) return undefined;
   try {
     const v: unknown = JSON.parse(s);
-    if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as TfMessage).type === 'string') return v as TfMessage;
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as TfMessage).type === 'string')
+      return v as TfMessage;
   } catch {
     /* not JSON: a plain line of a plugin or a crash */
   }
@@ -207,7 +208,12 @@ export class TfStreamParser {
       }
       case 'planned_change':
       case 'resource_drift': {
-        const c = changeFromResource(m.change?.resource, m.change?.action, m.change?.previous_resource, m.change?.reason);
+        const c = changeFromResource(
+          m.change?.resource,
+          m.change?.action,
+          m.change?.previous_resource,
+          m.change?.reason,
+        );
         if (!c) break;
         const list = m.type === 'planned_change' ? this.planned : this.drift;
         const i = list.findIndex((x) => x.address === c.address);

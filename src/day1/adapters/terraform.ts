@@ -52,11 +52,17 @@ export class TerraformAdapter implements ToolAdapter {
     const human = new HumanErrors();
     const res = await execOrFail(
       ctx,
-      { argv: [this.binary(ctx), 'init', '-input=false', '-no-color'], phase: 'init', env: ENV, onLine: (l) => human.push(l) },
+      {
+        argv: [this.binary(ctx), 'init', '-input=false', '-no-color'],
+        phase: 'init',
+        env: ENV,
+        onLine: (l) => human.push(l),
+      },
       this.hint(),
     );
     if (wasInterrupted(ctx, res)) throw new ToolError(interruptedMessage('init', ctx, res), res.code);
-    if (res.code !== 0) throw new ToolError(`init failed: ${human.first() ?? `${this.binary(ctx)} ${exitText(res)}`}`, res.code);
+    if (res.code !== 0)
+      throw new ToolError(`init failed: ${human.first() ?? `${this.binary(ctx)} ${exitText(res)}`}`, res.code);
   }
 
   async plan(ctx: AdapterContext): Promise<PlanResult> {
@@ -86,7 +92,11 @@ export class TerraformAdapter implements ToolAdapter {
       throw new ToolError(`plan failed: ${why}`, res.code, stream.diagnostics);
     }
     if (!existsSync(planFile)) {
-      throw new ToolError(`plan failed: ${bin} exited with code ${res.code} but wrote no plan file ${planFile}`, res.code, stream.diagnostics);
+      throw new ToolError(
+        `plan failed: ${bin} exited with code ${res.code} but wrote no plan file ${planFile}`,
+        res.code,
+        stream.diagnostics,
+      );
     }
 
     ctx.log(`reading the saved plan: ${bin} show -json ${planFile}`);
@@ -100,7 +110,8 @@ export class TerraformAdapter implements ToolAdapter {
         if (s === 'stderr') showHuman.push(line);
       },
     });
-    if (wasInterrupted(ctx, shown)) throw new ToolError(interruptedMessage('plan', ctx, shown), shown.code, stream.diagnostics);
+    if (wasInterrupted(ctx, shown))
+      throw new ToolError(interruptedMessage('plan', ctx, shown), shown.code, stream.diagnostics);
     if (shown.code !== 0) {
       const why = showHuman.first() ?? `${bin} show ${exitText(shown)}`;
       throw new ToolError(`plan failed: could not read the saved plan: ${why}`, shown.code, stream.diagnostics);
@@ -123,7 +134,9 @@ export class TerraformAdapter implements ToolAdapter {
     const bin = this.binary(ctx);
     const planFile = this.planFile(ctx);
     if (!existsSync(planFile)) {
-      throw new ToolError(`apply refused: the saved plan ${planFile} is missing; plan again and review it before applying`);
+      throw new ToolError(
+        `apply refused: the saved plan ${planFile} is missing; plan again and review it before applying`,
+      );
     }
     const stream = new TfStreamParser();
     const human = new HumanErrors();
@@ -146,7 +159,12 @@ export class TerraformAdapter implements ToolAdapter {
     const made = result.changes.filter((c) => c.status === 'changed').length;
     const progress = `${made} of ${result.changes.length} changes made`;
     if (interrupted) {
-      throw new ToolError(`${interruptedMessage('apply', ctx, res)} (${progress})`, res.code, stream.diagnostics, result);
+      throw new ToolError(
+        `${interruptedMessage('apply', ctx, res)} (${progress})`,
+        res.code,
+        stream.diagnostics,
+        result,
+      );
     }
     const why = errors ?? human.first() ?? noJsonHint(bin, stream, res);
     throw new ToolError(`apply failed: ${why} (${progress})`, res.code, stream.diagnostics, result);

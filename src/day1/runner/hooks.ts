@@ -31,7 +31,9 @@ export interface RunHooks {
    * The apply ended; called whenever onApplyStart was, before the run's final state is stored. `outcome` is the
    * state the run is about to end in.
    */
-  onApplyEnd?(ctx: RunHookContext & { run: RunRecord; outcome: 'FINISHED' | 'FAILED' | 'CANCELED' }): void | Promise<void>;
+  onApplyEnd?(
+    ctx: RunHookContext & { run: RunRecord; outcome: 'FINISHED' | 'FAILED' | 'CANCELED' },
+  ): void | Promise<void>;
   /** The run reached a terminal state in this process (any purpose, e.g. a finished drift run). */
   onRunEnd?(ctx: RunHookContext & { run: RunRecord }): void | Promise<void>;
 }

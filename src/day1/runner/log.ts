@@ -121,7 +121,8 @@ export class RunLog implements Backpressure {
       raw: raw !== null && raw !== text ? raw : null,
     };
     this.buffer.push(line);
-    this.bytes += text.length + (line.raw === null ? 0 : line.raw.length) + (line.plain === null ? 0 : line.plain.length) + 64;
+    this.bytes +=
+      text.length + (line.raw === null ? 0 : line.raw.length) + (line.plain === null ? 0 : line.plain.length) + 64;
     if (phase !== this.lastPhase && phase && !this.seen.has(phase)) {
       this.seen.add(phase);
       this.newPhases[phase] = line.seq;

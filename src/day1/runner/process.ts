@@ -77,7 +77,8 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
  * `graceMs`, stopping as soon as the whole group is gone. Returns a function that stops the escalation.
  */
 export function escalate(pid: number, graceMs: number, first: NodeJS.Signals = 'SIGINT', unref = false): () => void {
-  const order: NodeJS.Signals[] = first === 'SIGINT' ? ['SIGINT', 'SIGTERM', 'SIGKILL'] : first === 'SIGTERM' ? ['SIGTERM', 'SIGKILL'] : ['SIGKILL'];
+  const order: NodeJS.Signals[] =
+    first === 'SIGINT' ? ['SIGINT', 'SIGTERM', 'SIGKILL'] : first === 'SIGTERM' ? ['SIGTERM', 'SIGKILL'] : ['SIGKILL'];
   let timer: NodeJS.Timeout | undefined;
   let step = 0;
   const next = () => {
@@ -101,7 +102,8 @@ export function escalate(pid: number, graceMs: number, first: NodeJS.Signals = '
 export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
   const graceMs = opts.graceMs ?? defaultGraceMs();
   if (opts.signal?.aborted) return Promise.resolve({ code: null, signal: 'SIGINT', stdout: '' });
-  if (opts.argv.length === 0 || !opts.argv[0]) return Promise.reject(new SpawnError('cannot start a command: it is empty'));
+  if (opts.argv.length === 0 || !opts.argv[0])
+    return Promise.reject(new SpawnError('cannot start a command: it is empty'));
   let child: ChildProcess;
   try {
     child = spawn(opts.argv[0], opts.argv.slice(1), {
@@ -113,7 +115,9 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
       windowsHide: true,
     });
   } catch (err) {
-    return Promise.reject(new SpawnError(`cannot start ${opts.argv[0]}: ${(err as Error).message}`, (err as NodeJS.ErrnoException).code));
+    return Promise.reject(
+      new SpawnError(`cannot start ${opts.argv[0]}: ${(err as Error).message}`, (err as NodeJS.ErrnoException).code),
+    );
   }
   return new Promise<ExecResult>((resolve, reject) => {
     let started = false;
@@ -159,7 +163,12 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
     });
     child.once('error', (e: NodeJS.ErrnoException) => {
       if (started) return;
-      const why = e.code === 'ENOENT' ? 'not found (is it installed and on PATH?)' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      const why =
+        e.code === 'ENOENT'
+          ? 'not found (is it installed and on PATH?)'
+          : e.code === 'EACCES'
+            ? 'permission denied'
+            : e.message;
       reject(new SpawnError(`cannot start ${opts.argv[0]}: ${why}`, e.code));
     });
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -271,7 +280,10 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
   const complain = (err: unknown) => {
     if (adapterError) return;
     adapterError = true;
-    o.log.system(`dayops could not read a line of the tool's output: ${(err as Error)?.message ?? String(err)}`, spec.phase);
+    o.log.system(
+      `dayops could not read a line of the tool's output: ${(err as Error)?.message ?? String(err)}`,
+      spec.phase,
+    );
   };
   return runProcess({
     argv: spec.argv,

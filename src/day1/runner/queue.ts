@@ -28,7 +28,10 @@ function holds(other: LiveRunInfo, candidate: { kind: RunKind }): boolean {
  * The run that keeps `run` (QUEUED) from starting now, or undefined when it may start. `others` are the other
  * live (non-terminal) runs of the same stack.
  */
-export function startBlocker(run: { id: number; kind: RunKind }, others: readonly LiveRunInfo[]): LiveRunInfo | undefined {
+export function startBlocker(
+  run: { id: number; kind: RunKind },
+  others: readonly LiveRunInfo[],
+): LiveRunInfo | undefined {
   const live = others.filter((o) => o.id !== run.id);
   const busy = live.find((o) => BUSY_STATES.includes(o.state));
   if (busy) return busy;

@@ -68,7 +68,16 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
         if (!moved) return undefined;
         const seq = logs.count(run.id) + 1;
         logs.append(run.id, [
-          { runId: run.id, seq, at: Date.now(), stream: 'system', phase: null, text: `dayops: ${error}; marked FAILED`, plain: null, raw: null },
+          {
+            runId: run.id,
+            seq,
+            at: Date.now(),
+            stream: 'system',
+            phase: null,
+            text: `dayops: ${error}; marked FAILED`,
+            plain: null,
+            raw: null,
+          },
         ]);
         return { run, error };
       })
@@ -76,7 +85,13 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
     if (!marked) continue;
     const toolPid = stopOrphan(marked.run, opts.graceMs ?? 5000);
     removeRunDir(dbPath, marked.run.id);
-    out.push({ id: marked.run.id, stackName: marked.run.stackName, state: marked.run.state, error: marked.error, toolPid });
+    out.push({
+      id: marked.run.id,
+      stackName: marked.run.stackName,
+      state: marked.run.state,
+      error: marked.error,
+      toolPid,
+    });
   }
   return out;
 }

@@ -6,7 +6,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { displayAnsibleLine, formatAnsibleDiff, parseAnsibleOutput } from '../../../src/day1/adapters/ansible-results.js';
+import {
+  displayAnsibleLine,
+  formatAnsibleDiff,
+  parseAnsibleOutput,
+} from '../../../src/day1/adapters/ansible-results.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures');
 const OWN = join(import.meta.dirname, '..', '..', 'fixtures', 'ansible');
@@ -23,7 +27,11 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
       'ansible-json-callback.2hosts-1failure.claudie.json',
       'ansible-json-callback.2hosts-changed.claudie.json',
     ]);
-    expect(readdirSync(join(SHARED, 'recorded')).filter((f) => f.startsWith('ansible-0')).sort()).toEqual([
+    expect(
+      readdirSync(join(SHARED, 'recorded'))
+        .filter((f) => f.startsWith('ansible-0'))
+        .sort(),
+    ).toEqual([
       'ansible-01-check-before-apply.json',
       'ansible-02-apply.json',
       'ansible-03-check-after-apply.json',
@@ -35,10 +43,19 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
 
   it('1host-unreachable (go-ansible): the unreachable host and its message', () => {
     const p = shared('ansible/ansible-json-callback.1host-unreachable.go-ansible.json');
-    expect(p.results).toEqual([expect.objectContaining({ host: '127.0.0.1', task: 'Print line', status: 'unreachable', msg: "That's a message to debug" })]);
+    expect(p.results).toEqual([
+      expect.objectContaining({
+        host: '127.0.0.1',
+        task: 'Print line',
+        status: 'unreachable',
+        msg: "That's a message to debug",
+      }),
+    ]);
     expect(p.hosts()).toEqual([{ host: '127.0.0.1', ok: 0, changed: 0, failed: 0, unreachable: 1, skipped: 0 }]);
     expect(p.failureMessage()).toBe("1 host unreachable: 127.0.0.1 (Print line: That's a message to debug)");
-    expect(p.changes()).toEqual([expect.objectContaining({ address: '127.0.0.1: Print line', action: 'no-op', status: 'unreachable' })]);
+    expect(p.changes()).toEqual([
+      expect.objectContaining({ address: '127.0.0.1: Print line', action: 'no-op', status: 'unreachable' }),
+    ]);
     expect(p.diagnostics()).toEqual([expect.objectContaining({ severity: 'error', address: '127.0.0.1: Print line' })]);
   });
 
@@ -64,8 +81,19 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
   it('2hosts-changed (claudie): one changed task per host, an empty diff is no diff', () => {
     const p = shared('ansible/ansible-json-callback.2hosts-changed.claudie.json');
     expect(p.changes()).toEqual([
-      expect.objectContaining({ address: 'hetzner-cskeaz7-1: install nfs-common', action: 'update', status: 'changed', host: 'hetzner-cskeaz7-1', task: 'install nfs-common', type: 'ansible.builtin.apt' }),
-      expect.objectContaining({ address: 'hetzner-r309ten-1: install nfs-common', action: 'update', status: 'changed' }),
+      expect.objectContaining({
+        address: 'hetzner-cskeaz7-1: install nfs-common',
+        action: 'update',
+        status: 'changed',
+        host: 'hetzner-cskeaz7-1',
+        task: 'install nfs-common',
+        type: 'ansible.builtin.apt',
+      }),
+      expect.objectContaining({
+        address: 'hetzner-r309ten-1: install nfs-common',
+        action: 'update',
+        status: 'changed',
+      }),
     ]);
     expect(p.changes().every((c) => c.diff === undefined)).toBe(true);
     expect(p.summary()).toEqual({ add: 0, change: 2, destroy: 0 });
@@ -79,7 +107,12 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
   it('01 check before apply: the file would be created, with its content as the diff', () => {
     const p = shared('recorded/ansible-01-check-before-apply.json');
     const [c] = p.changes();
-    expect(c).toMatchObject({ address: 'localhost: Ensure file with content', action: 'update', status: 'changed', type: 'ansible.builtin.copy' });
+    expect(c).toMatchObject({
+      address: 'localhost: Ensure file with content',
+      action: 'update',
+      status: 'changed',
+      type: 'ansible.builtin.copy',
+    });
     expect(c.diff).toContain('+managed by dayops-example\n+version=1\n');
     expect(c.diff).toMatch(/^--- before\n\+\+\+ after: \/home\/ops\/\.ansible\/tmp\//);
     expect(p.hosts()).toEqual([{ host: 'localhost', ok: 1, changed: 1, failed: 0, unreachable: 0, skipped: 0 }]);
@@ -105,7 +138,10 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
       expect(p.results[0].taskPath).toBe('/srv/example/ansible/playbook.yml:11');
     }
     expect(jsonl.changes()[0].diff!.replace(/tmp\/\S+/, '')).toBe(json.changes()[0].diff!.replace(/tmp\/\S+/, ''));
-    const shown = readFileSync(join(SHARED, 'recorded/ansible-05-check-drift.jsonl'), 'utf8').split('\n').filter(Boolean).map(displayAnsibleLine);
+    const shown = readFileSync(join(SHARED, 'recorded/ansible-05-check-drift.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(displayAnsibleLine);
     expect(shown).toEqual([
       'PLAY [Ensure managed file]',
       'TASK [Ensure file with content]',
@@ -143,7 +179,11 @@ describe('our jsonl recordings (test/fixtures/ansible)', () => {
     expect(p.summary()).toEqual({ add: 0, change: 2, destroy: 0 });
     // ignore_errors: a warning, not a failure of the run
     expect(p.diagnostics()).toEqual([
-      expect.objectContaining({ severity: 'warning', summary: 'failed: Tolerated failure: this failure is ignored', location: '/srv/stack/site.yml:22' }),
+      expect.objectContaining({
+        severity: 'warning',
+        summary: 'failed: Tolerated failure: this failure is ignored',
+        location: '/srv/stack/site.yml:22',
+      }),
     ]);
     expect(p.failureMessage()).toBeUndefined();
     expect(p.hosts()).toEqual([{ host: 'localhost', ok: 4, changed: 2, failed: 0, unreachable: 0, skipped: 1 }]);
@@ -165,7 +205,12 @@ describe('our jsonl recordings (test/fixtures/ansible)', () => {
     const p = own('failed-task');
     expect(p.failureMessage()).toBe('1 host failed: web2 (Fail on purpose: boom: the disk is full)');
     expect(p.diagnostics()).toEqual([
-      { severity: 'error', summary: 'failed: Fail on purpose: boom: the disk is full', address: 'web2: Fail on purpose', location: '/srv/stack/fail.yml:7' },
+      {
+        severity: 'error',
+        summary: 'failed: Fail on purpose: boom: the disk is full',
+        address: 'web2: Fail on purpose',
+        location: '/srv/stack/fail.yml:7',
+      },
     ]);
     expect(p.hosts().map((h) => [h.host, h.failed, h.skipped])).toEqual([
       ['web1', 0, 1],
@@ -178,9 +223,16 @@ describe('our jsonl recordings (test/fixtures/ansible)', () => {
     expect(p.failureMessage()).toBe(
       '1 host unreachable: gone (Reach the host: Failed to connect to the host via ssh: ssh: connect to host 127.0.0.1 port 1: Connection refused)',
     );
-    expect(p.changes()).toEqual([expect.objectContaining({ address: 'gone: Reach the host', status: 'unreachable', action: 'no-op' })]);
-    const shown = readFileSync(join(OWN, 'unreachable.jsonl'), 'utf8').split('\n').filter(Boolean).map(displayAnsibleLine);
-    expect(shown[2]).toBe('fatal: [gone]: UNREACHABLE! => Failed to connect to the host via ssh: ssh: connect to host 127.0.0.1 port 1: Connection refused');
+    expect(p.changes()).toEqual([
+      expect.objectContaining({ address: 'gone: Reach the host', status: 'unreachable', action: 'no-op' }),
+    ]);
+    const shown = readFileSync(join(OWN, 'unreachable.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(displayAnsibleLine);
+    expect(shown[2]).toBe(
+      'fatal: [gone]: UNREACHABLE! => Failed to connect to the host via ssh: ssh: connect to host 127.0.0.1 port 1: Connection refused',
+    );
   });
 
   it('every line of every recording displays as one line of Ansible-like text', () => {
@@ -199,8 +251,12 @@ describe('formatAnsibleDiff', () => {
     expect(formatAnsibleDiff([{ before: 'a\nb\n', after: 'a\nc\n', before_header: '/etc/x' }])).toBe(
       '--- before: /etc/x\n+++ after\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n',
     );
-    expect(formatAnsibleDiff({ before: { state: 'absent' }, after: { state: 'directory' } })).toContain('-  "state": "absent"\n+  "state": "directory"');
-    expect(formatAnsibleDiff({ prepared: 'The following packages will be installed: nginx' })).toBe('The following packages will be installed: nginx\n');
+    expect(formatAnsibleDiff({ before: { state: 'absent' }, after: { state: 'directory' } })).toContain(
+      '-  "state": "absent"\n+  "state": "directory"',
+    );
+    expect(formatAnsibleDiff({ prepared: 'The following packages will be installed: nginx' })).toBe(
+      'The following packages will be installed: nginx\n',
+    );
     expect(formatAnsibleDiff([{ before: 'same\n', after: 'same\n' }])).toBeUndefined();
     expect(formatAnsibleDiff({})).toBeUndefined();
   });

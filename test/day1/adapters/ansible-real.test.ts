@@ -19,7 +19,9 @@ if (!HAVE && !CI) console.warn('skipping the real Ansible tests: ansible-playboo
 
 describe.runIf(!HAVE && CI)('ansible-playbook in CI', () => {
   it('is installed (these tests need the real ansible-playbook)', () => {
-    expect.fail('ansible-playbook is not on PATH: install ansible-core and the ansible collections (apt-get install ansible-core ansible)');
+    expect.fail(
+      'ansible-playbook is not on PATH: install ansible-core and the ansible collections (apt-get install ansible-core ansible)',
+    );
   });
 });
 
@@ -34,9 +36,16 @@ const SITE = `- name: Manage a file
         mode: "0644"
 `;
 
-const LOCAL = { inventory: 'localhost,', extraArgs: ['-e', 'ansible_connection=local ansible_python_interpreter=auto_silent'] };
+const LOCAL = {
+  inventory: 'localhost,',
+  extraArgs: ['-e', 'ansible_connection=local ansible_python_interpreter=auto_silent'],
+};
 
-function stack(files: Record<string, string>, config: Record<string, unknown> = { ansible: LOCAL }, onLine?: HarnessOptions['onLine']) {
+function stack(
+  files: Record<string, string>,
+  config: Record<string, unknown> = { ansible: LOCAL },
+  onLine?: HarnessOptions['onLine'],
+) {
   const dir = tmpDir('dayops-ansible-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const h = makeHarness({ dir, tool: 'ansible', config, runDir: tmpDir('dayops-ansible-run-'), onLine });
@@ -70,10 +79,24 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
     expect(h.calls).toEqual([]); // init runs nothing
 
     const before = await adapter.plan(h.ctx);
-    expect(h.calls[0].argv).toEqual(['ansible-playbook', '--check', '--diff', '-i', 'localhost,', ...LOCAL.extraArgs, 'site.yml']);
+    expect(h.calls[0].argv).toEqual([
+      'ansible-playbook',
+      '--check',
+      '--diff',
+      '-i',
+      'localhost,',
+      ...LOCAL.extraArgs,
+      'site.yml',
+    ]);
     expect(h.calls[0].env).toMatchObject({ ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl', ANSIBLE_NOCOLOR: '1' });
     expect(before.changes).toEqual([
-      expect.objectContaining({ address: 'localhost: Ensure config file', action: 'update', status: 'changed', host: 'localhost', task: 'Ensure config file' }),
+      expect.objectContaining({
+        address: 'localhost: Ensure config file',
+        action: 'update',
+        status: 'changed',
+        host: 'localhost',
+        task: 'Ensure config file',
+      }),
     ]);
     expect(before.changes[0].diff).toContain('+managed by dayops\n+version=1\n');
     expect(before.summary).toEqual({ add: 0, change: 1, destroy: 0 });
@@ -90,7 +113,9 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
 
     const applied = await adapter.apply(h.ctx, before);
     expect(h.calls[1].argv).not.toContain('--check');
-    expect(applied.changes).toEqual([expect.objectContaining({ address: 'localhost: Ensure config file', status: 'changed' })]);
+    expect(applied.changes).toEqual([
+      expect.objectContaining({ address: 'localhost: Ensure config file', status: 'changed' }),
+    ]);
     expect(readFileSync(join(dir, 'managed.txt'), 'utf8')).toBe('managed by dayops\nversion=1\n');
 
     const after = await adapter.plan(h.ctx);
@@ -135,9 +160,16 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
     expect(err.message).toBe('plan failed: 1 host failed: localhost (Fail on purpose: boom)');
     expect(err.exitCode).toBe(2);
     expect(err.diagnostics).toEqual([
-      { severity: 'error', summary: 'failed: Fail on purpose: boom', address: 'localhost: Fail on purpose', location: 'site.yml:5' },
+      {
+        severity: 'error',
+        summary: 'failed: Fail on purpose: boom',
+        address: 'localhost: Fail on purpose',
+        location: 'site.yml:5',
+      },
     ]);
-    expect(err.partial?.hosts).toEqual([{ host: 'localhost', ok: 0, changed: 0, failed: 1, unreachable: 0, skipped: 0 }]);
+    expect(err.partial?.hosts).toEqual([
+      { host: 'localhost', ok: 0, changed: 0, failed: 1, unreachable: 0, skipped: 0 },
+    ]);
     expect(h.text('stdout')).toContain('fatal: [localhost]: FAILED! => boom');
   });
 
@@ -157,7 +189,9 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
       { ansible: { inventory: 'hosts.ini' }, env: { ANSIBLE_TIMEOUT: 5 } },
     );
     const err = await failure(adapter.plan(h.ctx));
-    expect(err.message).toMatch(/^plan failed: 1 host unreachable: gone \(Reach the host: Failed to connect to the host via ssh: .*Connection refused\)$/);
+    expect(err.message).toMatch(
+      /^plan failed: 1 host unreachable: gone \(Reach the host: Failed to connect to the host via ssh: .*Connection refused\)$/,
+    );
     expect(err.exitCode).toBe(4);
     expect(err.partial?.hosts).toEqual([{ host: 'gone', ok: 0, changed: 0, failed: 0, unreachable: 1, skipped: 0 }]);
   });
@@ -165,9 +199,13 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
   it('a missing playbook or inventory is a ConfigError before anything runs', async () => {
     const a = stack({});
     await expect(a.adapter.plan(a.h.ctx)).rejects.toThrow(ConfigError);
-    await expect(a.adapter.plan(a.h.ctx)).rejects.toThrow(/no playbook found \(set ansible.playbook, or add site.yml or playbook.yml/);
+    await expect(a.adapter.plan(a.h.ctx)).rejects.toThrow(
+      /no playbook found \(set ansible.playbook, or add site.yml or playbook.yml/,
+    );
     const b = stack({ 'site.yml': SITE }, { ansible: { playbook: 'deploy.yml' } });
-    await expect(b.adapter.init(b.h.ctx)).rejects.toThrow(/dayops\.yaml: ansible\.playbook: deploy\.yml does not exist in /);
+    await expect(b.adapter.init(b.h.ctx)).rejects.toThrow(
+      /dayops\.yaml: ansible\.playbook: deploy\.yml does not exist in /,
+    );
     const c = stack({ 'site.yml': SITE }, { ansible: { inventory: 'prod.ini' } });
     await expect(c.adapter.plan(c.h.ctx)).rejects.toThrow(/ansible\.inventory: prod\.ini does not exist/);
     expect([a, b, c].every((s) => s.h.calls.length === 0)).toBe(true);
@@ -192,7 +230,9 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
     );
     ref.abort = h.abort;
     const started = Date.now();
-    const err = await failure(adapter.apply(h.ctx, { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] }));
+    const err = await failure(
+      adapter.apply(h.ctx, { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] }),
+    );
     expect(err.message).toBe('apply cancelled');
     expect(Date.now() - started).toBeLessThan(25_000);
   });

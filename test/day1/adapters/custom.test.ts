@@ -50,7 +50,12 @@ describe('custom adapter', () => {
     ]);
     expect(r.drift).toEqual([{ address: 'firewall.default', action: 'update', actions: ['update'] }]);
     expect(r.summary).toEqual({ add: 2, change: 0, destroy: 1 });
-    expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', summary: 'ignored a malformed dayops: line: dayops:change explode everything' })]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        summary: 'ignored a malformed dayops: line: dayops:change explode everything',
+      }),
+    ]);
   });
 
   it('a shell string runs in the shell only with custom.shell: true; env tells the phase and run folder', async () => {
@@ -60,11 +65,16 @@ describe('custom adapter', () => {
       apply: 'test "$(cat "$DAYOPS_RUN_DIR/plan.out")" = planned && echo "dayops:change update app.config"',
     });
     const plan = await adapter.plan(h.ctx);
-    expect(h.calls[0]).toMatchObject({ shell: true, argv: [expect.stringContaining('echo "dayops:change update app.config"')] });
+    expect(h.calls[0]).toMatchObject({
+      shell: true,
+      argv: [expect.stringContaining('echo "dayops:change update app.config"')],
+    });
     expect(h.text('stdout')).toContain('phase=plan');
     expect(plan.summary).toEqual({ add: 0, change: 1, destroy: 0 });
     const applied = await adapter.apply(h.ctx, plan);
-    expect(applied.changes).toEqual([{ address: 'app.config', action: 'update', actions: ['update'], status: 'changed' }]);
+    expect(applied.changes).toEqual([
+      { address: 'app.config', action: 'update', actions: ['update'], status: 'changed' },
+    ]);
     expect(h.calls[1].env).toMatchObject({ DAYOPS_PHASE: 'apply', DAYOPS_RUN_ID: '1', DAYOPS_RUN_DIR: h.ctx.runDir });
   });
 
@@ -87,7 +97,9 @@ describe('custom adapter', () => {
     expect(err.exitCode).toBe(3);
     const applyErr = (await adapter.apply(h.ctx, EMPTY).catch((e: unknown) => e)) as ToolError;
     expect(applyErr.message).toMatch(/^apply failed: sh -c .* exited with code 1$/);
-    expect(applyErr.partial?.changes).toEqual([{ address: 'db.main', action: 'create', actions: ['create'], status: 'changed' }]);
+    expect(applyErr.partial?.changes).toEqual([
+      { address: 'db.main', action: 'create', actions: ['create'], status: 'changed' },
+    ]);
     expect(h.text('stderr')).toBe('disk full');
   });
 
@@ -98,7 +110,9 @@ describe('custom adapter', () => {
     const b = stack({ plan: ['true'] });
     await b.adapter.init(b.h.ctx);
     expect(b.h.calls).toEqual([]);
-    await expect(b.adapter.apply(b.h.ctx, EMPTY)).rejects.toThrow(/custom\.apply: not set, so this stack can only be planned/);
+    await expect(b.adapter.apply(b.h.ctx, EMPTY)).rejects.toThrow(
+      /custom\.apply: not set, so this stack can only be planned/,
+    );
   });
 
   it('a command that does not exist is a one-line ToolError', async () => {
@@ -108,7 +122,13 @@ describe('custom adapter', () => {
 
   it('the protocol parser alone', () => {
     const p = new CustomProtocolParser();
-    for (const l of ['dayops:change delete a.b', '  dayops:change read data.x  ', 'dayops:change update a b', 'not dayops:change create z', 'dayops:drift create q'])
+    for (const l of [
+      'dayops:change delete a.b',
+      '  dayops:change read data.x  ',
+      'dayops:change update a b',
+      'not dayops:change create z',
+      'dayops:drift create q',
+    ])
       p.push(l);
     expect(p.changes.map((c) => [c.address, c.action])).toEqual([
       ['a.b', 'delete'],

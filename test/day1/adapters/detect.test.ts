@@ -52,13 +52,17 @@ describe('detectTool', () => {
   it('an Ansible playbook: site.yml, playbook.yml, or the one dayops.yaml names', () => {
     expect(detectTool(folder({ 'site.yml': '- hosts: all\n' }))).toBe('ansible');
     expect(detectTool(folder({ 'playbook.yml': '- hosts: all\n' }))).toBe('ansible');
-    expect(detectTool(folder({ 'deploy.yml': '', 'dayops.yaml': 'ansible: { playbook: deploy.yml }\n' }))).toBe('ansible');
+    expect(detectTool(folder({ 'deploy.yml': '', 'dayops.yaml': 'ansible: { playbook: deploy.yml }\n' }))).toBe(
+      'ansible',
+    );
     // named but absent: not an Ansible stack by that token
     expect(detectTool(folder({ 'dayops.yaml': 'ansible: { playbook: deploy.yml }\n' }))).toBeUndefined();
   });
 
   it('Terraform code wins over a playbook in the same folder', () => {
-    expect(detectTool(folder({ 'main.tf': '', 'site.yml': '' }), undefined, { path: pathWith('tofu') })).toBe('opentofu');
+    expect(detectTool(folder({ 'main.tf': '', 'site.yml': '' }), undefined, { path: pathWith('tofu') })).toBe(
+      'opentofu',
+    );
   });
 
   it('a custom block without a tool: custom', () => {

@@ -67,7 +67,9 @@ export function realExec(spec: ExecSpec, opts: ExecOptions): Promise<ExecResult>
     };
     const out = splitter('stdout');
     const err = splitter('stderr');
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (spec.stdout === 'capture' ? (captured += d) : out.data(d)));
+    child.stdout
+      .setEncoding('utf8')
+      .on('data', (d: string) => (spec.stdout === 'capture' ? (captured += d) : out.data(d)));
     child.stderr.setEncoding('utf8').on('data', (d: string) => err.data(d));
 
     const onAbort = () => {

@@ -14,7 +14,14 @@ import { FAKE_TF, fakeTfStack, TF_SCENARIOS_DIR, type FakeTfOptions } from '../.
 import { tmpDir } from '../../helpers/tmp.js';
 import { makeHarness, type HarnessOptions } from './harness.js';
 
-function setup(scenario: string, opts: FakeTfOptions & { tool?: 'opentofu' | 'terraform'; config?: Record<string, unknown>; onLine?: HarnessOptions['onLine'] } = {}) {
+function setup(
+  scenario: string,
+  opts: FakeTfOptions & {
+    tool?: 'opentofu' | 'terraform';
+    config?: Record<string, unknown>;
+    onLine?: HarnessOptions['onLine'];
+  } = {},
+) {
   const tf = fakeTfStack(scenario, opts);
   const tool = opts.tool ?? 'opentofu';
   const h = makeHarness({ dir: tf.dir, tool, env: tf.env, config: opts.config, onLine: opts.onLine });
@@ -85,7 +92,9 @@ describe('Terraform adapter: the commands it runs', () => {
   it('reports a missing executable in one line', async () => {
     const { h, adapter } = setup('create', { config: { binary: '/nonexistent/tofu' } });
     const err = await rejection(adapter.plan(h.ctx));
-    expect(err.message).toBe('plan failed: /nonexistent/tofu was not found (install OpenTofu or set binary: in dayops.yaml)');
+    expect(err.message).toBe(
+      'plan failed: /nonexistent/tofu was not found (install OpenTofu or set binary: in dayops.yaml)',
+    );
   });
 });
 
@@ -102,7 +111,12 @@ describe('Terraform adapter: plans from the recorded scenarios', () => {
     expect(r.summary).toEqual({ add: 5, change: 0, destroy: 0 });
     const db = r.changes.find((c) => c.address === 'terraform_data.db')!;
     expect(db.after).toEqual({ input: SENSITIVE, triggers_replace: null, id: UNKNOWN, output: UNKNOWN });
-    expect(db).toMatchObject({ type: 'terraform_data', name: 'db', provider: 'terraform.io/builtin/terraform', before: null });
+    expect(db).toMatchObject({
+      type: 'terraform_data',
+      name: 'db',
+      provider: 'terraform.io/builtin/terraform',
+      before: null,
+    });
     expect(JSON.stringify(r)).not.toContain('hunter2');
     expect(r.drift).toEqual([]);
     expect(r.diagnostics).toEqual([]);
@@ -128,7 +142,12 @@ describe('Terraform adapter: plans from the recorded scenarios', () => {
   it('replace: ["delete","create"] is one replace with its reason, counted as an add and a destroy', async () => {
     const r = await planOf('replace');
     expect(r.changes).toEqual([
-      expect.objectContaining({ address: 'terraform_data.cache', action: 'replace', actions: ['delete', 'create'], reason: 'replace_because_cannot_update' }),
+      expect.objectContaining({
+        address: 'terraform_data.cache',
+        action: 'replace',
+        actions: ['delete', 'create'],
+        reason: 'replace_because_cannot_update',
+      }),
     ]);
     expect(r.summary).toEqual({ add: 1, change: 0, destroy: 1 });
   });
@@ -136,7 +155,12 @@ describe('Terraform adapter: plans from the recorded scenarios', () => {
   it('delete: the removed resource with delete_because_no_resource_config', async () => {
     const r = await planOf('delete');
     expect(r.changes).toEqual([
-      expect.objectContaining({ address: 'terraform_data.old', action: 'delete', reason: 'delete_because_no_resource_config', after: null }),
+      expect.objectContaining({
+        address: 'terraform_data.old',
+        action: 'delete',
+        reason: 'delete_because_no_resource_config',
+        after: null,
+      }),
     ]);
     expect(r.summary).toEqual({ add: 0, change: 0, destroy: 1 });
   });
@@ -144,7 +168,12 @@ describe('Terraform adapter: plans from the recorded scenarios', () => {
   it('move: a no-op with a previous address is a move, counted as nothing', async () => {
     const r = await planOf('move');
     expect(r.changes).toEqual([
-      expect.objectContaining({ address: 'terraform_data.modern', action: 'move', actions: ['no-op'], previousAddress: 'terraform_data.legacy' }),
+      expect.objectContaining({
+        address: 'terraform_data.modern',
+        action: 'move',
+        actions: ['no-op'],
+        previousAddress: 'terraform_data.legacy',
+      }),
     ]);
     expect(r.summary).toEqual({ add: 0, change: 0, destroy: 0 });
   });
@@ -193,11 +222,15 @@ describe('Terraform adapter: plans from the recorded scenarios', () => {
     const err = await rejection(adapter.plan(h.ctx));
     expect(err.message).toBe('plan failed: Unsupported block type (main.tf:3)');
     expect(err.exitCode).toBe(1);
-    expect(err.diagnostics).toEqual([expect.objectContaining({ severity: 'error', summary: 'Unsupported block type', location: 'main.tf:3' })]);
+    expect(err.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', summary: 'Unsupported block type', location: 'main.tf:3' }),
+    ]);
     expect(existsSync(join(h.ctx.runDir, PLAN_FILE))).toBe(false);
     expect(tf.invocations().map((i) => i.argv[1])).toEqual(['plan']);
     // the pane shows the error with its detail on one line
-    expect(h.text('stdout')).toContain('Error: Unsupported block type: Blocks of type "triggers" are not expected here.');
+    expect(h.text('stdout')).toContain(
+      'Error: Unsupported block type: Blocks of type "triggers" are not expected here.',
+    );
   });
 
   it('a change_summary that disagrees with the saved plan: the saved plan wins, with a note', async () => {
@@ -208,7 +241,9 @@ describe('Terraform adapter: plans from the recorded scenarios', () => {
     const { h, adapter } = setup(dir);
     const r = await adapter.plan(h.ctx);
     expect(r.summary).toEqual({ add: 0, change: 1, destroy: 0 });
-    expect(h.text('system')).toContain('the plan stream said +4 ~1 -0 but the saved plan holds +0 ~1 -0; using the saved plan');
+    expect(h.text('system')).toContain(
+      'the plan stream said +4 ~1 -0 but the saved plan holds +0 ~1 -0; using the saved plan',
+    );
   });
 });
 
@@ -233,7 +268,9 @@ describe('Terraform adapter: apply', () => {
     const plan = await adapter.plan(h.ctx);
     expect(plan.summary).toEqual({ add: 2, change: 0, destroy: 0 });
     const err = await rejection(adapter.apply(h.ctx, plan));
-    expect(err.message).toBe('apply failed: local-exec provisioner error (terraform_data.bootstrap, main.tf:9) (1 of 2 changes made)');
+    expect(err.message).toBe(
+      'apply failed: local-exec provisioner error (terraform_data.bootstrap, main.tf:9) (1 of 2 changes made)',
+    );
     expect(err.exitCode).toBe(1);
     expect(err.diagnostics[0].detail).toContain('exit status 3');
     expect(err.partial?.changes.map((c) => [c.address, c.status])).toEqual([
@@ -246,14 +283,18 @@ describe('Terraform adapter: apply', () => {
 
   it('refuses to apply without the saved plan, and a plan applied once is stale', async () => {
     const { h, adapter } = setup('update');
-    const none = await rejection(adapter.apply(h.ctx, { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] }));
+    const none = await rejection(
+      adapter.apply(h.ctx, { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] }),
+    );
     expect(none.message).toMatch(/^apply refused: the saved plan .*plan\.tfplan is missing; plan again/);
 
     const plan = await adapter.plan(h.ctx);
     await adapter.apply(h.ctx, plan);
     const stale = await rejection(adapter.apply(h.ctx, plan));
     expect(stale.message).toBe('apply failed: Saved plan is stale (0 of 1 changes made)');
-    expect(stale.partial?.changes).toEqual([expect.objectContaining({ address: 'terraform_data.web', status: 'skipped' })]);
+    expect(stale.partial?.changes).toEqual([
+      expect.objectContaining({ address: 'terraform_data.web', status: 'skipped' }),
+    ]);
   });
 
   it('cancel: SIGINT to the tool, which stops gracefully; the error says what was made', async () => {
@@ -271,7 +312,9 @@ describe('Terraform adapter: apply', () => {
     // 9 lines: version, 5 planned, 2 starts and the completion of terraform_data.old
     expect(err.message).toBe('apply cancelled (1 of 5 changes made)');
     const shown = h.lines.filter((l) => l.phase === 'apply').map((l) => l.text);
-    expect(shown).toContain('Interrupt received. Please wait for OpenTofu to exit or data loss may occur. Gracefully shutting down...');
+    expect(shown).toContain(
+      'Interrupt received. Please wait for OpenTofu to exit or data loss may occur. Gracefully shutting down...',
+    );
     expect(shown[shown.length - 1]).toBe('Error: execution halted');
     const byAddr = Object.fromEntries(err.partial!.changes.map((c) => [c.address, c.status]));
     expect(byAddr).toEqual({
@@ -315,7 +358,11 @@ describe('Terraform adapter: init', () => {
 
   it('the terraform tool and the opentofu tool are the same adapter with different binaries', () => {
     expect(adapterFor('terraform')).toBeInstanceOf(TerraformAdapter);
-    expect((adapterFor('terraform') as TerraformAdapter).binary({ config: { binary: undefined } as never })).toBe('terraform');
-    expect((adapterFor('opentofu') as TerraformAdapter).binary({ config: { binary: undefined } as never })).toBe('tofu');
+    expect((adapterFor('terraform') as TerraformAdapter).binary({ config: { binary: undefined } as never })).toBe(
+      'terraform',
+    );
+    expect((adapterFor('opentofu') as TerraformAdapter).binary({ config: { binary: undefined } as never })).toBe(
+      'tofu',
+    );
   });
 });

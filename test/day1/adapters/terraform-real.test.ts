@@ -36,7 +36,13 @@ function stack(main: string, onLine?: HarnessOptions['onLine']) {
   const dir = tmpDir('dayops-real-tf-');
   writeFileSync(join(dir, 'main.tf'), main);
   // a plugin cache or CLI config of the machine must not matter
-  const h = makeHarness({ dir, tool: tool!, env: { CHECKPOINT_DISABLE: '1' }, runDir: tmpDir('dayops-real-run-'), onLine });
+  const h = makeHarness({
+    dir,
+    tool: tool!,
+    env: { CHECKPOINT_DISABLE: '1' },
+    runDir: tmpDir('dayops-real-run-'),
+    onLine,
+  });
   return { dir, h, adapter: adapterFor(tool!) };
 }
 
@@ -65,7 +71,9 @@ describe.skipIf(!tool)(`real ${tool ?? 'tofu/terraform'}`, () => {
 
     writeFileSync(join(dir, 'main.tf'), CONFIG('large'));
     const update = await adapter.plan(h.ctx);
-    expect(update.changes).toEqual([expect.objectContaining({ address: 'terraform_data.web', action: 'update', actions: ['update'] })]);
+    expect(update.changes).toEqual([
+      expect.objectContaining({ address: 'terraform_data.web', action: 'update', actions: ['update'] }),
+    ]);
     expect((update.changes[0].before as Record<string, unknown>).input).toEqual({ size: 'small' });
     expect((update.changes[0].after as Record<string, unknown>).input).toEqual({ size: 'large' });
     const done = await adapter.apply(h.ctx, update);
@@ -103,6 +111,8 @@ describe.skipIf(!tool)(`real ${tool ?? 'tofu/terraform'}`, () => {
     expect(err!.message).toBe('apply cancelled (0 of 1 changes made)');
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(h.text('stdout')).toContain('Interrupt received.');
-    expect(err!.partial?.changes).toEqual([expect.objectContaining({ address: 'terraform_data.slow', status: 'failed' })]);
+    expect(err!.partial?.changes).toEqual([
+      expect.objectContaining({ address: 'terraform_data.slow', status: 'failed' }),
+    ]);
   });
 });

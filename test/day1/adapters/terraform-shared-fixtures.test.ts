@@ -56,9 +56,20 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     const p = stream('tf-plan-create.jsonl');
     expect(p.version).toEqual({ tool: 'terraform', version: '1.3.0-dev', ui: '1.0' });
     expect(p.planned).toEqual([
-      expect.objectContaining({ address: 'test_instance.foo', action: 'create', type: 'test_instance', name: 'foo', provider: 'test' }),
+      expect.objectContaining({
+        address: 'test_instance.foo',
+        action: 'create',
+        type: 'test_instance',
+        name: 'foo',
+        provider: 'test',
+      }),
     ]);
-    expect(p.progress.get('data.test_data_source.a')).toMatchObject({ actions: ['read'], completed: ['read'], state: 'complete', id: 'zzzzz' });
+    expect(p.progress.get('data.test_data_source.a')).toMatchObject({
+      actions: ['read'],
+      completed: ['read'],
+      state: 'complete',
+      id: 'zzzzz',
+    });
     expect(p.summary('plan')).toEqual({ operation: 'plan', add: 1, change: 0, remove: 0, import: 0 });
     expect(p.diagnostics).toEqual([]);
   });
@@ -80,11 +91,17 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
   it('tf-plan-error-diagnostic: the error with its place, as the run error and the displayed line', () => {
     const p = stream('tf-plan-error-diagnostic.jsonl');
     expect(p.diagnostics).toHaveLength(1);
-    expect(p.diagnostics[0]).toMatchObject({ severity: 'error', summary: 'Unsupported block type', location: 'main.tf:2' });
+    expect(p.diagnostics[0]).toMatchObject({
+      severity: 'error',
+      summary: 'Unsupported block type',
+      location: 'main.tf:2',
+    });
     expect(p.diagnostics[0].detail).toContain('Blocks of type "triggers" are not expected here');
     expect(describeErrors(p.diagnostics)).toBe('Unsupported block type (main.tf:2)');
     const line = readFileSync(join(STREAMS, 'tf-plan-error-diagnostic.jsonl'), 'utf8').split('\n')[1];
-    expect(displayTfLine(line)).toMatch(/^Error: Unsupported block type: Blocks of type "triggers" are not expected here\..* \(main\.tf:2\)$/);
+    expect(displayTfLine(line)).toMatch(
+      /^Error: Unsupported block type: Blocks of type "triggers" are not expected here\..* \(main\.tf:2\)$/,
+    );
     expect(p.planned).toEqual([]);
   });
 
@@ -98,29 +115,52 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     expect(p.summary('plan')).toMatchObject({ add: 1 });
     expect(p.summary('apply')).toMatchObject({ operation: 'apply', add: 1, change: 0, remove: 0 });
     const r = p.applyResult(undefined, true);
-    expect(r.changes).toEqual([expect.objectContaining({ address: 'test_instance.foo', action: 'create', status: 'changed' })]);
+    expect(r.changes).toEqual([
+      expect.objectContaining({ address: 'test_instance.foo', action: 'create', status: 'changed' }),
+    ]);
     expect(r.summary).toEqual({ add: 1, change: 0, destroy: 0 });
     expect(p.outputs).toEqual({});
   });
 
   it('tf-apply-create-outputs: the created id, the apply summary, outputs without their values', () => {
     const p = stream('tf-apply-create-outputs.jsonl');
-    expect(p.progress.get('null_resource.foo')).toMatchObject({ state: 'complete', completed: ['create'], id: '7091618264040236234', elapsedSeconds: 0 });
+    expect(p.progress.get('null_resource.foo')).toMatchObject({
+      state: 'complete',
+      completed: ['create'],
+      id: '7091618264040236234',
+      elapsedSeconds: 0,
+    });
     expect(p.applyResult(undefined, true).summary).toEqual({ add: 1, change: 0, destroy: 0 });
-    expect(p.outputs).toEqual({ complex: { sensitive: false }, secret: { sensitive: true }, simple: { sensitive: false } });
+    expect(p.outputs).toEqual({
+      complex: { sensitive: false },
+      secret: { sensitive: true },
+      simple: { sensitive: false },
+    });
     expect(JSON.stringify(p.outputs)).not.toContain('my-secret');
   });
 
   it('tf-apply-provisioner-error: a replace whose create failed in its provisioner', () => {
     const p = stream('tf-apply-provisioner-error.jsonl');
     const prog = p.progress.get('null_resource.foo')!;
-    expect(prog).toMatchObject({ actions: ['delete', 'create'], completed: ['delete'], state: 'errored', provisionerError: 'local-exec' });
+    expect(prog).toMatchObject({
+      actions: ['delete', 'create'],
+      completed: ['delete'],
+      state: 'errored',
+      provisionerError: 'local-exec',
+    });
     expect(p.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', summary: 'local-exec provisioner error', address: 'null_resource.foo', location: 'main.tf:2' }),
+      expect.objectContaining({
+        severity: 'error',
+        summary: 'local-exec provisioner error',
+        address: 'null_resource.foo',
+        location: 'main.tf:2',
+      }),
     ]);
     expect(describeErrors(p.diagnostics)).toBe('local-exec provisioner error (null_resource.foo, main.tf:2)');
     const r = p.applyResult(undefined, false);
-    expect(r.changes).toEqual([expect.objectContaining({ address: 'null_resource.foo', action: 'replace', status: 'failed' })]);
+    expect(r.changes).toEqual([
+      expect.objectContaining({ address: 'null_resource.foo', action: 'replace', status: 'failed' }),
+    ]);
     // no change_summary in this log: the destroy half happened, the create did not
     expect(p.summary('apply')).toBeUndefined();
     expect(r.summary).toEqual({ add: 0, change: 0, destroy: 1 });
@@ -145,10 +185,18 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     const p = stream('tf-plan-drift-with-move.from-go-test.jsonl');
     expect(p.drift).toEqual([
       expect.objectContaining({ address: 'test_resource.beep', action: 'delete' }),
-      expect.objectContaining({ address: 'test_resource.boop', action: 'update', previousAddress: 'test_resource.blep' }),
+      expect.objectContaining({
+        address: 'test_resource.boop',
+        action: 'update',
+        previousAddress: 'test_resource.blep',
+      }),
     ]);
     expect(p.planned).toEqual([
-      expect.objectContaining({ address: 'test_resource.honk["bonk"]', action: 'move', previousAddress: 'test_resource.honk[0]' }),
+      expect.objectContaining({
+        address: 'test_resource.honk["bonk"]',
+        action: 'move',
+        previousAddress: 'test_resource.honk[0]',
+      }),
     ]);
     expect(p.summary('plan')).toMatchObject({ add: 0, change: 0, remove: 0 });
     expect(summarize(p.planned)).toEqual({ add: 0, change: 0, destroy: 0 });
@@ -157,10 +205,17 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
   it('tf-apply-progress-provisioner (from the Go test): progress and a provisioner that completed', () => {
     const p = stream('tf-apply-progress-provisioner.from-go-test.jsonl');
     expect(p.version).toBeUndefined();
-    expect(p.progress.get('test_instance.boop')).toMatchObject({ state: 'complete', id: 'test', elapsedSeconds: 22, completed: ['create'] });
+    expect(p.progress.get('test_instance.boop')).toMatchObject({
+      state: 'complete',
+      id: 'test',
+      elapsedSeconds: 22,
+      completed: ['create'],
+    });
     expect(p.progress.get('test_instance.boop')?.provisionerError).toBeUndefined();
     const r = p.applyResult(undefined, true);
-    expect(r.changes).toEqual([expect.objectContaining({ address: 'test_instance.boop', action: 'create', status: 'changed' })]);
+    expect(r.changes).toEqual([
+      expect.objectContaining({ address: 'test_instance.boop', action: 'create', status: 'changed' }),
+    ]);
     expect(r.summary).toEqual({ add: 1, change: 0, destroy: 0 });
   });
 
@@ -176,14 +231,27 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
       return p;
     };
     expect(one('version').version).toEqual({ tool: 'opentofu', version: '0.15.4', ui: '0.1.0' });
-    expect(one('resource_drift').drift).toEqual([expect.objectContaining({ address: 'random_pet.animal', action: 'update', provider: 'random' })]);
-    expect(one('planned_change').planned).toEqual([expect.objectContaining({ address: 'random_pet.animal', action: 'create', type: 'random_pet' })]);
+    expect(one('resource_drift').drift).toEqual([
+      expect.objectContaining({ address: 'random_pet.animal', action: 'update', provider: 'random' }),
+    ]);
+    expect(one('planned_change').planned).toEqual([
+      expect.objectContaining({ address: 'random_pet.animal', action: 'create', type: 'random_pet' }),
+    ]);
     expect(one('change_summary').summary('apply')).toMatchObject({ add: 1, change: 0, remove: 0 });
     expect(one('outputs').outputs).toEqual({ pets: { sensitive: false } });
-    expect(one('apply_progress').progress.get('null_resource.none[4]')).toMatchObject({ state: 'applying', elapsedSeconds: 30 });
-    expect(one('apply_errored').progress.get('null_resource.none[0]')).toMatchObject({ state: 'errored', elapsedSeconds: 10 });
+    expect(one('apply_progress').progress.get('null_resource.none[4]')).toMatchObject({
+      state: 'applying',
+      elapsedSeconds: 30,
+    });
+    expect(one('apply_errored').progress.get('null_resource.none[0]')).toMatchObject({
+      state: 'errored',
+      elapsedSeconds: 10,
+    });
     expect(one('provision_errored').progress.get('null_resource.none[0]')?.provisionerError).toBe('local-exec');
-    expect(one('apply_complete').progress.get('random_pet.animal')).toMatchObject({ id: 'smart-lizard', completed: ['create'] });
+    expect(one('apply_complete').progress.get('random_pet.animal')).toMatchObject({
+      id: 'smart-lizard',
+      completed: ['create'],
+    });
     // refresh and test messages are shown, not interpreted
     const refresh = one('refresh_start');
     expect(refresh.planned).toEqual([]);
@@ -200,7 +268,11 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
 
 describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terraform-show-json)', () => {
   it('covers every document in the folder', () => {
-    expect(readdirSync(SHOWS).filter((f) => f.endsWith('.json')).sort()).toEqual([
+    expect(
+      readdirSync(SHOWS)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual([
       'tf-equivalence-drift_relevant_attributes-plan.json',
       'tf-show-json-basic-delete.json',
       'tfjson-110_sensitive_values-plan.json',
@@ -221,7 +293,12 @@ describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terrafo
       ['null_resource.foo', 'create'],
     ]);
     expect(r.summary).toEqual({ add: 7, change: 0, destroy: 0 });
-    expect(r.changes[1]).toMatchObject({ module: 'module.foo', provider: 'null.aliased', type: 'null_resource', name: 'aliased' });
+    expect(r.changes[1]).toMatchObject({
+      module: 'module.foo',
+      provider: 'null.aliased',
+      type: 'null_resource',
+      name: 'aliased',
+    });
     expect(r.changes[0].after).toEqual({
       inputs: { bar_id: UNKNOWN, foo_id: UNKNOWN },
       has_computed_default: UNKNOWN,
@@ -249,8 +326,18 @@ describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terrafo
   it('tf-show-json-basic-delete: an update and a delete with its reason', () => {
     const r = show('tf-show-json-basic-delete.json');
     expect(r.changes).toEqual([
-      expect.objectContaining({ address: 'test_instance.test', action: 'update', before: { ami: 'foo', id: 'placeholder' }, after: { ami: 'bar', id: 'placeholder' } }),
-      expect.objectContaining({ address: 'test_instance.test-delete', action: 'delete', reason: 'delete_because_no_resource_config', after: null }),
+      expect.objectContaining({
+        address: 'test_instance.test',
+        action: 'update',
+        before: { ami: 'foo', id: 'placeholder' },
+        after: { ami: 'bar', id: 'placeholder' },
+      }),
+      expect.objectContaining({
+        address: 'test_instance.test-delete',
+        action: 'delete',
+        reason: 'delete_because_no_resource_config',
+        after: null,
+      }),
     ]);
     expect(r.summary).toEqual({ add: 0, change: 1, destroy: 1 });
   });

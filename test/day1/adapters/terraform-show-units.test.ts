@@ -1,8 +1,19 @@
 /** The rules for reading a show -json document that the recordings do not all exercise. */
 import { describe, expect, it } from 'vitest';
-import { actionOf, planFromShow, redactSensitive, SENSITIVE, UNKNOWN, type ShowResourceChange } from '../../../src/day1/adapters/terraform-show.js';
+import {
+  actionOf,
+  planFromShow,
+  redactSensitive,
+  SENSITIVE,
+  UNKNOWN,
+  type ShowResourceChange,
+} from '../../../src/day1/adapters/terraform-show.js';
 
-const rc = (address: string, change: ShowResourceChange['change'], extra: Partial<ShowResourceChange> = {}): ShowResourceChange => ({
+const rc = (
+  address: string,
+  change: ShowResourceChange['change'],
+  extra: Partial<ShowResourceChange> = {},
+): ShowResourceChange => ({
   address,
   mode: 'managed',
   type: 'aws_instance',
@@ -22,7 +33,12 @@ describe('show -json rules', () => {
   });
 
   it('sensitive values are replaced wherever the mask says, in nested maps and lists, before and after', () => {
-    const before = { tags: { env: 'prod', token: 'abc' }, disks: [{ key: 'k1' }, { key: 'k2' }], password: 'old', name: 'web' };
+    const before = {
+      tags: { env: 'prod', token: 'abc' },
+      disks: [{ key: 'k1' }, { key: 'k2' }],
+      password: 'old',
+      name: 'web',
+    };
     const mask = { tags: { token: true }, disks: [false, { key: true }], password: true };
     expect(redactSensitive(before, mask)).toEqual({
       tags: { env: 'prod', token: SENSITIVE },
@@ -40,8 +56,17 @@ describe('show -json rules', () => {
       format_version: '1.2',
       resource_changes: [
         rc('aws_instance.same', { actions: ['no-op'], before: { a: 1 }, after: { a: 1 } }),
-        rc('aws_instance.imported', { actions: ['no-op'], before: { a: 1 }, after: { a: 1 }, importing: { id: 'i-123' } }),
-        rc('aws_instance.renamed', { actions: ['no-op'], before: {}, after: {} }, { previous_address: 'aws_instance.legacy' }),
+        rc('aws_instance.imported', {
+          actions: ['no-op'],
+          before: { a: 1 },
+          after: { a: 1 },
+          importing: { id: 'i-123' },
+        }),
+        rc(
+          'aws_instance.renamed',
+          { actions: ['no-op'], before: {}, after: {} },
+          { previous_address: 'aws_instance.legacy' },
+        ),
         rc(
           'aws_instance.web',
           {
@@ -54,8 +79,19 @@ describe('show -json rules', () => {
           },
           { action_reason: 'replace_because_cannot_update' },
         ),
-        rc('aws_instance.blob', { actions: ['update'], before: { x: 1 }, after: { x: 2 }, after_unknown: { y: true }, before_sensitive: true, after_sensitive: true }),
-        rc('aws_instance.old', { actions: ['delete'], before: { a: 1 }, after: null, after_unknown: {} }, { deposed: '00000001' }),
+        rc('aws_instance.blob', {
+          actions: ['update'],
+          before: { x: 1 },
+          after: { x: 2 },
+          after_unknown: { y: true },
+          before_sensitive: true,
+          after_sensitive: true,
+        }),
+        rc(
+          'aws_instance.old',
+          { actions: ['delete'], before: { a: 1 }, after: null, after_unknown: {} },
+          { deposed: '00000001' },
+        ),
       ],
     });
     expect(plan.changes.map((c) => [c.address, c.action, c.reason])).toEqual([

@@ -35,11 +35,13 @@ function setup(opts: Parameters<typeof customStack>[0] = {}) {
   const home = tmpDir();
   const db = join(home, 'dayops.db');
   const stack = customStack(opts);
-  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['--db', db, ...args], { env: { ...GRACE, ...env } });
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runCli(['--db', db, ...args], { env: { ...GRACE, ...env } });
   return { db, stack, cli };
 }
 
 /** The JSON object printed last on stdout (after the streamed log). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read fields of a JSON document
 function lastJson(stdout: string): Record<string, any> {
   const at = stdout.lastIndexOf('\n{\n');
   return JSON.parse(at >= 0 ? stdout.slice(at + 1) : stdout);
@@ -55,7 +57,9 @@ function background(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('close', (code, signal) => r({ code, signal })),
+  );
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
@@ -105,7 +109,9 @@ describe('dayops run', () => {
     // approving again: the run has ended
     const again = await cli(['approve', '1']);
     expect(again.code).toBe(1);
-    expect(again.stderr.trim()).toBe('run 1 is FINISHED; only a run waiting for approval (UNCONFIRMED) can be approved');
+    expect(again.stderr.trim()).toBe(
+      'run 1 is FINISHED; only a run waiting for approval (UNCONFIRMED) can be approved',
+    );
   });
 
   it('--auto-approve applies without stopping (exit 0); no changes finishes without asking', async () => {
@@ -113,7 +119,10 @@ describe('dayops run', () => {
     await cli(['stack', 'add', stack.dir]);
     const r = await cli(['run', 'app', '--auto-approve', '--json']);
     expect(r.code).toBe(0);
-    expect(lastJson(r.stdout)).toMatchObject({ state: 'FINISHED', applied: { summary: { add: 1, change: 0, destroy: 0 } } });
+    expect(lastJson(r.stdout)).toMatchObject({
+      state: 'FINISHED',
+      applied: { summary: { add: 1, change: 0, destroy: 0 } },
+    });
     expect(appliedCount(stack.dir)).toBe(1);
 
     const quiet = setup({ plan: PLAN_NO_CHANGES });
@@ -131,7 +140,9 @@ describe('dayops run', () => {
     const j = lastJson(r.stdout);
     expect(j.state).toBe('POLICY_DENIED');
     expect(j.error).toBe('denied by policy: freeze: change freeze until Monday');
-    expect(j.policies).toEqual([expect.objectContaining({ name: 'freeze', kind: 'deny', fired: true, message: 'change freeze until Monday' })]);
+    expect(j.policies).toEqual([
+      expect.objectContaining({ name: 'freeze', kind: 'deny', fired: true, message: 'change freeze until Monday' }),
+    ]);
     expect(appliedCount(stack.dir)).toBe(0);
   });
 
@@ -198,13 +209,17 @@ describe('dayops run', () => {
     expect(c.stdout).toBe('Canceled run 3.\n');
     const list = await cli(['runs', 'app', '--json']);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).runs.map((r: { id: number; state: string; kind: string }) => [r.id, r.state, r.kind])).toEqual([
+    expect(
+      JSON.parse(list.stdout).runs.map((r: { id: number; state: string; kind: string }) => [r.id, r.state, r.kind]),
+    ).toEqual([
       [3, 'CANCELED', 'tracked'],
       [2, 'FINISHED', 'proposed'],
       [1, 'DISCARDED', 'tracked'],
     ]);
     const table = await cli(['runs']);
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STACK\s+STATE\s+KIND\s+BY\s+STARTED\s+DURATION\s+CHANGES\s+ERROR$/);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ID\s+STACK\s+STATE\s+KIND\s+BY\s+STARTED\s+DURATION\s+CHANGES\s+ERROR$/,
+    );
     expect((await cli(['runs', 'nope'])).code).toBe(1);
     expect((await cli(['cancel', 'x'])).code).toBe(2);
   });
@@ -215,9 +230,15 @@ describe('dayops run', () => {
     await cli(['run', 'app']);
     const r = await cli(['--readonly', 'run', 'app']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
+    expect(r.stderr.trim()).toBe(
+      'readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)',
+    );
     expect((await cli(['--readonly', 'run', 'app', '--plan-only'])).code).toBe(0);
-    for (const [cmd, word] of [['approve', 'approving'], ['discard', 'discarding'], ['cancel', 'canceling']]) {
+    for (const [cmd, word] of [
+      ['approve', 'approving'],
+      ['discard', 'discarding'],
+      ['cancel', 'canceling'],
+    ]) {
       const x = await cli(['--readonly', cmd, '1']);
       expect(x.code).toBe(1);
       expect(x.stderr.trim()).toBe(`readonly mode (--readonly): ${word} a run is not allowed`);
@@ -226,27 +247,30 @@ describe('dayops run', () => {
 });
 
 describe('dayops run: interruptions', () => {
-  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a headless run cancels it cleanly: exit 1, CANCELED, the tool stopped', async (sig) => {
-    const { stack, db } = setup({ plan: PLAN_WAITS_FOR_RELEASE });
-    expect((await runCli(['--db', db, 'stack', 'add', stack.dir])).code).toBe(0);
-    const p = background(['--db', db, 'run', 'app']);
-    await until(() => p.out().includes('waiting for release'));
-    const d = readDb(db);
-    const toolPid = d.runs.get(1)!.toolPid!;
-    d.close();
-    expect(pidAlive(toolPid)).toBe(true);
-    p.child.kill(sig);
-    const { code } = await p.exited;
-    expect(code).toBe(1);
-    expect(p.err()).toContain('dayops: run 1 CANCELED');
-    const after = readDb(db);
-    try {
-      expect(after.runs.get(1)).toMatchObject({ state: 'CANCELED', error: `canceled: dayops received ${sig}` });
-    } finally {
-      after.close();
-    }
-    await until(() => !pidAlive(toolPid), 5000);
-  });
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s during a headless run cancels it cleanly: exit 1, CANCELED, the tool stopped',
+    async (sig) => {
+      const { stack, db } = setup({ plan: PLAN_WAITS_FOR_RELEASE });
+      expect((await runCli(['--db', db, 'stack', 'add', stack.dir])).code).toBe(0);
+      const p = background(['--db', db, 'run', 'app']);
+      await until(() => p.out().includes('waiting for release'));
+      const d = readDb(db);
+      const toolPid = d.runs.get(1)!.toolPid!;
+      d.close();
+      expect(pidAlive(toolPid)).toBe(true);
+      p.child.kill(sig);
+      const { code } = await p.exited;
+      expect(code).toBe(1);
+      expect(p.err()).toContain('dayops: run 1 CANCELED');
+      const after = readDb(db);
+      try {
+        expect(after.runs.get(1)).toMatchObject({ state: 'CANCELED', error: `canceled: dayops received ${sig}` });
+      } finally {
+        after.close();
+      }
+      await until(() => !pidAlive(toolPid), 5000);
+    },
+  );
 
   it('an uncaught error in dayops still stops its tool processes (exit handler)', async () => {
     const dir = tmpDir();
@@ -283,14 +307,22 @@ describe('dayops run: interruptions', () => {
     expect(pidAlive(toolPid)).toBe(true);
     const r = await runCli(['--db', db, 'runs', 'app', '--json']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('dayops: run 1 (app) was interrupted: dayops stopped while this run was PLANNING; marked FAILED\n');
-    expect(JSON.parse(r.stdout).runs[0]).toMatchObject({ id: 1, state: 'FAILED', error: 'interrupted: dayops stopped while this run was PLANNING' });
+    expect(r.stderr).toBe(
+      'dayops: run 1 (app) was interrupted: dayops stopped while this run was PLANNING; marked FAILED\n',
+    );
+    expect(JSON.parse(r.stdout).runs[0]).toMatchObject({
+      id: 1,
+      state: 'FAILED',
+      error: 'interrupted: dayops stopped while this run was PLANNING',
+    });
     d = readDb(db);
     try {
       const texts = d.logs.page(1, 1, 1000).map((l) => l.text);
       expect(texts.length).toBe(linesBefore + 1);
       expect(texts).toContain('waiting for release');
-      expect(texts[texts.length - 1]).toBe('dayops: interrupted: dayops stopped while this run was PLANNING; marked FAILED');
+      expect(texts[texts.length - 1]).toBe(
+        'dayops: interrupted: dayops stopped while this run was PLANNING; marked FAILED',
+      );
     } finally {
       d.close();
     }
@@ -358,7 +390,19 @@ describe('dayops stack add', () => {
     const t = await runCli(['--db', db, 'stack', 'add', tfDir]);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/^Added stack my-network-stack \((opentofu|terraform), dev\) at /);
-    const o = await runCli(['--db', db, 'stack', 'add', tfDir, '--name', 'net', '--tool', 'terraform', '--env', 'staging']);
+    const o = await runCli([
+      '--db',
+      db,
+      'stack',
+      'add',
+      tfDir,
+      '--name',
+      'net',
+      '--tool',
+      'terraform',
+      '--env',
+      'staging',
+    ]);
     expect(o.stdout).toBe(`Added stack net (terraform, staging) at ${tfDir}\n`);
     const list = JSON.parse((await runCli(['--db', db, 'stack', 'list', '--json'])).stdout);
     expect(list.stacks.map((s: { name: string }) => s.name)).toEqual(['my-network-stack', 'net', 'payments']);
@@ -383,7 +427,10 @@ describe('dayops stack add', () => {
     expect(b.stderr).toMatch(new RegExp(`^${join(bad, 'dayops.yaml')}:2:\\d+: autoApply: .*\\n$`));
 
     const pol = tmpDir();
-    writeFileSync(join(pol, 'dayops.yaml'), 'tool: opentofu\npolicies:\n  - { name: p, kind: deny, expr: "plan.nope(", message: "m" }\n');
+    writeFileSync(
+      join(pol, 'dayops.yaml'),
+      'tool: opentofu\npolicies:\n  - { name: p, kind: deny, expr: "plan.nope(", message: "m" }\n',
+    );
     const p = await runCli(['--db', db, 'stack', 'add', pol]);
     expect(p.code).toBe(1);
     expect(p.stderr).toContain('dayops.yaml');

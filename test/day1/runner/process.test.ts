@@ -84,8 +84,12 @@ describe('process runner', () => {
     log.close();
     const all = logs.page(runId, 1, 20_000);
     expect(all).toHaveLength(10_000);
-    expect(all.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(Array.from({ length: 5000 }, (_, i) => `o${i}`));
-    expect(all.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(Array.from({ length: 5000 }, (_, i) => `e${i}`));
+    expect(all.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(
+      Array.from({ length: 5000 }, (_, i) => `o${i}`),
+    );
+    expect(all.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(
+      Array.from({ length: 5000 }, (_, i) => `e${i}`),
+    );
     expect(logs.count(runId)).toBe(10_000);
   });
 
@@ -106,13 +110,22 @@ describe('process runner', () => {
     );
     await execInRun({ argv, phase: 'plan' }, { cwd: work, env: process.env, log });
     log.close();
-    expect(logs.page(runId, 1, 10).map((l) => l.text)).toEqual(['hello', 'worcaf\u00e9 ok', '', 'the end without newline']);
+    expect(logs.page(runId, 1, 10).map((l) => l.text)).toEqual([
+      'hello',
+      'worcaf\u00e9 ok',
+      '',
+      'the end without newline',
+    ]);
   });
 
   it('keeps ANSI colour in text and stores the stripped line in plain only when different', async () => {
     const { work, runId, logs } = setup();
     const log = new RunLog(logs, runId, undefined);
-    const argv = nodeScript(work, 'ansi.mjs', `console.log('\\u001b[32m+ create\\u001b[0m aws_s3_bucket.b'); console.log('plain line');`);
+    const argv = nodeScript(
+      work,
+      'ansi.mjs',
+      `console.log('\\u001b[32m+ create\\u001b[0m aws_s3_bucket.b'); console.log('plain line');`,
+    );
     await execInRun({ argv, phase: 'plan' }, { cwd: work, env: process.env, log });
     log.close();
     const [coloured, plain] = logs.page(runId, 1, 10);
@@ -233,7 +246,10 @@ describe('process runner', () => {
     const ac = new AbortController();
     let grandchild = 0;
     const started = Date.now();
-    const p = execInRun({ argv, phase: 'apply' }, { cwd: work, env: process.env, log, signal: ac.signal, graceMs: 300 });
+    const p = execInRun(
+      { argv, phase: 'apply' },
+      { cwd: work, env: process.env, log, signal: ac.signal, graceMs: 300 },
+    );
     await until(() => logs.count(runId) > 0 || log.lines > 0);
     log.flush();
     grandchild = Number(/grandchild (\d+)/.exec(logs.page(runId, 1, 1)[0].text)![1]);
@@ -259,7 +275,10 @@ describe('process runner', () => {
       `process.on('SIGINT', () => console.log('ignoring SIGINT')); console.log('ready'); setInterval(() => {}, 1000);`,
     );
     const ac = new AbortController();
-    const p = execInRun({ argv, phase: 'apply' }, { cwd: work, env: process.env, log, signal: ac.signal, graceMs: 300 });
+    const p = execInRun(
+      { argv, phase: 'apply' },
+      { cwd: work, env: process.env, log, signal: ac.signal, graceMs: 300 },
+    );
     await until(() => log.lines > 0);
     ac.abort();
     const res = await p;
@@ -276,13 +295,20 @@ describe('process runner', () => {
        console.log('applying'); setInterval(() => {}, 1000);`,
     );
     const ac = new AbortController();
-    const p = execInRun({ argv, phase: 'apply' }, { cwd: work, env: process.env, log, signal: ac.signal, graceMs: 5000 });
+    const p = execInRun(
+      { argv, phase: 'apply' },
+      { cwd: work, env: process.env, log, signal: ac.signal, graceMs: 5000 },
+    );
     await until(() => log.lines > 0);
     ac.abort();
     const res = await p;
     log.close();
     expect(res).toMatchObject({ code: 1, signal: null });
-    expect(logs.page(runId, 1, 10).map((l) => l.text)).toEqual(['applying', 'Interrupt received. Saving state...', 'state saved']);
+    expect(logs.page(runId, 1, 10).map((l) => l.text)).toEqual([
+      'applying',
+      'Interrupt received. Saving state...',
+      'state saved',
+    ]);
   });
 
   it('shutdownAll interrupts every running child and waits for them', async () => {
@@ -305,7 +331,13 @@ describe('process runner', () => {
     const { work } = setup();
     const lines: string[] = [];
     await runProcess({
-      argv: [process.execPath, '-e', 'console.log(JSON.stringify(process.argv.slice(1)), process.cwd())', '$HOME; rm -rf x', '"q"'],
+      argv: [
+        process.execPath,
+        '-e',
+        'console.log(JSON.stringify(process.argv.slice(1)), process.cwd())',
+        '$HOME; rm -rf x',
+        '"q"',
+      ],
       cwd: work,
       env: process.env,
       onLine: (l) => lines.push(l),
@@ -315,7 +347,12 @@ describe('process runner', () => {
 
   it('a program that does not exist rejects with a one-line error and its code', async () => {
     const { work } = setup();
-    const err = await runProcess({ argv: ['no-such-tool-xyz', 'plan'], cwd: work, env: process.env, onLine: () => {} }).catch((e) => e);
+    const err = await runProcess({
+      argv: ['no-such-tool-xyz', 'plan'],
+      cwd: work,
+      env: process.env,
+      onLine: () => {},
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(SpawnError);
     expect(err.code).toBe('ENOENT');
     expect(err.message).toBe('cannot start no-such-tool-xyz: not found (is it installed and on PATH?)');
@@ -326,7 +363,14 @@ describe('process runner', () => {
     const ac = new AbortController();
     ac.abort();
     const spawned: number[] = [];
-    const res = await runProcess({ argv: [process.execPath, '-e', ''], cwd: work, env: process.env, onLine: () => {}, signal: ac.signal, onSpawn: (p) => spawned.push(p) });
+    const res = await runProcess({
+      argv: [process.execPath, '-e', ''],
+      cwd: work,
+      env: process.env,
+      onLine: () => {},
+      signal: ac.signal,
+      onSpawn: (p) => spawned.push(p),
+    });
     expect(res.signal).toBe('SIGINT');
     expect(spawned).toEqual([]);
     await sleep(10);

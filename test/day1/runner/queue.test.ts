@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { applyBlocker, startBlocker, type LiveRunInfo } from '../../../src/day1/runner/queue.js';
 
-const r = (id: number, kind: 'tracked' | 'proposed', state: LiveRunInfo['state'], approvals = 0, requiredApprovals = 1): LiveRunInfo => ({
+const r = (
+  id: number,
+  kind: 'tracked' | 'proposed',
+  state: LiveRunInfo['state'],
+  approvals = 0,
+  requiredApprovals = 1,
+): LiveRunInfo => ({
   id,
   kind,
   state,

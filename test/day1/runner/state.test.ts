@@ -31,7 +31,8 @@ allow(both, ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING'], '
 
 describe('run state machine', () => {
   const cases: [RunKind, RunState, RunEvent][] = [];
-  for (const kind of RUN_KINDS) for (const state of RUN_STATES) for (const event of RUN_EVENTS) cases.push([kind, state, event]);
+  for (const kind of RUN_KINDS)
+    for (const state of RUN_STATES) for (const event of RUN_EVENTS) cases.push([kind, state, event]);
 
   it('covers every kind x state x event (2 x 10 x 9)', () => {
     expect(cases).toHaveLength(180);
@@ -51,7 +52,8 @@ describe('run state machine', () => {
   it('never moves a run out of a terminal state', () => {
     for (const state of TERMINAL_STATES) {
       expect(isTerminal(state)).toBe(true);
-      for (const event of RUN_EVENTS) for (const kind of RUN_KINDS) expect(nextState({ kind, state }, event)).toBeUndefined();
+      for (const event of RUN_EVENTS)
+        for (const kind of RUN_KINDS) expect(nextState({ kind, state }, event)).toBeUndefined();
     }
   });
 
@@ -63,6 +65,8 @@ describe('run state machine', () => {
   });
 
   it('names the refused move', () => {
-    expect(() => transition({ kind: 'tracked', state: 'FINISHED' }, 'apply')).toThrow('a tracked run in state FINISHED cannot apply');
+    expect(() => transition({ kind: 'tracked', state: 'FINISHED' }, 'apply')).toThrow(
+      'a tracked run in state FINISHED cannot apply',
+    );
   });
 });

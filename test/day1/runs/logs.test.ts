@@ -15,7 +15,11 @@ describe('run log queries', () => {
     const log = new RunLog(logs, runId, undefined, undefined, { maxLines: 1000 });
     for (let i = 1; i <= n; i++) {
       const phase = i <= 10 ? 'init' : i <= n - 100 ? 'plan' : 'apply';
-      log.add(i % 7 === 0 ? 'stderr' : 'stdout', phase, i % 1000 === 0 ? `\u001b[31mERROR\u001b[0m at line ${i}` : `line ${i}`);
+      log.add(
+        i % 7 === 0 ? 'stderr' : 'stdout',
+        phase,
+        i % 1000 === 0 ? `\u001b[31mERROR\u001b[0m at line ${i}` : `line ${i}`,
+      );
     }
     log.close();
     return { db, runId, logs };
@@ -93,7 +97,16 @@ describe('run log queries', () => {
 
   it('the pane ring keeps only the last lines, oldest first', () => {
     const ring = new LineRing(3);
-    const line = (seq: number): LogLine => ({ runId: 1, seq, at: 0, stream: 'stdout', phase: null, text: `l${seq}`, plain: null, raw: null });
+    const line = (seq: number): LogLine => ({
+      runId: 1,
+      seq,
+      at: 0,
+      stream: 'stdout',
+      phase: null,
+      text: `l${seq}`,
+      plain: null,
+      raw: null,
+    });
     for (let i = 1; i <= 10; i++) ring.push(line(i));
     expect(ring.last().map((l) => l.seq)).toEqual([8, 9, 10]);
     expect(ring.last(2).map((l) => l.seq)).toEqual([9, 10]);

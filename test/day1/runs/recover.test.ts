@@ -39,7 +39,15 @@ function runIn(db: DB, state: RunState, owner: RunOwner, toolPid: number | null 
   const stacks = new StacksRepo(db);
   const stack = stacks.get('app') ?? stacks.upsert({ name: 'app', dir: tmpDir(), tool: 'custom', environment: 'dev' });
   const runs = new RunsRepo(db);
-  const id = runs.create({ stackId: stack.id, kind: 'tracked', purpose: 'deploy', triggeredBy: 'alice', trigger: 'cli', autoApply: false, owner }).id;
+  const id = runs.create({
+    stackId: stack.id,
+    kind: 'tracked',
+    purpose: 'deploy',
+    triggeredBy: 'alice',
+    trigger: 'cli',
+    autoApply: false,
+    owner,
+  }).id;
   type Step = 'start' | 'plan' | 'park' | 'apply';
   const path: Partial<Record<RunState, Step[]>> = {
     QUEUED: [],
@@ -93,14 +101,22 @@ describe('recoverRuns', () => {
     const parked = runIn(db, 'UNCONFIRMED', { host: hostname(), pid: await deadPid(), start: '1' });
     expect(recoverRuns(db)).toEqual([]);
     const runs = new RunsRepo(db);
-    expect([runs.get(alive)!.state, runs.get(remote)!.state, runs.get(parked)!.state]).toEqual(['PLANNING', 'APPLYING', 'UNCONFIRMED']);
+    expect([runs.get(alive)!.state, runs.get(remote)!.state, runs.get(parked)!.state]).toEqual([
+      'PLANNING',
+      'APPLYING',
+      'UNCONFIRMED',
+    ]);
   });
 
   it('a reused pid (alive, but started at another time) does not count as the owner', async () => {
     const { db } = tmpDb();
     const other = sleeper();
     await until(() => processStartTime(other.pid!) !== null);
-    const id = runIn(db, 'PLANNING', { host: hostname(), pid: other.pid!, start: String(Number(processStartTime(other.pid!)) - 1000) });
+    const id = runIn(db, 'PLANNING', {
+      host: hostname(),
+      pid: other.pid!,
+      start: String(Number(processStartTime(other.pid!)) - 1000),
+    });
     expect(recoverRuns(db).map((m) => m.id)).toEqual([id]);
   });
 
@@ -118,9 +134,13 @@ describe('recoverRuns', () => {
 describe('audit log', () => {
   it('is append-only: UPDATE and DELETE are refused by the database', () => {
     const { db } = tmpDb();
-    db.prepare("INSERT INTO audit_log (at, user, action, run_id, comment) VALUES (1, 'alice', 'approve', 1, 'ok')").run();
+    db.prepare(
+      "INSERT INTO audit_log (at, user, action, run_id, comment) VALUES (1, 'alice', 'approve', 1, 'ok')",
+    ).run();
     expect(() => db.prepare("UPDATE audit_log SET user = 'mallory'").run()).toThrow('audit_log is append-only');
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow('audit_log is append-only');
-    expect(db.prepare('SELECT user, action, comment FROM audit_log').all()).toEqual([{ user: 'alice', action: 'approve', comment: 'ok' }]);
+    expect(db.prepare('SELECT user, action, comment FROM audit_log').all()).toEqual([
+      { user: 'alice', action: 'approve', comment: 'ok' },
+    ]);
   });
 });

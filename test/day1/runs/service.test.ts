@@ -11,13 +11,7 @@ import { pidAlive } from '../../../src/day1/runner/procinfo.js';
 import { tmpDb } from '../../helpers/tmp.js';
 import { fakeTfStack } from '../../helpers/fake-tf.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
-import {
-  PLAN_NO_CHANGES,
-  PLAN_WAITS_FOR_RELEASE,
-  appliedCount,
-  customStack,
-  until,
-} from './helpers.js';
+import { PLAN_NO_CHANGES, PLAN_WAITS_FOR_RELEASE, appliedCount, customStack, until } from './helpers.js';
 import { writeFileSync } from 'node:fs';
 
 const services: RunService[] = [];
@@ -28,7 +22,14 @@ afterEach(async () => {
 });
 
 function service(db: DB, path: string, opts: RunServiceOptions = {}): RunService {
-  const svc = new RunService(db, { dbPath: path, user: 'alice', handleSignals: false, pollMs: 40, graceMs: 300, ...opts });
+  const svc = new RunService(db, {
+    dbPath: path,
+    user: 'alice',
+    handleSignals: false,
+    pollMs: 40,
+    graceMs: 300,
+    ...opts,
+  });
   services.push(svc);
   return svc;
 }
@@ -65,7 +66,9 @@ describe('run service: the run life', () => {
     expect(existsSync(runDirFor(path, id))).toBe(false);
     // every line of the tool is in the log, with dayops' own lines
     const texts = svc.logs.page(id, 1, 100).map((l) => l.text);
-    expect(texts).toEqual(expect.arrayContaining(['Refreshing state...', 'dayops:change create null_resource.a', 'Plan: 1 to add']));
+    expect(texts).toEqual(
+      expect.arrayContaining(['Refreshing state...', 'dayops:change create null_resource.a', 'Plan: 1 to add']),
+    );
     expect(svc.logs.phases(id)).toMatchObject({ init: 1 });
     expect(svc.logs.phases(id).plan).toBeGreaterThan(1);
   });
@@ -88,10 +91,19 @@ describe('run service: the run life', () => {
     expect(done.state).toBe('FINISHED');
     expect(appliedCount(stack.dir)).toBe(1);
     const d = svc.detail(id)!;
-    expect(d.transitions.map((t) => t.state)).toEqual(['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING', 'FINISHED']);
+    expect(d.transitions.map((t) => t.state)).toEqual([
+      'QUEUED',
+      'INITIALIZING',
+      'PLANNING',
+      'UNCONFIRMED',
+      'APPLYING',
+      'FINISHED',
+    ]);
     expect(d.approvals).toEqual([expect.objectContaining({ user: 'bob', comment: 'looks fine' })]);
     expect(d.apply?.summary).toEqual({ add: 1, change: 0, destroy: 0 });
-    expect(new AuditRepo(db).forRun(id).map((e) => [e.action, e.user, e.comment])).toEqual([['approve', 'bob', 'looks fine']]);
+    expect(new AuditRepo(db).forRun(id).map((e) => [e.action, e.user, e.comment])).toEqual([
+      ['approve', 'bob', 'looks fine'],
+    ]);
     expect(existsSync(runDirFor(path, id))).toBe(false);
     expect(svc.logs.phases(id).apply).toBeGreaterThan(svc.logs.phases(id).plan!);
   });
@@ -114,7 +126,9 @@ describe('run service: the run life', () => {
     const run = await svc.wait(id);
     expect(run.state).toBe('FAILED');
     expect(run.error).toMatch(/^plan failed: .*exited with code 3$/);
-    expect(svc.logs.page(id, 1, 50).map((l) => l.text)).toEqual(expect.arrayContaining(['about to fail', 'Error: bad thing']));
+    expect(svc.logs.page(id, 1, 50).map((l) => l.text)).toEqual(
+      expect.arrayContaining(['about to fail', 'Error: bad thing']),
+    );
   });
 
   it('a bad policy fails the run at once with the config error, before any tool runs', async () => {
@@ -156,8 +170,15 @@ describe('run service: policies and approvals', () => {
     const policies = svc.detail(id)!.policies;
     expect(policies).toEqual([expect.objectContaining({ name: 'two-eyes', fired: true, approvals: 2 })]);
 
-    expect(await svc.approve(id, 'alice')).toMatchObject({ approvals: 1, required: 2, applying: false, state: 'UNCONFIRMED' });
-    await expect(svc.approve(id, 'alice')).rejects.toThrow('alice has already approved run 1 (1 of 2); another user must approve');
+    expect(await svc.approve(id, 'alice')).toMatchObject({
+      approvals: 1,
+      required: 2,
+      applying: false,
+      state: 'UNCONFIRMED',
+    });
+    await expect(svc.approve(id, 'alice')).rejects.toThrow(
+      'alice has already approved run 1 (1 of 2); another user must approve',
+    );
 
     // bob approves from another dayops process (another connection): it applies there
     const other = service(otherConnection(path), path, { user: 'bob', recover: false });
@@ -170,7 +191,9 @@ describe('run service: policies and approvals', () => {
     expect(appliedCount(stack.dir)).toBe(1);
     expect(new AuditRepo(db).forRun(id).map((e) => `${e.action}:${e.user}`)).toEqual(['approve:alice', 'approve:bob']);
     // an approval after the apply started is refused, and nothing applies twice
-    await expect(svc.approve(id, 'carol')).rejects.toThrow('run 1 is FINISHED; only a run waiting for approval (UNCONFIRMED) can be approved');
+    await expect(svc.approve(id, 'carol')).rejects.toThrow(
+      'run 1 is FINISHED; only a run waiting for approval (UNCONFIRMED) can be approved',
+    );
     expect(appliedCount(stack.dir)).toBe(1);
   });
 
@@ -183,7 +206,13 @@ describe('run service: policies and approvals', () => {
     expect(run.state).toBe('FINISHED');
     expect(run.autoApply).toBe(true);
     expect(appliedCount(stack.dir)).toBe(1);
-    expect(svc.detail(id)!.transitions.map((t) => t.state)).toEqual(['QUEUED', 'INITIALIZING', 'PLANNING', 'APPLYING', 'FINISHED']);
+    expect(svc.detail(id)!.transitions.map((t) => t.state)).toEqual([
+      'QUEUED',
+      'INITIALIZING',
+      'PLANNING',
+      'APPLYING',
+      'FINISHED',
+    ]);
     expect(new AuditRepo(db).forRun(id).map((e) => [e.action, e.user, e.comment])).toEqual([
       ['auto-approve', 'alice', 'autoApply: true in dayops.yaml'],
     ]);
@@ -198,7 +227,9 @@ describe('run service: policies and approvals', () => {
     expect(run.state).toBe('UNCONFIRMED');
     expect(appliedCount(stack.dir)).toBe(0);
     expect(new AuditRepo(db).forRun(id)).toEqual([]);
-    expect(svc.logs.page(id, 1, 100).map((l) => l.text)).toContain('dayops: not applied automatically: policies require 2 approvals');
+    expect(svc.logs.page(id, 1, 100).map((l) => l.text)).toContain(
+      'dayops: not applied automatically: policies require 2 approvals',
+    );
   });
 
   it('a firing deny policy ends POLICY_DENIED with its message, even with auto-apply', async () => {
@@ -230,9 +261,13 @@ describe('run service: policies and approvals', () => {
     const run = await svc.discard(id, 'bob', 'not today');
     expect(run.state).toBe('DISCARDED');
     expect(existsSync(runDirFor(path, id))).toBe(false);
-    expect(new AuditRepo(db).forRun(id).map((e) => [e.action, e.user, e.comment])).toEqual([['discard', 'bob', 'not today']]);
+    expect(new AuditRepo(db).forRun(id).map((e) => [e.action, e.user, e.comment])).toEqual([
+      ['discard', 'bob', 'not today'],
+    ]);
     await expect(svc.approve(id, 'bob')).rejects.toThrow('is DISCARDED');
-    await expect(svc.discard(id, 'bob')).rejects.toThrow('run 1 is DISCARDED; only a run waiting for approval (UNCONFIRMED) can be discarded');
+    await expect(svc.discard(id, 'bob')).rejects.toThrow(
+      'run 1 is DISCARDED; only a run waiting for approval (UNCONFIRMED) can be discarded',
+    );
   });
 });
 
@@ -257,7 +292,9 @@ describe('run service: secrets', () => {
     expect(d.plan!.changes[0].address).toBe('aws_secret.[REDACTED]');
     expect(d.policies[0].message).toBe('changes aws_secret.[REDACTED]');
     // nothing anywhere in the database holds the value
-    const dump = JSON.stringify(db.prepare('SELECT * FROM run_logs').all()) + JSON.stringify(db.prepare('SELECT * FROM runs').all());
+    const dump =
+      JSON.stringify(db.prepare('SELECT * FROM run_logs').all()) +
+      JSON.stringify(db.prepare('SELECT * FROM runs').all());
     expect(dump).not.toContain(secret);
   });
 
@@ -282,7 +319,9 @@ describe('run service: one run at a time per stack', () => {
     const second = await svc.start('app');
     await new Promise((r) => setTimeout(r, 400));
     expect(svc.get(second)!.state).toBe('QUEUED');
-    expect(svc.logs.page(second, 1, 10).map((l) => l.text)).toContain(`dayops: queued: stack app is busy with run ${first} (UNCONFIRMED)`);
+    expect(svc.logs.page(second, 1, 10).map((l) => l.text)).toContain(
+      `dayops: queued: stack app is busy with run ${first} (UNCONFIRMED)`,
+    );
     // a plan-only run may plan meanwhile
     const proposed = await svc.start('app', { planOnly: true });
     expect((await svc.wait(proposed)).state).toBe('FINISHED');
@@ -377,7 +416,9 @@ describe('run service: cancel', () => {
     const texts = svc.logs.page(id, 1, 100).map((l) => l.text);
     expect(texts).toContain('waiting for release');
     expect(texts).toContain('dayops: canceled by bob: wrong branch; stopping the tool');
-    expect(new AuditRepo(db).forRun(id).map((e) => `${e.action}:${e.user}:${e.comment}`)).toEqual(['cancel:bob:wrong branch']);
+    expect(new AuditRepo(db).forRun(id).map((e) => `${e.action}:${e.user}:${e.comment}`)).toEqual([
+      'cancel:bob:wrong branch',
+    ]);
     await expect(svc.cancel(id, 'bob')).rejects.toThrow(`run ${id} has already ended (CANCELED)`);
   });
 
@@ -425,7 +466,10 @@ describe('run service: cancel', () => {
     const id = await svc.start('tf');
     expect((await svc.wait(id)).state).toBe('UNCONFIRMED');
     await svc.approve(id, 'bob');
-    await until(() => tf.invocations().some((i) => i.argv[1] === 'apply') && svc.logs.count(id) > 0 && svc.get(id)!.toolPid !== null);
+    await until(
+      () =>
+        tf.invocations().some((i) => i.argv[1] === 'apply') && svc.logs.count(id) > 0 && svc.get(id)!.toolPid !== null,
+    );
     await new Promise((r) => setTimeout(r, 200));
     await svc.cancel(id, 'bob');
     const run = await svc.wait(id);
@@ -435,7 +479,12 @@ describe('run service: cancel', () => {
     // the plan's lines are kept too
     expect(svc.logs.phases(id).plan).toBeGreaterThan(0);
     expect(svc.detail(id)!.transitions.map((t) => t.state)).toEqual([
-      'QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING', 'CANCELED',
+      'QUEUED',
+      'INITIALIZING',
+      'PLANNING',
+      'UNCONFIRMED',
+      'APPLYING',
+      'CANCELED',
     ]);
   });
 });
@@ -451,9 +500,15 @@ describe('run service: readonly mode', () => {
     await expect(ro.start('app')).rejects.toThrow('readonly mode (--readonly): only plan-only runs may start');
     const id = await ro.start('app', { planOnly: true });
     expect((await ro.wait(id)).state).toBe('FINISHED');
-    await expect(ro.approve(parked, 'bob')).rejects.toThrow('readonly mode (--readonly): approving a run is not allowed');
-    await expect(ro.discard(parked, 'bob')).rejects.toThrow('readonly mode (--readonly): discarding a run is not allowed');
-    await expect(ro.cancel(parked, 'bob')).rejects.toThrow('readonly mode (--readonly): canceling a run is not allowed');
+    await expect(ro.approve(parked, 'bob')).rejects.toThrow(
+      'readonly mode (--readonly): approving a run is not allowed',
+    );
+    await expect(ro.discard(parked, 'bob')).rejects.toThrow(
+      'readonly mode (--readonly): discarding a run is not allowed',
+    );
+    await expect(ro.cancel(parked, 'bob')).rejects.toThrow(
+      'readonly mode (--readonly): canceling a run is not allowed',
+    );
     expect(rw.get(parked)!.state).toBe('UNCONFIRMED');
   });
 });

@@ -65,7 +65,9 @@ describe('Day-1: a tracked run from the keyboard', () => {
     await app.press('G');
     const run = new RunsRepo(fx.db).get(1)!;
     expect(run.state).toBe('FINISHED');
-    expect(new AuditRepo(fx.db).forRun(1).map((e) => [e.action, e.user, e.comment])).toEqual([['approve', me, 'looks good']]);
+    expect(new AuditRepo(fx.db).forRun(1).map((e) => [e.action, e.user, e.comment])).toEqual([
+      ['approve', me, 'looks good'],
+    ]);
     expect(app.store.getState().activeRuns).toBe(0);
   });
 

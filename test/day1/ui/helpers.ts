@@ -68,7 +68,16 @@ export function day1Fixture(specs: TfStackSpec[]): Day1Fixture {
       .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
     writeFileSync(
       join(tf.dir, 'dayops.yaml'),
-      ['apiVersion: dayops/v1', 'kind: Stack', `name: ${s.name}`, 'tool: opentofu', `environment: ${s.environment ?? 'dev'}`, 'env:', ...env, s.yaml ?? ''].join('\n') + '\n',
+      [
+        'apiVersion: dayops/v1',
+        'kind: Stack',
+        `name: ${s.name}`,
+        'tool: opentofu',
+        `environment: ${s.environment ?? 'dev'}`,
+        'env:',
+        ...env,
+        s.yaml ?? '',
+      ].join('\n') + '\n',
     );
     new StacksRepo(db).upsert({ name: s.name, dir: tf.dir, tool: 'opentofu', environment: s.environment ?? 'dev' });
     dirs[s.name] = tf.dir;
@@ -79,8 +88,17 @@ export function day1Fixture(specs: TfStackSpec[]): Day1Fixture {
 }
 
 /** The app on the fixture's database, on the Day-1 view. */
-export async function openDay1(fx: Day1Fixture, opts: { columns?: number; rows?: number; readonly?: boolean } = {}): Promise<DrivenApp> {
-  const app = await driveApp(fx.db, { dbPath: fx.path, env: fx.env, columns: opts.columns ?? 100, rows: opts.rows ?? 30, readonly: opts.readonly });
+export async function openDay1(
+  fx: Day1Fixture,
+  opts: { columns?: number; rows?: number; readonly?: boolean } = {},
+): Promise<DrivenApp> {
+  const app = await driveApp(fx.db, {
+    dbPath: fx.path,
+    env: fx.env,
+    columns: opts.columns ?? 100,
+    rows: opts.rows ?? 30,
+    readonly: opts.readonly,
+  });
   apps.push(app);
   await app.press('2');
   return app;
@@ -90,7 +108,14 @@ export async function openDay1(fx: Day1Fixture, opts: { columns?: number; rows?:
 export function otherProcess(fx: Day1Fixture, user = 'bob'): RunService {
   const db = openDatabase(fx.path);
   dbs.push(db);
-  const svc = new RunService(db, { dbPath: fx.path, user, handleSignals: false, recover: false, pollMs: 50, env: fx.env });
+  const svc = new RunService(db, {
+    dbPath: fx.path,
+    user,
+    handleSignals: false,
+    recover: false,
+    pollMs: 50,
+    env: fx.env,
+  });
   services.push(svc);
   return svc;
 }

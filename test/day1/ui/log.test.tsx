@@ -26,12 +26,12 @@ describe('Day-1 log pane on a long log', () => {
     logWindowStats.reset();
     const app = await openDay1(fx, { columns: 100, rows: 30 });
     await app.press('p', 'enter');
-    let f = await app.waitFor('✓ FINISHED', 30_000);
+    await app.waitFor('✓ FINISHED', 30_000);
     const count = new LogsRepo(fx.db).count(1);
     expect(count).toBeGreaterThan(LINES);
     // Following: the end is on screen.
     await app.waitFor('dayops: plan: +1 ~0 -0');
-    f = app.frame();
+    let f = app.frame();
     expect(f).toContain('following');
     expect(f).toContain('line 4999 of the plan');
     expect(f).not.toContain('line 4000 of the plan');
@@ -134,10 +134,10 @@ describe('Day-1 split view', () => {
     await app.waitFor('terraform_data.old: Plan to create');
     await app.press('esc');
     await app.press('t', 'j', 'enter'); // beta
-    let f = await app.waitFor('#2 beta');
+    await app.waitFor('#2 beta');
     expect(app.store.getState().day1.panes.map((p) => p.runId)).toEqual([1, 2]);
     // Both panes on screen, one above the other, each with its own run's lines.
-    f = await app.waitFor('Initializing the backend');
+    let f = await app.waitFor('Initializing the backend');
     expect(f).toContain('#1 alpha');
     expect(f.indexOf('#1 alpha')).toBeLessThan(f.indexOf('#2 beta'));
     expect(f).toContain('terraform_data.old: Plan to create');

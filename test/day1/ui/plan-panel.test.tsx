@@ -59,12 +59,32 @@ describe('Day-1 plan panel', () => {
       durationMs: 65_000,
       plan: {
         changes: [
-          { address: 'web1: install nginx', action: 'update', actions: ['update'], task: 'install nginx', host: 'web1', status: 'changed' },
-          { address: 'web2: install nginx', action: 'no-op', actions: [], task: 'install nginx', host: 'web2', status: 'ok' },
+          {
+            address: 'web1: install nginx',
+            action: 'update',
+            actions: ['update'],
+            task: 'install nginx',
+            host: 'web1',
+            status: 'changed',
+          },
+          {
+            address: 'web2: install nginx',
+            action: 'no-op',
+            actions: [],
+            task: 'install nginx',
+            host: 'web2',
+            status: 'ok',
+          },
         ],
         drift: [],
         summary: { add: 0, change: 1, destroy: 0 },
-        diagnostics: [{ severity: 'warning', summary: 'host web3 unreachable', detail: 'ssh: connect to host web3 port 22: Connection refused' }],
+        diagnostics: [
+          {
+            severity: 'warning',
+            summary: 'host web3 unreachable',
+            detail: 'ssh: connect to host web3 port 22: Connection refused',
+          },
+        ],
         hosts: [{ host: 'web1', ok: 3, changed: 1, failed: 0, unreachable: 0, skipped: 0 }],
       },
       policies: [],
@@ -73,7 +93,9 @@ describe('Day-1 plan panel', () => {
       approvals: [{ user: 'bob', comment: 'go', at: 2000 }],
       phases: {},
     };
-    const r = render(<PlanPanel detail={detail} width={70} height={30} focused={false} scroll={0} now={100_000} user="alice" />);
+    const r = render(
+      <PlanPanel detail={detail} width={70} height={30} focused={false} scroll={0} now={100_000} user="alice" />,
+    );
     await new Promise((res) => setTimeout(res, 50));
     const f = r.lastFrame()!;
     expect(f).toContain('Run #7 fleet (staging, ansible)');

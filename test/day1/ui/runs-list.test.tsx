@@ -115,14 +115,27 @@ describe('Day-1 at start-up and quit', () => {
     const runs = new RunsRepo(fx.db);
     const stacks = new StacksRepo(fx.db);
     for (const name of ['payments', 'web']) {
-      const r = runs.create({ stackId: stacks.get(name)!.id, kind: 'tracked', purpose: 'deploy', triggeredBy: 'dan', trigger: 'tui', autoApply: false, owner: { host: hostname(), pid: dead, start: null } });
+      const r = runs.create({
+        stackId: stacks.get(name)!.id,
+        kind: 'tracked',
+        purpose: 'deploy',
+        triggeredBy: 'dan',
+        trigger: 'tui',
+        autoApply: false,
+        owner: { host: hostname(), pid: dead, start: null },
+      });
       runs.tryStart(r.id, { host: hostname(), pid: dead, start: null });
     }
     const app = await driveApp(fx.db, { dbPath: fx.path, env: fx.env });
     expect(app.frame()).toContain('2 runs were interrupted when dayops stopped: #1 payments, #2 web');
     expect(runs.get(1)!.state).toBe('FAILED');
     expect(runs.get(1)!.error).toBe('interrupted: dayops stopped while this run was INITIALIZING');
-    expect(new LogsRepo(fx.db).page(1, 1, 10).map((l) => l.text).join('\n')).toContain('marked FAILED');
+    expect(
+      new LogsRepo(fx.db)
+        .page(1, 1, 10)
+        .map((l) => l.text)
+        .join('\n'),
+    ).toContain('marked FAILED');
     app.unmount();
     // unmount() shut the app's services down, its run service with them.
   });

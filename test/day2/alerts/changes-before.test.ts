@@ -30,8 +30,17 @@ function insertRun(db: DB, stackId: number, spec: RunSpec): number {
   const created = spec.states[0][1];
   const [finalState, finalAt] = spec.states[spec.states.length - 1];
   const terminal = ['FINISHED', 'FAILED', 'DISCARDED', 'CANCELED', 'POLICY_DENIED'].includes(finalState);
-  const plan: PlanResult | undefined = spec.plan && { changes: spec.plan, drift: [], summary: summarize(spec.plan), diagnostics: [] };
-  const apply: ApplyResult | undefined = spec.apply && { changes: spec.apply, summary: summarize(spec.apply), diagnostics: [] };
+  const plan: PlanResult | undefined = spec.plan && {
+    changes: spec.plan,
+    drift: [],
+    summary: summarize(spec.plan),
+    diagnostics: [],
+  };
+  const apply: ApplyResult | undefined = spec.apply && {
+    changes: spec.apply,
+    summary: summarize(spec.apply),
+    diagnostics: [],
+  };
   const r = db
     .prepare(
       `INSERT INTO runs (stack_id, kind, purpose, state, triggered_by, summary_add, summary_change, summary_destroy,
@@ -54,7 +63,8 @@ function insertRun(db: DB, stackId: number, spec: RunSpec): number {
       terminal ? finalAt : null,
     );
   const id = Number(r.lastInsertRowid);
-  for (const [state, at] of spec.states) db.prepare('INSERT INTO run_transitions (run_id, state, at) VALUES (?, ?, ?)').run(id, state, at);
+  for (const [state, at] of spec.states)
+    db.prepare('INSERT INTO run_transitions (run_id, state, at) VALUES (?, ?, ?)').run(id, state, at);
   return id;
 }
 
@@ -73,7 +83,11 @@ describe('changesBefore', () => {
 
     const older = insertRun(db, payments.id, {
       states: [...planned(FIRED - 5 * H), ['APPLYING', FIRED - 5 * H + 120_000], ['FINISHED', FIRED - 5 * H + 300_000]],
-      plan: [change('aws_db_instance.main', 'update'), change('data.aws_ami.x', 'read'), change('aws_s3_bucket.logs', 'no-op')],
+      plan: [
+        change('aws_db_instance.main', 'update'),
+        change('data.aws_ami.x', 'read'),
+        change('aws_s3_bucket.logs', 'no-op'),
+      ],
       apply: [change('aws_db_instance.main', 'update')],
     });
     const failed = insertRun(db, payments.id, {
@@ -96,7 +110,10 @@ describe('changesBefore', () => {
       states: [...planned(FIRED + 60_000), ['APPLYING', FIRED + 120_000], ['FINISHED', FIRED + 180_000]],
       plan: [change('after.alert', 'create')],
     });
-    insertRun(db, payments.id, { states: [...planned(FIRED - 2 * H), ['DISCARDED', FIRED - 2 * H + 90_000]], plan: [change('never.applied', 'create')] });
+    insertRun(db, payments.id, {
+      states: [...planned(FIRED - 2 * H), ['DISCARDED', FIRED - 2 * H + 90_000]],
+      plan: [change('never.applied', 'create')],
+    });
     insertRun(db, payments.id, { states: [...planned(FIRED - 3 * H), ['FINISHED', FIRED - 3 * H + 90_000]], plan: [] }); // plan with no changes
     insertRun(db, other.id, {
       states: [...planned(FIRED - H), ['APPLYING', FIRED - H + 1], ['FINISHED', FIRED - H + 2]],
@@ -105,7 +122,12 @@ describe('changesBefore', () => {
 
     const got = changesBefore(db, payments.id, FIRED);
     expect(got.map((r) => r.runId)).toEqual([running, failed, older]);
-    expect(got[0]).toMatchObject({ state: 'APPLYING', appliedAt: FIRED - 5 * 60_000, finishedAt: null, changes: [{ address: 'aws_instance.web[0]', action: 'create' }] });
+    expect(got[0]).toMatchObject({
+      state: 'APPLYING',
+      appliedAt: FIRED - 5 * 60_000,
+      finishedAt: null,
+      changes: [{ address: 'aws_instance.web[0]', action: 'create' }],
+    });
     expect(got[1]).toEqual({
       runId: failed,
       state: 'FAILED',

@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/db/open.js';
-import { freePort, SKIP_ALERTMANAGER, startAlertmanager, type RunningAlertmanager } from '../../helpers/alertmanager.js';
+import {
+  freePort,
+  SKIP_ALERTMANAGER,
+  startAlertmanager,
+  type RunningAlertmanager,
+} from '../../helpers/alertmanager.js';
 import { runCli } from '../../helpers/cli.js';
 import { tmpDir } from '../../helpers/tmp.js';
 import { addStack } from './util.js';
@@ -80,7 +85,12 @@ describe.skipIf(SKIP_ALERTMANAGER)('dayops alerts (headless)', () => {
       ['api', 'SlowApi', 'warning', 'active'],
       ['jobs', 'JobLate', 'info', 'active'],
     ]);
-    expect(json.alerts[0]).toMatchObject({ labels: { stack: 'api' }, annotations: { summary: 'api is down' }, acknowledged: null, stale: false });
+    expect(json.alerts[0]).toMatchObject({
+      labels: { stack: 'api' },
+      annotations: { summary: 'api is down' },
+      acknowledged: null,
+      stale: false,
+    });
     expect(new Date(json.alerts[0].startsAt).toISOString()).toBe(json.alerts[0].startsAt);
     expect(json.sources.map((s) => [s.stack, s.stale, s.error])).toEqual([
       ['api', false, null],

@@ -21,7 +21,12 @@ import {
   postSilence,
 } from '../../../src/day2/alertmanager.js';
 import { alertState, toRecord } from '../../../src/day2/alerts.js';
-import { freePort, SKIP_ALERTMANAGER, startAlertmanager, type RunningAlertmanager } from '../../helpers/alertmanager.js';
+import {
+  freePort,
+  SKIP_ALERTMANAGER,
+  startAlertmanager,
+  type RunningAlertmanager,
+} from '../../helpers/alertmanager.js';
 import { ROOT } from '../../helpers/cli.js';
 import { answeringServer, httpServer, silentServer } from './util.js';
 
@@ -100,9 +105,13 @@ describe('parsing answers recorded from Alertmanager 0.25 (test/fixtures/alertma
     expect(parseStatus(own('get-status.json'))).toMatchObject({ version: '0.25.0', clusterStatus: 'disabled' });
   });
 
-  it('turns recorded error bodies into one line with Alertmanager\'s text', () => {
-    expect(errorText(recordedError(OWN, 'error-post-silence-no-matchers.txt').body)).toBe('matchers in body should have at least 1 items (code 612)');
-    expect(errorText(recordedError(OWN, 'error-get-alerts-bad-filter.txt').body)).toBe('matcher value contains unescaped double quote: ="payments"');
+  it("turns recorded error bodies into one line with Alertmanager's text", () => {
+    expect(errorText(recordedError(OWN, 'error-post-silence-no-matchers.txt').body)).toBe(
+      'matchers in body should have at least 1 items (code 612)',
+    );
+    expect(errorText(recordedError(OWN, 'error-get-alerts-bad-filter.txt').body)).toBe(
+      'matcher value contains unescaped double quote: ="payments"',
+    );
     expect(errorText(recordedError(OWN, 'error-delete-unknown-silence.txt').body)).toBe('silence not found');
     expect(errorText('<html>\n<b>502</b>\n</html>')).toBe('<html> <b>502</b> </html>');
     expect(errorText('')).toBe('(empty body)');
@@ -119,7 +128,10 @@ describe.skipIf(!existsSync(SHARED))('parsing the shared recorded answers (../sh
       ['46e2b671ac5aee8a', 'DriftDetected', 'active'],
       ['eec064a20ac01a8c', 'BackupFailed', 'active'],
     ]);
-    expect(before[0]).toMatchObject({ generatorUrl: 'http://localhost/dayops-example', startsAt: Date.parse('2026-11-26T05:03:33.000Z') });
+    expect(before[0]).toMatchObject({
+      generatorUrl: 'http://localhost/dayops-example',
+      startsAt: Date.parse('2026-11-26T05:03:33.000Z'),
+    });
     expect(before[1].generatorUrl).toBeNull();
     const after = parseAlerts(shared('alertmanager-get-alerts-after-silence.json'));
     expect(after[0]).toMatchObject({ amState: 'suppressed', silencedBy: ['31375d41-0cee-44fe-8c34-3e245a4a4592'] });
@@ -134,7 +146,9 @@ describe.skipIf(!existsSync(SHARED))('parsing the shared recorded answers (../sh
   });
 
   it('turns the recorded 422s into their message', () => {
-    expect(errorText(recordedError(SHARED, 'alertmanager-error-post-alert-no-labels.txt').body)).toBe('0.labels in body is required (code 602)');
+    expect(errorText(recordedError(SHARED, 'alertmanager-error-post-alert-no-labels.txt').body)).toBe(
+      '0.labels in body is required (code 602)',
+    );
     expect(errorText(recordedError(SHARED, 'alertmanager-error-post-silence-no-matchers.txt').body)).toBe(
       'matchers in body should have at least 1 items (code 612)',
     );
@@ -212,12 +226,14 @@ describe('failures are told apart, in one line', () => {
     }
   });
 
-  it('HTTP errors carry the status and Alertmanager\'s text', async () => {
+  it("HTTP errors carry the status and Alertmanager's text", async () => {
     const srv = await answeringServer('{"code":602,"message":"0.labels in body is required"}', 'application/json', 422);
     try {
       const err = (await getSilences(srv.url).catch((e: unknown) => e)) as AlertmanagerError;
       expect(err).toMatchObject({ kind: 'http', status: 422 });
-      expect(err.message).toBe(`Alertmanager at ${srv.url} answered HTTP 422 to GET /api/v2/silences: 0.labels in body is required (code 602)`);
+      expect(err.message).toBe(
+        `Alertmanager at ${srv.url} answered HTTP 422 to GET /api/v2/silences: 0.labels in body is required (code 602)`,
+      );
     } finally {
       await srv.close();
     }
@@ -226,9 +242,17 @@ describe('failures are told apart, in one line', () => {
   it('malformed answers name what was expected', async () => {
     const srv = await answeringServer('{"silenceID": 42}');
     try {
-      const err = (await postSilence(srv.url, { matchers: [parseMatcher('a="b"')], startsAt: 0, endsAt: 1, createdBy: 'x', comment: 'y' }).catch((e: unknown) => e)) as AlertmanagerError;
+      const err = (await postSilence(srv.url, {
+        matchers: [parseMatcher('a="b"')],
+        startsAt: 0,
+        endsAt: 1,
+        createdBy: 'x',
+        comment: 'y',
+      }).catch((e: unknown) => e)) as AlertmanagerError;
       expect(err.kind).toBe('malformed');
-      expect(err.message).toMatch(new RegExp(`^Alertmanager at ${srv.url} answered with something that is not a silence id: silenceID: `));
+      expect(err.message).toMatch(
+        new RegExp(`^Alertmanager at ${srv.url} answered with something that is not a silence id: silenceID: `),
+      );
       const st = (await getStatus(srv.url).catch((e: unknown) => e)) as AlertmanagerError;
       expect(st.message).toMatch(/is not an Alertmanager status: cluster: /);
     } finally {
@@ -244,7 +268,11 @@ describe('failures are told apart, in one line', () => {
       res.end('[]');
     });
     try {
-      await getAlerts(`${srv.url}/am/`, { filter: ['stack="a b"', 'severity=~"critical|warning"'], silenced: false, inhibited: true });
+      await getAlerts(`${srv.url}/am/`, {
+        filter: ['stack="a b"', 'severity=~"critical|warning"'],
+        silenced: false,
+        inhibited: true,
+      });
       const u = new URL(seen[0], srv.url);
       expect(u.pathname).toBe('/am/api/v2/alerts');
       expect(u.searchParams.getAll('filter')).toEqual(['stack="a b"', 'severity=~"critical|warning"']);
@@ -272,7 +300,10 @@ describe.skipIf(SKIP_ALERTMANAGER)('the client against a real Alertmanager', () 
       { labels: { alertname: 'B', stack: 'c1', severity: 'warning' } },
       { labels: { alertname: 'C', stack: 'c2', severity: 'warning' } },
     ]);
-    expect((await getAlerts(am.url, { filter: ['stack="c1"'] })).map((a) => a.labels.alertname).sort()).toEqual(['A', 'B']);
+    expect((await getAlerts(am.url, { filter: ['stack="c1"'] })).map((a) => a.labels.alertname).sort()).toEqual([
+      'A',
+      'B',
+    ]);
     const id = await postSilence(am.url, {
       matchers: [parseMatcher('stack="c1"'), parseMatcher('severity!="critical"')],
       startsAt: Date.now(),
@@ -283,22 +314,39 @@ describe.skipIf(SKIP_ALERTMANAGER)('the client against a real Alertmanager', () 
     const c1 = await getAlerts(am.url, { filter: ['stack="c1"'] });
     expect(c1.find((a) => a.labels.alertname === 'B')).toMatchObject({ amState: 'suppressed', silencedBy: [id] });
     expect(c1.find((a) => a.labels.alertname === 'A')!.amState).toBe('active');
-    expect((await getAlerts(am.url, { filter: ['stack="c1"'], silenced: false })).map((a) => a.labels.alertname)).toEqual(['A']);
-    expect((await getSilences(am.url)).find((s) => s.id === id)).toMatchObject({ state: 'active', comment: 'client test' });
+    expect(
+      (await getAlerts(am.url, { filter: ['stack="c1"'], silenced: false })).map((a) => a.labels.alertname),
+    ).toEqual(['A']);
+    expect((await getSilences(am.url)).find((s) => s.id === id)).toMatchObject({
+      state: 'active',
+      comment: 'client test',
+    });
     await expireSilence(am.url, id);
     await expireSilence(am.url, id); // expiring twice is fine
     expect((await getSilences(am.url)).find((s) => s.id === id)!.state).toBe('expired');
     expect((await getStatus(am.url)).version).toBe('0.25.0');
   });
 
-  it('reports Alertmanager\'s own refusals', async () => {
+  it("reports Alertmanager's own refusals", async () => {
     const bad = (await getAlerts(am.url, { filter: ['stack=="x"'] }).catch((e: unknown) => e)) as AlertmanagerError;
     expect(bad).toMatchObject({ kind: 'http', status: 400 });
-    expect(bad.message).toBe(`Alertmanager at ${am.url} answered HTTP 400 to GET /api/v2/alerts: matcher value contains unescaped double quote: ="x"`);
-    const none = (await postSilence(am.url, { matchers: [], startsAt: Date.now(), endsAt: Date.now() + 1000, createdBy: 'x', comment: 'y' }).catch((e: unknown) => e)) as AlertmanagerError;
+    expect(bad.message).toBe(
+      `Alertmanager at ${am.url} answered HTTP 400 to GET /api/v2/alerts: matcher value contains unescaped double quote: ="x"`,
+    );
+    const none = (await postSilence(am.url, {
+      matchers: [],
+      startsAt: Date.now(),
+      endsAt: Date.now() + 1000,
+      createdBy: 'x',
+      comment: 'y',
+    }).catch((e: unknown) => e)) as AlertmanagerError;
     expect(none).toMatchObject({ kind: 'http', status: 422 });
     expect(none.message).toContain('matchers in body should have at least 1 items (code 612)');
-    const unknown = (await expireSilence(am.url, '00000000-0000-0000-0000-000000000000').catch((e: unknown) => e)) as AlertmanagerError;
-    expect(unknown.message).toBe(`Alertmanager at ${am.url} answered HTTP 500 to DELETE /api/v2/silence/00000000-0000-0000-0000-000000000000: silence not found`);
+    const unknown = (await expireSilence(am.url, '00000000-0000-0000-0000-000000000000').catch(
+      (e: unknown) => e,
+    )) as AlertmanagerError;
+    expect(unknown.message).toBe(
+      `Alertmanager at ${am.url} answered HTTP 500 to DELETE /api/v2/silence/00000000-0000-0000-0000-000000000000: silence not found`,
+    );
   });
 });

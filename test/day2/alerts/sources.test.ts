@@ -37,14 +37,31 @@ describe('SourcesRepo', () => {
     expect(sources.status(key, 10_000)).toMatchObject({ attemptedAt: 10_000, okAt: 10_000, error: null, stale: false });
 
     const f1 = sources.recordFailure(key, 'restic: wrong password', 20_000, { random: () => 0.5 });
-    expect(f1).toMatchObject({ attemptedAt: 20_000, okAt: 10_000, error: 'restic: wrong password', failures: 1, nextRetryAt: 25_000 });
+    expect(f1).toMatchObject({
+      attemptedAt: 20_000,
+      okAt: 10_000,
+      error: 'restic: wrong password',
+      failures: 1,
+      nextRetryAt: 25_000,
+    });
     expect(sources.isDue(key, 24_999)).toBe(false);
     expect(sources.isDue(key, 25_000)).toBe(true);
-    expect(sources.recordFailure(key, 'again', 25_000, { random: () => 0.5 })).toMatchObject({ failures: 2, nextRetryAt: 35_000, okAt: 10_000 });
+    expect(sources.recordFailure(key, 'again', 25_000, { random: () => 0.5 })).toMatchObject({
+      failures: 2,
+      nextRetryAt: 35_000,
+      okAt: 10_000,
+    });
     expect(sources.status(key, 25_000).stale).toBe(true);
 
     sources.recordOk(key, 40_000);
-    expect(sources.get(key)).toEqual({ key, attemptedAt: 40_000, okAt: 40_000, error: null, failures: 0, nextRetryAt: null });
+    expect(sources.get(key)).toEqual({
+      key,
+      attemptedAt: 40_000,
+      okAt: 40_000,
+      error: null,
+      failures: 0,
+      nextRetryAt: null,
+    });
     expect(sources.isDue(key, 0)).toBe(true);
   });
 

@@ -21,7 +21,12 @@ import {
   syncAlerts,
   unacknowledge,
 } from '../../../src/day2/alerts.js';
-import { freePort, SKIP_ALERTMANAGER, startAlertmanager, type RunningAlertmanager } from '../../helpers/alertmanager.js';
+import {
+  freePort,
+  SKIP_ALERTMANAGER,
+  startAlertmanager,
+  type RunningAlertmanager,
+} from '../../helpers/alertmanager.js';
 import { tmpDb } from '../../helpers/tmp.js';
 import { addStack, answeringServer, silentServer } from './util.js';
 
@@ -54,8 +59,14 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     await am.postAlerts([
       { labels: { alertname: 'QueueBacklog', stack: 'payments' }, annotations: { summary: 'no severity' } },
       { labels: { alertname: 'CertExpiring', stack: 'payments', severity: 'info' } },
-      { labels: { alertname: 'HighLatency', stack: 'payments', severity: 'warning' }, annotations: { summary: 'p99 > 800ms' } },
-      { labels: { alertname: 'DiskFull', stack: 'payments', severity: 'critical', instance: 'db-1' }, annotations: { summary: 'disk 97%' } },
+      {
+        labels: { alertname: 'HighLatency', stack: 'payments', severity: 'warning' },
+        annotations: { summary: 'p99 > 800ms' },
+      },
+      {
+        labels: { alertname: 'DiskFull', stack: 'payments', severity: 'critical', instance: 'db-1' },
+        annotations: { summary: 'disk 97%' },
+      },
       { labels: { alertname: 'DiskFull', stack: 'payments', severity: 'critical', instance: 'db-2' } },
       { labels: { alertname: 'DatacenterDown', stack: 'web', severity: 'critical' } },
       { labels: { alertname: 'HighLatency', stack: 'web', severity: 'warning' } },
@@ -90,7 +101,14 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
 
     const counts = alertCounts(db);
     const ids = Object.fromEntries(alertSources(db).map((s) => [s.stack, s.stackId]));
-    expect(counts.get(ids.payments)).toMatchObject({ critical: 2, warning: 1, info: 1, other: 1, suppressed: 0, total: 5 });
+    expect(counts.get(ids.payments)).toMatchObject({
+      critical: 2,
+      warning: 1,
+      info: 1,
+      other: 1,
+      suppressed: 0,
+      total: 5,
+    });
     expect(counts.get(ids.web)).toMatchObject({ critical: 1, warning: 0, suppressed: 1, total: 2 });
     expect(alertSources(db).map((s) => s.stack)).toEqual(['payments', 'web']);
   });
@@ -135,22 +153,43 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     await syncAlerts(db);
     const target = listAlerts(db, stack).find((a) => a.labels.instance === 'db-1')!;
 
-    const { silence, sync } = await silenceAlert(db, 'silence-me', target, { durationMs: 3_600_000, comment: 'resizing the disk', user: 'alice' });
+    const { silence, sync } = await silenceAlert(db, 'silence-me', target, {
+      durationMs: 3_600_000,
+      comment: 'resizing the disk',
+      user: 'alice',
+    });
     expect(sync).toMatchObject({ ok: true, alerts: 2 });
     const after = listAlerts(db, stack);
-    expect(after.find((a) => a.fingerprint === target.fingerprint)).toMatchObject({ state: 'silenced', silencedBy: [silence.id] });
+    expect(after.find((a) => a.fingerprint === target.fingerprint)).toMatchObject({
+      state: 'silenced',
+      silencedBy: [silence.id],
+    });
     expect(after.find((a) => a.labels.instance === 'db-2')!.state).toBe('active');
     expect(alertCounts(db).get(stack.id)).toMatchObject({ critical: 1, suppressed: 1, total: 2 });
 
     const inAm = (await am.getJson<AmSilenceJson[]>('/api/v2/silences')).find((s) => s.id === silence.id)!;
     expect(inAm).toMatchObject({ status: { state: 'active' }, comment: 'resizing the disk', createdBy: 'alice' });
-    expect(inAm.matchers.map((m) => `${m.name}=${m.value}`).sort()).toEqual(['alertname=DiskFull', 'instance=db-1', 'severity=critical', 'stack=silence-me']);
+    expect(inAm.matchers.map((m) => `${m.name}=${m.value}`).sort()).toEqual([
+      'alertname=DiskFull',
+      'instance=db-1',
+      'severity=critical',
+      'stack=silence-me',
+    ]);
     expect(liveSilences(db, stack).map((s) => s.id)).toEqual([silence.id]);
 
-    const audit = db.prepare("SELECT * FROM audit_log WHERE action = 'silence'").all() as { user: string; stack_id: number; comment: string; detail: string }[];
+    const audit = db.prepare("SELECT * FROM audit_log WHERE action = 'silence'").all() as {
+      user: string;
+      stack_id: number;
+      comment: string;
+      detail: string;
+    }[];
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ user: 'alice', stack_id: stack.id, comment: 'resizing the disk' });
-    expect(JSON.parse(audit[0].detail)).toMatchObject({ silenceId: silence.id, scope: 'alert', fingerprint: target.fingerprint });
+    expect(JSON.parse(audit[0].detail)).toMatchObject({
+      silenceId: silence.id,
+      scope: 'alert',
+      fingerprint: target.fingerprint,
+    });
 
     await expireSilence(db, silence.id, 'bob');
     expect(listAlerts(db, stack).every((a) => a.state === 'active')).toBe(true);
@@ -171,7 +210,11 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     ]);
     await syncAlerts(db);
     const one = listAlerts(db, stack).find((a) => a.alertname === 'NodeDown')!;
-    const { silence } = await silenceAlert(db, stack, one.fingerprint, { durationMs: 600_000, user: 'alice', scope: 'labels' });
+    const { silence } = await silenceAlert(db, stack, one.fingerprint, {
+      durationMs: 600_000,
+      user: 'alice',
+      scope: 'labels',
+    });
     expect(silence.matchers.map((m) => m.name).sort()).toEqual(['alertname', 'severity', 'stack']);
     const states = listAlerts(db, stack).map((a) => [a.alertname, a.labels.instance, a.state]);
     expect(states).toContainEqual(['NodeDown', 'n1', 'silenced']);
@@ -188,10 +231,14 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     const [a] = listAlerts(db, stack);
     const down = `http://127.0.0.1:${await freePort()}`;
     writeFileSync(join(stack.dir, 'dayops.yaml'), `alerting:\n  alertmanagerUrl: ${down}\n`);
-    await expect(silenceAlert(db, stack, a, { durationMs: 60_000, user: 'alice' })).rejects.toThrow(`Alertmanager at ${down} is unreachable: connect ECONNREFUSED`);
+    await expect(silenceAlert(db, stack, a, { durationMs: 60_000, user: 'alice' })).rejects.toThrow(
+      `Alertmanager at ${down} is unreachable: connect ECONNREFUSED`,
+    );
     expect(liveSilences(db, stack)).toEqual([]);
     expect(db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'silence'").get()).toEqual({ n: 0 });
-    await expect(silenceAlert(db, stack, 'nope', { durationMs: 60_000, user: 'alice' })).rejects.toThrow(/no cached alert nope/);
+    await expect(silenceAlert(db, stack, 'nope', { durationMs: 60_000, user: 'alice' })).rejects.toThrow(
+      /no cached alert nope/,
+    );
   });
 
   it('an acknowledgement survives closing and reopening the database, and goes when the alert resolves', async () => {
@@ -215,11 +262,15 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
       acknowledge(again, 'ack-me', a.fingerprint, 'carol');
 
       // Resolve it: Alertmanager stops listing it, the sync drops it and its acknowledgement.
-      await am.postAlerts([{ labels, startsAt: new Date(a.startsAt).toISOString(), endsAt: new Date(Date.now() - 1000).toISOString() }]);
+      await am.postAlerts([
+        { labels, startsAt: new Date(a.startsAt).toISOString(), endsAt: new Date(Date.now() - 1000).toISOString() },
+      ]);
       const [r] = await syncAlerts(again);
       expect(r.alerts).toBe(0);
       expect(again.prepare('SELECT count(*) AS n FROM alert_acks').get()).toEqual({ n: 0 });
-      const actions = (again.prepare('SELECT action FROM audit_log ORDER BY id').all() as { action: string }[]).map((x) => x.action);
+      const actions = (again.prepare('SELECT action FROM audit_log ORDER BY id').all() as { action: string }[]).map(
+        (x) => x.action,
+      );
       expect(actions).toEqual(['acknowledge', 'unacknowledge', 'acknowledge']);
     } finally {
       again.close();
@@ -240,9 +291,15 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     expect(begun.warning).toBeUndefined();
     expect(begun.silenceId).toBeTruthy();
     const inAm = (await am.getJson<AmSilenceJson[]>('/api/v2/silences')).find((s) => s.id === begun.silenceId)!;
-    expect(inAm).toMatchObject({ status: { state: 'active' }, comment: `dayops: apply of run #${runId}`, createdBy: 'dave' });
+    expect(inAm).toMatchObject({
+      status: { state: 'active' },
+      comment: `dayops: apply of run #${runId}`,
+      createdBy: 'dave',
+    });
     expect(inAm.matchers).toEqual([{ name: 'stack', value: 'quiet', isRegex: false, isEqual: true }]);
-    const row = db.prepare('SELECT kind, run_id, ends_at - starts_at AS len FROM silences WHERE id = ?').get(begun.silenceId);
+    const row = db
+      .prepare('SELECT kind, run_id, ends_at - starts_at AS len FROM silences WHERE id = ?')
+      .get(begun.silenceId);
     expect(row).toEqual({ kind: 'quiet-apply', run_id: runId, len: 2 * 3_600_000 });
     await syncAlerts(db);
     expect(listAlerts(db, 'quiet')[0].state).toBe('silenced');
@@ -259,7 +316,9 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     await syncAlerts(db);
     expect(listAlerts(db, 'quiet')[0].state).toBe('active');
     expect(await endQuietApply(db, runId)).toEqual({ expired: [] });
-    const actions = (db.prepare('SELECT action FROM audit_log WHERE run_id = ? ORDER BY id').all(runId) as { action: string }[]).map((x) => x.action);
+    const actions = (
+      db.prepare('SELECT action FROM audit_log WHERE run_id = ? ORDER BY id').all(runId) as { action: string }[]
+    ).map((x) => x.action);
     expect(actions).toEqual(['quiet-apply', 'quiet-apply-end']);
   });
 
@@ -270,7 +329,9 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     const runId = insertRun(db, stack.id, 'APPLYING');
     const begun = await beginQuietApply(db, stack, runId, 'dave');
     expect(begun.silenceId).toBeUndefined();
-    expect(begun.warning).toMatch(`alerts of quiet-down are not silenced during the apply: Alertmanager at ${down} is unreachable: connect ECONNREFUSED`);
+    expect(begun.warning).toMatch(
+      `alerts of quiet-down are not silenced during the apply: Alertmanager at ${down} is unreachable: connect ECONNREFUSED`,
+    );
     expect(await endQuietApply(db, runId)).toEqual({ expired: [] });
   });
 
@@ -279,8 +340,12 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     const stack = addStack(db, dir, 'quiet-norun', { url: am.url, quietApplies: true });
     const begun = await beginQuietApply(db, stack, 424242, 'dave'); // no such run
     expect(begun.silenceId).toBeUndefined();
-    expect(begun.warning).toMatch(/^alerts of quiet-norun are not silenced during the apply: FOREIGN KEY constraint failed/);
-    const made = (await am.getJson<AmSilenceJson[]>('/api/v2/silences')).filter((s) => s.comment === 'dayops: apply of run #424242');
+    expect(begun.warning).toMatch(
+      /^alerts of quiet-norun are not silenced during the apply: FOREIGN KEY constraint failed/,
+    );
+    const made = (await am.getJson<AmSilenceJson[]>('/api/v2/silences')).filter(
+      (s) => s.comment === 'dayops: apply of run #424242',
+    );
     expect(made.map((s) => s.status.state)).toEqual(['expired']);
   });
 
@@ -300,7 +365,9 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     await syncAlerts(db, [stack]);
     const s = (await am.getJson<AmSilenceJson[]>('/api/v2/silences')).find((x) => x.id === silenceId)!;
     expect(s.status.state).toBe('expired');
-    expect(db.prepare('SELECT expired_at IS NOT NULL AS done FROM silences WHERE id = ?').get(silenceId)).toEqual({ done: 1 });
+    expect(db.prepare('SELECT expired_at IS NOT NULL AS done FROM silences WHERE id = ?').get(silenceId)).toEqual({
+      done: 1,
+    });
   });
 
   it('Alertmanager stopped mid-session: the cache stays, the source is stale with the error, retries back off, and it recovers', async () => {
@@ -331,7 +398,13 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
 
       // Before the retry time: not tried at all.
       const [skipped] = await syncAlerts(db, undefined, { now: t1 + 1_000, backoff: noJitter });
-      expect(skipped).toMatchObject({ ok: false, skipped: true, alerts: 2, error: failed.error, nextRetryAt: t1 + 5_000 });
+      expect(skipped).toMatchObject({
+        ok: false,
+        skipped: true,
+        alerts: 2,
+        error: failed.error,
+        nextRetryAt: t1 + 5_000,
+      });
       expect(new SourcesRepo(db).get(alertsSourceKey('flaky'))).toMatchObject({ attemptedAt: t1, failures: 1 });
 
       // Forced: tried, still down, the delay doubles.
@@ -345,7 +418,13 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
       const [back] = await syncAlerts(db, undefined, { now: t2 });
       expect(back).toMatchObject({ ok: true, alerts: 1 });
       expect([...alertCounts(db).values()]).toMatchObject([{ critical: 1, warning: 0, total: 1 }]);
-      expect(alertSources(db, 'flaky', { now: t2 })[0]).toMatchObject({ fetchedAt: t2, stale: false, error: null, failures: 0, nextRetryAt: null });
+      expect(alertSources(db, 'flaky', { now: t2 })[0]).toMatchObject({
+        fetchedAt: t2,
+        stale: false,
+        error: null,
+        failures: 0,
+        nextRetryAt: null,
+      });
     } finally {
       await own.dispose();
     }
@@ -372,9 +451,24 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
   });
 
   it.each([
-    ['HTML', '<html><body><h1>Welcome to nginx!</h1></body></html>', 'text/html', /not an alert list: not JSON \("<html><body><h1>Welcome to nginx!/],
-    ['the wrong JSON', '{"status":"success","data":[]}', 'application/json', /not an alert list: \(top\): Invalid input: expected array, received object/],
-    ['alerts without fingerprints', '[{"labels":{"alertname":"x"},"startsAt":"2026-01-01T00:00:00Z","status":{"state":"active"}}]', 'application/json', /not an alert list: \[0\]\.fingerprint: /],
+    [
+      'HTML',
+      '<html><body><h1>Welcome to nginx!</h1></body></html>',
+      'text/html',
+      /not an alert list: not JSON \("<html><body><h1>Welcome to nginx!/,
+    ],
+    [
+      'the wrong JSON',
+      '{"status":"success","data":[]}',
+      'application/json',
+      /not an alert list: \(top\): Invalid input: expected array, received object/,
+    ],
+    [
+      'alerts without fingerprints',
+      '[{"labels":{"alertname":"x"},"startsAt":"2026-01-01T00:00:00Z","status":{"state":"active"}}]',
+      'application/json',
+      /not an alert list: \[0\]\.fingerprint: /,
+    ],
   ])('an answer of %s is a clean error and keeps the cache', async (_what, body, type, message) => {
     const { db, dir } = tmpDb();
     const stack = addStack(db, dir, 'garbage', { url: am.url });
@@ -385,7 +479,9 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
       writeFileSync(join(stack.dir, 'dayops.yaml'), `alerting:\n  alertmanagerUrl: ${bad.url}\n`);
       const [r] = await syncAlerts(db);
       expect(r.ok).toBe(false);
-      expect(r.error).toMatch(new RegExp(`^Alertmanager at ${bad.url} answered with something that is not an alert list: `));
+      expect(r.error).toMatch(
+        new RegExp(`^Alertmanager at ${bad.url} answered with something that is not an alert list: `),
+      );
       expect(r.error).toMatch(message);
       expect(r.error).not.toContain('\n');
       expect(listAlerts(db, 'garbage').map((a) => [a.alertname, a.source.stale])).toEqual([['Kept', true]]);

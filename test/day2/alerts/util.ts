@@ -18,7 +18,13 @@ export interface AlertingOptions {
 export function addStack(db: DB, root: string, name: string, alerting: AlertingOptions | null, extraYaml = ''): Stack {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  const config: Record<string, unknown> = { apiVersion: 'dayops/v1', kind: 'Stack', name, environment: 'prod', tool: 'opentofu' };
+  const config: Record<string, unknown> = {
+    apiVersion: 'dayops/v1',
+    kind: 'Stack',
+    name,
+    environment: 'prod',
+    tool: 'opentofu',
+  };
   if (alerting) {
     config.alerting = {
       alertmanagerUrl: alerting.url,

@@ -25,7 +25,9 @@ import { addStack, describeRestic, packFiles, PASSWORD, resticEnv } from './util
 describeRestic('backups with the real restic', () => {
   it('creates the repository, backs up the state and config, lists the snapshot and passes a restore test', async () => {
     const { db, dir } = tmpDb();
-    const stack = addStack(db, dir, { files: { 'terraform.tfstate': '{"version":4,"serial":1}\n', 'notes.txt': 'not backed up\n' } });
+    const stack = addStack(db, dir, {
+      files: { 'terraform.tfstate': '{"version":4,"serial":1}\n', 'notes.txt': 'not backed up\n' },
+    });
     const env = resticEnv(dir);
 
     const r = await runBackup(db, stack, { env, user: 'erin' });
@@ -40,7 +42,10 @@ describeRestic('backups with the real restic', () => {
     expect(list.stale).toBe(false);
     expect(list.snapshots).toHaveLength(1);
     expect(list.snapshots[0]).toMatchObject({ id: r.snapshotId, hostname: SNAPSHOT_HOST, tags: stackTags('payments') });
-    expect(list.snapshots[0].paths.sort()).toEqual([join(stack.dir, 'dayops.yaml'), join(stack.dir, 'terraform.tfstate')]);
+    expect(list.snapshots[0].paths.sort()).toEqual([
+      join(stack.dir, 'dayops.yaml'),
+      join(stack.dir, 'terraform.tfstate'),
+    ]);
 
     const v = await verifyBackup(db, stack, { env, user: 'erin', tmpDir: join(dir, 'verify-tmp') });
     expect(v.error).toBeNull();
@@ -62,7 +67,9 @@ describeRestic('backups with the real restic', () => {
 
   it('a second backup adds a snapshot with the first as parent, without creating the repository again', async () => {
     const { db, dir } = tmpDb();
-    const stack = addStack(db, dir, { files: { 'terraform.tfstate': '{"serial":1}\n', 'terraform.tfstate.d/prod/terraform.tfstate': '{}\n' } });
+    const stack = addStack(db, dir, {
+      files: { 'terraform.tfstate': '{"serial":1}\n', 'terraform.tfstate.d/prod/terraform.tfstate': '{}\n' },
+    });
     const env = resticEnv(dir);
     const first = await runBackup(db, stack, { env });
     expect(first.paths).toEqual(['dayops.yaml', 'terraform.tfstate', 'terraform.tfstate.d']);
@@ -87,7 +94,12 @@ describeRestic('backups with the real restic', () => {
     const times = [day(10, 9), day(10, 18), day(11, 12), day(12, 12), day(13, 9), day(14, 8), day(14, 20)];
     const ids: string[] = [];
     for (const t of times) {
-      const b = await restic.backup(['dayops.yaml'], { tags: stackTags('payments'), host: SNAPSHOT_HOST, time: t, cwd: stack.dir });
+      const b = await restic.backup(['dayops.yaml'], {
+        tags: stackTags('payments'),
+        host: SNAPSHOT_HOST,
+        time: t,
+        cwd: stack.dir,
+      });
       ids.push(b.summary.snapshot_id!);
     }
     const r = await pruneBackups(db, stack, { env });
@@ -123,7 +135,9 @@ describeRestic('backups with the real restic', () => {
     expect(err).toBeInstanceOf(ResticError);
     expect((err as ResticError).kind).toBe('wrong-password');
     const repoPath = join(dir, 'repo');
-    expect((err as Error).message).toBe(`wrong password for the restic repository ${repoPath} (restic: wrong password or no key found)`);
+    expect((err as Error).message).toBe(
+      `wrong password for the restic repository ${repoPath} (restic: wrong password or no key found)`,
+    );
     expect((err as Error).message).not.toContain('not-the-password');
 
     const list = await listSnapshots(db, stack, { env: bad, refresh: true });
@@ -139,7 +153,9 @@ describeRestic('backups with the real restic', () => {
     expect(again).toMatchObject({ error: null, stale: false });
     expect(again.snapshots).toHaveLength(1);
     // Nothing in the database holds the password.
-    const dump = JSON.stringify(db.prepare('SELECT * FROM backup_events').all()) + JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
+    const dump =
+      JSON.stringify(db.prepare('SELECT * FROM backup_events').all()) +
+      JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
     expect(dump).not.toContain('not-the-password');
     expect(dump).not.toContain(PASSWORD);
   });
@@ -208,7 +224,9 @@ describeRestic('backups with the real restic', () => {
 
   it('skips configured paths that do not exist and says so', async () => {
     const { db, dir } = tmpDb();
-    const stack = addStack(db, dir, { backups: { repository: '../repo', paths: ['terraform.tfstate', 'gone.tfstate'] } });
+    const stack = addStack(db, dir, {
+      backups: { repository: '../repo', paths: ['terraform.tfstate', 'gone.tfstate'] },
+    });
     const notices: string[] = [];
     const r = await runBackup(db, stack, { env: resticEnv(dir), onNotice: (m) => notices.push(m) });
     expect(r.paths).toEqual(['terraform.tfstate']);
@@ -227,20 +245,32 @@ describeRestic('backups with the real restic', () => {
 it('a stack without backups, or without a password, is a one-line error before anything runs', async () => {
   const { db, dir } = tmpDb();
   const none = addStack(db, dir, { backups: null });
-  await expect(runBackup(db, none, { env: resticEnv(dir) })).rejects.toThrow(/^stack payments has no backups.repository in dayops.yaml$/);
-  const stack = addStack(db, dir, { name: 'billing', backups: { repository: '../repo', passwordEnv: 'BILLING_RESTIC_PASSWORD' } });
+  await expect(runBackup(db, none, { env: resticEnv(dir) })).rejects.toThrow(
+    /^stack payments has no backups.repository in dayops.yaml$/,
+  );
+  const stack = addStack(db, dir, {
+    name: 'billing',
+    backups: { repository: '../repo', passwordEnv: 'BILLING_RESTIC_PASSWORD' },
+  });
   await expect(runBackup(db, stack, { env: resticEnv(dir) })).rejects.toThrow(
     'stack billing: no restic password: backups.passwordEnv names $BILLING_RESTIC_PASSWORD, which is not set',
   );
   // The attempt is on record as a failed backup, with the reason.
-  expect(new BackupsRepo(db).lastFinished(stack.id, 'backup')).toMatchObject({ ok: false, error: expect.stringMatching(/BILLING_RESTIC_PASSWORD/) });
+  expect(new BackupsRepo(db).lastFinished(stack.id, 'backup')).toMatchObject({
+    ok: false,
+    error: expect.stringMatching(/BILLING_RESTIC_PASSWORD/),
+  });
 });
 
 it('a missing restic is a one-line error naming what to do', async () => {
   const { db, dir } = tmpDb();
   const stack = addStack(db, dir);
-  const err = await runBackup(db, stack, { env: resticEnv(dir, { DAYOPS_RESTIC: join(dir, 'no-such-restic') }) }).catch((e: unknown) => e);
+  const err = await runBackup(db, stack, { env: resticEnv(dir, { DAYOPS_RESTIC: join(dir, 'no-such-restic') }) }).catch(
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ResticError);
   expect((err as ResticError).kind).toBe('not-installed');
-  expect((err as Error).message).toBe(`restic is not installed: ${join(dir, 'no-such-restic')} cannot be run (ENOENT); install restic or set DAYOPS_RESTIC to its path`);
+  expect((err as Error).message).toBe(
+    `restic is not installed: ${join(dir, 'no-such-restic')} cannot be run (ENOENT); install restic or set DAYOPS_RESTIC to its path`,
+  );
 });

@@ -36,6 +36,9 @@ it('a backup left running by a dayops that died is marked interrupted by the nex
   const live = repo.startEvent({ stackId: stack.id, kind: 'verify', user: 'erin', now: 1000 }); // this process: alive
   // The next backup fails at once (no restic), but first settles what was left running.
   await runBackup(db, stack, { env: resticEnv(dir, { DAYOPS_RESTIC: join(dir, 'no-restic') }) }).catch(() => {});
-  expect(repo.event(id)).toMatchObject({ ok: false, error: `interrupted: dayops (pid ${dead.stdout}) stopped before the backup finished` });
+  expect(repo.event(id)).toMatchObject({
+    ok: false,
+    error: `interrupted: dayops (pid ${dead.stdout}) stopped before the backup finished`,
+  });
   expect(repo.event(live)).toMatchObject({ ok: null, finishedAt: null });
 });

@@ -38,19 +38,30 @@ describeRestic('dayops backup with the real restic', () => {
     // Not a terminal: progress comes as whole lines, never carriage returns.
     expect(run.stderr).toMatch(/^backing up payments: \d+% /m);
     expect(run.stderr).not.toContain('\r');
-    expect(run.stdout).toMatch(/^snapshot [0-9a-f]{8} of payments: 2 new, 0 changed, 0 unchanged files, [\d.]+ \w*B added \([\d.]+ s\)\n$/);
+    expect(run.stdout).toMatch(
+      /^snapshot [0-9a-f]{8} of payments: 2 new, 0 changed, 0 unchanged files, [\d.]+ \w*B added \([\d.]+ s\)\n$/,
+    );
     expect(run.code).toBe(0);
 
     const second = await cli('backup', 'run', 'payments', '--json');
     expect(second.code).toBe(0);
     const json = JSON.parse(second.stdout);
-    expect(json).toMatchObject({ stack: 'payments', ok: true, initialized: false, paths: ['dayops.yaml', 'terraform.tfstate'] });
+    expect(json).toMatchObject({
+      stack: 'payments',
+      ok: true,
+      initialized: false,
+      paths: ['dayops.yaml', 'terraform.tfstate'],
+    });
 
     const list = await cli('backup', 'list', 'payments', '--json');
     expect(list.code).toBe(0);
     const listed = JSON.parse(list.stdout);
     expect(listed.snapshots).toHaveLength(2);
-    expect(listed.snapshots[0]).toMatchObject({ id: json.snapshotId, hostname: 'dayops', tags: ['dayops', 'stack:payments'] });
+    expect(listed.snapshots[0]).toMatchObject({
+      id: json.snapshotId,
+      hostname: 'dayops',
+      tags: ['dayops', 'stack:payments'],
+    });
     expect(listed.snapshots[0].time).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(listed).toMatchObject({ stale: false, error: null });
     const table = await cli('backup', 'list', 'payments');
@@ -58,14 +69,30 @@ describeRestic('dayops backup with the real restic', () => {
 
     const verify = await cli('backup', 'verify', 'payments', '--json');
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, snapshotId: json.snapshotId, files: 2, comparedWithSource: 2 });
+    expect(JSON.parse(verify.stdout)).toMatchObject({
+      ok: true,
+      snapshotId: json.snapshotId,
+      files: 2,
+      comparedWithSource: 2,
+    });
 
     const prune = await cli('backup', 'prune', 'payments');
-    expect(prune).toMatchObject({ code: 0, stdout: expect.stringMatching(/^payments: kept 1 snapshot\(s\), removed 1 \(--keep-last 1\)\n  removed [0-9a-f]{8} /) });
+    expect(prune).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^payments: kept 1 snapshot\(s\), removed 1 \(--keep-last 1\)\n {2}removed [0-9a-f]{8} /,
+      ),
+    });
 
     const status = await cli('backup', 'status', '--json');
     expect(JSON.parse(status.stdout).stacks).toEqual([
-      expect.objectContaining({ stack: 'payments', status: 'on-time', rpoMinutes: 60, snapshotCount: 1, lastRestoreTest: expect.objectContaining({ ok: true }) }),
+      expect.objectContaining({
+        stack: 'payments',
+        status: 'on-time',
+        rpoMinutes: 60,
+        snapshotCount: 1,
+        lastRestoreTest: expect.objectContaining({ ok: true }),
+      }),
     ]);
 
     const out = join(dir, 'copy.db');
@@ -73,7 +100,10 @@ describeRestic('dayops backup with the real restic', () => {
     expect(self.code).toBe(0);
     expect(JSON.parse(self.stdout)).toMatchObject({ ok: true, file: out, integrity: 'ok' });
     const copy = new Database(out, { readonly: true });
-    expect((copy.prepare("SELECT COUNT(*) AS n FROM backup_events WHERE kind = 'backup' AND ok = 1").get() as { n: number }).n).toBe(2);
+    expect(
+      (copy.prepare("SELECT COUNT(*) AS n FROM backup_events WHERE kind = 'backup' AND ok = 1").get() as { n: number })
+        .n,
+    ).toBe(2);
     copy.close();
   });
 
@@ -81,13 +111,21 @@ describeRestic('dayops backup with the real restic', () => {
     const { db, path, dir } = tmpDb();
     addStack(db, dir);
     expect((await runCli(['--db', path, 'backup', 'run', 'payments'], { env: resticEnv(dir) })).code).toBe(0);
-    const r = await runCli(['--db', path, 'backup', 'run', 'payments'], { env: resticEnv(dir, { RESTIC_PASSWORD: 'wrong' }) });
+    const r = await runCli(['--db', path, 'backup', 'run', 'payments'], {
+      env: resticEnv(dir, { RESTIC_PASSWORD: 'wrong' }),
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`wrong password for the restic repository ${join(dir, 'repo')} (restic: wrong password or no key found)\n`);
-    const list = await runCli(['--db', path, 'backup', 'list', 'payments'], { env: resticEnv(dir, { RESTIC_PASSWORD: 'wrong' }) });
+    expect(r.stderr).toBe(
+      `wrong password for the restic repository ${join(dir, 'repo')} (restic: wrong password or no key found)\n`,
+    );
+    const list = await runCli(['--db', path, 'backup', 'list', 'payments'], {
+      env: resticEnv(dir, { RESTIC_PASSWORD: 'wrong' }),
+    });
     expect(list.code).toBe(1);
     // The cached listing is still shown, with the error and its age.
-    expect(list.stderr).toMatch(/^payments: wrong password for the restic repository .* \(showing the listing of \d{4}-.*\)\n$/);
+    expect(list.stderr).toMatch(
+      /^payments: wrong password for the restic repository .* \(showing the listing of \d{4}-.*\)\n$/,
+    );
     expect(list.stdout).toMatch(/^ID/);
   });
 
@@ -103,7 +141,9 @@ describeRestic('dayops backup with the real restic', () => {
     closeSync(fd);
     const r = await runCli(['--db', path, 'backup', 'verify', 'payments'], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^payments: restore test FAILED \(snapshot [0-9a-f]{8}\): restic restore: .*ciphertext verification failed/);
+    expect(r.stderr).toMatch(
+      /^payments: restore test FAILED \(snapshot [0-9a-f]{8}\): restic restore: .*ciphertext verification failed/,
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'payments', 'dayops.yaml'))).toBe(true);
   });

@@ -43,10 +43,13 @@ describe('restic 0.14 as recorded here', () => {
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses[0].percent_done).toBe(0);
     expect(statuses.at(-1)!.percent_done).toBe(1);
-    const midway = statuses.filter((s) => (s.total_bytes ?? 0) > 50_000_000 && s.percent_done > 0 && s.percent_done < 1);
+    const midway = statuses.filter(
+      (s) => (s.total_bytes ?? 0) > 50_000_000 && s.percent_done > 0 && s.percent_done < 1,
+    );
     expect(midway.length).toBeGreaterThan(3);
     expect(midway.every((s) => (s.bytes_done ?? 0) > 0)).toBe(true);
-    for (let i = 1; i < statuses.length; i++) expect(statuses[i].percent_done).toBeGreaterThanOrEqual(statuses[i - 1].percent_done);
+    for (let i = 1; i < statuses.length; i++)
+      expect(statuses[i].percent_done).toBeGreaterThanOrEqual(statuses[i - 1].percent_done);
     expect(summary?.snapshot_id).toMatch(/^[0-9a-f]{8}$/);
     expect(summary?.total_bytes_processed).toBeGreaterThan(60_000_000);
     expect(errors).toEqual([]);
@@ -109,7 +112,9 @@ describe('restic 0.14 as recorded here', () => {
     const t = withExit(own('check-truncated-pack.txt'));
     const r = parseCheck(t.code, t.text, '');
     expect(r.ok).toBe(false);
-    expect(r.errors).toEqual([expect.stringMatching(/^pack [0-9a-f]{64}: unexpected file size: got 1000, expected \d+$/)]);
+    expect(r.errors).toEqual([
+      expect.stringMatching(/^pack [0-9a-f]{64}: unexpected file size: got 1000, expected \d+$/),
+    ]);
   });
 
   it('reads restore --verify', () => {
@@ -122,14 +127,20 @@ describe('restic 0.14 as recorded here', () => {
       const { code, text } = withExit(own(f));
       return classifyFailure(code, text, REPO, 'x');
     };
-    expect(kind('error-no-repository.stderr.txt')).toMatchObject({ kind: 'repository-missing', message: `there is no restic repository at ${REPO}` });
+    expect(kind('error-no-repository.stderr.txt')).toMatchObject({
+      kind: 'repository-missing',
+      message: `there is no restic repository at ${REPO}`,
+    });
     expect(kind('error-wrong-password.stderr.txt')).toMatchObject({ kind: 'wrong-password' });
     expect(kind('error-empty-password.stderr.txt').kind).toBe('no-password');
     const lock = classifyFailure(1, own('error-stale-lock.txt'), REPO, 'backup');
     expect(lock.kind).toBe('locked');
     expect(lock.message).toContain('PID 4242 on ops-host by root');
     const all = kind('backup-all-missing.stderr.txt');
-    expect(all).toMatchObject({ kind: 'failed', message: 'restic x failed (exit 1): all target directories/files do not exist' });
+    expect(all).toMatchObject({
+      kind: 'failed',
+      message: 'restic x failed (exit 1): all target directories/files do not exist',
+    });
     for (const e of [lock, all, kind('error-wrong-password.stderr.txt')]) expect(e.message).not.toContain('\n');
   });
 
@@ -162,7 +173,11 @@ describe('restic 0.17+ shapes (written to the documented format)', () => {
 
   it('stderr item errors and exit_error', () => {
     const [item, exit] = own('stderr-v0.17-documented.jsonl').trim().split('\n').map(parseBackupLine);
-    expect(item).toEqual({ type: 'error', item: '/srv/rec/stack/secret.tfvars', message: 'open /srv/rec/stack/secret.tfvars: permission denied (during archival)' });
+    expect(item).toEqual({
+      type: 'error',
+      item: '/srv/rec/stack/secret.tfvars',
+      message: 'open /srv/rec/stack/secret.tfvars: permission denied (during archival)',
+    });
     expect(exit).toEqual({ type: 'exit_error', code: 12, message: 'Fatal: wrong password or no key found' });
     expect(classifyFailure(12, '', REPO, 'snapshots').kind).toBe('wrong-password');
     expect(classifyFailure(10, '', REPO, 'snapshots').kind).toBe('repository-missing');
@@ -182,17 +197,27 @@ describe.skipIf(!existsSync(RECORDED))('shared recordings of restic 0.14 (../sha
   const rec = (f: string) => readFileSync(join(RECORDED, f), 'utf8');
 
   it('backup-1..3: status then summary with the snapshot id', () => {
-    expect(['restic-backup-1.jsonl', 'restic-backup-2.jsonl', 'restic-backup-3.jsonl'].map((f) => parseBackupOutput(rec(f)).summary?.snapshot_id)).toEqual([
+    expect(
+      ['restic-backup-1.jsonl', 'restic-backup-2.jsonl', 'restic-backup-3.jsonl'].map(
+        (f) => parseBackupOutput(rec(f)).summary?.snapshot_id,
+      ),
+    ).toEqual(['e3d0bf35', '44c12fe7', '42423349']);
+    expect(parseBackupOutput(rec('restic-backup-3.jsonl')).statuses[0]).toMatchObject({
+      percent_done: 0,
+      files_done: 1,
+    });
+  });
+
+  it('snapshots before and after forget', () => {
+    expect(parseSnapshots(rec('restic-snapshots.json')).map((s) => s.shortId)).toEqual([
       'e3d0bf35',
       '44c12fe7',
       '42423349',
     ]);
-    expect(parseBackupOutput(rec('restic-backup-3.jsonl')).statuses[0]).toMatchObject({ percent_done: 0, files_done: 1 });
-  });
-
-  it('snapshots before and after forget', () => {
-    expect(parseSnapshots(rec('restic-snapshots.json')).map((s) => s.shortId)).toEqual(['e3d0bf35', '44c12fe7', '42423349']);
-    expect(parseSnapshots(rec('restic-snapshots-after-forget.json')).map((s) => s.shortId)).toEqual(['44c12fe7', '42423349']);
+    expect(parseSnapshots(rec('restic-snapshots-after-forget.json')).map((s) => s.shortId)).toEqual([
+      '44c12fe7',
+      '42423349',
+    ]);
   });
 
   it('forget --prune: JSON on the first line only', () => {
@@ -213,33 +238,38 @@ describe.skipIf(!existsSync(RECORDED))('shared recordings of restic 0.14 (../sha
   });
 });
 
-describe.skipIf(!existsSync(SHARED_RESTIC))('shared restic JSON from other projects (../shared/fixtures/restic)', () => {
-  if (!existsSync(SHARED_RESTIC)) console.warn(`${SHARED_RESTIC} is absent: skipping`);
-  const f = (n: string) => readFileSync(join(SHARED_RESTIC, n), 'utf8');
+describe.skipIf(!existsSync(SHARED_RESTIC))(
+  'shared restic JSON from other projects (../shared/fixtures/restic)',
+  () => {
+    if (!existsSync(SHARED_RESTIC)) console.warn(`${SHARED_RESTIC} is absent: skipping`);
+    const f = (n: string) => readFileSync(join(SHARED_RESTIC, n), 'utf8');
 
-  it('kdmp: three status lines with bytes_done, then a summary', () => {
-    const r = parseBackupOutput(f('restic-backup-status-summary.kdmp.jsonl'));
-    expect(r.statuses.map((s) => s.percent_done)).toEqual([0.3, 0.55, 0.85]);
-    expect(r.statuses[2].bytes_done).toBe(8912896);
-    expect(r.summary?.snapshot_id).toBe('9310620e');
-  });
+    it('kdmp: three status lines with bytes_done, then a summary', () => {
+      const r = parseBackupOutput(f('restic-backup-status-summary.kdmp.jsonl'));
+      expect(r.statuses.map((s) => s.percent_done)).toEqual([0.3, 0.55, 0.85]);
+      expect(r.statuses[2].bytes_done).toBe(8912896);
+      expect(r.summary?.snapshot_id).toBe('9310620e');
+    });
 
-  it('backrest and npbackup summaries with 64-hex ids', () => {
-    expect(parseBackupOutput(f('restic-backup-status-summary.backrest.jsonl')).summary?.files_unmodified).toBe(166);
-    expect(parseBackupOutput(f('restic-backup-summary-v0.16.2.npbackup.jsonl')).summary?.snapshot_id).toHaveLength(64);
-  });
+    it('backrest and npbackup summaries with 64-hex ids', () => {
+      expect(parseBackupOutput(f('restic-backup-status-summary.backrest.jsonl')).summary?.files_unmodified).toBe(166);
+      expect(parseBackupOutput(f('restic-backup-summary-v0.16.2.npbackup.jsonl')).summary?.snapshot_id).toHaveLength(
+        64,
+      );
+    });
 
-  it('verbose_status is ignored and exit_error is read', () => {
-    const lines = f('restic-backup-verbose-exit-error.backrest.jsonl').trim().split('\n').map(parseBackupLine);
-    expect(lines.map((l) => l.type)).toEqual(['status', 'other', 'exit_error']);
-  });
+    it('verbose_status is ignored and exit_error is read', () => {
+      const lines = f('restic-backup-verbose-exit-error.backrest.jsonl').trim().split('\n').map(parseBackupLine);
+      expect(lines.map((l) => l.type)).toEqual(['status', 'other', 'exit_error']);
+    });
 
-  it('the old snapshot schema without short_id and tags', () => {
-    const snaps = parseSnapshots(f('restic-snapshots.doc-manual_rest.json'));
-    expect(snaps.map((s) => s.shortId)).toEqual(['bbeed6d2', 'b157d91c']);
-    expect(snaps[0].tags).toEqual([]);
-  });
-});
+    it('the old snapshot schema without short_id and tags', () => {
+      const snaps = parseSnapshots(f('restic-snapshots.doc-manual_rest.json'));
+      expect(snaps.map((s) => s.shortId)).toEqual(['bbeed6d2', 'b157d91c']);
+      expect(snaps[0].tags).toEqual([]);
+    });
+  },
+);
 
 describe('locations, passwords and retention', () => {
   it('resolves repositories relative to the stack folder; URLs stay as they are', () => {
@@ -248,7 +278,15 @@ describe('locations, passwords and retention', () => {
     expect(resolveRepository('/var/backups/r', '/srv/x')).toBe('/var/backups/r');
     expect(resolveRepository('local:repo', '/srv/x')).toBe('/srv/x/repo');
     expect(resolveRepository('~/r', '/srv/x', { HOME: '/home/ops' })).toBe('/home/ops/r');
-    for (const url of ['sftp:ops@host:/srv/restic', 's3:s3.amazonaws.com/bucket', 'rest:http://host:8000/', 'b2:bucket:path', 'azure:c:/', 'gs:b:/', 'rclone:remote:path']) {
+    for (const url of [
+      'sftp:ops@host:/srv/restic',
+      's3:s3.amazonaws.com/bucket',
+      'rest:http://host:8000/',
+      'b2:bucket:path',
+      'azure:c:/',
+      'gs:b:/',
+      'rclone:remote:path',
+    ]) {
       expect(resolveRepository(url, '/srv/x')).toBe(url);
     }
   });
@@ -256,20 +294,35 @@ describe('locations, passwords and retention', () => {
   it('finds the password where the config says, else in RESTIC_PASSWORD(_FILE), and names where it looked', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'pw'), 'secret\n');
-    expect(resolvePassword({ passwordEnv: 'PAY_PW' }, dir, { PAY_PW: 's', RESTIC_PASSWORD: 'other' }, 'stack p')).toEqual({ kind: 'env', from: '$PAY_PW', value: 's' });
-    expect(resolvePassword({ passwordFile: 'pw' }, dir, {}, 'stack p')).toEqual({ kind: 'file', from: 'backups.passwordFile', path: join(dir, 'pw') });
+    expect(
+      resolvePassword({ passwordEnv: 'PAY_PW' }, dir, { PAY_PW: 's', RESTIC_PASSWORD: 'other' }, 'stack p'),
+    ).toEqual({ kind: 'env', from: '$PAY_PW', value: 's' });
+    expect(resolvePassword({ passwordFile: 'pw' }, dir, {}, 'stack p')).toEqual({
+      kind: 'file',
+      from: 'backups.passwordFile',
+      path: join(dir, 'pw'),
+    });
     expect(resolvePassword({}, dir, { RESTIC_PASSWORD_FILE: join(dir, 'pw') }, 'stack p').kind).toBe('file');
     expect(() => resolvePassword({ passwordEnv: 'PAY_PW' }, dir, { RESTIC_PASSWORD: 'x' }, 'stack p')).toThrow(
       'stack p: no restic password: backups.passwordEnv names $PAY_PW, which is not set',
     );
-    expect(() => resolvePassword({ passwordFile: 'nope' }, dir, {}, 'stack p')).toThrow(`stack p: no restic password: backups.passwordFile ${join(dir, 'nope')} does not exist`);
+    expect(() => resolvePassword({ passwordFile: 'nope' }, dir, {}, 'stack p')).toThrow(
+      `stack p: no restic password: backups.passwordFile ${join(dir, 'nope')} does not exist`,
+    );
     expect(() => resolvePassword({}, dir, {}, 'stack p')).toThrow(
       'stack p: no restic password: set backups.passwordEnv or backups.passwordFile in dayops.yaml, or RESTIC_PASSWORD or RESTIC_PASSWORD_FILE in the environment',
     );
   });
 
   it('turns a retention policy into --keep flags', () => {
-    expect(retentionArgs({ hourly: 24, daily: 7, weekly: 4 })).toEqual(['--keep-hourly', '24', '--keep-daily', '7', '--keep-weekly', '4']);
+    expect(retentionArgs({ hourly: 24, daily: 7, weekly: 4 })).toEqual([
+      '--keep-hourly',
+      '24',
+      '--keep-daily',
+      '7',
+      '--keep-weekly',
+      '4',
+    ]);
     expect(retentionArgs({ last: 3, yearly: 0 })).toEqual(['--keep-last', '3']);
     expect(retentionArgs({})).toEqual([]);
   });

@@ -62,5 +62,10 @@ it('without a terminal prints a line per 10% step or every 5 seconds', () => {
 });
 
 it('formats sizes', () => {
-  expect([formatBytes(0), formatBytes(1023), formatBytes(1536), formatBytes(5 * 1024 ** 3)]).toEqual(['0 B', '1023 B', '1.5 KiB', '5.0 GiB']);
+  expect([formatBytes(0), formatBytes(1023), formatBytes(1536), formatBytes(5 * 1024 ** 3)]).toEqual([
+    '0 B',
+    '1023 B',
+    '1.5 KiB',
+    '5.0 GiB',
+  ]);
 });

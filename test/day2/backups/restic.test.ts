@@ -16,7 +16,10 @@ afterEach(() => {
 
 /** Start a slow `restic check --read-data` (1 KiB/s) and resolve once its exclusive lock is in the repository. */
 async function holdLock(repo: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(RESTIC_BIN, ['-r', repo, 'check', '--read-data', '--limit-download', '1'], { env, stdio: 'ignore' });
+  const child = spawn(RESTIC_BIN, ['-r', repo, 'check', '--read-data', '--limit-download', '1'], {
+    env,
+    stdio: 'ignore',
+  });
   children.push(child);
   // restic 0.14 ignores an empty lock file (one it was killed while writing), so wait until it has content.
   const locks = join(repo, 'locks');
@@ -31,18 +34,27 @@ async function holdLock(repo: string, env: NodeJS.ProcessEnv): Promise<ChildProc
   throw new Error('restic check did not take its lock within 20 s');
 }
 
-const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+const exited = (c: ChildProcess) =>
+  new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
 describeRestic('the restic wrapper', () => {
   it('tells a missing repository from a wrong password', async () => {
     const dir = tmpDir();
     const env = resticEnv(dir);
     const repo = join(dir, 'repo');
-    const restic = new Restic({ repository: repo, password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'pw-1' }, env });
+    const restic = new Restic({
+      repository: repo,
+      password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'pw-1' },
+      env,
+    });
     expect(await restic.exists()).toBe(false);
     expect(await restic.ensure()).toMatchObject({ created: true, id: expect.stringMatching(/^[0-9a-f]{10}$/) });
     expect(await restic.ensure()).toEqual({ created: false });
-    const wrong = new Restic({ repository: repo, password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'pw-2' }, env });
+    const wrong = new Restic({
+      repository: repo,
+      password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'pw-2' },
+      env,
+    });
     await expect(wrong.exists()).rejects.toMatchObject({ kind: 'wrong-password' });
     expect(await restic.version()).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -56,9 +68,17 @@ describeRestic('the restic wrapper', () => {
     const r = await runBackup(db, stack, { env });
     expect(r.ok).toBe(true);
     // The same repository does not open with another password, so the file's was the one used.
-    const other = new Restic({ repository: join(dir, 'repo'), password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'from a file' }, env });
+    const other = new Restic({
+      repository: join(dir, 'repo'),
+      password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'from a file' },
+      env,
+    });
     expect(await other.exists()).toBe(true);
-    const wrong = new Restic({ repository: join(dir, 'repo'), password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'something else' }, env });
+    const wrong = new Restic({
+      repository: join(dir, 'repo'),
+      password: { kind: 'env', from: '$RESTIC_PASSWORD', value: 'something else' },
+      env,
+    });
     await expect(wrong.exists()).rejects.toMatchObject({ kind: 'wrong-password' });
   });
 
@@ -89,7 +109,9 @@ describeRestic('the restic wrapper', () => {
     const err = await restic.check().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResticError);
     expect((err as ResticError).kind).toBe('locked');
-    expect((err as Error).message).toMatch(new RegExp(`^the restic repository ${join(dir, 'repo')} is locked by PID ${checker.pid} on `));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^the restic repository ${join(dir, 'repo')} is locked by PID ${checker.pid} on `),
+    );
     expect((err as Error).message).not.toContain('\n');
     expect(checker.exitCode).toBeNull();
     // restic removes its own lock when interrupted.
@@ -108,7 +130,11 @@ describeRestic('the restic wrapper', () => {
     const restic = resticForStack(stack, stackBackupsConfig(stack).backups, { env });
     await restic.init();
     const ac = new AbortController();
-    const p = restic.backup(['big.bin'], { cwd: stack.dir, signal: ac.signal, onProgress: (pr) => pr.bytesDone > 0 && ac.abort() });
+    const p = restic.backup(['big.bin'], {
+      cwd: stack.dir,
+      signal: ac.signal,
+      onProgress: (pr) => pr.bytesDone > 0 && ac.abort(),
+    });
     await expect(p).rejects.toMatchObject({ kind: 'interrupted' });
     expect(readdirSync(join(dir, 'repo', 'locks'))).toHaveLength(0);
   });

@@ -37,7 +37,10 @@ loop();
 `;
 
 function startWriter(dbPath: string): Promise<{ child: ChildProcess; stop: () => Promise<number> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, dbPath], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -80,7 +83,8 @@ describe('backup self', () => {
     try {
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
-      const count = (action: string) => (copy.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE action = ?').get(action) as { n: number }).n;
+      const count = (action: string) =>
+        (copy.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE action = ?').get(action) as { n: number }).n;
       const a = count('pair-a');
       expect(a).toBe(count('pair-b'));
       expect(a).toBeGreaterThanOrEqual(before);
@@ -92,7 +96,10 @@ describe('backup self', () => {
       copy.close();
     }
     expect(new BackupsRepo(db).lastSelfBackup()).toMatchObject({ ok: true, user: 'erin', stackId: null });
-    const audit = db.prepare("SELECT user, detail FROM audit_log WHERE action = 'backup-self'").all() as { user: string; detail: string }[];
+    const audit = db.prepare("SELECT user, detail FROM audit_log WHERE action = 'backup-self'").all() as {
+      user: string;
+      detail: string;
+    }[];
     expect(audit).toHaveLength(1);
     expect(audit[0].user).toBe('erin');
     expect(JSON.parse(audit[0].detail)).toMatchObject({ ok: true, file: out });
@@ -120,7 +127,11 @@ describeRestic('backup self into restic', () => {
     expect(r.repository).toBe(join(dir, 'self-repo'));
     expect(r.snapshotId).toMatch(/^[0-9a-f]{8,64}$/);
     expect(r.notices).toContain(`created the restic repository ${join(dir, 'self-repo')}`);
-    const restic = new Restic({ repository: join(dir, 'self-repo'), password: { kind: 'env', from: '$RESTIC_PASSWORD', value: PASSWORD }, env });
+    const restic = new Restic({
+      repository: join(dir, 'self-repo'),
+      password: { kind: 'env', from: '$RESTIC_PASSWORD', value: PASSWORD },
+      env,
+    });
     const snaps = await restic.snapshots({ tags: ['dayops-self'] });
     expect(snaps).toHaveLength(1);
     expect(snaps[0].paths).toEqual([r.file]);

@@ -22,35 +22,76 @@ const T = Date.parse('2026-11-26T10:00:05Z');
 let seq = 0;
 function snap(time: number): Snapshot {
   const id = (++seq).toString(16).padStart(64, 'a');
-  return { id, shortId: id.slice(0, 8), time, hostname: 'dayops', username: 'ops', paths: ['/x'], tags: ['dayops'], parent: null, tree: 'f'.repeat(64), programVersion: null, summary: null };
+  return {
+    id,
+    shortId: id.slice(0, 8),
+    time,
+    hostname: 'dayops',
+    username: 'ops',
+    paths: ['/x'],
+    tags: ['dayops'],
+    parent: null,
+    tree: 'f'.repeat(64),
+    programVersion: null,
+    summary: null,
+  };
 }
 
 /** What a successful listing stores: the snapshots and the source's success, at `fetchedAt`. */
 function listed(db: DB, stack: Stack, times: number[], fetchedAt: number): void {
   const sources = new SourcesRepo(db);
-  new BackupsRepo(db).replaceSnapshots(stack.id, times.map(snap), fetchedAt, () => sources.recordOk(`backups:${stack.name}`, fetchedAt));
+  new BackupsRepo(db).replaceSnapshots(stack.id, times.map(snap), fetchedAt, () =>
+    sources.recordOk(`backups:${stack.name}`, fetchedAt),
+  );
 }
 
 describe('backupStatus', () => {
   it('is missing without snapshots, on time within the RPO, late past it', () => {
     const { db, dir } = tmpDb();
     const stack = addStack(db, dir, { rpoMinutes: 60 });
-    expect(backupStatus(db, stack, T)).toMatchObject({ status: 'missing', lastSnapshotAt: null, ageMinutes: null, rpoMinutes: 60, rpoSource: 'config', stale: true });
+    expect(backupStatus(db, stack, T)).toMatchObject({
+      status: 'missing',
+      lastSnapshotAt: null,
+      ageMinutes: null,
+      rpoMinutes: 60,
+      rpoSource: 'config',
+      stale: true,
+    });
 
     listed(db, stack, [T - 3 * 60 * MIN, T], T + MIN);
-    expect(backupStatus(db, stack, T + 30 * MIN)).toMatchObject({ status: 'on-time', lastSnapshotAt: T, ageMinutes: 30, snapshotCount: 2, stale: false, fetchedAt: T + MIN });
+    expect(backupStatus(db, stack, T + 30 * MIN)).toMatchObject({
+      status: 'on-time',
+      lastSnapshotAt: T,
+      ageMinutes: 30,
+      snapshotCount: 2,
+      stale: false,
+      fetchedAt: T + MIN,
+    });
     expect(backupStatus(db, stack, T + 60 * MIN).status).toBe('on-time');
     expect(backupStatus(db, stack, T + 61 * MIN)).toMatchObject({ status: 'late', ageMinutes: 61 });
   });
 
   it("takes the RPO from the stack's Day-0 design when dayops.yaml has none", () => {
     const { db, dir } = tmpDb();
-    const stack = addStack(db, dir, { blueprint: { name: 'payments', successCriteria: { availabilitySlo: 99.9, p95LatencyMs: 300, rpoMinutes: 15, rtoMinutes: 60 } } });
+    const stack = addStack(db, dir, {
+      blueprint: {
+        name: 'payments',
+        successCriteria: { availabilitySlo: 99.9, p95LatencyMs: 300, rpoMinutes: 15, rtoMinutes: 60 },
+      },
+    });
     listed(db, stack, [T], T);
-    expect(backupStatus(db, stack, T + 14 * MIN)).toMatchObject({ status: 'on-time', rpoMinutes: 15, rpoSource: 'blueprint' });
+    expect(backupStatus(db, stack, T + 14 * MIN)).toMatchObject({
+      status: 'on-time',
+      rpoMinutes: 15,
+      rpoSource: 'blueprint',
+    });
     expect(backupStatus(db, stack, T + 16 * MIN).status).toBe('late');
     // dayops.yaml wins over the design.
-    const withRpo = addStack(db, dir, { name: 'billing', rpoMinutes: 30, blueprint: { successCriteria: { rpoMinutes: 15 } } });
+    const withRpo = addStack(db, dir, {
+      name: 'billing',
+      rpoMinutes: 30,
+      blueprint: { successCriteria: { rpoMinutes: 15 } },
+    });
     expect(backupStatus(db, withRpo, T + 16 * MIN)).toMatchObject({ rpoMinutes: 30, rpoSource: 'config' });
   });
 
@@ -59,7 +100,11 @@ describe('backupStatus', () => {
     const stack = addStack(db, dir, { backups: { repository: '../repo', schedule: '0 * * * *' } });
     listed(db, stack, [T], T); // 10:00:05; the next run is 11:00
     const next = Date.parse('2026-11-26T11:00:00Z');
-    expect(backupStatus(db, stack, next + SCHEDULE_GRACE_MS - 1000)).toMatchObject({ status: 'on-time', rpoMinutes: null, schedule: '0 * * * *' });
+    expect(backupStatus(db, stack, next + SCHEDULE_GRACE_MS - 1000)).toMatchObject({
+      status: 'on-time',
+      rpoMinutes: null,
+      schedule: '0 * * * *',
+    });
     expect(backupStatus(db, stack, next + SCHEDULE_GRACE_MS + 1000).status).toBe('late');
     // Neither an RPO nor a schedule: a snapshot is never late.
     const plain = addStack(db, dir, { name: 'plain' });
@@ -82,7 +127,11 @@ describe('backupStatus', () => {
     new SourcesRepo(db).recordFailure('backups:payments', 'wrong password', T + 6 * MIN);
 
     const s = backupStatus(db, stack, T + 10 * MIN);
-    expect(s.lastRestoreTest).toEqual({ at: T + 3 * MIN, ok: false, error: 'restic restore: ciphertext verification failed' });
+    expect(s.lastRestoreTest).toEqual({
+      at: T + 3 * MIN,
+      ok: false,
+      error: 'restic restore: ciphertext verification failed',
+    });
     expect(s.lastBackup).toEqual({ at: T + 6 * MIN, ok: false, error: 'wrong password' });
     expect(s).toMatchObject({ stale: true, error: 'wrong password', fetchedAt: T, status: 'on-time' });
   });
@@ -93,7 +142,9 @@ describe('backupStatus', () => {
     listed(db, stack, [T], T);
     expect(backupStatus(db, stack, T + BACKUP_STALE_AFTER_MS).stale).toBe(false);
     expect(backupStatus(db, stack, T + BACKUP_STALE_AFTER_MS + 1).stale).toBe(true);
-    expect(backupStatus(db, stack, T + BACKUP_STALE_AFTER_MS + 1, { staleAfterMs: 2 * BACKUP_STALE_AFTER_MS }).stale).toBe(false);
+    expect(
+      backupStatus(db, stack, T + BACKUP_STALE_AFTER_MS + 1, { staleAfterMs: 2 * BACKUP_STALE_AFTER_MS }).stale,
+    ).toBe(false);
   });
 
   it('follows edits of dayops.yaml', () => {
@@ -101,7 +152,10 @@ describe('backupStatus', () => {
     const stack = addStack(db, dir, { rpoMinutes: 60 });
     listed(db, stack, [T], T);
     expect(backupStatus(db, stack, T + 90 * MIN).status).toBe('late');
-    writeFileSync(join(stack.dir, 'dayops.yaml'), stringify({ name: 'payments', backups: { repository: '../repo' }, rpoMinutes: 120 }) + '# edited\n');
+    writeFileSync(
+      join(stack.dir, 'dayops.yaml'),
+      stringify({ name: 'payments', backups: { repository: '../repo' }, rpoMinutes: 120 }) + '# edited\n',
+    );
     expect(backupStatus(db, stack, T + 90 * MIN)).toMatchObject({ status: 'on-time', rpoMinutes: 120 });
     writeFileSync(join(stack.dir, 'dayops.yaml'), 'rpoMinutes: [not a number\n');
     expect(backupStatus(db, stack, T + 90 * MIN).error).toMatch(/dayops.yaml/);
@@ -149,7 +203,8 @@ describe('backupStatusAll', () => {
       for (let i = 0; i < 200; i++) {
         const s = addStack(db, dir, { name: `s${i}`, rpoMinutes: 60, files: {} });
         if (i % 2 === 0) listed(db, s, [T - i * MIN], T);
-        if (i % 3 === 0) repo.finish(repo.startEvent({ stackId: s.id, kind: 'verify', user: 'u', now: T }), { ok: i % 6 === 0 }, T);
+        if (i % 3 === 0)
+          repo.finish(repo.startEvent({ stackId: s.id, kind: 'verify', user: 'u', now: T }), { ok: i % 6 === 0 }, T);
       }
     })();
     const all = backupStatusAll(db, T);

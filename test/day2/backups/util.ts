@@ -36,7 +36,15 @@ export const PASSWORD = 'correct horse battery staple';
 /** restic's environment for a test: a password and a private cache. */
 export function resticEnv(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['RESTIC_PASSWORD_FILE', 'RESTIC_PASSWORD_COMMAND', 'RESTIC_REPOSITORY', 'RESTIC_REPOSITORY_FILE', 'DAYOPS_SELF_REPOSITORY', 'DAYOPS_RESTIC']) delete env[k];
+  for (const k of [
+    'RESTIC_PASSWORD_FILE',
+    'RESTIC_PASSWORD_COMMAND',
+    'RESTIC_REPOSITORY',
+    'RESTIC_REPOSITORY_FILE',
+    'DAYOPS_SELF_REPOSITORY',
+    'DAYOPS_RESTIC',
+  ])
+    delete env[k];
   return { ...env, RESTIC_CACHE_DIR: join(root, 'restic-cache'), RESTIC_PASSWORD: PASSWORD, ...extra };
 }
 
@@ -55,7 +63,13 @@ export function addStack(db: DB, root: string, spec: StackSpec = {}): Stack {
   const name = spec.name ?? 'payments';
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  const config: Record<string, unknown> = { apiVersion: 'dayops/v1', kind: 'Stack', name, environment: 'prod', tool: 'opentofu' };
+  const config: Record<string, unknown> = {
+    apiVersion: 'dayops/v1',
+    kind: 'Stack',
+    name,
+    environment: 'prod',
+    tool: 'opentofu',
+  };
   const backups = spec.backups === undefined ? { repository: '../repo' } : spec.backups;
   if (backups) config.backups = backups;
   if (spec.rpoMinutes !== undefined) config.rpoMinutes = spec.rpoMinutes;

@@ -35,7 +35,8 @@ describe('dayops demo', () => {
       const designed = stacks.filter((s) => s.tool === 'opentofu');
       for (const s of designed) {
         expect(s.dir.startsWith(demoWorkspace(dbPath))).toBe(true);
-        for (const f of ['blueprint.yaml', 'dayops.yaml', 'DESIGN.md']) expect(existsSync(join(s.dir, f)), `${s.name}/${f}`).toBe(true);
+        for (const f of ['blueprint.yaml', 'dayops.yaml', 'DESIGN.md'])
+          expect(existsSync(join(s.dir, f)), `${s.name}/${f}`).toBe(true);
         expect(readFileSync(join(s.dir, 'dayops.yaml'), 'utf8')).toContain('http://127.0.0.1:9093');
       }
       const statuses = new Map(stackStatuses(db, Date.now()).map((s) => [s.name, s]));
@@ -43,10 +44,14 @@ describe('dayops demo', () => {
       const runs = new RunsRepo(db);
       const all = runs.list({ limit: 1000 });
       const states = new Set(all.map((x) => x.state));
-      for (const st of ['FINISHED', 'FAILED', 'POLICY_DENIED', 'DISCARDED']) expect(states.has(st as never), st).toBe(true);
+      for (const st of ['FINISHED', 'FAILED', 'POLICY_DENIED', 'DISCARDED'])
+        expect(states.has(st as never), st).toBe(true);
       const logs = new LogsRepo(db);
       const deploy = all.find((x) => x.purpose === 'deploy' && x.state === 'FINISHED' && x.stackTool === 'opentofu')!;
-      const text = logs.page(deploy.id, 1, 1000).map((l) => l.text).join('\n');
+      const text = logs
+        .page(deploy.id, 1, 1000)
+        .map((l) => l.text)
+        .join('\n');
       expect(text).toContain('Initializing provider plugins...');
       expect(text).toMatch(/Plan: \d+ to add, \d+ to change, \d+ to destroy\./);
       expect(text).toMatch(/Apply complete! Resources:/);
@@ -94,7 +99,9 @@ describe('dayops demo', () => {
     const db = openDatabase(dbPath);
     new StacksRepo(db).upsert({ name: 'payments', dir: join(dir, 'payments'), tool: 'opentofu', environment: 'prod' });
     db.close();
-    await expect(createDemo({ dbPath, user: 'tester', runLocal: false })).rejects.toThrow(/has stacks that are not demo stacks \(payments\)/);
+    await expect(createDemo({ dbPath, user: 'tester', runLocal: false })).rejects.toThrow(
+      /has stacks that are not demo stacks \(payments\)/,
+    );
     const again = openDatabase(dbPath);
     try {
       expect(new StacksRepo(again).list().map((s) => s.name)).toEqual(['payments']);
@@ -107,7 +114,9 @@ describe('dayops demo', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(ws, { recursive: true });
     writeFileSync(join(ws, 'notes.txt'), 'mine');
-    await expect(createDemo({ dbPath: other, user: 'tester', runLocal: false })).rejects.toThrow(/is not a dayops demo workspace/);
+    await expect(createDemo({ dbPath: other, user: 'tester', runLocal: false })).rejects.toThrow(
+      /is not a dayops demo workspace/,
+    );
     expect(readFileSync(join(ws, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
@@ -149,7 +158,11 @@ describe('dayops demo (the command)', () => {
     const run = await runCli(['--db', dbPath, 'run', DEMO_LOCAL, '--auto-approve', '--json'], { env });
     expect(run.code, run.stderr).toBe(0);
     // The JSON document ends the output (the log may stream before it).
-    const json = JSON.parse(run.stdout.slice(run.stdout.indexOf('\n{\n') + 1)) as { state: string; changes: { address: string; action: string }[]; applied: { changes: unknown[] } };
+    const json = JSON.parse(run.stdout.slice(run.stdout.indexOf('\n{\n') + 1)) as {
+      state: string;
+      changes: { address: string; action: string }[];
+      applied: { changes: unknown[] };
+    };
     expect(json.state).toBe('FINISHED');
     expect(json.changes).toEqual([expect.objectContaining({ address: 'local_file.app_env', action: 'update' })]);
     expect(json.applied.changes).toHaveLength(1);

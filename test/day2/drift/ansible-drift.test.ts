@@ -18,7 +18,9 @@ if (!HAVE && !CI) console.warn('skipping the real Ansible drift tests: ansible-p
 
 describe.runIf(!HAVE && CI)('ansible-playbook in CI', () => {
   it('is installed (the Ansible drift tests need the real ansible-playbook)', () => {
-    expect.fail('ansible-playbook is not on PATH: install ansible-core and the ansible collections (apt-get install ansible-core ansible)');
+    expect.fail(
+      'ansible-playbook is not on PATH: install ansible-core and the ansible collections (apt-get install ansible-core ansible)',
+    );
   });
 });
 

@@ -47,7 +47,14 @@ function home(): Home {
 }
 
 interface DriftJson {
-  stacks: { name: string; drifted: boolean; status: string; resources: { address: string; action: string; detail: Record<string, unknown>; source: string }[]; error?: string; runId: number }[];
+  stacks: {
+    name: string;
+    drifted: boolean;
+    status: string;
+    resources: { address: string; action: string; detail: Record<string, unknown>; source: string }[];
+    error?: string;
+    runId: number;
+  }[];
 }
 
 describe('dayops drift', () => {
@@ -73,7 +80,9 @@ describe('dayops drift', () => {
       ['terraform_data.web', 'update', 'both'],
     ]);
     const web = s.resources.find((r) => r.address === 'terraform_data.web')!;
-    expect(web.detail).toMatchObject({ fields: expect.arrayContaining([{ path: 'input.size', before: 'small', after: 'medium' }]) });
+    expect(web.detail).toMatchObject({
+      fields: expect.arrayContaining([{ path: 'input.size', before: 'small', after: 'medium' }]),
+    });
 
     // recorded like any check
     const db = openDatabase(h.db);
@@ -93,11 +102,15 @@ describe('dayops drift', () => {
     h.add('broken', 'error');
     const ok = await runCli(['--db', h.db, 'drift', 'quiet', '--json'], { env: h.env });
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ stacks: [{ name: 'quiet', drifted: false, status: 'in_sync', resources: [] }] });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      stacks: [{ name: 'quiet', drifted: false, status: 'in_sync', resources: [] }],
+    });
     const bad = await runCli(['--db', h.db, 'drift', 'broken'], { env: h.env });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^broken: check failed: plan failed: .*Unsupported block type/m);
-    const badJson = JSON.parse((await runCli(['--db', h.db, 'drift', 'broken', '--json'], { env: h.env })).stdout) as DriftJson;
+    const badJson = JSON.parse(
+      (await runCli(['--db', h.db, 'drift', 'broken', '--json'], { env: h.env })).stdout,
+    ) as DriftJson;
     expect(badJson.stacks[0]).toMatchObject({ name: 'broken', drifted: false, status: 'failed' });
     expect(badJson.stacks[0].error).toMatch(/Unsupported block type/);
   }, 120_000);

@@ -48,11 +48,25 @@ describe('drift checks with the recorded Terraform outputs', () => {
     const run = runs.get(r.runId!)!;
     expect(run).toMatchObject({ kind: 'proposed', purpose: 'drift', trigger: 'schedule', state: 'FINISHED' });
     const repo = new DriftRepo(db);
-    expect(repo.get(r.checkId)).toMatchObject({ status: 'drifted', driftedCount: 2, runId: r.runId, trigger: 'schedule', triggeredBy: 'alice' });
+    expect(repo.get(r.checkId)).toMatchObject({
+      status: 'drifted',
+      driftedCount: 2,
+      runId: r.runId,
+      trigger: 'schedule',
+      triggeredBy: 'alice',
+    });
     expect(repo.history(stack.id)).toHaveLength(1); // the run's end hook did not record a second check
 
     const sum = driftSummaries(db).get(stack.id)!;
-    expect(sum).toMatchObject({ status: 'drifted', drifted: 2, accepted: 0, snoozed: 0, total: 2, runId: r.runId, error: null });
+    expect(sum).toMatchObject({
+      status: 'drifted',
+      drifted: 2,
+      accepted: 0,
+      snoozed: 0,
+      total: 2,
+      runId: r.runId,
+      error: null,
+    });
     expect(sum.resultAt).toBe(sum.checkedAt);
 
     // the same drift again: the same fingerprints
@@ -68,7 +82,9 @@ describe('drift checks with the recorded Terraform outputs', () => {
     expect(r.resources).toHaveLength(1);
     expect(r.resources[0]).toMatchObject({ address: 'terraform_data.web', action: 'update', source: 'plan' });
     expect(r.resources[0].detail.drift).toBeUndefined();
-    expect(r.resources[0].detail.fields).toEqual(expect.arrayContaining([{ path: 'input.size', before: 'small', after: 'large' }]));
+    expect(r.resources[0].detail.fields).toEqual(
+      expect.arrayContaining([{ path: 'input.size', before: 'small', after: 'large' }]),
+    );
   });
 
   it('no changes: in sync, nothing stored', async () => {
@@ -97,13 +113,22 @@ describe('drift checks with the recorded Terraform outputs', () => {
     expect(sum).toMatchObject({ drifted: 2, total: 2, runId: r.runId });
     expect(sum.resultAt).toBe(new DriftRepo(db).get(first.checkId)!.finishedAt);
     expect(sum.checkedAt).toBeGreaterThanOrEqual(sum.resultAt!);
-    expect(driftedResources(db, stack.id).map((x) => x.address).sort()).toEqual(['terraform_data.old', 'terraform_data.web']);
+    expect(
+      driftedResources(db, stack.id)
+        .map((x) => x.address)
+        .sort(),
+    ).toEqual(['terraform_data.old', 'terraform_data.web']);
   });
 
   it('a never-checked stack is unknown; a stack whose folder is gone fails its check with a one-line error', async () => {
     const { db, path } = tmpDb();
     const { stack, tf } = tfStack(db, 'drift');
-    expect(driftSummaries(db).get(stack.id)).toMatchObject({ status: 'unknown', drifted: 0, checkedAt: null, resultAt: null });
+    expect(driftSummaries(db).get(stack.id)).toMatchObject({
+      status: 'unknown',
+      drifted: 0,
+      checkedAt: null,
+      resultAt: null,
+    });
     const { rmSync } = await import('node:fs');
     rmSync(tf.dir, { recursive: true, force: true });
     const r = await checkDrift(runService(db, path, tf.env), db, stack);
@@ -159,7 +184,9 @@ describe('triage', () => {
     ]);
     const later = until + 1;
     expect(driftSummaries(db, later).get(stack.id)).toMatchObject({ drifted: 2, snoozed: 0 });
-    expect(driftedResources(db, stack.id, later).find((x) => x.address === 'terraform_data.old')!.triage).toMatchObject({ state: 'open', lapsed: 'expired', until });
+    expect(driftedResources(db, stack.id, later).find((x) => x.address === 'terraform_data.old')!.triage).toMatchObject(
+      { state: 'open', lapsed: 'expired', until },
+    );
     expect(new AuditRepo(db).forStack(stack.id).map((e) => e.action)).toContain('drift-snooze');
 
     acceptDrift(db, stack.id, 'terraform_data.web', 'fine', 'carol');
@@ -190,7 +217,10 @@ describe('remediation', () => {
     const run = await runs.wait(id);
     expect(run).toMatchObject({ kind: 'tracked', purpose: 'remediation', state: 'UNCONFIRMED', triggeredBy: 'dave' });
     expect(tf.invocations().some((i) => i.argv[1] === 'apply')).toBe(false);
-    expect(new AuditRepo(db).forStack(stack.id).find((e) => e.action === 'drift-remediate')).toMatchObject({ runId: id, user: 'dave' });
+    expect(new AuditRepo(db).forStack(stack.id).find((e) => e.action === 'drift-remediate')).toMatchObject({
+      runId: id,
+      user: 'dave',
+    });
 
     const ro = runService(db, path, tf.env, { readonly: true, recover: false });
     await expect(remediate(ro, db, stack, 'dave')).rejects.toThrow(/readonly/);
@@ -254,7 +284,12 @@ describe('drift runs started elsewhere, and interrupted checks', () => {
     const first = await checkDrift(runs, db, stack);
     const repo = new DriftRepo(db);
     // a check whose process died before its run started
-    const orphan = repo.startCheck({ stackId: stack.id, trigger: 'schedule', triggeredBy: 'alice', now: Date.now() - 120_000 });
+    const orphan = repo.startCheck({
+      stackId: stack.id,
+      trigger: 'schedule',
+      triggeredBy: 'alice',
+      now: Date.now() - 120_000,
+    });
     expect(driftSummaries(db).get(stack.id)).toMatchObject({ status: 'checking', drifted: 2 });
     expect(reconcileDriftChecks(db)).toBe(1);
     expect(repo.get(orphan)).toMatchObject({ status: 'failed' });
@@ -266,7 +301,13 @@ describe('drift runs started elsewhere, and interrupted checks', () => {
       const id = await runs.start(stack.name, { purpose: 'drift' });
       await runs.wait(id);
       expect(repo.byRunId(id)).toBeUndefined();
-      const stuck = repo.startCheck({ stackId: stack.id, runId: id, trigger: 'schedule', triggeredBy: 'alice', now: Date.now() });
+      const stuck = repo.startCheck({
+        stackId: stack.id,
+        runId: id,
+        trigger: 'schedule',
+        triggeredBy: 'alice',
+        now: Date.now(),
+      });
       const sum = driftSummaries(db).get(stack.id)!;
       expect(sum.status).toBe('failed');
       expect(sum.error).toMatch(/ended FINISHED before its check was recorded/);
@@ -285,27 +326,59 @@ describe('driftFromPlan', () => {
     const found = driftFromPlan({
       drift: [],
       changes: [
-        { address: 'web1: Ensure config', action: 'update', actions: ['update'], host: 'web1', task: 'Ensure config', status: 'changed', diff: '--- before\n+++ after\n-a\n+b\n' },
-        { address: 'web2: Ensure config', action: 'no-op', actions: [], host: 'web2', task: 'Ensure config', status: 'failed' },
+        {
+          address: 'web1: Ensure config',
+          action: 'update',
+          actions: ['update'],
+          host: 'web1',
+          task: 'Ensure config',
+          status: 'changed',
+          diff: '--- before\n+++ after\n-a\n+b\n',
+        },
+        {
+          address: 'web2: Ensure config',
+          action: 'no-op',
+          actions: [],
+          host: 'web2',
+          task: 'Ensure config',
+          status: 'failed',
+        },
         { address: 'data.x', action: 'read', actions: ['read'] },
-        { address: 'web1: Ensure config', action: 'update', actions: ['update'], host: 'web1', task: 'Ensure config', status: 'changed', diff: 'other' },
+        {
+          address: 'web1: Ensure config',
+          action: 'update',
+          actions: ['update'],
+          host: 'web1',
+          task: 'Ensure config',
+          status: 'changed',
+          diff: 'other',
+        },
       ],
     });
     expect(found.map((f) => [f.address, f.action, f.source])).toEqual([
       ['web1: Ensure config', 'update', 'plan'],
       ['web1: Ensure config (2)', 'update', 'plan'],
     ]);
-    expect(found[0].detail).toMatchObject({ host: 'web1', task: 'Ensure config', diff: '--- before\n+++ after\n-a\n+b\n' });
+    expect(found[0].detail).toMatchObject({
+      host: 'web1',
+      task: 'Ensure config',
+      diff: '--- before\n+++ after\n-a\n+b\n',
+    });
     expect(found[0].fingerprint).not.toBe(found[1].fingerprint);
   });
 
-  it("the same Ansible drift keeps its fingerprint although the diff names a new temporary file each run", () => {
+  it('the same Ansible drift keeps its fingerprint although the diff names a new temporary file each run', () => {
     const diff = (tmp: string, extra = '') =>
       `--- before: /srv/stack/managed.txt\n+++ after: /home/ops/.ansible/tmp/ansible-local-${tmp}\n@@ -1,3 +1,2 @@\n managed by dayops\n version=1\n-tampered${extra}\n`;
     const one = (d: string) =>
-      driftFromPlan({ drift: [], changes: [{ address: 'localhost: Ensure config file', action: 'update', actions: ['update'], diff: d }] })[0];
+      driftFromPlan({
+        drift: [],
+        changes: [{ address: 'localhost: Ensure config file', action: 'update', actions: ['update'], diff: d }],
+      })[0];
     expect(one(diff('216150vo7x0t0/tmpeoyj6gj3')).fingerprint).toBe(one(diff('99999abcdefg/tmpzzzz')).fingerprint);
-    expect(one(diff('216150vo7x0t0/tmpeoyj6gj3')).fingerprint).not.toBe(one(diff('216150vo7x0t0/tmpeoyj6gj3', ' twice')).fingerprint);
+    expect(one(diff('216150vo7x0t0/tmpeoyj6gj3')).fingerprint).not.toBe(
+      one(diff('216150vo7x0t0/tmpeoyj6gj3', ' twice')).fingerprint,
+    );
     // the stored diff keeps its headers for display
     expect(one(diff('x/y')).detail.diff).toContain('+++ after: /home/ops/.ansible/tmp/ansible-local-x/y');
   });

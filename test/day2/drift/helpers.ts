@@ -14,7 +14,12 @@ afterEach(async () => {
 });
 
 /** A run service as the app makes one, for tests (no signal handlers, fast polling). */
-export function runService(db: DB, dbPath: string, env: Record<string, string> = {}, opts: RunServiceOptions = {}): RunService {
+export function runService(
+  db: DB,
+  dbPath: string,
+  env: Record<string, string> = {},
+  opts: RunServiceOptions = {},
+): RunService {
   const svc = new RunService(db, {
     dbPath,
     user: 'alice',
@@ -36,13 +41,29 @@ export interface TfStack {
 }
 
 /** Register an OpenTofu stack replaying a recorded scenario; `yaml` adds lines to its dayops.yaml. */
-export function tfStack(db: DB, scenario: TfScenario, opts: { name?: string; yaml?: string; environment?: 'dev' | 'prod' } = {}): TfStack {
+export function tfStack(
+  db: DB,
+  scenario: TfScenario,
+  opts: { name?: string; yaml?: string; environment?: 'dev' | 'prod' } = {},
+): TfStack {
   const tf = fakeTfStack(scenario);
   const name = opts.name ?? 'tf';
   writeFileSync(
     join(tf.dir, 'dayops.yaml'),
-    ['apiVersion: dayops/v1', 'kind: Stack', `name: ${name}`, 'tool: opentofu', `environment: ${opts.environment ?? 'dev'}`, opts.yaml ?? ''].join('\n') + '\n',
+    [
+      'apiVersion: dayops/v1',
+      'kind: Stack',
+      `name: ${name}`,
+      'tool: opentofu',
+      `environment: ${opts.environment ?? 'dev'}`,
+      opts.yaml ?? '',
+    ].join('\n') + '\n',
   );
-  const stack = new StacksRepo(db).upsert({ name, dir: tf.dir, tool: 'opentofu', environment: opts.environment ?? 'dev' });
+  const stack = new StacksRepo(db).upsert({
+    name,
+    dir: tf.dir,
+    tool: 'opentofu',
+    environment: opts.environment ?? 'dev',
+  });
   return { stack, tf, replay: (s) => fakeTfStack(s, { dir: tf.dir }) };
 }

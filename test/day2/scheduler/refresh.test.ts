@@ -11,7 +11,12 @@ import { backupSourceKey, runBackup } from '../../../src/day2/backups.js';
 import { Refresher, registerDay2Services, type RefreshState } from '../../../src/day2/refresh.js';
 import { Services } from '../../../src/services.js';
 import { createAppStore } from '../../../store/index.js';
-import { freePort, SKIP_ALERTMANAGER, startAlertmanager, type RunningAlertmanager } from '../../helpers/alertmanager.js';
+import {
+  freePort,
+  SKIP_ALERTMANAGER,
+  startAlertmanager,
+  type RunningAlertmanager,
+} from '../../helpers/alertmanager.js';
 import { tmpDb, tmpDir } from '../../helpers/tmp.js';
 import { addStack as addAlertingStack } from '../alerts/util.js';
 import { addStack as addBackupStack, describeRestic, resticEnv } from '../backups/util.js';

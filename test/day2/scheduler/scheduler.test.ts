@@ -10,7 +10,14 @@ import type { DB } from '../../../src/db/open.js';
 import { DriftRepo } from '../../../src/db/drift.js';
 import { RunsRepo } from '../../../src/db/runs.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
-import { defaultJobRunner, Scheduler, type JobEnd, type JobKind, type JobRef, type SchedulerOptions } from '../../../src/day2/scheduler.js';
+import {
+  defaultJobRunner,
+  Scheduler,
+  type JobEnd,
+  type JobKind,
+  type JobRef,
+  type SchedulerOptions,
+} from '../../../src/day2/scheduler.js';
 import { driftSummaries } from '../../../src/day2/drift.js';
 import type { Stack } from '../../../src/domain/stack.js';
 import { tmpDb, tmpDir } from '../../helpers/tmp.js';
@@ -49,7 +56,7 @@ class Jobs {
         resolve();
       };
       if (this.autoFinish) return done();
-      this.pending.set(`${job.stack}:${job.kind}`, { resolve: done, reject: (e) => ((this.atOnce--), reject(e)) });
+      this.pending.set(`${job.stack}:${job.kind}`, { resolve: done, reject: (e) => (this.atOnce--, reject(e)) });
       signal.addEventListener('abort', () => {
         this.atOnce--;
         reject(new Error('aborted'));
@@ -71,7 +78,10 @@ class Jobs {
 function addStack(db: DB, root: string, name: string, yaml: string, createdAt = T0): Stack {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'dayops.yaml'), `apiVersion: dayops/v1\nkind: Stack\nname: ${name}\ntool: custom\ncustom: { plan: [make, plan] }\n${yaml}`);
+  writeFileSync(
+    join(dir, 'dayops.yaml'),
+    `apiVersion: dayops/v1\nkind: Stack\nname: ${name}\ntool: custom\ncustom: { plan: [make, plan] }\n${yaml}`,
+  );
   return new StacksRepo(db).upsert({ name, dir, tool: 'custom', environment: 'dev' }, createdAt);
 }
 
@@ -95,15 +105,33 @@ describe('scheduler: due jobs', () => {
     s.on('job-end', (e) => ends.push(e));
     await s.tick();
     expect(jobs.started).toHaveLength(0); // registered at 00:30, no slot since
-    expect(s.status().next[0]).toMatchObject({ stack: 'app', kind: 'drift', at: Date.parse('2026-03-01T06:00:00Z'), lastRunAt: null });
+    expect(s.status().next[0]).toMatchObject({
+      stack: 'app',
+      kind: 'drift',
+      at: Date.parse('2026-03-01T06:00:00Z'),
+      lastRunAt: null,
+    });
 
     clock.set('2026-03-01T06:00:10Z');
     await s.tick();
     await s.idle();
     expect(jobs.names()).toEqual(['app:drift']);
-    expect(ends[0]).toMatchObject({ stack: 'app', kind: 'drift', ok: true, slot: Date.parse('2026-03-01T06:00:00Z'), aborted: false });
+    expect(ends[0]).toMatchObject({
+      stack: 'app',
+      kind: 'drift',
+      ok: true,
+      slot: Date.parse('2026-03-01T06:00:00Z'),
+      aborted: false,
+    });
     expect(new DriftRepo(db).scheduleState()).toEqual([
-      { stackId: stack.id, job: 'drift', lastRunAt: Date.parse('2026-03-01T06:00:10Z'), finishedAt: Date.parse('2026-03-01T06:00:10Z'), ok: true, error: null },
+      {
+        stackId: stack.id,
+        job: 'drift',
+        lastRunAt: Date.parse('2026-03-01T06:00:10Z'),
+        finishedAt: Date.parse('2026-03-01T06:00:10Z'),
+        ok: true,
+        error: null,
+      },
     ]);
 
     clock.set('2026-03-01T11:59:59Z');
@@ -134,11 +162,22 @@ describe('scheduler: due jobs', () => {
 
   it('drift, backup and restore-test schedules of the same stack are three jobs; read-only mode runs drift only', async () => {
     const { db } = tmpDb();
-    addStack(db, tmpDir(), 'app', 'drift: { schedule: "0 * * * *" }\nbackups: { repository: ./repo, schedule: "0 * * * *", restoreTestSchedule: "0 * * * *" }\n');
+    addStack(
+      db,
+      tmpDir(),
+      'app',
+      'drift: { schedule: "0 * * * *" }\nbackups: { repository: ./repo, schedule: "0 * * * *", restoreTestSchedule: "0 * * * *" }\n',
+    );
     const clock = new Clock(T0 + H);
     const jobs = new Jobs(true);
     const all = scheduler(db, clock, jobs);
-    expect((all.reload(), all.status().next.map((n) => n.kind).sort())).toEqual(['backup', 'drift', 'restore-test']);
+    expect(
+      (all.reload(),
+      all
+        .status()
+        .next.map((n) => n.kind)
+        .sort()),
+    ).toEqual(['backup', 'drift', 'restore-test']);
     const ro = scheduler(db, clock, new Jobs(true), { kinds: ['drift'] });
     ro.reload();
     expect(ro.status().next.map((n) => n.kind)).toEqual(['drift']);
@@ -177,7 +216,12 @@ describe('scheduler: limits', () => {
 
   it('never two jobs of the same stack at once', async () => {
     const { db } = tmpDb();
-    addStack(db, tmpDir(), 'app', 'drift: { schedule: "0 * * * *" }\nbackups: { repository: ./repo, schedule: "0 * * * *" }\n');
+    addStack(
+      db,
+      tmpDir(),
+      'app',
+      'drift: { schedule: "0 * * * *" }\nbackups: { repository: ./repo, schedule: "0 * * * *" }\n',
+    );
     const clock = new Clock(T0 + H);
     const jobs = new Jobs();
     const s = scheduler(db, clock, jobs, { concurrency: 4 });
@@ -196,7 +240,15 @@ describe('scheduler: limits', () => {
     const { db } = tmpDb();
     const stack = addStack(db, tmpDir(), 'app', 'drift: { schedule: "0 * * * *" }\n');
     const runs = new RunsRepo(db);
-    const run = runs.create({ stackId: stack.id, kind: 'tracked', purpose: 'deploy', triggeredBy: 'bob', trigger: 'tui', autoApply: false, owner: { host: 'h', pid: process.pid, start: null } });
+    const run = runs.create({
+      stackId: stack.id,
+      kind: 'tracked',
+      purpose: 'deploy',
+      triggeredBy: 'bob',
+      trigger: 'tui',
+      autoApply: false,
+      owner: { host: 'h', pid: process.pid, start: null },
+    });
     runs.tryStart(run.id, { host: 'h', pid: process.pid, start: null });
     runs.move(run.id, 'plan');
     const clock = new Clock(T0 + H);
@@ -204,7 +256,9 @@ describe('scheduler: limits', () => {
     const s = scheduler(db, clock, jobs); // the default busy test: the stack's runs in the database
     await s.tick();
     expect(jobs.started).toHaveLength(0);
-    expect(s.status().queued).toEqual([expect.objectContaining({ stack: 'app', kind: 'drift', waiting: 'stack-busy' })]);
+    expect(s.status().queued).toEqual([
+      expect.objectContaining({ stack: 'app', kind: 'drift', waiting: 'stack-busy' }),
+    ]);
     runs.move(run.id, 'park'); // waiting for approval: the folder is free
     await s.tick();
     await s.idle();
@@ -216,7 +270,14 @@ describe('scheduler: catching up after dayops was closed', () => {
   it('runs a job ONCE after a gap of many missed slots, not once per slot', async () => {
     const { db } = tmpDb();
     const stack = addStack(db, tmpDir(), 'app', 'drift: { schedule: "0 */6 * * *" }\n');
-    new DriftRepo(db).recordScheduleRun({ stackId: stack.id, job: 'drift', lastRunAt: Date.parse('2026-03-01T06:00:05Z'), finishedAt: null, ok: true, error: null });
+    new DriftRepo(db).recordScheduleRun({
+      stackId: stack.id,
+      job: 'drift',
+      lastRunAt: Date.parse('2026-03-01T06:00:05Z'),
+      finishedAt: null,
+      ok: true,
+      error: null,
+    });
     // closed for three days: twelve slots missed
     const clock = new Clock(Date.parse('2026-03-04T07:30:00Z'));
     const jobs = new Jobs(true);
@@ -270,7 +331,12 @@ describe('scheduler: problems', () => {
     addStack(db, root, 'good', 'drift: { schedule: "0 * * * *" }\n');
     const broken = addStack(db, root, 'broken', '');
     writeFileSync(join(broken.dir, 'dayops.yaml'), 'drift: { schedule: "0 * * * *"\n  nope: [\n');
-    addStack(db, root, 'badcron', 'drift: { schedule: "every hour" }\nbackups: { repository: ./r, schedule: "0 * * * *" }\n');
+    addStack(
+      db,
+      root,
+      'badcron',
+      'drift: { schedule: "every hour" }\nbackups: { repository: ./r, schedule: "0 * * * *" }\n',
+    );
     const clock = new Clock(T0 + H);
     const jobs = new Jobs(true);
     const s = scheduler(db, clock, jobs);
@@ -287,7 +353,9 @@ describe('scheduler: problems', () => {
       ]),
     );
     expect(st.problems.find((p) => p.stack === 'broken')!.error).toContain(join(broken.dir, 'dayops.yaml'));
-    expect(st.problems.find((p) => p.stack === 'badcron')!.error).toMatch(/drift\.schedule: "every hour" is not a cron expression/);
+    expect(st.problems.find((p) => p.stack === 'badcron')!.error).toMatch(
+      /drift\.schedule: "every hour" is not a cron expression/,
+    );
     await s.tick();
     expect(problems.sort()).toEqual(['badcron:drift', 'broken:*']); // reported once, not at every tick
   });
@@ -314,7 +382,12 @@ describe('scheduler: the real jobs', () => {
     const { stack, tf } = tfStack(db, 'drift', { yaml: 'drift: { schedule: "0 */6 * * *" }' });
     const runs = runService(db, path, tf.env);
     const clock = new Clock(stack.createdAt + 7 * H);
-    const s = new Scheduler({ db, now: clock.now, timers: false, runJob: defaultJobRunner(runs, db, 'scheduler-user') });
+    const s = new Scheduler({
+      db,
+      now: clock.now,
+      timers: false,
+      runJob: defaultJobRunner(runs, db, 'scheduler-user'),
+    });
     schedulers.push(s);
     const ends: JobEnd[] = [];
     s.on('job-end', (e) => ends.push(e));
@@ -323,6 +396,11 @@ describe('scheduler: the real jobs', () => {
     expect(ends[0]).toMatchObject({ stack: 'tf', kind: 'drift', ok: true, summary: 'drifted: 2 open of 2' });
     const sum = driftSummaries(db).get(stack.id)!;
     expect(sum).toMatchObject({ status: 'drifted', drifted: 2 });
-    expect(runs.get(sum.runId!)).toMatchObject({ purpose: 'drift', kind: 'proposed', trigger: 'schedule', triggeredBy: 'scheduler-user' });
+    expect(runs.get(sum.runId!)).toMatchObject({
+      purpose: 'drift',
+      kind: 'proposed',
+      trigger: 'schedule',
+      triggeredBy: 'scheduler-user',
+    });
   });
 });

@@ -59,21 +59,47 @@ describe('dayops status', () => {
         writeFileSync(join(dir, 'dayops.yaml'), `name: ${name}\ntool: custom\ncustom: { plan: [make, plan] }\n${yaml}`);
         return new StacksRepo(db).upsert({ name, dir, tool: 'custom', environment });
       };
-      const pay = mk('payments', 'alerting: { alertmanagerUrl: "http://127.0.0.1:9" }\nbackups: { repository: ./r }\n', 'prod');
+      const pay = mk(
+        'payments',
+        'alerting: { alertmanagerUrl: "http://127.0.0.1:9" }\nbackups: { repository: ./r }\n',
+        'prod',
+      );
       mk('web', '', 'dev');
-      new AlertsRepo(db).replace(pay.id, [alert('a', 'critical'), alert('b', 'warning'), alert('c', 'warning')], now - 120_000);
+      new AlertsRepo(db).replace(
+        pay.id,
+        [alert('a', 'critical'), alert('b', 'warning'), alert('c', 'warning')],
+        now - 120_000,
+      );
       const sources = new SourcesRepo(db);
       sources.recordOk('alerts:payments', now - 120_000);
       sources.recordFailure('alerts:payments', 'connect ECONNREFUSED 127.0.0.1:9', now - 10_000);
       const runs = new RunsRepo(db);
       const owner = { host: 'h', pid: 1, start: null };
-      const r = runs.create({ stackId: pay.id, kind: 'proposed', purpose: 'drift', triggeredBy: 'ops', trigger: 'schedule', autoApply: false, owner });
+      const r = runs.create({
+        stackId: pay.id,
+        kind: 'proposed',
+        purpose: 'drift',
+        triggeredBy: 'ops',
+        trigger: 'schedule',
+        autoApply: false,
+        owner,
+      });
       runs.tryStart(r.id, owner);
       runs.move(r.id, 'plan');
       runs.move(r.id, 'finish', { patch: { summary: { add: 0, change: 1, destroy: 0 } } });
       const drift = new DriftRepo(db);
-      const c = drift.startCheck({ stackId: pay.id, runId: r.id, trigger: 'schedule', triggeredBy: 'ops', now: now - 60_000 });
-      drift.finish(c, { status: 'drifted', now: now - 50_000, resources: [{ address: 'x', action: 'update', source: 'drift', detail: {}, fingerprint: 'f' }] });
+      const c = drift.startCheck({
+        stackId: pay.id,
+        runId: r.id,
+        trigger: 'schedule',
+        triggeredBy: 'ops',
+        now: now - 60_000,
+      });
+      drift.finish(c, {
+        status: 'drifted',
+        now: now - 50_000,
+        resources: [{ address: 'x', action: 'update', source: 'drift', detail: {}, fingerprint: 'f' }],
+      });
     } finally {
       db.close();
     }
@@ -88,18 +114,38 @@ describe('dayops status', () => {
       name: 'payments',
       environment: 'prod',
       lastRun: { id: 1, state: 'FINISHED', purpose: 'drift' },
-      drift: { status: 'drifted', drifted: 1, stale: false, error: null, fetchedAt: new Date(now - 50_000).toISOString() },
-      alerts: { critical: 1, warning: 2, stale: true, error: 'connect ECONNREFUSED 127.0.0.1:9', fetchedAt: new Date(now - 120_000).toISOString() },
+      drift: {
+        status: 'drifted',
+        drifted: 1,
+        stale: false,
+        error: null,
+        fetchedAt: new Date(now - 50_000).toISOString(),
+      },
+      alerts: {
+        critical: 1,
+        warning: 2,
+        stale: true,
+        error: 'connect ECONNREFUSED 127.0.0.1:9',
+        fetchedAt: new Date(now - 120_000).toISOString(),
+      },
       backup: { status: 'missing' },
     });
     expect(typeof p.lastRun!.finishedAt).toBe('string');
-    expect(doc.stacks[1]).toMatchObject({ name: 'web', lastRun: null, drift: { status: 'unknown' }, alerts: { critical: 0, warning: 0 }, backup: { status: 'unconfigured' } });
+    expect(doc.stacks[1]).toMatchObject({
+      name: 'web',
+      lastRun: null,
+      drift: { status: 'unknown' },
+      alerts: { critical: 0, warning: 0 },
+      backup: { status: 'unconfigured' },
+    });
 
     const t = await runCli(['--db', dbPath, 'status']);
     expect(t.code).toBe(0);
     const lines = t.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^STACK\s+ENV\s+TOOL\s+LAST RUN\s+DRIFT\s+ALERTS\s+BACKUP$/);
-    expect(lines[1]).toMatch(/^payments\s+prod\s+custom\s+#1 drift FINISHED \+0 ~1 -0 .*drifted 1 .*1 crit, 2 warn 2m ago \[stale: connect ECONNREFUSED 127\.0\.0\.1:9\]\s+missing/);
+    expect(lines[1]).toMatch(
+      /^payments\s+prod\s+custom\s+#1 drift FINISHED \+0 ~1 -0 .*drifted 1 .*1 crit, 2 warn 2m ago \[stale: connect ECONNREFUSED 127\.0\.0\.1:9\]\s+missing/,
+    );
     expect(lines[2]).toMatch(/^web\s+dev\s+custom\s+-\s+-\s+-\s+-$/);
   }, 60_000);
 

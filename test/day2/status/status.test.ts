@@ -53,14 +53,29 @@ describe('stackStatuses: figures and staleness', () => {
     const { db } = tmpDb();
     const root = tmpDir();
     const now = Date.now();
-    const pay = addStack(db, root, 'payments', 'alerting: { alertmanagerUrl: "http://127.0.0.1:9093" }\ndrift: { schedule: "0 */6 * * *" }\nbackups: { repository: ./r }\nrpoMinutes: 60\n');
+    const pay = addStack(
+      db,
+      root,
+      'payments',
+      'alerting: { alertmanagerUrl: "http://127.0.0.1:9093" }\ndrift: { schedule: "0 */6 * * *" }\nbackups: { repository: ./r }\nrpoMinutes: 60\n',
+    );
     const web = addStack(db, root, 'web', 'alerting: { alertmanagerUrl: "http://127.0.0.1:9094" }\n');
     addStack(db, root, 'bare', '');
 
     // alerts: payments fetched 2 minutes ago, then its Alertmanager failed; web fetched fine a minute ago
     const alerts = new AlertsRepo(db);
     const sources = new SourcesRepo(db);
-    alerts.replace(pay.id, [alert('a', 'critical'), alert('b', 'critical'), alert('c', 'warning'), alert('d', 'info'), alert('e', 'critical', 'silenced')], now - 2 * MIN);
+    alerts.replace(
+      pay.id,
+      [
+        alert('a', 'critical'),
+        alert('b', 'critical'),
+        alert('c', 'warning'),
+        alert('d', 'info'),
+        alert('e', 'critical', 'silenced'),
+      ],
+      now - 2 * MIN,
+    );
     sources.recordOk('alerts:payments', now - 2 * MIN);
     sources.recordFailure('alerts:payments', 'connect ECONNREFUSED 127.0.0.1:9093', now - 30_000);
     alerts.replace(web.id, [alert('w', 'warning')], now - MIN);
@@ -69,29 +84,83 @@ describe('stackStatuses: figures and staleness', () => {
     // runs of payments: a drift run, then a deploy waiting for approval
     const runs = new RunsRepo(db);
     const owner = { host: 'h', pid: process.pid, start: null };
-    const d = runs.create({ stackId: pay.id, kind: 'proposed', purpose: 'drift', triggeredBy: 'ops', trigger: 'schedule', autoApply: false, owner });
+    const d = runs.create({
+      stackId: pay.id,
+      kind: 'proposed',
+      purpose: 'drift',
+      triggeredBy: 'ops',
+      trigger: 'schedule',
+      autoApply: false,
+      owner,
+    });
     runs.tryStart(d.id, owner);
     runs.move(d.id, 'plan');
     runs.move(d.id, 'finish', { patch: { summary: { add: 0, change: 1, destroy: 0 } } });
-    const dep = runs.create({ stackId: pay.id, kind: 'tracked', purpose: 'deploy', triggeredBy: 'ops', trigger: 'cli', autoApply: false, owner });
+    const dep = runs.create({
+      stackId: pay.id,
+      kind: 'tracked',
+      purpose: 'deploy',
+      triggeredBy: 'ops',
+      trigger: 'cli',
+      autoApply: false,
+      owner,
+    });
     runs.tryStart(dep.id, owner);
     runs.move(dep.id, 'plan');
     runs.move(dep.id, 'park', { patch: { summary: { add: 2, change: 0, destroy: 1 } } });
 
     // drift: a good check 7 hours ago (so the 6-hourly schedule is overdue), two resources, one accepted
     const drift = new DriftRepo(db);
-    const c = drift.startCheck({ stackId: pay.id, runId: d.id, trigger: 'schedule', triggeredBy: 'ops', now: now - 7 * H });
+    const c = drift.startCheck({
+      stackId: pay.id,
+      runId: d.id,
+      trigger: 'schedule',
+      triggeredBy: 'ops',
+      now: now - 7 * H,
+    });
     drift.finish(c, {
       status: 'drifted',
       now: now - 7 * H + 1000,
-      resources: ['x', 'y'].map((a) => ({ address: a, action: 'update', source: 'drift' as const, detail: {}, fingerprint: `fp-${a}` })),
+      resources: ['x', 'y'].map((a) => ({
+        address: a,
+        action: 'update',
+        source: 'drift' as const,
+        detail: {},
+        fingerprint: `fp-${a}`,
+      })),
     });
-    drift.addTriage({ stackId: pay.id, address: 'x', fingerprint: 'fp-x', kind: 'accepted', note: null, until: null, user: 'ops', at: now - H }, { action: 'drift-accept' });
+    drift.addTriage(
+      {
+        stackId: pay.id,
+        address: 'x',
+        fingerprint: 'fp-x',
+        kind: 'accepted',
+        note: null,
+        until: null,
+        user: 'ops',
+        at: now - H,
+      },
+      { action: 'drift-accept' },
+    );
 
     // backups: one snapshot 90 minutes ago, RPO 60: late
     new BackupsRepo(db).replaceSnapshots(
       pay.id,
-      [{ id: 'a'.repeat(64), shortId: 'aaaaaaaa', time: now - 90 * MIN, hostname: 'dayops', username: 'ops', paths: ['/x'], tags: [], parent: null, tree: 'f'.repeat(64), programVersion: null, summary: null }],
+      [
+        {
+          id: 'a'.repeat(64),
+          shortId: 'aaaaaaaa',
+          time: now - 90 * MIN,
+          hostname: 'dayops',
+          username: 'ops',
+          paths: ['/x'],
+          tags: [],
+          parent: null,
+          tree: 'f'.repeat(64),
+          programVersion: null,
+          summary: null,
+        },
+      ],
       now - 5 * MIN,
       () => sources.recordOk('backups:payments', now - 5 * MIN),
     );
@@ -99,16 +168,55 @@ describe('stackStatuses: figures and staleness', () => {
     const all = stackStatuses(db, now);
     expect(all.map((s) => s.name)).toEqual(['bare', 'payments', 'web']);
     const p = all.find((s) => s.name === 'payments')!;
-    expect(p.lastRun).toMatchObject({ id: dep.id, state: 'UNCONFIRMED', kind: 'tracked', purpose: 'deploy', summary: { add: 2, change: 0, destroy: 1 } });
+    expect(p.lastRun).toMatchObject({
+      id: dep.id,
+      state: 'UNCONFIRMED',
+      kind: 'tracked',
+      purpose: 'deploy',
+      summary: { add: 2, change: 0, destroy: 1 },
+    });
     expect(p.lastChange?.id).toBe(dep.id);
-    expect(p.alerts).toMatchObject({ configured: true, critical: 2, warning: 1, info: 1, suppressed: 1, total: 5, fetchedAt: now - 2 * MIN, stale: true, error: 'connect ECONNREFUSED 127.0.0.1:9093' });
-    expect(p.drift).toMatchObject({ status: 'drifted', drifted: 1, accepted: 1, total: 2, fetchedAt: now - 7 * H + 1000, stale: true, schedule: '0 */6 * * *' });
+    expect(p.alerts).toMatchObject({
+      configured: true,
+      critical: 2,
+      warning: 1,
+      info: 1,
+      suppressed: 1,
+      total: 5,
+      fetchedAt: now - 2 * MIN,
+      stale: true,
+      error: 'connect ECONNREFUSED 127.0.0.1:9093',
+    });
+    expect(p.drift).toMatchObject({
+      status: 'drifted',
+      drifted: 1,
+      accepted: 1,
+      total: 2,
+      fetchedAt: now - 7 * H + 1000,
+      stale: true,
+      schedule: '0 */6 * * *',
+    });
     expect(p.drift.error).toMatch(/no drift check since/);
-    expect(p.backup).toMatchObject({ status: 'late', lastSnapshotAt: now - 90 * MIN, rpoMinutes: 60, snapshotCount: 1, fetchedAt: now - 5 * MIN, stale: false, error: null });
+    expect(p.backup).toMatchObject({
+      status: 'late',
+      lastSnapshotAt: now - 90 * MIN,
+      rpoMinutes: 60,
+      snapshotCount: 1,
+      fetchedAt: now - 5 * MIN,
+      stale: false,
+      error: null,
+    });
     expect(p.backup.ageMinutes).toBeCloseTo(90, 0);
 
     const w = all.find((s) => s.name === 'web')!;
-    expect(w.alerts).toMatchObject({ configured: true, warning: 1, critical: 0, fetchedAt: now - MIN, stale: false, error: null });
+    expect(w.alerts).toMatchObject({
+      configured: true,
+      warning: 1,
+      critical: 0,
+      fetchedAt: now - MIN,
+      stale: false,
+      error: null,
+    });
     expect(w.drift).toMatchObject({ status: 'unknown', stale: false, fetchedAt: null, schedule: null });
     expect(w.backup.status).toBe('unconfigured');
     expect(w.lastRun).toBeNull();
@@ -129,7 +237,11 @@ describe('stackStatuses: figures and staleness', () => {
     const s = addStack(db, tmpDir(), 'api', 'drift: { schedule: "0 * * * *" }\n');
     const drift = new DriftRepo(db);
     const good = drift.startCheck({ stackId: s.id, trigger: 'schedule', triggeredBy: 'ops', now: now - 20 * MIN });
-    drift.finish(good, { status: 'drifted', now: now - 19 * MIN, resources: [{ address: 'r', action: 'delete', source: 'both', detail: {}, fingerprint: 'f' }] });
+    drift.finish(good, {
+      status: 'drifted',
+      now: now - 19 * MIN,
+      resources: [{ address: 'r', action: 'delete', source: 'both', detail: {}, fingerprint: 'f' }],
+    });
     expect(stackStatuses(db, now)[0].drift).toMatchObject({ status: 'drifted', drifted: 1, stale: false, error: null });
     const bad = drift.startCheck({ stackId: s.id, trigger: 'schedule', triggeredBy: 'ops', now: now - MIN });
     drift.finish(bad, { status: 'failed', error: 'plan failed: credentials expired', now: now - 30_000 });
@@ -202,12 +314,23 @@ describe('stackStatuses at scale', () => {
       }
       // drift
       if (R.driftChecked(i)) {
-        expect(s.drift).toMatchObject({ drifted: 2, accepted: 1, snoozed: 0, total: 3, status: R.driftFailedAfter(i) ? 'failed' : 'drifted' });
+        expect(s.drift).toMatchObject({
+          drifted: 2,
+          accepted: 1,
+          snoozed: 0,
+          total: 3,
+          status: R.driftFailedAfter(i) ? 'failed' : 'drifted',
+        });
         expect(s.drift.stale).toBe(R.driftFailedAfter(i));
       } else expect(s.drift).toMatchObject({ status: 'unknown', drifted: 0 });
       // backups: 3 snapshots, the newest (1 + i % 4) hours old, RPO 120 minutes
       if (R.backups(i)) {
-        expect(s.backup).toMatchObject({ snapshotCount: 3, rpoMinutes: 120, status: 1 + (i % 4) > 2 ? 'late' : 'on-time', stale: false });
+        expect(s.backup).toMatchObject({
+          snapshotCount: 3,
+          rpoMinutes: 120,
+          status: 1 + (i % 4) > 2 ? 'late' : 'on-time',
+          stale: false,
+        });
       } else expect(s.backup.status).toBe('unconfigured');
     }
   }, 300_000);

@@ -46,8 +46,14 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     const { db, dir, path } = tmpDb();
     addStack(db, dir, 'payments', { environment: 'prod', alerting: am.url });
     await am.postAlerts([
-      { labels: { alertname: 'DiskFull', severity: 'critical', stack: 'payments', instance: '10.0.0.1:9100' }, annotations: { summary: 'disk 97% full' } },
-      { labels: { alertname: 'DiskFull', severity: 'critical', stack: 'payments', instance: '10.0.0.2:9100' }, annotations: { summary: 'disk 95% full' } },
+      {
+        labels: { alertname: 'DiskFull', severity: 'critical', stack: 'payments', instance: '10.0.0.1:9100' },
+        annotations: { summary: 'disk 97% full' },
+      },
+      {
+        labels: { alertname: 'DiskFull', severity: 'critical', stack: 'payments', instance: '10.0.0.2:9100' },
+        annotations: { summary: 'disk 95% full' },
+      },
     ]);
     let synced = 0;
     for (let i = 0; i < 50 && synced < 2; i++) {
@@ -60,12 +66,12 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     await app.waitFor('payments');
     expect(rowOf(app.frame(), 'payments')).toContain('2 crit');
     await app.press('enter', 'l');
-    let f = await app.waitFor('DiskFull');
-    f = await app.press('S');
+    await app.waitFor('DiskFull');
+    let f = await app.press('S');
     expect(f).toContain('this alert only');
     expect(f).toContain('every alert matching its labels');
     await app.press('j', 'enter');
-    f = await app.waitFor('For how long?');
+    await app.waitFor('For how long?');
     await app.press('ctrlU');
     await app.type('30m');
     await app.press('enter');
@@ -79,12 +85,15 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     expect(prompt).not.toContain('instance');
     await app.press('y');
     await until(() => /silenced DiskFull for 30m/.test(flash()));
-    const silences = await am.getJson<{ id: string; status: { state: string }; comment: string; matchers: { name: string }[] }[]>('/api/v2/silences');
+    const silences =
+      await am.getJson<{ id: string; status: { state: string }; comment: string; matchers: { name: string }[] }[]>(
+        '/api/v2/silences',
+      );
     const mine = silences.find((s) => s.comment === 'disk cleanup under way (test)');
     expect(mine?.status.state).toBe('active');
     expect(mine?.matchers.map((m) => m.name).sort()).toEqual(['alertname', 'severity', 'stack']);
     // The re-sync shows both alerts silenced.
-    f = await app.waitFor((fr) => (fr.match(/DiskFull \S+ silenced/g) ?? []).length >= 2);
+    await app.waitFor((fr) => (fr.match(/DiskFull \S+ silenced/g) ?? []).length >= 2);
     // e on a silenced alert expires the silence muting it.
     await app.press('g', 'e');
     await app.waitFor('Expire silence');
@@ -92,7 +101,9 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     await until(() => /expired silence/.test(flash()));
     const after = await am.getJson<{ id: string; status: { state: string } }[]>('/api/v2/silences');
     expect(after.find((s) => s.id === mine!.id)?.status.state).toBe('expired');
-    const audit = db.prepare<[], { action: string }>("SELECT action FROM audit_log WHERE action LIKE 'silence%' ORDER BY id").all();
+    const audit = db
+      .prepare<[], { action: string }>("SELECT action FROM audit_log WHERE action LIKE 'silence%' ORDER BY id")
+      .all();
     expect(audit.map((a) => a.action)).toEqual(['silence', 'silence-expire']);
   });
 
@@ -137,13 +148,30 @@ describe('acknowledging and what changed before an alert', () => {
     const runs = new RunsRepo(db);
     const owner = { host: 'test', pid: 1, start: null };
     const t0 = startsAt - 40 * 60_000;
-    const run = runs.create({ stackId: stack.id, kind: 'tracked', purpose: 'deploy', triggeredBy: 'bob', trigger: 'cli', autoApply: true, owner }, t0);
+    const run = runs.create(
+      {
+        stackId: stack.id,
+        kind: 'tracked',
+        purpose: 'deploy',
+        triggeredBy: 'bob',
+        trigger: 'cli',
+        autoApply: true,
+        owner,
+      },
+      t0,
+    );
     runs.move(run.id, 'start', { now: t0 + 1000 });
     runs.move(run.id, 'plan', { now: t0 + 2000 });
     runs.move(run.id, 'apply', { now: t0 + 3000 });
     runs.move(run.id, 'finish', {
       now: t0 + 60_000,
-      patch: { apply: { changes: [{ address: 'aws_lb_listener.api', action: 'update', actions: ['update'] }], summary: { add: 0, change: 1, destroy: 0 }, diagnostics: [] } },
+      patch: {
+        apply: {
+          changes: [{ address: 'aws_lb_listener.api', action: 'update', actions: ['update'] }],
+          summary: { add: 0, change: 1, destroy: 0 },
+          diagnostics: [],
+        },
+      },
     });
     app = await driveApp(db, { dbPath: path, columns: 110, rows: 34 });
     await app.waitFor('api');
@@ -151,18 +179,21 @@ describe('acknowledging and what changed before an alert', () => {
     await app.waitFor('ErrorRate');
     await app.press('K');
     await until(() => /acknowledged ErrorRate/.test(flash()));
-    const ack = new AlertsRepo(db).get(stack.id, alertRecord('api', 'ErrorRate', 'warning', { service: 'api' }).fingerprint)?.acknowledged;
+    const ack = new AlertsRepo(db).get(
+      stack.id,
+      alertRecord('api', 'ErrorRate', 'warning', { service: 'api' }).fingerprint,
+    )?.acknowledged;
     expect(ack?.user).toBe(app.services.user);
-    let f = await app.waitFor('✓ ack');
+    await app.waitFor('✓ ack');
     await app.press('K');
     await until(() => /took back/.test(flash()));
-    f = await app.press('enter');
+    const f = await app.press('enter');
     expect(f).toContain('What changed in the 6h before it fired');
     expect(f).toContain(`#${run.id}`);
     expect(f).toMatch(/deploy FINISHED by bob, applied (39|40)m before/);
     expect(f).toContain('~ aws_lb_listener.api');
     expect(f).toContain('service="api"');
-    f = await app.press('esc');
+    await app.press('esc');
     expect(app.store.getState().day2.alert).toBeNull();
     expect(app.store.getState().day2.screen).toBe('detail');
   });
@@ -193,14 +224,18 @@ describe('drift triage', () => {
     await app.press('enter', 'y');
     await until(() => /accepted the drift of aws_security_group.a/.test(flash()));
     const a = driftedResources(db, stack.id).find((r) => r.address === 'aws_security_group.a');
-    expect(a?.triage).toMatchObject({ state: 'accepted', note: 'opened for the load test, kept on purpose', user: app.services.user });
-    f = await app.waitFor('drifted 1 (1 accepted');
+    expect(a?.triage).toMatchObject({
+      state: 'accepted',
+      note: 'opened for the load test, kept on purpose',
+      user: app.services.user,
+    });
+    await app.waitFor('drifted 1 (1 accepted');
     // The open one comes first; snooze it for 2 days.
     await app.press('g', 'z');
     await app.waitFor('Snooze aws_security_group.b until');
     await app.press('ctrlU');
     await app.type('2d');
-    f = await app.waitFor('(in 2d)');
+    await app.waitFor('(in 2d)');
     await app.press('enter');
     await app.type('waiting for the change window');
     await app.press('enter');
@@ -208,12 +243,15 @@ describe('drift triage', () => {
     const b = driftedResources(db, stack.id).find((r) => r.address === 'aws_security_group.b');
     expect(b?.triage.state).toBe('snoozed');
     expect(Math.abs((b!.triage.until ?? 0) - (Date.now() + 2 * 86_400_000))).toBeLessThan(60_000);
-    f = await app.waitFor('in sync');
+    await app.waitFor('in sync');
     // U takes the snooze back.
     await app.press('g', 'U');
     await until(() => /open drift again/.test(flash()));
     expect(driftedResources(db, stack.id).find((r) => r.address === 'aws_security_group.b')?.triage.state).toBe('open');
-    const actions = db.prepare<[], { action: string }>("SELECT action FROM audit_log WHERE action LIKE 'drift-%' ORDER BY id").all().map((r) => r.action);
+    const actions = db
+      .prepare<[], { action: string }>("SELECT action FROM audit_log WHERE action LIKE 'drift-%' ORDER BY id")
+      .all()
+      .map((r) => r.action);
     expect(actions).toEqual(['drift-accept', 'drift-snooze', 'drift-clear']);
     // The audit section lists them.
     f = await app.press('l', 'l', 'l', 'l');
@@ -223,7 +261,7 @@ describe('drift triage', () => {
 });
 
 describe('remediation', () => {
-  it('of a prod stack asks for the stack\'s name: y is not enough, a wrong name is refused', async () => {
+  it("of a prod stack asks for the stack's name: y is not enough, a wrong name is refused", async () => {
     const { db, dir, path } = tmpDb();
     const stack = addStack(db, dir, 'core', { environment: 'prod' });
     addDrift(db, stack, ['aws_vpc.main']);
@@ -241,7 +279,10 @@ describe('remediation', () => {
     await app.type('core');
     await app.press('enter');
     await until(() => new RunsRepo(db).list({ stack: 'core' }).length === 1);
-    expect(new RunsRepo(db).list({ stack: 'core' })[0]).toMatchObject({ purpose: 'remediation', triggeredBy: app.services.user });
+    expect(new RunsRepo(db).list({ stack: 'core' })[0]).toMatchObject({
+      purpose: 'remediation',
+      triggeredBy: app.services.user,
+    });
     // No tofu here: the run fails, and says so.
     await until(() => /FAILED/.test(flash()), 30_000);
   });
@@ -249,10 +290,18 @@ describe('remediation', () => {
   it('r starts a tracked run that stops UNCONFIRMED; a approves it and it applies (fake tofu, drift scenario)', async () => {
     const { db, path } = tmpDb();
     const tf = fakeTfStack('drift');
-    writeFileSync(join(tf.dir, 'dayops.yaml'), 'apiVersion: dayops/v1\nkind: Stack\nname: edge\ntool: opentofu\nenvironment: dev\n');
+    writeFileSync(
+      join(tf.dir, 'dayops.yaml'),
+      'apiVersion: dayops/v1\nkind: Stack\nname: edge\ntool: opentofu\nenvironment: dev\n',
+    );
     const stack = new StacksRepo(db).upsert({ name: 'edge', dir: tf.dir, tool: 'opentofu', environment: 'dev' });
     addDrift(db, stack, ['terraform_data.web']);
-    app = await driveApp(db, { dbPath: path, columns: 120, rows: 32, env: { ...process.env, NO_COLOR: '1', ...tf.env } });
+    app = await driveApp(db, {
+      dbPath: path,
+      columns: 120,
+      rows: 32,
+      env: { ...process.env, NO_COLOR: '1', ...tf.env },
+    });
     await app.waitFor('edge');
     await app.press('enter');
     await app.waitFor('terraform_data.web');
@@ -264,7 +313,7 @@ describe('remediation', () => {
     expect(run).toMatchObject({ purpose: 'remediation', kind: 'tracked', state: 'UNCONFIRMED' });
     // The view shows the runs with the cursor on the waiting run.
     expect(app.store.getState().day2.section).toBe('runs');
-    let f = await app.waitFor('UNCONFIRMED');
+    const f = await app.waitFor('UNCONFIRMED');
     expect(f).toContain(`#${run.id}`);
     await app.press('a');
     await app.waitFor(`Approve run #${run.id}`);
@@ -275,12 +324,16 @@ describe('remediation', () => {
     await until(() => new RunsRepo(db).get(run.id)?.state === 'FINISHED', 30_000);
     await until(() => new RegExp(`run #${run.id} of edge FINISHED`).test(flash()));
     expect(tf.invocations().some((i) => i.argv[1] === 'apply')).toBe(true);
-    const audit = db.prepare<[number], { action: string; user: string; comment: string | null }>('SELECT action, user, comment FROM audit_log WHERE run_id = ? ORDER BY id').all(run.id);
+    const audit = db
+      .prepare<[number], { action: string; user: string; comment: string | null }>(
+        'SELECT action, user, comment FROM audit_log WHERE run_id = ? ORDER BY id',
+      )
+      .all(run.id);
     expect(audit.map((a) => a.action)).toEqual(['drift-remediate', 'approve']);
     expect(audit[1].comment).toBe('fixing the drift');
     // Then it checks again, so the figures say what is left (the fake tofu replays the same drift).
     await until(() => /edge drifted/.test(flash()), 30_000);
     expect(new RunsRepo(db).list({ stack: 'edge' })[0]).toMatchObject({ purpose: 'drift' });
-    f = await app.waitFor('FINISHED');
+    await app.waitFor('FINISHED');
   });
 });

@@ -15,7 +15,12 @@ afterEach(async () => {
  *  batch (dev, never checked), search (prod, in sync, warning alert, no snapshot). */
 function fleet() {
   const { db, dir, path } = tmpDb();
-  const payments = addStack(db, dir, 'payments', { environment: 'prod', alerting: 'http://127.0.0.1:9', backups: true, rpoMinutes: 60 });
+  const payments = addStack(db, dir, 'payments', {
+    environment: 'prod',
+    alerting: 'http://127.0.0.1:9',
+    backups: true,
+    rpoMinutes: 60,
+  });
   const web = addStack(db, dir, 'web', { environment: 'staging', backups: true, rpoMinutes: 60 });
   addStack(db, dir, 'batch', { environment: 'dev' });
   const search = addStack(db, dir, 'search', { environment: 'prod', alerting: 'http://127.0.0.1:9', backups: true });
@@ -163,7 +168,13 @@ describe('the Day-2 dashboard', () => {
     const { db, dir, path } = tmpDb();
     const stacks = new StacksRepo(db);
     db.transaction(() => {
-      for (let i = 0; i < 1000; i++) stacks.upsert({ name: `stack-${String(i).padStart(4, '0')}`, dir: `${dir}/s${i}`, tool: 'opentofu', environment: i % 3 === 0 ? 'prod' : 'dev' });
+      for (let i = 0; i < 1000; i++)
+        stacks.upsert({
+          name: `stack-${String(i).padStart(4, '0')}`,
+          dir: `${dir}/s${i}`,
+          tool: 'opentofu',
+          environment: i % 3 === 0 ? 'prod' : 'dev',
+        });
     })();
     app = await driveApp(db, { dbPath: path, columns: 100, rows: 30 });
     let f = await app.waitFor('stack-0000');
@@ -174,7 +185,7 @@ describe('the Day-2 dashboard', () => {
     f = await app.press('G');
     expect(rowOf(f, 'stack-0999')).toContain('›');
     expect(f).not.toContain('stack-0000');
-    f = await app.press('ctrlU', 'ctrlU');
+    await app.press('ctrlU', 'ctrlU');
     const at = app.store.getState().day2.selected!;
     expect(Number(at.slice(6))).toBeLessThan(999 - 20);
     f = await app.press('g');

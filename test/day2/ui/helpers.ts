@@ -26,7 +26,13 @@ export function addStack(db: DB, root: string, name: string, opts: StackOptions 
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   const env = opts.environment ?? 'dev';
-  const config: Record<string, unknown> = { apiVersion: 'dayops/v1', kind: 'Stack', name, environment: env, tool: 'opentofu' };
+  const config: Record<string, unknown> = {
+    apiVersion: 'dayops/v1',
+    kind: 'Stack',
+    name,
+    environment: env,
+    tool: 'opentofu',
+  };
   if (opts.alerting) config.alerting = { alertmanagerUrl: opts.alerting };
   if (opts.backups) config.backups = { repository: './backups/restic', passwordEnv: 'NO_SUCH_PASSWORD_VAR' };
   if (opts.rpoMinutes) config.rpoMinutes = opts.rpoMinutes;
@@ -46,13 +52,25 @@ export function addDrift(db: DB, stack: Stack, addresses: string[], at = Date.no
         drift: { action: 'update', actions: ['update'], before: { size: 1 }, after: { size: 2 } },
         fields: [{ path: 'size', before: 1, after: 2 }],
       };
-      return { address, action: 'update', source: 'drift' as const, detail, fingerprint: driftFingerprint(address, detail) };
+      return {
+        address,
+        action: 'update',
+        source: 'drift' as const,
+        detail,
+        fingerprint: driftFingerprint(address, detail),
+      };
     }),
   });
   return id;
 }
 
-export function alertRecord(stack: string, name: string, severity: string, labels: Record<string, string> = {}, startsAt = Date.now() - 600_000): AlertRecord {
+export function alertRecord(
+  stack: string,
+  name: string,
+  severity: string,
+  labels: Record<string, string> = {},
+  startsAt = Date.now() - 600_000,
+): AlertRecord {
   const all = { alertname: name, severity, stack, ...labels };
   return {
     fingerprint: Buffer.from(JSON.stringify(all)).toString('hex').slice(-16),
@@ -87,7 +105,21 @@ export function cacheSnapshot(db: DB, stack: Stack, ageMinutes: number, now = Da
   const id = `${stack.id}`.padStart(8, '0').repeat(8);
   new BackupsRepo(db).replaceSnapshots(
     stack.id,
-    [{ id, shortId: id.slice(0, 8), time, hostname: 'dayops', username: 'test', paths: ['dayops.yaml'], tags: ['dayops', `stack:${stack.name}`], parent: null, tree: id, programVersion: null, summary: null }],
+    [
+      {
+        id,
+        shortId: id.slice(0, 8),
+        time,
+        hostname: 'dayops',
+        username: 'test',
+        paths: ['dayops.yaml'],
+        tags: ['dayops', `stack:${stack.name}`],
+        parent: null,
+        tree: id,
+        programVersion: null,
+        summary: null,
+      },
+    ],
     now,
     () => new SourcesRepo(db).recordOk(backupSourceKey(stack.name), now),
   );
@@ -108,6 +140,8 @@ export function order(frame: string, names: string[]): string[] {
 }
 
 /** Wait until no row shows "…" (its dayops.yaml not read yet: the dashboard reads them just after the first frame). */
-export async function configsRead(app: { waitFor(what: (f: string) => boolean, timeoutMs?: number): Promise<string> }): Promise<string> {
+export async function configsRead(app: {
+  waitFor(what: (f: string) => boolean, timeoutMs?: number): Promise<string>;
+}): Promise<string> {
   return app.waitFor((f) => f.includes('STACK') && !/ {2}… /.test(f), 10_000);
 }

@@ -10,7 +10,7 @@ import { CATALOG, regionOf } from '../catalog.js';
 import { cronProblem, type Finding, formatMinutes, longestCronGapMinutes } from '../audit.js';
 import { agree, plural } from '../words.js';
 import { backupPaths, platformStackName } from './dayops-yaml.js';
-import { type DatabaseFacts, type Facts, factsOf, PLATFORM_DIR } from './facts.js';
+import { BACKEND_LABEL, type DatabaseFacts, type Facts, factsOf, PLATFORM_DIR } from './facts.js';
 import { BACKEND_CONFIG } from './tf-common.js';
 
 const TOOL_LABEL = { opentofu: 'OpenTofu', terraform: 'Terraform', ansible: 'Ansible' } as const;
@@ -38,12 +38,6 @@ const COMPLIANCE_LABEL = { gdpr: 'GDPR', hipaa: 'HIPAA', 'pci-dss': 'PCI-DSS', s
 
 /** Text for a Markdown table cell. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const BACKEND_LABEL = {
-  s3: 'Amazon S3',
-  gcs: 'Google Cloud Storage',
-  azurerm: 'Azure Blob Storage',
-  local: 'the local disk',
-} as const;
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
 function regionText(bp: Blueprint, id: string): string {
@@ -81,10 +75,9 @@ function backupsText(x: DatabaseFacts): string {
   return x.snapshots ? 'no backups: hourly snapshots kept with the instance' : 'none';
 }
 
-function copiesText(bp: Blueprint, x: DatabaseFacts): string {
-  if (!x.backupCopy) return 'none';
-  return x.backupCopy === 'paired' ? `the region Azure pairs with ${bp.provider.region}` : x.backupCopy;
-}
+/** Where backup copies go: a region, or the one Azure pairs with the primary (`paired`). */
+const copyPlace = (bp: Blueprint, copy: string, region: (id: string) => string = (id) => id) =>
+  copy === 'paired' ? `the region Azure pairs with ${bp.provider.region}` : region(copy);
 
 function protectionText(x: DatabaseFacts, value: boolean | undefined, cloud: string): string {
   if (value !== undefined) return yesNo(value);
@@ -117,7 +110,7 @@ function glance(bp: Blueprint, f: Facts, cloudLabel: string): string[] {
       '|---|---|---|---|---|---|---|---|',
       ...f.databases.map(
         (x) =>
-          `| ${x.db.name} | ${ENGINE_LABEL[x.db.engine]} ${cell(x.db.version)} | ${haText(x)} | ${backupsText(x)} | ${copiesText(bp, x)} | ${yesNo(x.encrypted)} | ${protectionText(x, x.deletionProtection, cloudLabel)} | ${protectionText(x, x.finalSnapshot, cloudLabel)} |`,
+          `| ${x.db.name} | ${ENGINE_LABEL[x.db.engine]} ${cell(x.db.version)} | ${haText(x)} | ${backupsText(x)} | ${x.backupCopy ? copyPlace(bp, x.backupCopy) : 'none'} | ${yesNo(x.encrypted)} | ${protectionText(x, x.deletionProtection, cloudLabel)} | ${protectionText(x, x.finalSnapshot, cloudLabel)} |`,
       ),
     );
     if (!terraform)
@@ -180,7 +173,7 @@ export function designDoc(bp: Blueprint, findings: readonly Finding[], files: re
     'Where it runs',
     `${c.label}, ${regionText(bp, bp.provider.region)}. The region decides latency for users and which laws apply to the data.` +
       (copies.length > 0
-        ? ` Copies of the database backups go to ${copies.map((r) => (r === 'paired' ? `the region Azure pairs with ${bp.provider.region}` : regionText(bp, r))).join(', ')}, so a whole-region outage does not lose them.`
+        ? ` Copies of the database backups go to ${copies.map((r) => copyPlace(bp, r, (id) => regionText(bp, id))).join(', ')}, so a whole-region outage does not lose them.`
         : secondary.length > 0
           ? ` The design names ${secondary.map((r) => regionText(bp, r)).join(', ')} as a second region, but nothing is copied there yet: a whole-region outage stops the service and may lose data until the region returns.`
           : ' There is no second region: a whole-region outage stops the service until the region returns.'),

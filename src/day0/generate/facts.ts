@@ -94,6 +94,14 @@ export interface Facts {
   platform: boolean;
 }
 
+/** The state backends, for people. */
+export const BACKEND_LABEL: Record<StateBackend, string> = {
+  s3: 'Amazon S3',
+  gcs: 'Google Cloud Storage',
+  azurerm: 'Azure Blob Storage',
+  local: 'the local disk',
+};
+
 /** The folder of the second root, the objects inside the cluster. */
 export const PLATFORM_DIR = 'platform';
 

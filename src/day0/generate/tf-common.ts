@@ -5,7 +5,7 @@
  */
 import type { Blueprint, Database, FirewallRule } from '../blueprint.js';
 import { parseCidr } from '../audit.js';
-import { type Facts, PLATFORM_DIR } from './facts.js';
+import { BACKEND_LABEL, type Facts, PLATFORM_DIR } from './facts.js';
 import { attr, blank, block, comment, expr, ident, renderValue, type HclValue, type Item } from './hcl.js';
 
 export interface TfFile {
@@ -263,8 +263,6 @@ export function versionsFile(f: Facts, providers: ProviderName[], dir = ''): TfF
 
 /** The partial backend configuration both roots read: what differs per team and account (bucket, account). */
 export const BACKEND_CONFIG = 'backend.hcl';
-
-const BACKEND_LABEL = { s3: 'S3', gcs: 'Google Cloud Storage', azurerm: 'Azure Blob Storage', local: 'local' } as const;
 
 /** `backend.tf` of a root: the settings that are the same everywhere, the rest read from backend.hcl. */
 export function backendFile(f: Facts, root: 'cluster' | 'platform'): TfFile | undefined {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { distance } from 'fastest-levenshtein';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -30,7 +31,25 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
   if (data === null || data === undefined) throw new ConfigError(file, 'the file is empty');
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  // A misspelt key is both unknown and, under its right name, missing: naming the unknown one says both.
+  const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    // Point at the first unknown key itself, and name the known key it most likely meant.
+    const [key, ...others] = issue.keys;
+    const parent = doc.getIn(issue.path as unknown[], true);
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+    const at = isNode(pair?.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]) : undefined;
+    const known = knownKeys(schema, issue.path);
+    const guess = known && suggestKey(key, known);
+    const hint = guess ? `did you mean ${guess}?` : known ? `expected one of ${known.join(', ')}` : '';
+    const more = others.length > 0 ? ` (also unknown: ${others.join(', ')})` : '';
+    throw new ConfigError(
+      file,
+      `${formatPath([...issue.path, key])}: unknown key${hint ? `; ${hint}` : ''}${more}`,
+      at?.line,
+      at?.col,
+    );
+  }
   // Point at the deepest node that exists on the issue's path.
   let line: number | undefined;
   let col: number | undefined;
@@ -53,9 +72,61 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
     return `is missing (expected ${issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})`;
   }
-  if (issue.code === 'unrecognized_keys')
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   return issue.message;
+}
+
+/** What the parts of a zod schema keep in their definition, as far as finding an object's keys needs. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.core.$ZodType>;
+  element?: z.core.$ZodType;
+  valueType?: z.core.$ZodType;
+  innerType?: z.core.$ZodType;
+  in?: z.core.$ZodType;
+}
+const defOf = (s: z.core.$ZodType) => s._zod.def as unknown as SchemaDef;
+
+/** The schema without its wrappers (optional, default, a transform after it, ...). */
+function unwrap(s: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  for (let i = 0; s && i < 20; i++) {
+    const def = defOf(s);
+    const inner = def.type === 'pipe' ? def.in : def.innerType;
+    if (!inner) return s;
+    s = inner;
+  }
+  return s;
+}
+
+/** The keys the schema accepts for the object at a path of the data, when that is an object schema. */
+function knownKeys(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  let s = unwrap(schema);
+  for (const key of path) {
+    if (!s) return undefined;
+    const def = defOf(s);
+    s = unwrap(
+      def.type === 'object'
+        ? def.shape?.[String(key)]
+        : def.type === 'array'
+          ? def.element
+          : def.type === 'record'
+            ? def.valueType
+            : undefined,
+    );
+  }
+  if (!s) return undefined;
+  const def = defOf(s);
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/** The known key closest to a mistyped one (case aside, a few letters off at most), if any is close. */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = distance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 export function readYamlFile<S extends z.ZodType>(path: string, schema: S, shownAs = path): z.infer<S> {

@@ -10,8 +10,9 @@ import ipaddr from 'ipaddr.js';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { formatPath } from '../config/yaml-file.js';
-import type { Blueprint, Cloud } from './blueprint.js';
+import { type Blueprint, type Cloud, DEFAULT_BACKEND, regulatedBy } from './blueprint.js';
 import { CATALOG, KUBERNETES_CLOUD, regionOf } from './catalog.js';
+import { plural } from './words.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -34,6 +35,7 @@ export function audit(bp: Blueprint): Finding[] {
   const found: Finding[] = [];
   const add: Add = (severity, code, path, message) => found.push({ severity, code, path: formatPath(path), message });
   checkProvider(bp, add);
+  checkIac(bp, add);
   checkCluster(bp, add);
   checkNetwork(bp, add);
   checkStorage(bp, add);
@@ -47,10 +49,6 @@ export function audit(bp: Blueprint): Finding[] {
 
 const isProd = (bp: Blueprint) => bp.metadata.environment === 'prod';
 const list = (items: readonly string[]) => items.join(', ');
-const regulated = (bp: Blueprint) =>
-  bp.security.compliance
-    .filter((c) => c === 'hipaa' || c === 'pci-dss')
-    .map((c) => (c === 'hipaa' ? 'HIPAA' : 'PCI-DSS'));
 
 /** Report every later item whose name repeats an earlier one. */
 function checkDuplicateNames(items: readonly { name: string }[], base: Path, what: string, add: Add): void {
@@ -279,6 +277,27 @@ function checkProvider(bp: Blueprint, add: Add): void {
   });
 }
 
+function checkIac(bp: Blueprint, add: Add): void {
+  const { tool, backend, runner } = bp.iac;
+  if (tool !== 'ansible' && backend === 'local' && isProd(bp)) {
+    add(
+      'warning',
+      'state-local-in-prod',
+      ['iac', 'backend'],
+      `Prod state on one machine's disk is lost with it and is not locked against a colleague's run: keep it in ${CATALOG[bp.provider.cloud].label}'s storage with backend ${DEFAULT_BACKEND[bp.provider.cloud]}`,
+    );
+  }
+  const inCluster = bp.storage.classes.length > 0 || bp.security.rbac.length > 0;
+  if (inCluster && bp.cluster.controlPlane.privateEndpoint && runner === 'internet') {
+    add(
+      'warning',
+      'kubernetes-api-unreachable',
+      ['iac', 'runner'],
+      'The Kubernetes API is private, so a runner on the internet cannot apply the objects inside the cluster (storage classes and RBAC, the platform root): run plans and applies inside the network (a CI runner or bastion in the VPC, or a VPN) and set runner to private-network, or set cluster.controlPlane.privateEndpoint to false',
+    );
+  }
+}
+
 function checkCluster(bp: Blueprint, add: Add): void {
   const { cloud } = bp.provider;
   const c = CATALOG[cloud];
@@ -322,14 +341,14 @@ function checkCluster(bp: Blueprint, add: Add): void {
         'error',
         'node-pool-desired-below-min',
         [...base, 'desired'],
-        `Node pool ${p.name} wants ${p.desired} nodes, below its min ${p.min}: set desired between ${p.min} and ${p.max}`,
+        `Node pool ${p.name} wants ${plural(p.desired, 'node')}, below its min ${p.min}: set desired between ${p.min} and ${p.max}`,
       );
     } else if (p.desired > p.max) {
       add(
         'error',
         'node-pool-desired-above-max',
         [...base, 'desired'],
-        `Node pool ${p.name} wants ${p.desired} nodes, above its max ${p.max}: set desired between ${p.min} and ${p.max}`,
+        `Node pool ${p.name} wants ${plural(p.desired, 'node')}, above its max ${p.max}: set desired between ${p.min} and ${p.max}`,
       );
     }
     const other = otherCloudOf(cloud, p.instanceType, 'instanceTypes');
@@ -586,6 +605,7 @@ function checkNetwork(bp: Blueprint, add: Add): void {
 
 function checkStorage(bp: Blueprint, add: Add): void {
   const { cloud } = bp.provider;
+  const prod = isProd(bp);
   const c = CATALOG[cloud];
   const { classes, databases } = bp.storage;
   let firstDefault: string | undefined;
@@ -625,6 +645,14 @@ function checkStorage(bp: Blueprint, add: Add): void {
     if (!d.backup) {
       add('error', 'database-no-backup', [...base, 'backup'], `Database ${d.name} has no backup: set backup to true`);
     }
+    if (prod && d.highAvailability === false) {
+      add(
+        'warning',
+        'database-not-ha-in-prod',
+        [...base, 'highAvailability'],
+        `Database ${d.name} in prod has no standby, so a zone outage stops it until the cloud restores it: set highAvailability to true (or leave it out)`,
+      );
+    }
     if (!c.databaseEngines.includes(d.engine)) {
       add(
         'error',
@@ -659,7 +687,7 @@ function checkStorage(bp: Blueprint, add: Add): void {
 function checkSecurity(bp: Blueprint, add: Add): void {
   const { cloud } = bp.provider;
   const sec = bp.security;
-  const rules = regulated(bp);
+  const rules = regulatedBy(bp);
   if (rules.length > 0) {
     const who = rules.join(' and ');
     if (!sec.encryptionAtRest) {
@@ -679,12 +707,29 @@ function checkSecurity(bp: Blueprint, add: Add): void {
       );
     }
     bp.storage.databases.forEach((d, i) => {
+      const base = ['storage', 'databases', i];
       if (!d.encrypted)
         add(
           'error',
           'compliance-database-unencrypted',
-          ['storage', 'databases', i, 'encrypted'],
+          [...base, 'encrypted'],
           `${who} requires encrypted data: set encrypted to true on database ${d.name}`,
+        );
+      // A cache holds no system of record: these protections are for the databases.
+      if (d.engine === 'redis') return;
+      if (d.deletionProtection === false)
+        add(
+          'error',
+          'compliance-database-deletion-protection',
+          [...base, 'deletionProtection'],
+          `${who} requires records that cannot be deleted by mistake: set deletionProtection to true on database ${d.name} (or leave it out)`,
+        );
+      if (d.finalSnapshot === false)
+        add(
+          'error',
+          'compliance-database-final-snapshot',
+          [...base, 'finalSnapshot'],
+          `${who} requires the data to outlive the database: set finalSnapshot to true on database ${d.name} (or leave it out)`,
         );
     });
     bp.storage.classes.forEach((k, i) => {

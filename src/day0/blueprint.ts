@@ -29,6 +29,17 @@ export const SECRETS_MANAGERS = [
   'sops',
 ] as const;
 export const COMPLIANCE = ['gdpr', 'hipaa', 'pci-dss', 'soc2'] as const;
+/** Where OpenTofu/Terraform keeps the state: a bucket or blob container with locking, or the local disk. */
+export const STATE_BACKENDS = ['s3', 'gcs', 'azurerm', 'local'] as const;
+export type StateBackend = (typeof STATE_BACKENDS)[number];
+/** The state backend of each cloud's designs unless they choose another. */
+export const DEFAULT_BACKEND: Record<Cloud, StateBackend> = { aws: 's3', azure: 'azurerm', gcp: 'gcs' };
+/**
+ * Where plans and applies run: inside the private network (a self-hosted CI runner or a bastion in the VPC, or a
+ * VPN into it) or on the internet (hosted CI runners, a laptop). It decides whether a private Kubernetes API can
+ * be reached.
+ */
+export const RUNNERS = ['private-network', 'internet'] as const;
 export const MONITORING = ['prometheus', 'datadog', 'cloudwatch', 'none'] as const;
 
 const name = z.string().regex(STACK_NAME_RE, 'must be lowercase letters, digits and dashes');
@@ -83,6 +94,15 @@ export const databaseSchema = z
     sizeGb: z.number().int().min(1),
     encrypted: z.boolean().default(true),
     backup: z.boolean().default(true),
+    /**
+     * A standby in a second zone that takes over on its own (multi-AZ, regional, zone-redundant). Absent: on in
+     * prod, off elsewhere (see databaseSettings).
+     */
+    highAvailability: z.boolean().optional(),
+    /** The database cannot be deleted until this is turned off. Absent: on in prod and under HIPAA or PCI-DSS. */
+    deletionProtection: z.boolean().optional(),
+    /** A last snapshot (or the backups) is kept when the database is deleted. Absent: as deletionProtection. */
+    finalSnapshot: z.boolean().optional(),
   })
   .strict();
 
@@ -96,7 +116,7 @@ export const rbacBindingSchema = z
 
 const cron = z.string();
 
-export const blueprintSchema = z
+const blueprintObject = z
   .object({
     apiVersion: z.literal('dayops/v1'),
     kind: z.literal('Blueprint'),
@@ -116,7 +136,14 @@ export const blueprintSchema = z
         kubernetes: z.enum(KUBERNETES_SERVICES),
       })
       .strict(),
-    iac: z.object({ tool: z.enum(IAC_TOOLS) }).strict(),
+    iac: z
+      .object({
+        tool: z.enum(IAC_TOOLS),
+        /** Absent (older blueprints): the cloud's default, DEFAULT_BACKEND. */
+        backend: z.enum(STATE_BACKENDS).optional(),
+        runner: z.enum(RUNNERS).default('private-network'),
+      })
+      .strict(),
     cluster: z
       .object({
         version: z.union([z.string(), z.number()]).transform(String),
@@ -210,6 +237,12 @@ export const blueprintSchema = z
   })
   .strict();
 
+/** The blueprint schema; a blueprint without a state backend gets its cloud's default. */
+export const blueprintSchema = blueprintObject.transform((bp) => ({
+  ...bp,
+  iac: { ...bp.iac, backend: bp.iac.backend ?? DEFAULT_BACKEND[bp.provider.cloud] },
+}));
+
 export type Blueprint = z.infer<typeof blueprintSchema>;
 export type NodePool = Blueprint['cluster']['nodePools'][number];
 export type Subnet = Blueprint['network']['subnets'][number];
@@ -224,4 +257,25 @@ export function parseBlueprint(text: string, file: string): Blueprint {
 
 export function readBlueprint(path: string): Blueprint {
   return readYamlFile(path, blueprintSchema);
+}
+
+/** The compliance regimes of a design that demand protected, encrypted, audited data (HIPAA, PCI-DSS). */
+export function regulatedBy(bp: Blueprint): ('HIPAA' | 'PCI-DSS')[] {
+  return bp.security.compliance
+    .filter((c) => c === 'hipaa' || c === 'pci-dss')
+    .map((c) => (c === 'hipaa' ? 'HIPAA' : 'PCI-DSS'));
+}
+
+/** A database's protections as the design asks for them, with the documented defaults for absent fields. */
+export function databaseSettings(
+  bp: Blueprint,
+  d: Database,
+): { highAvailability: boolean; deletionProtection: boolean; finalSnapshot: boolean } {
+  const prod = bp.metadata.environment === 'prod';
+  const protect = prod || regulatedBy(bp).length > 0;
+  return {
+    highAvailability: d.highAvailability ?? prod,
+    deletionProtection: d.deletionProtection ?? protect,
+    finalSnapshot: d.finalSnapshot ?? protect,
+  };
 }

@@ -1,9 +1,9 @@
 /**
  * A sensible design for each cloud, so that pressing Enter through the wizard gives a valid one: the defaults
  * pass the audit with no error. Switching the cloud re-derives the cloud-specific parts (region, zones,
- * instance types, storage types, secrets manager) and keeps everything else.
+ * instance types, storage types, secrets manager, state backend) and keeps everything else.
  */
-import type { Blueprint, Cloud } from './blueprint.js';
+import { type Blueprint, type Cloud, DEFAULT_BACKEND } from './blueprint.js';
 import type { Environment } from '../domain/stack.js';
 import { CATALOG, regionOf } from './catalog.js';
 
@@ -17,7 +17,7 @@ export function defaultBlueprint(cloud: Cloud = 'aws', name = 'my-stack', enviro
     kind: 'Blueprint',
     metadata: { name, environment, owner: 'platform-team', description: '' },
     provider: { cloud, region: region.id, secondaryRegions: [], kubernetes: c.kubernetes },
-    iac: { tool: 'opentofu' },
+    iac: { tool: 'opentofu', backend: DEFAULT_BACKEND[cloud], runner: 'private-network' },
     cluster: {
       version: c.kubernetesVersions[0],
       controlPlane: { availability: prod ? 'ha' : 'single', privateEndpoint: true },
@@ -82,6 +82,11 @@ export function switchCloud(bp: Blueprint, cloud: Cloud): Blueprint {
   return {
     ...bp,
     provider: { cloud, region: region.id, secondaryRegions: [], kubernetes: c.kubernetes },
+    // The state follows the cloud unless the design chose a backend other than its cloud's own.
+    iac: {
+      ...bp.iac,
+      backend: bp.iac.backend === DEFAULT_BACKEND[bp.provider.cloud] ? DEFAULT_BACKEND[cloud] : bp.iac.backend,
+    },
     cluster: {
       ...bp.cluster,
       nodePools: bp.cluster.nodePools.map((p) => ({ ...p, instanceType: instanceFor(p.instanceType) })),

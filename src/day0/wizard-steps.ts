@@ -22,7 +22,9 @@ import {
   MONITORING,
   PIPELINES,
   REPO_LAYOUTS,
+  RUNNERS,
   SECRETS_MANAGERS,
+  STATE_BACKENDS,
   type Blueprint,
   type Cloud,
 } from './blueprint.js';
@@ -408,6 +410,29 @@ export const STEPS: Step[] = [
             terraform: 'HashiCorp Terraform',
             ansible: 'playbooks',
           }),
+      },
+      {
+        kind: 'choice',
+        id: 'backend',
+        label: 'State backend',
+        path: ['iac', 'backend'],
+        help: 'Where OpenTofu/Terraform keeps the state, locked against parallel runs; bucket names go in backend.hcl.',
+        options: () =>
+          opts(STATE_BACKENDS, {
+            s3: 'AWS S3, with a lock file',
+            gcs: 'Google Cloud Storage',
+            azurerm: 'Azure Blob Storage',
+            local: 'this disk only, not for prod',
+          }),
+      },
+      {
+        kind: 'choice',
+        id: 'runner',
+        label: 'Runs from',
+        path: ['iac', 'runner'],
+        help: 'Where plans and applies run: a private Kubernetes API answers only inside the network.',
+        options: () =>
+          opts(RUNNERS, { 'private-network': 'a runner, bastion or VPN in the VPC', internet: 'hosted CI, a laptop' }),
       },
     ],
   },

@@ -30,7 +30,7 @@ describe('errors in YAML files a person wrote', () => {
 
   it('name a field that does not exist (a typo), where it stands', () => {
     const e = err(() => parseYaml('tool: opentofu\nautoAply: true\n', 'dayops.yaml', stackConfigSchema));
-    expect(e.message).toBe('dayops.yaml:1:1: unknown field autoAply');
+    expect(e.message).toBe('dayops.yaml:2:1: autoAply: unknown key; did you mean autoApply?');
   });
 
   it('point at broken YAML syntax', () => {

@@ -69,6 +69,29 @@ const CASES: Case[] = [
     trigger: () => design((b) => (b.provider.secondaryRegions = ['eu-central-1', 'westeurope'])),
     clean: () => design((b) => (b.provider.secondaryRegions = ['eu-central-1'])),
   },
+  // iac
+  {
+    name: 'prod state on the local disk',
+    code: 'state-local-in-prod',
+    severity: 'warning',
+    path: 'iac.backend',
+    trigger: () => prod((b) => (b.iac.backend = 'local')),
+    clean: () => design((b) => (b.iac.backend = 'local')),
+    says: ['s3'],
+  },
+  {
+    name: 'a private Kubernetes API and a runner on the internet',
+    code: 'kubernetes-api-unreachable',
+    severity: 'warning',
+    path: 'iac.runner',
+    trigger: () => design((b) => (b.iac.runner = 'internet')),
+    clean: () =>
+      design((b) => {
+        b.iac.runner = 'internet';
+        b.cluster.controlPlane.privateEndpoint = false;
+      }),
+    says: ['private-network', 'privateEndpoint'],
+  },
   {
     name: 'secondary region equal to the primary',
     code: 'secondary-region-is-primary',
@@ -827,6 +850,59 @@ const CASES: Case[] = [
     path: 'day2.backups.restoreTestSchedule',
     trigger: () => design((b) => (b.day2.backups.restoreTestSchedule = '')),
     clean: () => design(),
+  },
+  {
+    name: 'HIPAA database without deletion protection',
+    code: 'compliance-database-deletion-protection',
+    severity: 'error',
+    path: 'storage.databases[0].deletionProtection',
+    trigger: () =>
+      design((b) => {
+        withDb(b);
+        b.security.compliance = ['hipaa'];
+        b.storage.databases[0].deletionProtection = false;
+      }),
+    clean: () =>
+      design((b) => {
+        withDb(b);
+        b.storage.databases[0].deletionProtection = false;
+      }),
+    says: ['HIPAA', 'orders'],
+  },
+  {
+    name: 'PCI-DSS database without a final snapshot',
+    code: 'compliance-database-final-snapshot',
+    severity: 'error',
+    path: 'storage.databases[0].finalSnapshot',
+    trigger: () =>
+      design((b) => {
+        withDb(b);
+        b.security.compliance = ['pci-dss'];
+        b.storage.databases[0].finalSnapshot = false;
+      }),
+    clean: () =>
+      design((b) => {
+        withDb(b);
+        b.security.compliance = ['pci-dss'];
+      }),
+    says: ['PCI-DSS', 'orders'],
+  },
+  {
+    name: 'prod database without a standby',
+    code: 'database-not-ha-in-prod',
+    severity: 'warning',
+    path: 'storage.databases[0].highAvailability',
+    trigger: () =>
+      prod((b) => {
+        withDb(b);
+        b.storage.databases[0].highAvailability = false;
+      }),
+    clean: () =>
+      design((b) => {
+        withDb(b);
+        b.storage.databases[0].highAvailability = false;
+      }),
+    says: ['orders', 'highAvailability'],
   },
   {
     name: 'backups never pruned',

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseBlueprint } from '../../src/day0/blueprint.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -118,6 +119,18 @@ describe('dayops design', () => {
     30_000,
   );
 
+  it('an unknown key is one line naming it, where it stands, and the key it most likely meant', async () => {
+    const { home, run } = sandbox();
+    const text = readFileSync(SHOP, 'utf8').replace('  vpcCidr:', '  vpcCIDR:');
+    writeFileSync(join(home, 'typo.yaml'), text);
+    const line = text.split('\n').findIndex((l) => l.startsWith('  vpcCIDR:')) + 1;
+    const r = await run(['design', '--from', 'typo.yaml', '--out', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`typo.yaml:${line}:3: network.vpcCIDR: unknown key; did you mean vpcCidr?\n`);
+    expect(existsSync(join(home, 'x'))).toBe(false);
+  }, 30_000);
+
   it('a missing file is one line', async () => {
     const { run } = sandbox();
     const r = await run(['design', '--from', 'nope.yaml', '--out', 'x']);
@@ -169,4 +182,34 @@ describe('dayops design', () => {
     expect(readFileSync(edited, 'utf8')).not.toContain('# our own rule');
     expect(readFileSync(join(home, 'shop', 'blueprint.yaml'), 'utf8')).toContain('natGateways: 2');
   }, 60_000);
+});
+
+describe('unknown keys in a blueprint', () => {
+  const shop = () => readFileSync(SHOP, 'utf8');
+  const message = (text: string) => {
+    try {
+      parseBlueprint(text, 'b.yaml');
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('parsed');
+  };
+
+  it('are found inside lists and named with their path, from the schema', () => {
+    const text = shop().replace(
+      /(databases:\n\s+- \{ name: orders, engine: postgres, version: "16", )sizeGb/,
+      '$1sizeGB',
+    );
+    expect(text).toContain('sizeGB');
+    expect(message(text)).toMatch(
+      /^b\.yaml:\d+:\d+: storage\.databases\[0\]\.sizeGB: unknown key; did you mean sizeGb\?$/,
+    );
+  });
+
+  it('list the known keys when none is close, and mention the other unknown ones', () => {
+    const text = shop().replace('iac:\n  tool: opentofu', 'iac:\n  tool: opentofu\n  flavour: x\n  backnd: s3');
+    expect(message(text)).toMatch(
+      /^b\.yaml:\d+:3: iac\.flavour: unknown key; expected one of tool, backend, runner \(also unknown: backnd\)$/,
+    );
+  });
 });

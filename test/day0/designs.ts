@@ -1,5 +1,5 @@
 /** Designs for the Day-0 tests: the defaults with everything a real design has switched on. */
-import type { Blueprint, Cloud } from '../../src/day0/blueprint.js';
+import { type Blueprint, type Cloud, CLOUDS, type IacTool } from '../../src/day0/blueprint.js';
 import { CATALOG, regionOf } from '../../src/day0/catalog.js';
 import { defaultBlueprint } from '../../src/day0/defaults.js';
 import type { Environment } from '../../src/domain/stack.js';
@@ -59,4 +59,39 @@ export function richDesign(cloud: Cloud, env: Environment = 'prod', name = 'shop
   b.security.compliance = ['gdpr', 'pci-dss'];
   b.day2.alerting.receivers = ['pagerduty', 'slack-ops'];
   return b;
+}
+
+/** The design built with another tool. */
+export const withTool = (bp: Blueprint, tool: IacTool): Blueprint => ({ ...bp, iac: { ...bp.iac, tool } });
+
+/**
+ * The designs whose generated code the tests hold to the tools' own checks and to DESIGN.md: every cloud in dev
+ * and prod, with and without databases, under HIPAA with local state, and a bare one with nothing inside the
+ * cluster (no platform root) and a single, public control plane.
+ */
+export function variants(): [string, Blueprint][] {
+  return CLOUDS.flatMap((cloud): [string, Blueprint][] => {
+    const hipaa = defaultBlueprint(cloud, 'care', 'staging');
+    hipaa.security.compliance = ['hipaa'];
+    hipaa.iac.backend = 'local';
+    hipaa.storage.databases = [
+      { name: 'records', engine: 'postgres', version: '16', sizeGb: 50, encrypted: true, backup: true },
+    ];
+    const bare = defaultBlueprint(cloud, 'bare', 'dev');
+    bare.storage.classes = [];
+    bare.security.rbac = [];
+    bare.cluster.controlPlane.privateEndpoint = false;
+    bare.network.egress.natGateways = 2;
+    const optOut = richDesign(cloud, 'prod', 'lean');
+    for (const d of optOut.storage.databases) d.highAvailability = false;
+    return [
+      [`${cloud} dev, no database`, defaultBlueprint(cloud, 'tiny', 'dev')],
+      [`${cloud} prod, no database`, defaultBlueprint(cloud, 'tiny', 'prod')],
+      [`${cloud} dev, databases`, richDesign(cloud, 'dev')],
+      [`${cloud} prod, databases, PCI-DSS`, richDesign(cloud, 'prod')],
+      [`${cloud} prod, databases without standby`, optOut],
+      [`${cloud} staging, HIPAA, local state`, hipaa],
+      [`${cloud} dev, nothing inside the cluster`, bare],
+    ];
+  });
 }

@@ -9,18 +9,20 @@ import { audit, type Finding } from '../../src/day0/audit.js';
 import { type Blueprint, type Cloud, CLOUDS, parseBlueprint, readBlueprint } from '../../src/day0/blueprint.js';
 import { defaultBlueprint, switchCloud } from '../../src/day0/defaults.js';
 import { generate, type GeneratedFile } from '../../src/day0/generate/index.js';
-import { quote } from '../../src/day0/generate/hcl.js';
+import { attr, blank, block, comment, expr, quote, renderFile } from '../../src/day0/generate/hcl.js';
+import { constraintMeaning } from '../../src/day0/generate/tf-common.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { NASTY, richDesign } from './designs.js';
+import { NASTY, richDesign, variants, withTool } from './designs.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', '..', 'shared', 'examples', 'blueprint.yaml');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** All .tf files of a generated module, parsed by a real HCL parser and merged by top-level key. */
-async function parseModule(files: GeneratedFile[]): Promise<Json> {
+/** The .tf files of one root (`` the cluster root at the top, `platform`), parsed by a real HCL parser and merged. */
+async function parseModule(files: GeneratedFile[], root = ''): Promise<Json> {
   const merged: Json = {};
-  for (const f of files.filter((x) => x.path.endsWith('.tf'))) {
+  const inRoot = (p: string) => p.endsWith('.tf') && p.slice(0, Math.max(0, p.lastIndexOf('/'))) === root;
+  for (const f of files.filter((x) => inRoot(x.path))) {
     const json = (await parseHcl(f.path, f.content)) as Json;
     for (const [kind, body] of Object.entries(json)) {
       if (kind === 'resource' || kind === 'data') {
@@ -60,20 +62,28 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
     expect(tf).toEqual(
       expect.arrayContaining([
         'versions.tf',
+        'backend.tf',
         'providers.tf',
         'variables.tf',
         'network.tf',
         'cluster.tf',
-        'kubernetes.tf',
         'databases.tf',
         'outputs.tf',
+        'platform/versions.tf',
+        'platform/backend.tf',
+        'platform/providers.tf',
+        'platform/variables.tf',
+        'platform/kubernetes.tf',
       ]),
     );
     const m = await parseModule(files);
-    const providers = m.terraform._list[0].required_providers[0];
-    for (const [name, spec] of Object.entries(providers as Json)) {
-      expect((spec as Json).version, `${name} is pinned`).toMatch(/^~> \d+\.\d+$/);
-      expect((spec as Json).source).toBe(`hashicorp/${name}`);
+    const platform = await parseModule(files, 'platform');
+    for (const root of [m, platform]) {
+      const providers = root.terraform._list.find((t: Json) => t.required_providers).required_providers[0];
+      for (const [name, spec] of Object.entries(providers as Json)) {
+        expect((spec as Json).version, `${name} is pinned`).toMatch(/^~> \d+\.\d+$/);
+        expect((spec as Json).source).toBe(`hashicorp/${name}`);
+      }
     }
     // The owner, full of quotes and template sequences, comes back as written.
     expect(m.locals._list.find((l: Json) => l.tags).tags.owner).toBe(
@@ -85,15 +95,15 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
           : NASTY,
       ),
     );
-    // Every storage class and RBAC binding of the design.
-    expect(resources(m, 'kubernetes_storage_class_v1')).toEqual(['fast_ssd', 'standard_encrypted']);
-    expect(resources(m, 'kubernetes_cluster_role_binding_v1')).toHaveLength(1);
-    expect(resources(m, 'kubernetes_role_binding_v1')).toHaveLength(2);
-    const devs = Object.values(m.resource.kubernetes_role_binding_v1)
+    // Every storage class and RBAC binding of the design, in the platform root.
+    expect(resources(platform, 'kubernetes_storage_class_v1')).toEqual(['fast_ssd', 'standard_encrypted']);
+    expect(resources(platform, 'kubernetes_cluster_role_binding_v1')).toHaveLength(1);
+    expect(resources(platform, 'kubernetes_role_binding_v1')).toHaveLength(2);
+    const devs = Object.values(platform.resource.kubernetes_role_binding_v1)
       .map((r) => (r as Json[])[0])
       .find((r) => r.subject[0].name.startsWith('Shop'));
     expect(devs?.subject[0].name).toBe('Shop Devs "eu"');
-    expect(resources(m, 'kubernetes_namespace_v1')).toEqual(['shop', 'shop-jobs'.replace('-', '_')]);
+    expect(resources(platform, 'kubernetes_namespace_v1')).toEqual(['shop', 'shop-jobs'.replace('-', '_')]);
   });
 
   it('aws: VPC, subnets in their zones, NAT per zone, one managed node group per pool, RDS and ElastiCache', async () => {
@@ -234,7 +244,7 @@ describe('OpenTofu/Terraform code parses with a real HCL parser and holds the de
 
 describe('Ansible files', () => {
   it.each(CLOUDS)('%s: the playbook, roles and variables parse as YAML and the inventory as INI', (cloud) => {
-    const bp = { ...richDesign(cloud), iac: { tool: 'ansible' as const } };
+    const bp = withTool(richDesign(cloud), 'ansible');
     const files = generate(bp, []);
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['ansible.cfg', 'inventory.ini', 'site.yml', 'group_vars/all.yml']));
@@ -267,7 +277,7 @@ describe('Ansible files', () => {
     (cloud) => {
       expect(haveAnsible, 'ansible-playbook must be installed in CI').toBe(true);
       const dir = tmpDir();
-      writeAll(dir, generate({ ...richDesign(cloud), iac: { tool: 'ansible' } }, []));
+      writeAll(dir, generate(withTool(richDesign(cloud), 'ansible'), []));
       const check = spawnSync('ansible-playbook', ['--syntax-check', 'site.yml'], {
         cwd: dir,
         encoding: 'utf8',
@@ -285,7 +295,7 @@ describe('Ansible files', () => {
     'Ansible reads design text as text, never as a template',
     () => {
       expect(haveAnsible, 'ansible must be installed in CI').toBe(true);
-      const bp = { ...richDesign('aws'), iac: { tool: 'ansible' as const } };
+      const bp = withTool(richDesign('aws'), 'ansible');
       const sneaky = "{{ lookup('pipe', 'echo PWNED') }}";
       bp.security.rbac[0].group = sneaky;
       bp.metadata.owner = '{% if true %}owner{% endif %}';
@@ -384,7 +394,7 @@ describe('dayops.yaml', () => {
   it.each(CLOUDS.flatMap((c) => (['opentofu', 'terraform', 'ansible'] as const).map((t) => [c, t] as const)))(
     '%s / %s validates against the stack config schema',
     (cloud, tool) => {
-      const bp = { ...richDesign(cloud), iac: { tool } };
+      const bp = withTool(richDesign(cloud), tool);
       const files = generate(bp, []);
       const text = file(files, 'dayops.yaml');
       const cfg = stackConfigSchema.parse(parseYamlText(text));
@@ -410,7 +420,10 @@ describe('dayops.yaml', () => {
         for (const p of [cfg.ansible!.playbook!, cfg.ansible!.inventory!])
           expect(files.map((f) => f.path)).toContain(p);
       } else {
-        expect(cfg.backups!.paths).toContain('terraform.tfstate');
+        // The state is in the cloud's bucket, versioned: the backups hold the configuration, and init reads
+        // the backend's settings.
+        expect(cfg.backups!.paths).not.toContain('terraform.tfstate');
+        expect(cfg.env).toEqual({ TF_CLI_ARGS_init: '-backend-config=backend.hcl' });
         expect(cfg.ansible).toBeUndefined();
       }
     },
@@ -457,7 +470,7 @@ describe('DESIGN.md', () => {
     expect(doc).toContain('Europe (Ireland)');
     expect(doc).toContain('about 43 minutes of downtime'); // 99.9% over 30 days
     expect(doc).toMatch(/restore/i);
-    expect(doc).toContain('`terraform.tfstate`');
+    expect(doc).toContain('`tofu init -backend-config=backend.hcl`');
   });
 
   it('says so when the audit found nothing', () => {
@@ -483,5 +496,262 @@ describe('generation as a whole', () => {
     const paths = files.map((f) => f.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const p of paths) expect(p.startsWith('/') || p.includes('..')).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tools' own checks
+
+const TF_ENV = { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', TF_IN_AUTOMATION: '1' };
+const haveTerraform = spawnSync('terraform', ['version'], { env: TF_ENV }).status === 0;
+const needTerraform = !haveTerraform && process.env.CI !== 'true';
+if (needTerraform) console.warn('skipping the terraform fmt tests: terraform is not installed');
+
+/** What `terraform fmt` makes of HCL text (read from stdin, so any file name goes). */
+function tfFmt(text: string): string {
+  const r = spawnSync('terraform', ['fmt', '-no-color', '-'], { input: text, encoding: 'utf8', env: TF_ENV });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+// `terraform init` would download the aws, azurerm and google providers, which these machines cannot, so
+// `terraform validate` cannot run on the generated roots here: the HCL is checked by fmt, by a real parser
+// (hcl2json, above) and against the design instead.
+describe.skipIf(needTerraform)('generated code passes terraform fmt', () => {
+  it.each(variants())(
+    '%s: every root passes terraform fmt -check -recursive, and backend.hcl is formatted too',
+    (_name, bp) => {
+      expect(haveTerraform, 'terraform must be installed in CI').toBe(true);
+      const files = generate(bp, audit(bp));
+      const dir = tmpDir();
+      writeAll(dir, files);
+      const r = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', '-no-color'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: TF_ENV,
+      });
+      expect(r.status, `terraform fmt wants:\n${r.stdout}${r.stderr}`).toBe(0);
+      // fmt walks only .tf and .tfvars files: the partial backend configuration goes through stdin.
+      const config = files.find((f) => f.path === 'backend.hcl');
+      if (config) expect(tfFmt(config.content)).toBe(config.content);
+    },
+    30_000,
+  );
+
+  it('the HCL writer aligns `=` by the rules terraform fmt follows', () => {
+    expect(haveTerraform, 'terraform must be installed in CI').toBe(true);
+    const long = Array.from({ length: 12 }, (_, i) => `item-number-${i}`);
+    const text = renderFile('alignment', [
+      block(
+        'resource',
+        ['thing', 'x'],
+        [
+          attr('a', 1),
+          attr('longer_name', 'x'),
+          attr('multi_line_object', {
+            k: 1,
+            much_longer_key: { nested: long, z: { deep: true, deeper_still: [{ a: 1 }, { bb: 2 }] } },
+            after: 'v',
+            'quoted.key/with-dots': expr('var.y'),
+          }),
+          attr('b', true),
+          attr('list_of_long', long),
+          attr('c', null),
+          comment('A comment ends a group.'),
+          attr('d', expr('{ for k, v in var.m : k => v if v != null }')),
+          attr('eeeee', [expr('a'), expr('b')]),
+          blank,
+          block('nested', [], [attr('x', 1), attr('yyyyy', { one: 1 }), block('deeper', [], [attr('z', 'z')])]),
+          attr('after_block', 'v'),
+        ],
+      ),
+      attr('top', 1)!,
+      attr('top_level_longer', 'two')!,
+    ]);
+    expect(text).toContain('multi_line_object = {');
+    expect(tfFmt(text)).toBe(text);
+  });
+});
+
+describe('versions.tf says what each constraint allows', () => {
+  it('reads pessimistic constraints as Terraform does', () => {
+    expect(constraintMeaning('~> 5.0')).toBe('>= 5.0 and < 6.0 (any 5.x from 5.0 on)');
+    expect(constraintMeaning('~> 5.80')).toBe('>= 5.80 and < 6.0 (any 5.x from 5.80 on)');
+    expect(constraintMeaning('~> 5.40.0')).toBe('>= 5.40.0 and < 5.41.0 (5.40.x only)');
+    expect(constraintMeaning('~> 5.40.2')).toBe('>= 5.40.2 and < 5.41.0 (5.40.x from 5.40.2 on)');
+    expect(constraintMeaning('>= 1.6.0')).toBe('>= 1.6.0');
+  });
+
+  it.each(CLOUDS)('%s: one line per provider, and no claim of a pinned minor series', (cloud) => {
+    const files = generate(richDesign(cloud), []);
+    const text = file(files, 'versions.tf');
+    expect(text).not.toMatch(/pinned to a minor/i);
+    const cloudProvider = { aws: 'aws', azure: 'azurerm', gcp: 'google' }[cloud];
+    expect(text).toMatch(
+      new RegExp(
+        `# +${cloudProvider} ~> (\\d+)\\.(\\d+) +allows >= \\1\\.\\2 and < \\d+\\.0 \\(any \\1\\.x from \\1\\.\\2 on\\)`,
+      ),
+    );
+    expect(file(files, 'platform/versions.tf')).toMatch(/# +kubernetes ~> 2\.\d+ +allows >= 2\.\d+ and < 3\.0/);
+  });
+});
+
+describe('the state backend', () => {
+  it.each([
+    ['aws', 's3', { key: 'shop/prod/cluster.tfstate', encrypt: true, use_lockfile: true }, ['bucket', 'region']],
+    ['gcp', 'gcs', { prefix: 'shop/prod/cluster' }, ['bucket']],
+    [
+      'azure',
+      'azurerm',
+      { key: 'shop/prod/cluster.tfstate', use_azuread_auth: true },
+      ['resource_group_name', 'storage_account_name', 'container_name'],
+    ],
+  ] as const)(
+    '%s defaults to %s: a partial backend block, its settings in backend.hcl',
+    async (cloud, type, inCode, inConfig) => {
+      const bp = richDesign(cloud);
+      expect(bp.iac.backend).toBe(type);
+      const files = generate(bp, []);
+      const m = await parseModule(files);
+      const backend = m.terraform._list.find((t: Json) => t.backend).backend;
+      expect(Object.keys(backend)).toEqual([type]);
+      expect(backend[type][0]).toEqual(inCode);
+      const platform = await parseModule(files, 'platform');
+      const pb = platform.terraform._list.find((t: Json) => t.backend).backend[type][0];
+      expect(pb.key ?? pb.prefix).toMatch(/^shop\/prod\/platform/);
+      const config = (await parseHcl('backend.hcl', file(files, 'backend.hcl'))) as Json;
+      expect(Object.keys(config).sort()).toEqual([...inConfig].sort());
+      expect(file(files, 'backend.tf')).toContain('-backend-config=backend.hcl');
+      expect(file(files, 'platform/backend.tf')).toContain('-backend-config=../backend.hcl');
+      expect(file(files, 'DESIGN.md')).toContain('-backend-config=backend.hcl');
+      const platformCfg = stackConfigSchema.parse(parseYamlText(file(files, 'platform/dayops.yaml')));
+      expect(platformCfg).toMatchObject({
+        name: 'shop-platform',
+        env: { TF_CLI_ARGS_init: '-backend-config=../backend.hcl' },
+      });
+    },
+  );
+
+  it('S3 locks with a lock file, which needs Terraform/OpenTofu 1.10', async () => {
+    const m = await parseModule(generate(richDesign('aws'), []));
+    expect(m.terraform._list.find((t: Json) => t.required_version).required_version).toBe('>= 1.10.0');
+    const g = await parseModule(generate(richDesign('gcp'), []));
+    expect(g.terraform._list.find((t: Json) => t.required_version).required_version).toBe('>= 1.6.0');
+  });
+
+  it("local state: no backend block, no backend.hcl, and the backups hold both roots' state", async () => {
+    const bp = richDesign('aws', 'dev');
+    bp.iac.backend = 'local';
+    const files = generate(bp, []);
+    const m = await parseModule(files);
+    expect(m.terraform._list.some((t: Json) => t.backend)).toBe(false);
+    expect(files.map((f) => f.path)).not.toContain('backend.hcl');
+    const cfg = stackConfigSchema.parse(parseYamlText(file(files, 'dayops.yaml')));
+    expect(cfg.env).toEqual({});
+    expect(cfg.backups!.paths).toEqual(expect.arrayContaining(['terraform.tfstate', 'platform/terraform.tfstate']));
+  });
+
+  it("a blueprint written before backends existed gets its cloud's default, and switching clouds follows it", () => {
+    const text = file(generate(defaultBlueprint('gcp', 'old', 'dev'), []), 'blueprint.yaml')
+      .replace(/^ {2}backend: .*\n/m, '')
+      .replace(/^ {2}runner: .*\n/m, '');
+    expect(text).not.toMatch(/backend:/);
+    const bp = parseBlueprint(text, 'blueprint.yaml');
+    expect(bp.iac).toEqual({ tool: 'opentofu', backend: 'gcs', runner: 'private-network' });
+    expect(switchCloud(bp, 'aws').iac.backend).toBe('s3');
+    expect(switchCloud({ ...bp, iac: { ...bp.iac, backend: 'local' } }, 'aws').iac.backend).toBe('local');
+  });
+});
+
+describe('the cluster and the objects inside it are two roots', () => {
+  it.each(CLOUDS)(
+    '%s: the cluster root has no kubernetes provider; the platform root finds the cluster by name',
+    async (cloud) => {
+      const files = generate(richDesign(cloud), []);
+      const m = await parseModule(files);
+      expect(m.provider?.kubernetes).toBeUndefined();
+      expect(Object.keys(m.resource).filter((t) => t.startsWith('kubernetes_'))).toEqual([]);
+      const platform = await parseModule(files, 'platform');
+      const k8s = platform.provider.kubernetes[0];
+      // Fed by data sources of its own root, never by resources or modules of the cluster root.
+      for (const v of Object.values(k8s).filter((x) => typeof x === 'string') as string[]) {
+        expect(v).not.toMatch(/module\.eks|azurerm_kubernetes_cluster\.main|google_container_cluster\.main/);
+      }
+      expect(JSON.stringify(k8s)).toMatch(
+        /data\.(aws_eks_cluster|azurerm_kubernetes_cluster|google_container_cluster)\.this/,
+      );
+      expect(Object.keys(platform.resource).every((t) => t.startsWith('kubernetes_'))).toBe(true);
+    },
+  );
+
+  it('a design with nothing inside the cluster has no platform root', () => {
+    const bp = defaultBlueprint('aws', 'bare', 'dev');
+    bp.storage.classes = [];
+    bp.security.rbac = [];
+    expect(generate(bp, []).some((f) => f.path.startsWith('platform/'))).toBe(false);
+  });
+});
+
+describe('databases: standby, deletion protection, final snapshot', () => {
+  const hipaaDev = (cloud: Cloud) => {
+    const bp = defaultBlueprint(cloud, 'care', 'dev');
+    bp.security.compliance = ['hipaa'];
+    bp.storage.databases = [
+      { name: 'records', engine: 'postgres', version: '16', sizeGb: 50, encrypted: true, backup: true },
+    ];
+    return bp;
+  };
+
+  it('HIPAA in dev: deletion protection and a final snapshot on every cloud, no standby', async () => {
+    const aws = one(await parseModule(generate(hipaaDev('aws'), [])), 'aws_db_instance', 'records');
+    expect(aws).toMatchObject({ deletion_protection: true, skip_final_snapshot: false, multi_az: false });
+    expect(aws.final_snapshot_identifier).toBe('${var.name}-records-final');
+    const gcp = one(await parseModule(generate(hipaaDev('gcp'), [])), 'google_sql_database_instance', 'records');
+    expect(gcp.deletion_protection).toBe(true);
+    expect(gcp.settings[0]).toMatchObject({
+      deletion_protection_enabled: true,
+      retain_backups_on_delete: true,
+      availability_type: 'ZONAL',
+    });
+    const az = await parseModule(generate(hipaaDev('azure'), []));
+    expect(one(az, 'azurerm_management_lock', 'records')).toMatchObject({
+      lock_level: 'CanNotDelete',
+      scope: '${azurerm_postgresql_flexible_server.records.id}',
+    });
+    expect(one(az, 'azurerm_postgresql_flexible_server', 'records').high_availability).toBeUndefined();
+  });
+
+  it('dev without compliance: neither, unless the design asks', async () => {
+    const bp = hipaaDev('aws');
+    bp.security.compliance = [];
+    expect(one(await parseModule(generate(bp, [])), 'aws_db_instance', 'records')).toMatchObject({
+      deletion_protection: false,
+      skip_final_snapshot: true,
+    });
+    bp.storage.databases[0].deletionProtection = true;
+    bp.storage.databases[0].highAvailability = true;
+    expect(one(await parseModule(generate(bp, [])), 'aws_db_instance', 'records')).toMatchObject({
+      deletion_protection: true,
+      multi_az: true,
+      instance_class: 'db.m6g.large',
+    });
+  });
+
+  it('prod databases have a standby in another zone unless the design opts out', async () => {
+    const m = await parseModule(generate(richDesign('gcp'), []));
+    expect(one(m, 'google_sql_database_instance', 'orders').settings[0].availability_type).toBe('REGIONAL');
+    expect(one(m, 'google_redis_instance', 'cache').tier).toBe('STANDARD_HA');
+    const lean = richDesign('aws');
+    for (const d of lean.storage.databases) d.highAvailability = false;
+    const l = await parseModule(generate(lean, []));
+    expect(one(l, 'aws_db_instance', 'orders').multi_az).toBe(false);
+    expect(one(l, 'aws_elasticache_replication_group', 'cache')).toMatchObject({
+      num_cache_clusters: 1,
+      multi_az_enabled: false,
+    });
+    expect(audit(lean).filter((f) => f.code === 'database-not-ha-in-prod')).toHaveLength(4);
+    // The opt-out is kept in blueprint.yaml; a design that says nothing keeps saying nothing.
+    expect(parseBlueprint(file(generate(lean, []), 'blueprint.yaml'), 'b.yaml')).toEqual(lean);
+    expect(file(generate(richDesign('aws'), []), 'blueprint.yaml')).not.toMatch(/highAvailability/);
   });
 });

@@ -10,7 +10,8 @@ import type { Blueprint } from '../blueprint.js';
 import { CATALOG } from '../catalog.js';
 import { yamlWithHeader } from './blueprint-yaml.js';
 import { ANSIBLE_INVENTORY, ANSIBLE_PLAYBOOK } from './dayops-yaml.js';
-import { DB_PORTS, factsOf, type Facts, freeRange, k8sName } from './tf-common.js';
+import { factsOf, type Facts } from './facts.js';
+import { DB_PORTS, freeRange, k8sName } from './tf-common.js';
 
 export interface AnsibleFile {
   path: string;
@@ -142,13 +143,16 @@ function designVars(f: Facts): Record<string, unknown> {
       default: k.default,
       backup: k.backup,
     })),
-    databases: bp.storage.databases.map((d) => ({
+    databases: f.databases.map(({ db: d, ha, deletionProtection }) => ({
       name: d.name,
       engine: d.engine,
       version: d.version,
       size_gb: d.sizeGb,
       encrypted: d.encrypted,
       backup: d.backup,
+      // A standby in another zone; and whether deletion is refused (SQL databases on AWS).
+      ha,
+      deletion_protection: deletionProtection ?? false,
       port: DB_PORTS[d.engine],
     })),
     rbac: bp.security.rbac.map((r) => ({
@@ -436,7 +440,8 @@ function awsRoles(f: Facts): Parts {
           master_user_password: passwordLookup,
           db_subnet_group_name: v('stack_name'),
           vpc_security_group_ids: ['{{ db_group.group_id }}'],
-          multi_az: "{{ stack_environment == 'prod' }}",
+          multi_az: v('item.ha'),
+          deletion_protection: v('item.deletion_protection'),
           backup_retention_period: '{{ 7 if item.backup else 0 }}',
           publicly_accessible: false,
           tags: v('tags'),
@@ -635,8 +640,8 @@ function azureRoles(f: Facts): Parts {
         body: {
           location: v('region'),
           sku: {
-            name: "{{ 'Standard_D4ds_v5' if stack_environment == 'prod' else 'Standard_B2s' }}",
-            tier: "{{ 'GeneralPurpose' if stack_environment == 'prod' else 'Burstable' }}",
+            name: "{{ 'Standard_D4ds_v5' if stack_environment == 'prod' or item.ha else 'Standard_B2s' }}",
+            tier: "{{ 'GeneralPurpose' if stack_environment == 'prod' or item.ha else 'Burstable' }}",
           },
           properties: {
             version: v('item.version'),
@@ -644,6 +649,7 @@ function azureRoles(f: Facts): Parts {
             administratorLoginPassword: passwordLookup,
             storage: { storageSizeGB: v('item.size_gb') },
             backup: { backupRetentionDays: 7 },
+            highAvailability: { mode: "{{ 'ZoneRedundant' if item.ha else 'Disabled' }}" },
             network: { publicNetworkAccess: 'Disabled' },
           },
         },
@@ -854,7 +860,7 @@ function gcpRoles(f: Facts): Parts {
             "{{ 'POSTGRES_' ~ item.version if item.engine == 'postgres' else ('SQLSERVER_' ~ item.version ~ '_STANDARD' if item.engine == 'sqlserver' else 'MYSQL_' ~ (item.version | replace('.', '_'))) }}",
           settings: {
             tier: "{{ 'db-custom-2-7680' if stack_environment == 'prod' else 'db-custom-1-3840' }}",
-            availability_type: "{{ 'REGIONAL' if stack_environment == 'prod' else 'ZONAL' }}",
+            availability_type: "{{ 'REGIONAL' if item.ha else 'ZONAL' }}",
             ip_configuration: { ipv4_enabled: false, private_network: { selfLink: '{{ network.selfLink }}' } },
             backup_configuration: { enabled: v('item.backup') },
           },
@@ -887,7 +893,7 @@ function gcpRoles(f: Facts): Parts {
       'google.cloud.gcp_redis_instance': {
         name: '{{ stack_name }}-{{ item.name }}',
         region: v('region'),
-        tier: "{{ 'STANDARD_HA' if stack_environment == 'prod' else 'BASIC' }}",
+        tier: "{{ 'STANDARD_HA' if item.ha else 'BASIC' }}",
         memory_size_gb: v('item.size_gb'),
         authorized_network: 'projects/{{ gcp_project }}/global/networks/{{ stack_name }}',
         connect_mode: 'PRIVATE_SERVICE_ACCESS',

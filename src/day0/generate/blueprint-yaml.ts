@@ -31,7 +31,7 @@ export function orderedBlueprint(bp: Blueprint): Record<string, unknown> {
       secondaryRegions: [...bp.provider.secondaryRegions],
       kubernetes: bp.provider.kubernetes,
     },
-    iac: { tool: bp.iac.tool },
+    iac: { tool: bp.iac.tool, backend: bp.iac.backend, runner: bp.iac.runner },
     cluster: {
       version: bp.cluster.version,
       controlPlane: {
@@ -68,14 +68,19 @@ export function orderedBlueprint(bp: Blueprint): Record<string, unknown> {
         default: k.default,
         backup: k.backup,
       })),
-      databases: bp.storage.databases.map((d) => ({
-        name: d.name,
-        engine: d.engine,
-        version: d.version,
-        sizeGb: d.sizeGb,
-        encrypted: d.encrypted,
-        backup: d.backup,
-      })),
+      databases: bp.storage.databases.map((d) =>
+        defined({
+          name: d.name,
+          engine: d.engine,
+          version: d.version,
+          sizeGb: d.sizeGb,
+          encrypted: d.encrypted,
+          backup: d.backup,
+          highAvailability: d.highAvailability,
+          deletionProtection: d.deletionProtection,
+          finalSnapshot: d.finalSnapshot,
+        }),
+      ),
     },
     cicd: { pipeline: bp.cicd.pipeline, gitops: bp.cicd.gitops, repoLayout: bp.cicd.repoLayout },
     security: {
@@ -120,6 +125,8 @@ const HINTS: [string[], string][] = [
   [['provider', 'secondaryRegions'], ' multi-region; may be empty'],
   [['provider', 'kubernetes'], ' eks (aws) | aks (azure) | gke (gcp)'],
   [['iac', 'tool'], ' opentofu | terraform | ansible'],
+  [['iac', 'backend'], ' where the state lives: s3 | gcs | azurerm | local'],
+  [['iac', 'runner'], ' where plans and applies run: private-network | internet'],
   [['cluster', 'controlPlane', 'availability'], ' single | ha'],
   [['network', 'ingress', 'controller'], ' nginx | alb | traefik | istio'],
   [['cicd', 'pipeline'], ' github-actions | gitlab-ci | jenkins | other'],

@@ -5,29 +5,62 @@
 import { Document, isMap, isSeq, Scalar } from 'yaml';
 import type { Blueprint } from '../blueprint.js';
 import type { StackConfig } from '../../config/stack-config.js';
+import { STACK_NAME_RE } from '../../domain/stack.js';
 import { commentText } from './blueprint-yaml.js';
+import { factsOf, PLATFORM_DIR } from './facts.js';
+import { BACKEND_CONFIG } from './tf-common.js';
 
 export const ANSIBLE_PLAYBOOK = 'site.yml';
 export const ANSIBLE_INVENTORY = 'inventory.ini';
 
-/** What the backups of a stack hold: its state (for OpenTofu/Terraform) and its configuration. */
+/**
+ * What the backups of a stack hold: its configuration, and its state when it is kept on the local disk (both
+ * roots'); a remote backend keeps the state, versioned, in its bucket.
+ */
 export function backupPaths(bp: Blueprint): string[] {
   const config = ['dayops.yaml', 'blueprint.yaml'];
   if (bp.iac.tool === 'ansible') return [...config, ANSIBLE_INVENTORY, 'group_vars'];
-  return ['terraform.tfstate', ...config];
+  if (bp.iac.backend !== 'local') return config;
+  return [
+    'terraform.tfstate',
+    ...(factsOf(bp).platform ? [`${PLATFORM_DIR}/terraform.tfstate`, `${PLATFORM_DIR}/dayops.yaml`] : []),
+    ...config,
+  ];
 }
 
-/** The config as data (the input stackConfigSchema reads), in the documented key order. */
-export function stackConfigOf(bp: Blueprint): Record<string, unknown> {
+/** The name dayops gives the platform root's stack, when it is a valid stack name. */
+export function platformStackName(bp: Blueprint): string | undefined {
+  const name = `${bp.metadata.name}-platform`;
+  return STACK_NAME_RE.test(name) ? name : undefined;
+}
+
+/**
+ * The config as data (the input stackConfigSchema reads), in the documented key order: the stack's own, or
+ * (`platform`) the one of the platform root in its folder, which the stack's backups and alerts already cover.
+ */
+export function stackConfigOf(bp: Blueprint, root: 'cluster' | 'platform' = 'cluster'): Record<string, unknown> {
   const d2 = bp.day2;
+  const platform = root === 'platform';
   const cfg: Record<string, unknown> = {
     apiVersion: 'dayops/v1',
     kind: 'Stack',
-    name: bp.metadata.name,
+    name: platform ? platformStackName(bp) : bp.metadata.name,
     environment: bp.metadata.environment,
     tool: bp.iac.tool satisfies StackConfig['tool'],
     autoApply: false,
   };
+  if (cfg.name === undefined) delete cfg.name;
+  // The backend's partial configuration, for dayops' `init` (a terraform/tofu CLI variable).
+  if (bp.iac.tool !== 'ansible' && bp.iac.backend !== 'local')
+    cfg.env = { TF_CLI_ARGS_init: `-backend-config=${platform ? '../' : ''}${BACKEND_CONFIG}` };
+  if (platform) {
+    cfg.drift = {
+      ...(d2.drift.schedule.trim() ? { schedule: d2.drift.schedule.trim() } : {}),
+      autoRemediate: d2.drift.autoRemediate,
+    };
+    cfg.rpoMinutes = bp.successCriteria.rpoMinutes;
+    return cfg;
+  }
   if (bp.iac.tool === 'ansible')
     cfg.ansible = { playbook: ANSIBLE_PLAYBOOK, inventory: ANSIBLE_INVENTORY, extraArgs: [] };
   cfg.drift = {
@@ -60,8 +93,8 @@ export function stackConfigOf(bp: Blueprint): Record<string, unknown> {
   return cfg;
 }
 
-export function dayopsYaml(bp: Blueprint, header: string): string {
-  const doc = new Document(stackConfigOf(bp));
+export function dayopsYaml(bp: Blueprint, header: string, root: 'cluster' | 'platform' = 'cluster'): string {
+  const doc = new Document(stackConfigOf(bp, root));
   doc.commentBefore = commentText(header);
   for (const path of [
     ['drift', 'schedule'],
@@ -91,6 +124,7 @@ export function dayopsYaml(bp: Blueprint, header: string): string {
   };
   hint(['autoApply'], ' applies always wait for an approval');
   hint(['backups', 'repository'], ' password: RESTIC_PASSWORD(_FILE), or add passwordEnv / passwordFile');
-  hint(['rpoMinutes'], ' backups must run at least this often');
+  hint(['env', 'TF_CLI_ARGS_init'], ` the state backend's settings, for init`);
+  if (root === 'cluster') hint(['rpoMinutes'], ' backups must run at least this often');
   return doc.toString({ lineWidth: 0 });
 }

@@ -1,7 +1,7 @@
 /**
  * A small HCL writer for the generated root modules: values are always escaped (strings, template sequences,
- * object keys), attributes of a block are aligned as `terraform fmt` aligns them, and expressions that must stay
- * code (`var.region`, `aws_vpc.main.id`) are marked with `expr()`.
+ * object keys), `=` signs are aligned by the rules `terraform fmt` follows (see `assignments`), and expressions
+ * that must stay code (`var.region`, `aws_vpc.main.id`) are marked with `expr()`.
  */
 
 export class Expr {
@@ -107,8 +107,61 @@ export function renderValue(v: HclValue, indent: string): string {
     ? `{ ${entries.map(([, x], i) => `${keys[i]} = ${renderValue(x, inner)}`).join(', ')} }`
     : undefined;
   if (flat && !flat.includes('\n') && flat.length + indent.length <= 100) return flat;
-  const width = Math.max(...keys.map((k) => k.length));
-  return `{\n${entries.map(([, x], i) => `${inner}${keys[i].padEnd(width)} = ${renderValue(x, inner)}`).join('\n')}\n${indent}}`;
+  const lines = assignments(
+    entries.map(([, x], i) => ({ name: keys[i], value: renderValue(x, inner) })),
+    inner,
+  );
+  return `{\n${lines.join('\n')}\n${indent}}`;
+}
+
+/**
+ * Whether the first line of a rendered value opens more brackets than it closes (`{`, `[`, `(`), counting none
+ * inside quoted strings: such a line starts a multi-line value.
+ */
+function opensBracket(value: string): boolean {
+  const first = value.split('\n', 1)[0];
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < first.length; i++) {
+    const ch = first[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[' || ch === '(') depth++;
+    else if (ch === '}' || ch === ']' || ch === ')') depth--;
+  }
+  return depth > 0;
+}
+
+/**
+ * `name = value` lines with their `=` aligned as `terraform fmt` (hclwrite) aligns them: consecutive lines that
+ * each assign a whole value form a group, padded to its longest name. A line whose value opens a bracket it does
+ * not close (a multi-line object or list) belongs to no group and ends the one before it, with one space before
+ * its `=`; the lines inside such a value are aligned among themselves; the line after a multi-line value starts a
+ * new group. Anything else between attributes (a blank line, a comment, a nested block) also ends a group: the
+ * caller passes each run of attributes on its own.
+ */
+function assignments(entries: { name: string; value: string }[], indent: string): string[] {
+  const out: string[] = [];
+  let group: { name: string; value: string }[] = [];
+  const flush = () => {
+    const width = Math.max(0, ...group.map((e) => e.name.length));
+    for (const e of group) out.push(`${indent}${e.name.padEnd(width)} = ${e.value}`);
+    group = [];
+  };
+  for (const e of entries) {
+    if (opensBracket(e.value)) {
+      flush();
+      out.push(`${indent}${e.name} = ${e.value}`);
+      continue;
+    }
+    group.push(e);
+    // Its continuation lines assign nothing, so the next attribute starts afresh.
+    if (e.value.includes('\n')) flush();
+  }
+  flush();
+  return out;
 }
 
 function renderItems(items: Item[], indent: string): string[] {
@@ -123,8 +176,12 @@ function renderItems(items: Item[], indent: string): string[] {
       let j = i;
       while (j < items.length && items[j].kind === 'attr') j++;
       const run = items.slice(i, j) as Attr[];
-      const width = Math.max(...run.map((a) => a.name.length));
-      for (const a of run) lines.push(`${indent}${a.name.padEnd(width)} = ${renderValue(a.value, indent)}`);
+      lines.push(
+        ...assignments(
+          run.map((a) => ({ name: a.name, value: renderValue(a.value, indent) })),
+          indent,
+        ),
+      );
       i = j;
       continue;
     }
@@ -146,14 +203,21 @@ function renderItems(items: Item[], indent: string): string[] {
   return lines;
 }
 
-/** A whole file: top-level items separated by blank lines, ending with a newline. */
+/**
+ * A whole file: top-level items separated by blank lines, ending with a newline. Consecutive top-level
+ * attributes (a `.tfvars` or `-backend-config` file) stay together, aligned.
+ */
 export function renderFile(header: string, items: Item[]): string {
   const parts: string[] = [];
   for (const l of header.split('\n')) parts.push(`# ${l}`.trimEnd());
-  items.forEach((item, i) => {
+  let i = 0;
+  while (i < items.length) {
     // A comment stays attached to what follows it.
     if (i === 0 || items[i - 1].kind !== 'comment') parts.push('');
-    parts.push(...renderItems([item], ''));
-  });
+    let j = i + 1;
+    if (items[i].kind === 'attr') while (j < items.length && items[j].kind === 'attr') j++;
+    parts.push(...renderItems(items.slice(i, j), ''));
+    i = j;
+  }
   return `${parts.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 /**
- * Every file a design becomes: blueprint.yaml, dayops.yaml, the infrastructure code (an OpenTofu/Terraform root
- * module or an Ansible playbook), .gitignore and DESIGN.md. Pure: the same design gives byte-identical files (no
+ * Every file a design becomes: blueprint.yaml, dayops.yaml, the infrastructure code (OpenTofu/Terraform: the
+ * cluster root module at the top, the platform root in platform/ with its own dayops.yaml, and backend.hcl; or an
+ * Ansible playbook), .gitignore and DESIGN.md. Pure: the same design gives byte-identical files (no
  * dates), so running `dayops design` twice reports the files as unchanged.
  */
 import type { Blueprint } from '../blueprint.js';
@@ -12,7 +13,8 @@ import { designDoc } from './design-doc.js';
 import { renderFile } from './hcl.js';
 import { awsFiles } from './tf-aws.js';
 import { azureFiles } from './tf-azure.js';
-import { factsOf, type TfFile } from './tf-common.js';
+import { factsOf, PLATFORM_DIR } from './facts.js';
+import { backendConfigFile, type TfFile } from './tf-common.js';
 import { gcpFiles } from './tf-gcp.js';
 
 export interface GeneratedFile {
@@ -29,9 +31,12 @@ export function headerFor(bp: Blueprint, about: string): string {
   ].join('\n');
 }
 
+/** Every OpenTofu/Terraform file: the cluster root at the top, the platform root in platform/, backend.hcl. */
 export function terraformFiles(bp: Blueprint): TfFile[] {
   const f = factsOf(bp);
-  return bp.provider.cloud === 'aws' ? awsFiles(f) : bp.provider.cloud === 'azure' ? azureFiles(f) : gcpFiles(f);
+  const files = bp.provider.cloud === 'aws' ? awsFiles(f) : bp.provider.cloud === 'azure' ? azureFiles(f) : gcpFiles(f);
+  const config = backendConfigFile(f);
+  return config ? [...files, config] : files;
 }
 
 function gitignore(bp: Blueprint): string {
@@ -63,6 +68,18 @@ export function generate(bp: Blueprint, findings: readonly Finding[]): Generated
   } else {
     for (const t of terraformFiles(bp))
       files.push({ path: t.name, content: renderFile(headerFor(bp, t.about), t.items) });
+    if (files.some((f) => f.path.startsWith(`${PLATFORM_DIR}/`)))
+      files.push({
+        path: `${PLATFORM_DIR}/dayops.yaml`,
+        content: dayopsYaml(
+          bp,
+          headerFor(
+            bp,
+            'How dayops operates the platform root: register it with `dayops stack add platform` where the cluster API answers.',
+          ),
+          'platform',
+        ),
+      });
   }
   files.push({ path: '.gitignore', content: gitignore(bp) });
   files.push({ path: 'DESIGN.md', content: designDoc(bp, findings, [...files.map((f) => f.path), 'DESIGN.md']) });

@@ -5,17 +5,19 @@
  * driver, RDS instances (and ElastiCache for Redis) in the private subnets.
  */
 import type { Database, FirewallRule } from '../blueprint.js';
+import type { DatabaseFacts, Facts } from './facts.js';
 import { attr, blank, block, comment, expr, ident, type HclValue, type Item } from './hcl.js';
 import {
+  backendFile,
+  constraintMeaning,
   DB_PORTS,
   EKS_MODULE,
-  type Facts,
-  kubernetesFile,
+  platformFiles,
   portRanges,
   subnetsLocal,
-  terraformBlock,
   type TfFile,
   variablesFile,
+  versionsFile,
 } from './tf-common.js';
 
 const subnetRef = (name: string) => expr(`aws_subnet.this[${JSON.stringify(name)}].id`);
@@ -33,13 +35,9 @@ export function awsFiles(f: Facts): TfFile[] {
   const bp = f.bp;
   const hasDb = bp.storage.databases.length > 0;
   const secondary = bp.provider.secondaryRegions.filter((r) => r !== bp.provider.region);
-  const files: TfFile[] = [];
-
-  files.push({
-    name: 'versions.tf',
-    about: 'Tool and provider versions.',
-    items: [terraformBlock(['aws', 'kubernetes'])],
-  });
+  const files: TfFile[] = [versionsFile(f, ['aws'])];
+  const backend = backendFile(f, 'cluster');
+  if (backend) files.push(backend);
 
   const providers: Item[] = [
     block(
@@ -63,47 +61,49 @@ export function awsFiles(f: Facts): TfFile[] {
       ),
     );
   }
-  providers.push(comment("Talks to the new cluster with the caller's AWS credentials (aws eks get-token)."));
-  providers.push(
-    block(
-      'provider',
-      ['kubernetes'],
-      [
-        attr('host', expr('module.eks.cluster_endpoint')),
-        attr('cluster_ca_certificate', expr('base64decode(module.eks.cluster_certificate_authority_data)')),
-        blank,
-        block(
-          'exec',
-          [],
-          [
-            attr('api_version', 'client.authentication.k8s.io/v1beta1'),
-            attr('command', 'aws'),
-            attr('args', [
-              'eks',
-              'get-token',
-              '--cluster-name',
-              expr('module.eks.cluster_name'),
-              '--region',
-              expr('var.region'),
-            ]),
-          ],
-        ),
-      ],
-    ),
-  );
   files.push({ name: 'providers.tf', about: 'Provider settings.', items: providers });
   files.push(variablesFile(bp));
   files.push(networkFile(f));
   files.push(clusterFile(f));
+  if (hasDb) files.push(databasesFile(f));
+  files.push(outputsFile(f));
   files.push(
-    kubernetesFile(f, {
-      provisioner: 'ebs.csi.aws.com',
-      parameters: (k) => ({ type: k.type, encrypted: String(k.encrypted), fsType: 'ext4' }),
-      note: 'EKS also ships a gp2 class marked default; remove that mark if one of these is your default.',
+    ...platformFiles(f, {
+      cloud: 'aws',
+      providers: [
+        block('provider', ['aws'], [attr('region', expr('var.region'))]),
+        comment('The cluster the cluster root made, found by name: this root reads none of its state.'),
+        block('data', ['aws_eks_cluster', 'this'], [attr('name', expr('var.name'))]),
+        comment("Talks to the cluster's API with the caller's AWS credentials (aws eks get-token)."),
+        block(
+          'provider',
+          ['kubernetes'],
+          [
+            attr('host', expr('data.aws_eks_cluster.this.endpoint')),
+            attr(
+              'cluster_ca_certificate',
+              expr('base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)'),
+            ),
+            blank,
+            block(
+              'exec',
+              [],
+              [
+                attr('api_version', 'client.authentication.k8s.io/v1beta1'),
+                attr('command', 'aws'),
+                attr('args', ['eks', 'get-token', '--cluster-name', expr('var.name'), '--region', expr('var.region')]),
+              ],
+            ),
+          ],
+        ),
+      ],
+      storage: {
+        provisioner: 'ebs.csi.aws.com',
+        parameters: (k) => ({ type: k.type, encrypted: String(k.encrypted), fsType: 'ext4' }),
+        note: 'EKS also ships a gp2 class marked default; remove that mark if one of these is your default.',
+      },
     }),
   );
-  if (hasDb) files.push(databasesFile(f, secondary[0]));
-  files.push(outputsFile(f));
   return files;
 }
 
@@ -121,6 +121,12 @@ function networkFile(f: Facts): TfFile {
         attr('subnets', subnetsLocal(bp)),
         attr('public_subnets', expr('{ for k, s in local.subnets : k => s if s.public }')),
         attr('private_subnets', expr('{ for k, s in local.subnets : k => s if !s.public }')),
+        attr(
+          'lb_role_tags',
+          expr(
+            '{ for k, s in local.subnets : k => s.public ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb" }',
+          ),
+        ),
         comment('NAT gateway -> the public subnet it sits in; private subnet -> the NAT gateway it routes through.'),
         attr('nat_gateways', natGateways),
         attr('nat_routes', f.natRoutes),
@@ -151,14 +157,9 @@ function networkFile(f: Facts): TfFile {
         attr('availability_zone', expr('each.value.zone')),
         attr('map_public_ip_on_launch', expr('each.value.public')),
         comment(
-          'The role tags tell the AWS load balancer controller where internet-facing and internal load balancers go.',
+          'The role tag tells the AWS load balancer controller where internet-facing and internal load balancers go.',
         ),
-        attr(
-          'tags',
-          expr(
-            '{\n    Name = "${var.name}-${each.key}"\n    (each.value.public ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb") = "1"\n  }',
-          ),
-        ),
+        attr('tags', expr('{ Name = "${var.name}-${each.key}", (local.lb_role_tags[each.key]) = "1" }')),
       ],
     ),
   );
@@ -332,8 +333,9 @@ function clusterFile(f: Facts): TfFile {
   }
   const items: Item[] = [
     comment(
-      `EKS runs its control plane across zones in every case (the design asks for ${bp.cluster.controlPlane.availability}).\n` +
-        'The nodes, in the private subnets, get the firewall security group and the EBS CSI policy for volumes.',
+      `${f.controlPlane.summary}.\n` +
+        'The nodes, in the private subnets, get the firewall security group and the EBS CSI policy for volumes.\n' +
+        `Module version ${EKS_MODULE.version} allows ${constraintMeaning(EKS_MODULE.version)}.`,
     ),
     block(
       'module',
@@ -377,7 +379,17 @@ function clusterFile(f: Facts): TfFile {
   return { name: 'cluster.tf', about: 'The Kubernetes cluster (EKS) and its node pools.', items };
 }
 
-function databasesFile(f: Facts, backupRegion: string | undefined): TfFile {
+/** A database's protections in a few words, for the comment above it. */
+function dbSummary(x: DatabaseFacts): string {
+  return [
+    x.ha ? 'a standby in another zone' : 'one zone',
+    x.backupDays > 0 ? `backups kept ${x.backupDays} days` : 'no automated backups',
+    ...(x.deletionProtection ? ['deletion protection'] : []),
+    ...(x.finalSnapshot ? ['a final snapshot when deleted'] : []),
+  ].join(', ');
+}
+
+function databasesFile(f: Facts): TfFile {
   const bp = f.bp;
   const items: Item[] = [];
   const dbSubnets = f.nodeSubnets.map((s) => subnetRef(s.name));
@@ -415,15 +427,12 @@ function databasesFile(f: Facts, backupRegion: string | undefined): TfFile {
       ),
     );
   }
-  for (const d of f.sqlDatabases) {
+  for (const x of f.databases.filter((db) => !db.cache)) {
+    const d = x.db;
     const name = ident(d.name);
     const engine = SQL_ENGINE[d.engine as Exclude<Database['engine'], 'redis'>];
     const version = d.engine === 'sqlserver' ? (SQLSERVER_VERSIONS[d.version] ?? d.version) : d.version;
-    items.push(
-      comment(
-        `Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB${d.backup ? ', daily snapshots kept 7 days' : ', no automated backups'}.`,
-      ),
-    );
+    items.push(comment(`Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB, ${dbSummary(x)}.`));
     items.push(
       block(
         'resource',
@@ -433,28 +442,31 @@ function databasesFile(f: Facts, backupRegion: string | undefined): TfFile {
           attr('engine', engine),
           attr('engine_version', version),
           attr('license_model', d.engine === 'sqlserver' ? 'license-included' : undefined),
-          attr('instance_class', d.engine === 'sqlserver' ? 'db.m6i.large' : f.prod ? 'db.m6g.large' : 'db.t4g.medium'),
+          attr(
+            'instance_class',
+            d.engine === 'sqlserver' ? 'db.m6i.large' : f.prod || x.ha ? 'db.m6g.large' : 'db.t4g.medium',
+          ),
           attr('allocated_storage', Math.max(d.sizeGb, 20)),
           attr('max_allocated_storage', Math.max(d.sizeGb, 20) * 2),
           attr('storage_type', 'gp3'),
-          attr('storage_encrypted', d.encrypted),
+          attr('storage_encrypted', x.encrypted),
           attr('username', 'dbadmin'),
           comment('The password is generated and kept in AWS Secrets Manager, never in the state.'),
           attr('manage_master_user_password', true),
           attr('db_subnet_group_name', expr('aws_db_subnet_group.main.name')),
           attr('vpc_security_group_ids', [expr('aws_security_group.database.id')]),
           attr('publicly_accessible', false),
-          attr('multi_az', f.prod),
-          attr('backup_retention_period', d.backup ? 7 : 0),
+          attr('multi_az', x.ha),
+          attr('backup_retention_period', x.backupDays),
           attr('copy_tags_to_snapshot', true),
-          attr('deletion_protection', f.prod),
-          attr('skip_final_snapshot', !f.prod),
-          attr('final_snapshot_identifier', f.prod ? expr(`"\${var.name}-${d.name}-final"`) : undefined),
+          attr('deletion_protection', x.deletionProtection),
+          attr('skip_final_snapshot', !x.finalSnapshot),
+          attr('final_snapshot_identifier', x.finalSnapshot ? expr(`"\${var.name}-${d.name}-final"`) : undefined),
         ],
       ),
     );
-    if (backupRegion && d.backup) {
-      const alias = aliasOf(backupRegion);
+    if (x.backupCopy) {
+      const alias = aliasOf(x.backupCopy);
       if (d.encrypted) {
         items.push(
           block(
@@ -492,9 +504,14 @@ function databasesFile(f: Facts, backupRegion: string | undefined): TfFile {
       ),
     );
   }
-  for (const d of f.caches) {
+  for (const x of f.databases.filter((db) => db.cache)) {
+    const d = x.db;
     const name = ident(d.name);
-    items.push(comment(`Cache ${d.name}: Redis ${d.version}; pick node_type for about ${d.sizeGb} GB of memory.`));
+    items.push(
+      comment(
+        `Cache ${d.name}: Redis ${d.version}, ${dbSummary(x)}; pick node_type for about ${d.sizeGb} GB of memory.`,
+      ),
+    );
     items.push(
       block(
         'resource',
@@ -504,16 +521,16 @@ function databasesFile(f: Facts, backupRegion: string | undefined): TfFile {
           attr('description', `${d.name} (Redis)`),
           attr('engine', 'redis'),
           attr('engine_version', REDIS_VERSIONS[d.version] ?? d.version),
-          attr('node_type', f.prod ? 'cache.m6g.large' : 'cache.t4g.medium'),
+          attr('node_type', f.prod || x.ha ? 'cache.m6g.large' : 'cache.t4g.medium'),
           attr('port', 6379),
-          attr('num_cache_clusters', f.prod ? 2 : 1),
-          attr('automatic_failover_enabled', f.prod),
-          attr('multi_az_enabled', f.prod),
-          attr('at_rest_encryption_enabled', d.encrypted),
+          attr('num_cache_clusters', x.ha ? 2 : 1),
+          attr('automatic_failover_enabled', x.ha),
+          attr('multi_az_enabled', x.ha),
+          attr('at_rest_encryption_enabled', x.encrypted),
           attr('transit_encryption_enabled', true),
           attr('subnet_group_name', expr('aws_elasticache_subnet_group.main.name')),
           attr('security_group_ids', [expr('aws_security_group.database.id')]),
-          attr('snapshot_retention_limit', d.backup ? 7 : 0),
+          attr('snapshot_retention_limit', x.backupDays),
         ],
       ),
     );

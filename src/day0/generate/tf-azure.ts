@@ -5,15 +5,17 @@
  * servers (PostgreSQL, MySQL), Azure SQL or Azure Cache for Redis behind private endpoints.
  */
 import type { Database } from '../blueprint.js';
+import { regionOf } from '../catalog.js';
+import type { Facts } from './facts.js';
 import { attr, blank, block, comment, expr, ident, type HclValue, type Item } from './hcl.js';
 import {
-  type Facts,
+  backendFile,
   freeRange,
-  kubernetesFile,
+  platformFiles,
   subnetsLocal,
-  terraformBlock,
   type TfFile,
   variablesFile,
+  versionsFile,
 } from './tf-common.js';
 
 const subnetRef = (name: string) => expr(`azurerm_subnet.this[${JSON.stringify(name)}].id`);
@@ -35,49 +37,57 @@ const SUBRESOURCE: Record<Database['engine'], string> = {
 export function azureFiles(f: Facts): TfFile[] {
   const bp = f.bp;
   const passwords = f.sqlDatabases.length > 0;
-  const files: TfFile[] = [];
-  files.push({
-    name: 'versions.tf',
-    about: 'Tool and provider versions.',
-    items: [terraformBlock(['azurerm', 'kubernetes', ...(passwords ? (['random'] as const) : [])])],
-  });
+  const files: TfFile[] = [versionsFile(f, ['azurerm', ...(passwords ? (['random'] as const) : [])])];
+  const backend = backendFile(f, 'cluster');
+  if (backend) files.push(backend);
   files.push({
     name: 'providers.tf',
     about: 'Provider settings.',
     items: [
       comment('The subscription comes from ARM_SUBSCRIPTION_ID (or az login).'),
       block('provider', ['azurerm'], [block('features', [], [])]),
-      comment('Talks to the new cluster with its admin credentials.'),
-      block(
-        'provider',
-        ['kubernetes'],
-        [
-          attr('host', expr('azurerm_kubernetes_cluster.main.kube_admin_config[0].host')),
-          attr(
-            'client_certificate',
-            expr('base64decode(azurerm_kubernetes_cluster.main.kube_admin_config[0].client_certificate)'),
-          ),
-          attr('client_key', expr('base64decode(azurerm_kubernetes_cluster.main.kube_admin_config[0].client_key)')),
-          attr(
-            'cluster_ca_certificate',
-            expr('base64decode(azurerm_kubernetes_cluster.main.kube_admin_config[0].cluster_ca_certificate)'),
-          ),
-        ],
-      ),
     ],
   });
   files.push(variablesFile(bp));
   files.push(networkFile(f));
   files.push(clusterFile(f));
-  files.push(
-    kubernetesFile(f, {
-      provisioner: 'disk.csi.azure.com',
-      parameters: (k) => ({ skuName: k.type, cachingMode: 'ReadOnly' }),
-      note: 'Azure encrypts every managed disk at rest with platform keys; use a disk encryption set for your own keys.',
-    }),
-  );
   if (bp.storage.databases.length > 0) files.push(databasesFile(f));
   files.push(outputsFile(f));
+  const cluster = 'data.azurerm_kubernetes_cluster.this.kube_admin_config[0]';
+  files.push(
+    ...platformFiles(f, {
+      cloud: 'azurerm',
+      providers: [
+        comment('The subscription comes from ARM_SUBSCRIPTION_ID (or az login).'),
+        block('provider', ['azurerm'], [block('features', [], [])]),
+        comment('The cluster the cluster root made, found by name: this root reads none of its state.'),
+        block(
+          'data',
+          ['azurerm_kubernetes_cluster', 'this'],
+          [
+            attr('name', expr('"aks-${var.name}"')),
+            attr('resource_group_name', expr('"rg-${var.name}-${var.environment}"')),
+          ],
+        ),
+        comment("Talks to the cluster's API with its admin credentials."),
+        block(
+          'provider',
+          ['kubernetes'],
+          [
+            attr('host', expr(`${cluster}.host`)),
+            attr('client_certificate', expr(`base64decode(${cluster}.client_certificate)`)),
+            attr('client_key', expr(`base64decode(${cluster}.client_key)`)),
+            attr('cluster_ca_certificate', expr(`base64decode(${cluster}.cluster_ca_certificate)`)),
+          ],
+        ),
+      ],
+      storage: {
+        provisioner: 'disk.csi.azure.com',
+        parameters: (k) => ({ skuName: k.type, cachingMode: 'ReadOnly' }),
+        note: 'Azure encrypts every managed disk at rest with platform keys; use a disk encryption set for your own keys.',
+      },
+    }),
+  );
   return files;
 }
 
@@ -281,9 +291,7 @@ function clusterFile(f: Facts): TfFile {
     );
   }
   items.push(
-    comment(
-      `Control plane: ${bp.cluster.controlPlane.availability === 'ha' ? 'the Standard tier (uptime SLA, zone-redundant)' : 'the Free tier (no uptime SLA)'}.`,
-    ),
+    comment(`Control plane: ${f.controlPlane.summary}.`),
     block(
       'resource',
       ['azurerm_kubernetes_cluster', 'main'],
@@ -293,7 +301,7 @@ function clusterFile(f: Facts): TfFile {
         attr('resource_group_name', RG),
         attr('dns_prefix', expr('var.name')),
         attr('kubernetes_version', expr('var.kubernetes_version')),
-        attr('sku_tier', bp.cluster.controlPlane.availability === 'ha' ? 'Standard' : 'Free'),
+        attr('sku_tier', f.controlPlane.sla ? 'Standard' : 'Free'),
         attr('private_cluster_enabled', bp.cluster.controlPlane.privateEndpoint),
         attr('oidc_issuer_enabled', true),
         attr('workload_identity_enabled', true),
@@ -370,18 +378,25 @@ function clusterFile(f: Facts): TfFile {
 function databasesFile(f: Facts): TfFile {
   const bp = f.bp;
   const items: Item[] = [];
-  const geo = bp.provider.secondaryRegions.some((r) => r !== bp.provider.region);
   const peSubnet = f.nodeSubnets[0] ? subnetRef(f.nodeSubnets[0].name) : undefined;
   items.push(
     comment(
       'Private endpoints need a private DNS zone per service (privatelink.*) linked to the VNet for name resolution.',
     ),
   );
-  for (const d of bp.storage.databases) {
+  for (const x of f.databases) {
+    const d = x.db;
     const n = ident(d.name);
     const server = expr(`"\${var.name}-${d.name}"`);
+    const geo = x.backupCopy === 'paired';
+    // Burstable servers offer no standby: a highly available one is General Purpose.
+    const big = f.prod || x.ha;
     let ref: string;
-    items.push(comment(`Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB. Azure encrypts it at rest.`));
+    items.push(
+      comment(
+        `Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB, ${x.ha ? 'a standby in another zone' : 'one zone'}. Azure encrypts it at rest.`,
+      ),
+    );
     if (d.engine !== 'redis') {
       items.push(
         block(
@@ -391,7 +406,7 @@ function databasesFile(f: Facts): TfFile {
         ),
       );
     }
-    const ha = f.prod ? block('high_availability', [], [attr('mode', 'ZoneRedundant')]) : undefined;
+    const ha = x.ha ? block('high_availability', [], [attr('mode', 'ZoneRedundant')]) : undefined;
     if (d.engine === 'postgres') {
       ref = `azurerm_postgresql_flexible_server.${n}`;
       items.push(
@@ -403,7 +418,7 @@ function databasesFile(f: Facts): TfFile {
             attr('resource_group_name', RG),
             attr('location', LOCATION),
             attr('version', d.version),
-            attr('sku_name', f.prod ? 'GP_Standard_D4ds_v5' : 'B_Standard_B2s'),
+            attr('sku_name', big ? 'GP_Standard_D4ds_v5' : 'B_Standard_B2s'),
             attr(
               'storage_mb',
               POSTGRES_STORAGE_MB.find((mb) => mb >= d.sizeGb * 1024) ??
@@ -441,7 +456,7 @@ function databasesFile(f: Facts): TfFile {
             attr('resource_group_name', RG),
             attr('location', LOCATION),
             attr('version', MYSQL_VERSIONS[d.version] ?? d.version),
-            attr('sku_name', f.prod ? 'GP_Standard_D2ds_v4' : 'B_Standard_B1ms'),
+            attr('sku_name', big ? 'GP_Standard_D2ds_v4' : 'B_Standard_B1ms'),
             attr('backup_retention_days', 7),
             attr('geo_redundant_backup_enabled', geo),
             attr('administrator_login', 'dbadmin'),
@@ -484,7 +499,7 @@ function databasesFile(f: Facts): TfFile {
             attr('server_id', expr(`azurerm_mssql_server.${n}.id`)),
             attr('sku_name', f.prod ? 'GP_Gen5_4' : 'GP_Gen5_2'),
             attr('max_size_gb', d.sizeGb),
-            attr('zone_redundant', f.prod),
+            attr('zone_redundant', x.ha),
             attr('geo_backup_enabled', geo),
             attr('transparent_data_encryption_enabled', true),
             attr('tags', expr('local.tags')),
@@ -504,13 +519,32 @@ function databasesFile(f: Facts): TfFile {
             attr('resource_group_name', RG),
             attr('location', LOCATION),
             attr('capacity', 1),
-            attr('family', f.prod ? 'P' : 'C'),
-            attr('sku_name', f.prod ? 'Premium' : 'Standard'),
+            // Only the Premium tier spreads a cache across zones.
+            attr('family', big ? 'P' : 'C'),
+            attr('sku_name', big ? 'Premium' : 'Standard'),
+            attr('zones', x.ha ? (regionOf('azure', bp.provider.region)?.zones ?? ['1', '2', '3']) : undefined),
             attr('redis_version', d.version.split('.')[0]),
             attr('minimum_tls_version', '1.2'),
             attr('non_ssl_port_enabled', false),
             attr('public_network_access_enabled', false),
             attr('tags', expr('local.tags')),
+          ],
+        ),
+      );
+    }
+    if (x.deletionProtection) {
+      items.push(
+        comment(
+          `Deletion protection: ${d.name} cannot be deleted while this lock exists (Azure takes no final snapshot).`,
+        ),
+        block(
+          'resource',
+          ['azurerm_management_lock', n],
+          [
+            attr('name', 'do-not-delete'),
+            attr('scope', expr(`${ref}.id`)),
+            attr('lock_level', 'CanNotDelete'),
+            attr('notes', `Deletion protection of database ${d.name}, from the dayops design.`),
           ],
         ),
       );

@@ -4,15 +4,17 @@
  * node pool, storage classes on the Persistent Disk CSI driver, and Cloud SQL / Memorystore on private IPs.
  */
 import type { Database } from '../blueprint.js';
+import { agree, plural } from '../words.js';
+import type { Facts } from './facts.js';
 import { attr, blank, block, comment, expr, ident, type HclValue, type Item } from './hcl.js';
 import {
-  type Facts,
+  backendFile,
   freeRange,
-  kubernetesFile,
+  platformFiles,
   subnetsLocal,
-  terraformBlock,
   type TfFile,
   variablesFile,
+  versionsFile,
 } from './tf-common.js';
 
 const subnetRef = (name: string) => expr(`google_compute_subnetwork.this[${JSON.stringify(name)}].id`);
@@ -43,64 +45,70 @@ function redisVersion(version: string): string {
 export function gcpFiles(f: Facts): TfFile[] {
   const bp = f.bp;
   const passwords = f.sqlDatabases.length > 0;
-  const files: TfFile[] = [];
-  files.push({
-    name: 'versions.tf',
-    about: 'Tool and provider versions.',
-    items: [terraformBlock(['google', 'kubernetes', ...(passwords ? (['random'] as const) : [])])],
-  });
+  const files: TfFile[] = [versionsFile(f, ['google', ...(passwords ? (['random'] as const) : [])])];
+  const backend = backendFile(f, 'cluster');
+  if (backend) files.push(backend);
   files.push({
     name: 'providers.tf',
     about: 'Provider settings.',
     items: [
       block('provider', ['google'], [attr('project', expr('var.project_id')), attr('region', expr('var.region'))]),
-      block('data', ['google_client_config', 'default'], []),
-      comment("Talks to the new cluster with the caller's Google credentials."),
-      block(
-        'provider',
-        ['kubernetes'],
-        [
-          attr('host', expr('"https://${google_container_cluster.main.endpoint}"')),
-          attr('token', expr('data.google_client_config.default.access_token')),
-          attr(
-            'cluster_ca_certificate',
-            expr('base64decode(google_container_cluster.main.master_auth[0].cluster_ca_certificate)'),
-          ),
-        ],
-      ),
     ],
   });
   files.push(
-    variablesFile(
-      bp,
-      [
-        block(
-          'variable',
-          ['project_id'],
-          [attr('description', 'The Google Cloud project to deploy into.'), attr('type', expr('string'))],
-        ),
-      ],
-      {
-        stack: expr('var.name'),
-        environment: expr('var.environment'),
-        owner: labelValue(bp.metadata.owner || 'unknown'),
-        'managed-by': 'dayops',
-      },
-    ),
+    variablesFile(bp, [projectVariable], {
+      stack: expr('var.name'),
+      environment: expr('var.environment'),
+      owner: labelValue(bp.metadata.owner || 'unknown'),
+      'managed-by': 'dayops',
+    }),
   );
   files.push(networkFile(f));
   files.push(clusterFile(f));
-  files.push(
-    kubernetesFile(f, {
-      provisioner: 'pd.csi.storage.gke.io',
-      parameters: (k) => ({ type: k.type }),
-      note: 'Google encrypts every persistent disk at rest; set disk-encryption-kms-key for your own keys.',
-    }),
-  );
   if (bp.storage.databases.length > 0) files.push(databasesFile(f));
   files.push(outputsFile(f));
+  files.push(
+    ...platformFiles(f, {
+      cloud: 'google',
+      providers: [
+        block('provider', ['google'], [attr('project', expr('var.project_id')), attr('region', expr('var.region'))]),
+        block('data', ['google_client_config', 'default'], []),
+        comment('The cluster the cluster root made, found by name: this root reads none of its state.'),
+        block(
+          'data',
+          ['google_container_cluster', 'this'],
+          [attr('name', expr('var.name')), attr('location', f.controlPlane.zone ?? expr('var.region'))],
+        ),
+        comment("Talks to the cluster's API with the caller's Google credentials."),
+        block(
+          'provider',
+          ['kubernetes'],
+          [
+            attr('host', expr('"https://${data.google_container_cluster.this.endpoint}"')),
+            attr('token', expr('data.google_client_config.default.access_token')),
+            attr(
+              'cluster_ca_certificate',
+              expr('base64decode(data.google_container_cluster.this.master_auth[0].cluster_ca_certificate)'),
+            ),
+          ],
+        ),
+      ],
+      variables: [projectVariable],
+      storage: {
+        provisioner: 'pd.csi.storage.gke.io',
+        parameters: (k) => ({ type: k.type }),
+        note: 'Google encrypts every persistent disk at rest; set disk-encryption-kms-key for your own keys.',
+      },
+    }),
+  );
   return files;
 }
+
+const projectVariable = block(
+  'variable',
+  ['project_id'],
+  [attr('description', 'The Google Cloud project to deploy into.'), attr('type', expr('string'))],
+);
 
 function networkFile(f: Facts): TfFile {
   const bp = f.bp;
@@ -145,7 +153,7 @@ function networkFile(f: Facts): TfFile {
         ],
       ),
       comment(
-        `Cloud NAT is one managed, regional service; the design's ${bp.network.egress.natGateways} gateway(s) turn it on for the private subnets.`,
+        `Cloud NAT is one managed, regional service; the design's ${plural(bp.network.egress.natGateways, 'gateway')} ${agree(bp.network.egress.natGateways, 'turns', 'turn')} it on for the private subnets.`,
       ),
       block(
         'resource',
@@ -196,17 +204,13 @@ function networkFile(f: Facts): TfFile {
 
 function clusterFile(f: Facts): TfFile {
   const bp = f.bp;
-  const regional = bp.cluster.controlPlane.availability === 'ha';
+  const regional = f.controlPlane.multiZone;
   const zones = f.nodeZones;
-  const location = regional ? expr('var.region') : (zones[0] ?? `${bp.provider.region}-b`);
+  const location = f.controlPlane.zone ?? expr('var.region');
   const masterCidr = freeRange(bp, ['172.16.0.0/28', '172.16.0.16/28', '192.168.255.240/28', '10.255.255.240/28']);
   const subnet = f.nodeSubnets[0] ? subnetRef(f.nodeSubnets[0].name) : undefined;
   const items: Item[] = [
-    comment(
-      regional
-        ? 'A regional cluster: the control plane is replicated across the zones of the region.'
-        : `A zonal cluster in ${zones[0] ?? 'one zone'}: one control plane replica, cheaper, no SLA for upgrades.`,
-    ),
+    comment(`${f.controlPlane.summary[0].toUpperCase()}${f.controlPlane.summary.slice(1)}.`),
     block(
       'resource',
       ['google_container_cluster', 'main'],
@@ -286,7 +290,6 @@ function clusterFile(f: Facts): TfFile {
 }
 
 function databasesFile(f: Facts): TfFile {
-  const bp = f.bp;
   const items: Item[] = [
     comment('Private services access: Cloud SQL and Memorystore get addresses inside the VPC network.'),
     block(
@@ -310,9 +313,14 @@ function databasesFile(f: Facts): TfFile {
       ],
     ),
   ];
-  for (const d of bp.storage.databases) {
+  for (const x of f.databases) {
+    const d = x.db;
     const n = ident(d.name);
-    items.push(comment(`Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB. Google encrypts it at rest.`));
+    items.push(
+      comment(
+        `Database ${d.name}: ${d.engine} ${d.version}, ${d.sizeGb} GB, ${x.ha ? 'a standby in another zone' : 'one zone'}. Google encrypts it at rest.`,
+      ),
+    );
     if (d.engine === 'redis') {
       items.push(
         block(
@@ -321,15 +329,15 @@ function databasesFile(f: Facts): TfFile {
           [
             attr('name', expr(`"\${var.name}-${d.name}"`)),
             attr('region', expr('var.region')),
-            attr('tier', f.prod ? 'STANDARD_HA' : 'BASIC'),
+            attr('tier', x.ha ? 'STANDARD_HA' : 'BASIC'),
             attr('memory_size_gb', d.sizeGb),
             attr('redis_version', redisVersion(d.version)),
             attr('authorized_network', expr('google_compute_network.main.id')),
             attr('connect_mode', 'PRIVATE_SERVICE_ACCESS'),
             attr('transit_encryption_mode', 'SERVER_AUTHENTICATION'),
             attr('labels', expr('local.tags')),
-            d.backup ? blank : undefined,
-            d.backup
+            x.snapshots ? blank : undefined,
+            x.snapshots
               ? block(
                   'persistence_config',
                   [],
@@ -357,16 +365,22 @@ function databasesFile(f: Facts): TfFile {
           attr('name', expr(`"\${var.name}-${d.name}"`)),
           attr('region', expr('var.region')),
           attr('database_version', sqlVersion(d)),
-          attr('deletion_protection', f.prod),
+          comment(
+            'Deletion protection in Terraform (deletion_protection) and in Cloud SQL (deletion_protection_enabled).',
+          ),
+          attr('deletion_protection', x.deletionProtection),
           attr('root_password', d.engine === 'sqlserver' ? expr(`random_password.${n}.result`) : undefined),
           blank,
           block(
             'settings',
             [],
             [
-              attr('tier', f.prod ? 'db-custom-2-7680' : 'db-custom-1-3840'),
+              attr('tier', f.prod || x.ha ? 'db-custom-2-7680' : 'db-custom-1-3840'),
               attr('edition', 'ENTERPRISE'),
-              attr('availability_type', f.prod ? 'REGIONAL' : 'ZONAL'),
+              attr('availability_type', x.ha ? 'REGIONAL' : 'ZONAL'),
+              attr('deletion_protection_enabled', x.deletionProtection),
+              comment('The final snapshot: backups outlive the instance when it is deleted.'),
+              attr('retain_backups_on_delete', x.finalSnapshot),
               attr('disk_type', 'PD_SSD'),
               attr('disk_size', Math.max(d.sizeGb, 10)),
               attr('disk_autoresize', true),
@@ -376,15 +390,19 @@ function databasesFile(f: Facts): TfFile {
                 'backup_configuration',
                 [],
                 [
-                  attr('enabled', d.backup),
+                  attr('enabled', x.backupDays > 0),
                   attr('start_time', '02:00'),
+                  x.backupCopy
+                    ? comment(`Backups are stored in ${x.backupCopy}, away from the primary region.`)
+                    : undefined,
+                  attr('location', x.backupCopy),
                   attr(
                     'point_in_time_recovery_enabled',
                     d.engine === 'postgres' || d.engine === 'sqlserver' ? d.backup : undefined,
                   ),
                   attr('binary_log_enabled', d.engine === 'mysql' ? d.backup : undefined),
                   blank,
-                  block('backup_retention_settings', [], [attr('retained_backups', 7)]),
+                  block('backup_retention_settings', [], [attr('retained_backups', x.backupDays || 7)]),
                 ],
               ),
               block(

@@ -24,7 +24,12 @@ import {
   type Row,
 } from '../src/day0/wizard-steps.js';
 
-export type WizardMode = 'nav' | 'edit' | 'pick' | 'multi' | 'confirm' | 'overwrite' | 'busy';
+/**
+ * nav: moving in the form; edit: typing a value; pick/multi: choosing one or several values; confirm: asked to
+ * remove a list item; overwrite: asked to overwrite edited files; move: asked to move a stack registered at
+ * another folder; open: choosing a design to open; busy: writing or loading.
+ */
+export type WizardMode = 'nav' | 'edit' | 'pick' | 'multi' | 'confirm' | 'overwrite' | 'move' | 'open' | 'busy';
 
 /** A list item open for editing. */
 export interface WizardEditor {
@@ -36,8 +41,8 @@ export interface WizardEditor {
 
 export interface WizardState {
   bp: Blueprint;
-  /** The saved draft, once there is one. */
-  draftId: number | null;
+  /** Bumped each time another design is loaded (new, opened, resumed): a load is not a change to save. */
+  gen: number;
   step: number;
   /** The furthest step reached: the steps before it are shown as done. */
   reached: number;
@@ -60,6 +65,12 @@ export interface WizardState {
   confirm: { list: string; index: number; label: string } | null;
   /** Files the team edited that a write would overwrite (mode overwrite). */
   refused: string[];
+  /** Where the stack is registered when writing would move it (mode move). */
+  moveFrom: string | null;
+  /** The operator agreed to move the stack here: the next write (and its overwrite question) moves it. */
+  move: boolean;
+  /** The designs that can be opened (mode open): registered stacks and drafts, as picker options. */
+  choices: Option[];
   /** The last write: where, and which files. */
   written: { dir: string; files: string[]; unchanged: number } | null;
 }
@@ -136,7 +147,7 @@ export function withFocus(w: WizardState, key: string): WizardState {
 }
 
 export function firstFocus(w: WizardState, step: number): string {
-  if (step === REVIEW_STEP) return 'outDir';
+  if (step === REVIEW_STEP) return 'write';
   return stepRows(STEPS[step], w.bp).find((r) => r.focusable)?.key ?? '';
 }
 
@@ -150,13 +161,23 @@ export function gotoStep(
   return { ...w, step: s, reached: Math.max(w.reached, s), editor, mode: 'nav', focus: focus ?? firstFocus(w, s) };
 }
 
-/** The next field; after the last one, back to the list (from an item) or on to the next step. */
+const isListRow = (r: WizardRow) => r.type === 'item' || r.type === 'empty';
+
+/**
+ * After a value is kept: the next field. Lists are passed over (Enter opens an item explicitly); after an item's
+ * last field the item closes and the form goes on after its list. After the last field, the next step.
+ */
 export function advance(w: WizardState): WizardState {
   const rows = rowsOf(w);
   const i = rows.findIndex((r) => r.key === focusKey(w));
-  const next = rows.slice(i + 1).find((r) => r.focusable);
+  const next = rows.slice(i + 1).find((r) => r.focusable && !isListRow(r));
   if (next) return withFocus(w, next.key);
-  if (w.editor) return advance({ ...w, focus: `${w.editor.list}[${w.editor.index}]`, editor: null });
+  if (w.editor) {
+    const list = w.editor.list;
+    const closed = { ...w, editor: null, focus: `${list}[${w.editor.index}]` };
+    const mine = rowsOf(closed).filter((r) => (r.type === 'item' || r.type === 'empty') && r.list.id === list);
+    return advance({ ...closed, focus: mine.at(-1)?.key ?? closed.focus });
+  }
   if (w.step < REVIEW_STEP) return gotoStep(w, w.step + 1);
   return w;
 }
@@ -191,11 +212,13 @@ export function draftOf(w: WizardState): { blueprint: Blueprint; step: string; s
   };
 }
 
-/** A fresh wizard on a design. */
-export function newWizard(bp: Blueprint, cwd: string): WizardState {
+let generation = 0;
+
+/** A fresh wizard on a design; an opened design writes back to its folder (`outDir`) and starts on the review. */
+export function newWizard(bp: Blueprint, cwd: string, opened: { outDir: string } | null = null): WizardState {
   const w: WizardState = {
     bp,
-    draftId: null,
+    gen: ++generation,
     step: 0,
     reached: 0,
     focus: '',
@@ -209,14 +232,18 @@ export function newWizard(bp: Blueprint, cwd: string): WizardState {
     pickValue: null,
     confirm: null,
     refused: [],
+    moveFrom: null,
+    move: false,
+    choices: [],
     written: null,
   };
+  if (opened) return { ...w, outDir: opened.outDir, step: REVIEW_STEP, reached: REVIEW_STEP, focus: 'write' };
   return { ...w, focus: firstFocus(w, 0) };
 }
 
 /** The wizard as a saved draft left it; a draft that no longer reads gives a fresh wizard and the reason. */
 export function wizardFromDraft(
-  draft: { id: number; blueprint: unknown; step: string; state: Record<string, unknown> },
+  draft: { blueprint: unknown; step: string; state: Record<string, unknown> },
   cwd: string,
 ): { wizard: WizardState } | { problem: string } {
   const parsed = blueprintSchema.safeParse(draft.blueprint);
@@ -228,7 +255,6 @@ export function wizardFromDraft(
   const step = Math.max(0, stepIndex(draft.step));
   let w: WizardState = {
     ...newWizard(parsed.data, cwd),
-    draftId: draft.id,
     step,
     reached: Math.max(step, Number(st.reached) || 0),
     outDir: typeof st.outDir === 'string' ? st.outDir : null,

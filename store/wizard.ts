@@ -10,8 +10,10 @@
  * functions over it are in store/wizard-state.ts.
  */
 import type { StateCreator } from 'zustand';
-import { findList, findingTarget, getIn, parseText, setIn, valueText } from '../src/day0/wizard-steps.js';
+import { REVIEW_STEP, findList, findingTarget, getIn, parseText, setIn, valueText } from '../src/day0/wizard-steps.js';
+import type { Option } from '../src/day0/wizard-steps.js';
 import type { AppState } from './index.js';
+import type { FlashLevel } from './ui.js';
 import {
   advance,
   commit,
@@ -55,19 +57,34 @@ export interface WizardSlice {
   wizardConfirmRemove(): void;
   wizardSetMode(mode: WizardMode, more?: Partial<WizardState>): void;
   wizardDone(written: NonNullable<WizardState['written']>): void;
+  /** To the review, keeping what was entered (every step not visited keeps its defaults). */
+  wizardReview(): void;
+  /** Ask to move the stack registered at `from` (mode move). */
+  wizardAskMove(from: string): void;
+  /** Offer these designs to open (mode open). */
+  wizardOffer(choices: Option[]): void;
+  /** Say something on the flash line as the wizard's own: the wizard's next key clears it. */
+  wizardSay(level: FlashLevel, text: string): void;
+  /** Clear what the wizard said last, if it is still shown. */
+  wizardUnsay(): void;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The slice
 
 export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (set, get) => {
-  /** Replace the wizard; textInput follows the mode (anything but the form has the keyboard). */
+  /** Replace the wizard; textInput follows the mode (a field or a dialog has the keyboard). */
   const put = (w: WizardState) => {
-    const textInput = w.mode !== 'nav';
+    const textInput = w.mode !== 'nav' && w.mode !== 'busy';
     if (get().textInput !== textInput) set({ wizard: w, textInput });
     else set({ wizard: w });
   };
   const cur = () => get().wizard;
+  /** The flash the wizard raised last. */
+  let said: number | null = null;
+  const say = (level: FlashLevel, text: string) => {
+    said = get().showFlash(level, text);
+  };
 
   return {
     wizard: null,
@@ -126,8 +143,11 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
           put({ ...w, focus: row.key, editor: { list: list.id, index: row.index, focus: list.fields[0].id } });
           return undefined;
         }
+        case 'next':
+          put(gotoStep(w, w.step + 1));
+          return undefined;
         case 'empty':
-          put(advance(w));
+          get().wizardAdd();
           return undefined;
         case 'outDir': {
           const text = w.outDir ?? `./${w.bp.metadata.name}`;
@@ -189,13 +209,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
     wizardCancel: () => {
       const w = cur();
       if (!w) return;
-      if (
-        w.mode === 'edit' ||
-        w.mode === 'pick' ||
-        w.mode === 'multi' ||
-        w.mode === 'confirm' ||
-        w.mode === 'overwrite'
-      ) {
+      if (w.mode !== 'nav' && w.mode !== 'busy') {
         put({
           ...w,
           mode: 'nav',
@@ -203,6 +217,10 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
           editCursor: 0,
           picked: [],
           confirm: null,
+          choices: [],
+          moveFrom: null,
+          // Saying no to the move or to the overwrite writes nothing: the next write asks again.
+          move: w.mode === 'overwrite' || w.mode === 'move' ? false : w.move,
           refused: w.mode === 'overwrite' ? [] : w.refused,
         });
       } else if (w.mode === 'nav' && w.editor) {
@@ -220,7 +238,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
 
     wizardHighlight: (value) => {
       const w = cur();
-      if (!w || (w.mode !== 'pick' && w.mode !== 'multi') || w.pickValue === value) return;
+      if (!w || (w.mode !== 'pick' && w.mode !== 'multi' && w.mode !== 'open') || w.pickValue === value) return;
       set({ wizard: { ...w, pickValue: value } });
     },
 
@@ -267,7 +285,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       if (row?.type !== 'item') return;
       const items = getIn(w.bp, row.list.path) as unknown[];
       if (row.list.minItems && items.length <= row.list.minItems) {
-        get().showFlash(
+        say(
           'warning',
           `A design needs at least ${row.list.minItems} ${row.list.noun}: add another before removing this one`,
         );
@@ -296,7 +314,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       const focus = rest.length ? `${list.id}[${Math.min(w.confirm.index, rest.length - 1)}]` : `${list.id}:empty`;
       const label = w.confirm.label;
       put({ ...w, bp: setIn(w.bp, list.path, rest), written: null, mode: 'nav', confirm: null, editor: null, focus });
-      get().showFlash('info', `Removed ${list.noun} ${label}`);
+      say('info', `Removed ${list.noun} ${label}`);
     },
 
     wizardSetMode: (mode, more = {}) => {
@@ -308,7 +326,43 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
     wizardDone: (written) => {
       const w = cur();
       if (!w) return;
-      put({ ...w, mode: 'nav', draftId: null, written, refused: [], editText: '', editCursor: 0, focus: 'write' });
+      put({
+        ...w,
+        mode: 'nav',
+        written,
+        refused: [],
+        move: false,
+        moveFrom: null,
+        editText: '',
+        editCursor: 0,
+        focus: 'write',
+      });
+    },
+
+    wizardReview: () => {
+      const w = cur();
+      if (!w || w.mode !== 'nav' || w.step === REVIEW_STEP) return;
+      put(gotoStep(w, REVIEW_STEP));
+    },
+
+    wizardAskMove: (from) => {
+      const w = cur();
+      if (!w) return;
+      put({ ...w, mode: 'move', moveFrom: from });
+    },
+
+    wizardOffer: (choices) => {
+      const w = cur();
+      if (!w || choices.length === 0) return;
+      put({ ...w, mode: 'open', choices, pickValue: choices[0].value });
+    },
+
+    wizardSay: (level, text) => say(level, text),
+
+    wizardUnsay: () => {
+      if (said === null) return;
+      get().clearFlash(said);
+      said = null;
     },
   };
 };

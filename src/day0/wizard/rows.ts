@@ -12,14 +12,19 @@ import { STEPS, stepIndex } from './steps.js';
 // Rows: what a step shows, one line each
 
 export type Row =
+  | { key: 'next'; type: 'next'; focusable: true }
   | { key: string; type: 'field'; field: Exclude<Field, ListField>; path: Path; focusable: true }
   | { key: string; type: 'list-head'; list: ListField; path: Path; focusable: false }
   | { key: string; type: 'item'; list: ListField; path: Path; index: number; focusable: true }
   | { key: string; type: 'empty'; list: ListField; path: Path; focusable: true };
 
-/** The rows of a form step: a row per field; a list is a heading, then a row per item (or an "empty" row). */
+/**
+ * The rows of a form step: first the button that keeps the step as it is and goes on (where a step opens, so
+ * Enter after Enter walks through the defaults), then a row per field; a list is a heading, then a row per item
+ * (or an "empty" row).
+ */
 export function stepRows(step: Step, bp: Blueprint): Row[] {
-  const rows: Row[] = [];
+  const rows: Row[] = [{ key: 'next', type: 'next', focusable: true }];
   for (const f of step.fields) {
     if (f.kind !== 'list') {
       rows.push({ key: f.id, type: 'field', field: f, path: f.path, focusable: true });

@@ -185,7 +185,7 @@ export const DAY0: KeyContext[] = [
       {
         id: 'day0.openList.choose',
         keys: ['enter'],
-        description: 'Open it (the design being edited stays as a draft you can open again)',
+        description: 'Open it (changes to the design being edited are kept as a draft, listed here)',
         hint: 'open',
       },
       { id: 'day0.openList.cancel', keys: ['esc'], description: 'Keep the design being edited', hint: 'cancel' },

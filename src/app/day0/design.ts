@@ -73,7 +73,8 @@ export function designStack(db: DB, bp: Blueprint, outDir: string, opts: DesignO
   const stack = db.transaction(() => {
     const s = stacks.upsert({
       name: bp.metadata.name,
-      dir,
+      // The same folder named another way (through a link) keeps the registered name of it.
+      dir: before && !elsewhere ? before.dir : dir,
       tool: bp.iac.tool,
       environment: bp.metadata.environment,
       blueprint: bp,

@@ -48,8 +48,8 @@ export interface WizardSlice {
   /** Esc: leave a field, a picker or a prompt; in the form, close the list item. */
   wizardCancel(): void;
   wizardPick(value: string | boolean): void;
-  /** The picker's cursor moved to this choice. */
-  wizardHighlight(value: string | boolean | null): void;
+  /** Move the picker's (or the open list's) highlight by `delta` choices, or to the first or last one. */
+  wizardPickMove(delta: number | 'top' | 'bottom'): void;
   wizardMultiToggle(value: string): void;
   wizardMultiDone(): void;
   wizardAdd(): void;
@@ -236,10 +236,23 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       put(advance({ ...commit(w, row, value), mode: 'nav' }));
     },
 
-    wizardHighlight: (value) => {
+    wizardPickMove: (delta) => {
       const w = cur();
-      if (!w || (w.mode !== 'pick' && w.mode !== 'multi' && w.mode !== 'open') || w.pickValue === value) return;
-      set({ wizard: { ...w, pickValue: value } });
+      if (!w || (w.mode !== 'pick' && w.mode !== 'multi' && w.mode !== 'open')) return;
+      // The multi-select's list starts with "done" (null).
+      const values: (string | boolean | null)[] =
+        w.mode === 'open'
+          ? w.choices.map((c) => c.value)
+          : [...(w.mode === 'multi' ? [null] : []), ...pickerOptions(w, focusedRow(w)).map((o) => o.value)];
+      if (values.length === 0) return;
+      const at = Math.max(0, values.indexOf(w.pickValue));
+      const to =
+        delta === 'top'
+          ? 0
+          : delta === 'bottom'
+            ? values.length - 1
+            : Math.max(0, Math.min(values.length - 1, at + delta));
+      if (values[to] !== w.pickValue) set({ wizard: { ...w, pickValue: values[to] } });
     },
 
     wizardMultiToggle: (value) => {

@@ -58,6 +58,7 @@ export function wizardContexts(w: WizardState, row: WizardRow | undefined): stri
       if (row?.type === 'write') ids.push('day0.writeButton');
       if (w.step === REVIEW_STEP) ids.push('day0.review');
       ids.push('day0.wizard');
+      if (w.step < REVIEW_STEP) ids.push('day0.steps');
       if (row?.type === 'item' || row?.type === 'empty') ids.push('day0.list');
       return ids;
     }
@@ -117,6 +118,19 @@ function formKey(store: AppStore, deps: WizardDeps, page: number, input: string,
         store.getState().wizardSay('info', 'A new design: the written one stays registered'),
       );
   }
+}
+
+/** The motion keys in a list of choices (a picker, the open list); true when the key was one. */
+function pickMove(store: AppStore, page: number, input: string, key: Key): boolean {
+  const s = store.getState();
+  if (isKey('nav.down', input, key)) s.wizardPickMove(1);
+  else if (isKey('nav.up', input, key)) s.wizardPickMove(-1);
+  else if (isKey('nav.pageDown', input, key)) s.wizardPickMove(Math.max(1, page - 1));
+  else if (isKey('nav.pageUp', input, key)) s.wizardPickMove(-Math.max(1, page - 1));
+  else if (isKey('nav.top', input, key)) s.wizardPickMove('top');
+  else if (isKey('nav.bottom', input, key)) s.wizardPickMove('bottom');
+  else return false;
+  return true;
 }
 
 /** Enter in a text field, or in the overwrite question. */
@@ -217,16 +231,18 @@ export function Day0View({ width, height }: { width: number; height: number }) {
           }
           return;
         case 'open':
+          if (pickMove(store, page.current, input, key)) return;
           if (isKey('day0.openList.choose', input, key) && cur.pickValue !== null)
             void openChoice(store, deps, String(cur.pickValue));
           else if (isKey('day0.openList.cancel', input, key)) s.wizardCancel();
           return;
         case 'pick':
-          // ink-select-input moves the cursor and reports it; Enter takes the highlighted choice.
+          if (pickMove(store, page.current, input, key)) return;
           if (isKey('day0.pick.choose', input, key) && cur.pickValue !== null) s.wizardPick(cur.pickValue);
           else if (isKey('day0.pick.cancel', input, key)) s.wizardCancel();
           return;
         case 'multi':
+          if (pickMove(store, page.current, input, key)) return;
           if (isKey('day0.multi.done', input, key)) {
             if (cur.pickValue === null) s.wizardMultiDone();
             else s.wizardMultiToggle(String(cur.pickValue));
@@ -263,7 +279,7 @@ export function Day0View({ width, height }: { width: number; height: number }) {
     ) : w.mode === 'move' ? (
       <MoveDialog w={w} width={formWidth} height={height} />
     ) : w.mode === 'open' ? (
-      <OpenDialog w={w} width={formWidth} height={height} onHighlight={(v) => store.getState().wizardHighlight(v)} />
+      <OpenDialog w={w} width={formWidth} height={height} />
     ) : (
       <WizardForm
         w={w}
@@ -279,7 +295,6 @@ export function Day0View({ width, height }: { width: number; height: number }) {
         onPageSize={(n) => {
           page.current = n;
         }}
-        onHighlight={(v) => store.getState().wizardHighlight(v)}
       />
     );
 

@@ -81,17 +81,7 @@ export function MoveDialog({ w, width, height }: { w: WizardState; width: number
   );
 }
 
-export function OpenDialog({
-  w,
-  width,
-  height,
-  onHighlight,
-}: {
-  w: WizardState;
-  width: number;
-  height: number;
-  onHighlight(value: string | boolean): void;
-}) {
+export function OpenDialog({ w, width, height }: { w: WizardState; width: number; height: number }) {
   const limit = Math.max(1, height - 6);
   return (
     <Frame width={width} height={height}>
@@ -111,7 +101,7 @@ export function OpenDialog({
         limit={limit}
         width={width - 4}
         indent={0}
-        onHighlight={onHighlight}
+        highlighted={w.pickValue}
       />
     </Frame>
   );

@@ -13,11 +13,6 @@ import { MARK, WizardRowLine, severityColor, typingProblem } from './rows.js';
 import { keys } from './keys.js';
 import { Wrapped } from './Wrapped.js';
 
-export interface FormActions {
-  /** The picker's cursor moved (null: the multi-select's "done"). */
-  onHighlight(value: string | boolean | null): void;
-}
-
 function rowHelp(w: WizardState, row: WizardRow | undefined, registeredAt?: string): string {
   if (!row) return '';
   const enter = keys('day0.enter');
@@ -47,7 +42,7 @@ function rowHelp(w: WizardState, row: WizardRow | undefined, registeredAt?: stri
   }
 }
 
-export interface WizardFormProps extends FormActions {
+export interface WizardFormProps {
   w: WizardState;
   rows: WizardRow[];
   row: WizardRow | undefined;
@@ -132,28 +127,24 @@ export function WizardForm(props: WizardFormProps) {
     const room = viewport - before.length - pickerLen;
     const after = rows.slice(fi + 1, fi + 1 + Math.max(0, room)).map(lineFor);
     const current = row && row.type === 'field' ? getIn(w.bp, row.path) : undefined;
-    // Keyed by the row: a picker for another field is a new one, opening on that field's value.
-    const pickerKey = `picker:${w.step}:${w.editor ? `${w.editor.list}[${w.editor.index}]` : ''}:${focusKey(w)}`;
     const picker =
       w.mode === 'pick' ? (
         <ChoicePicker
-          key={pickerKey}
           options={options}
           current={current}
           limit={pickerLen}
           width={width}
           indent={labelWidth + 2}
-          onHighlight={props.onHighlight}
+          highlighted={w.pickValue}
         />
       ) : (
         <MultiPicker
-          key={pickerKey}
           options={options}
           picked={w.picked}
           limit={pickerLen}
           width={width}
           indent={labelWidth + 2}
-          onHighlight={props.onHighlight}
+          highlighted={w.pickValue}
         />
       );
     body = [...before, picker, ...after];

@@ -3,9 +3,10 @@ import type { KeyContext } from './types.js';
 /**
  * Day-0 views' bindings, one context per view or dialog. The wizard names the live contexts, most specific
  * first: a dialog's own context alone (it has the keyboard), or in the form `day0.written`, `day0.item`, the
- * focused button's (`day0.next`, `day0.writeButton`), `day0.review`, `day0.wizard`, then `day0.list`. Moving
- * between fields uses the shared motion keys (`nav`: ↑/↓ j/k, PgUp/PgDn, Home/End g/G). Removing is never bound
- * to a motion key and always asks. Every key the wizard names in its texts comes from here.
+ * focused button's (`day0.next`, `day0.writeButton`), `day0.review`, `day0.wizard`, `day0.steps` before the
+ * review, then `day0.list`. Moving between fields uses the shared motion keys (`nav`: ↑/↓ j/k, PgUp/PgDn,
+ * Home/End g/G). Removing is never bound to a motion key and always asks. Every key the wizard names in its
+ * texts comes from here.
  */
 export const DAY0: KeyContext[] = [
   {
@@ -18,20 +19,26 @@ export const DAY0: KeyContext[] = [
         description: 'Edit or choose the field; on a list item, edit the item; after the last field, the next step',
         hint: 'edit',
       },
-      { id: 'day0.nextStep', keys: [']', 'right'], description: 'Next step (what was entered is kept)', hint: 'step' },
       { id: 'day0.prevStep', keys: ['[', 'left'], description: 'Previous step (what was entered is kept)' },
       { id: 'day0.toggle', keys: ['space'], description: 'Flip a yes/no field' },
-      {
-        id: 'day0.toReview',
-        keys: ['R'],
-        description: 'Straight to the review with what is entered (every step not visited keeps its defaults)',
-        hint: 'review',
-      },
       {
         id: 'day0.open',
         keys: ['o'],
         description: "Open a registered stack's design, or another draft, to change it",
         hint: 'open design',
+      },
+    ],
+  },
+  {
+    id: 'day0.steps',
+    title: 'Before the review',
+    bindings: [
+      { id: 'day0.nextStep', keys: [']', 'right'], description: 'Next step (what was entered is kept)', hint: 'step' },
+      {
+        id: 'day0.toReview',
+        keys: ['R'],
+        description: 'Straight to the review with what is entered (every step not visited keeps its defaults)',
+        hint: 'review',
       },
     ],
   },

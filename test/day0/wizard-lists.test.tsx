@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { regionOf } from '../../src/day0/catalog.js';
+import { CATALOG, regionOf } from '../../src/day0/catalog.js';
+
+const regionsOf = (cloud: 'aws') => CATALOG[cloud].regions.map((r) => r.id);
 import { tmpDb } from '../helpers/tmp.js';
 import { choose, focusRow, gotoStep, openWizard, setText, wiz } from './wizard-driver.js';
 
@@ -166,6 +168,25 @@ describe('lists in the wizard', () => {
     await choose(app, 'prod');
     expect(wiz(app).bp.cluster.controlPlane.availability).toBe('ha');
     expect(wiz(app).bp.network.egress.natGateways).toBe(2);
+    app.unmount();
+  });
+});
+
+describe('choosing when keys arrive faster than the screen redraws', () => {
+  it('moves the highlight once per key, however many keys came in one read', async () => {
+    const { db } = tmpDb();
+    const app = await openWizard(db);
+    await gotoStep(app, 'provider');
+    await focusRow(app, 'region');
+    await app.press('enter');
+    const regions = regionsOf('aws');
+    const from = regions.indexOf(wiz(app).bp.provider.region);
+    // Two arrow keys in one write: Ink hands them over one after the other, before React re-renders.
+    await app.type('\u001B[B\u001B[B');
+    expect(wiz(app).pickValue).toBe(regions[from + 2]);
+    await app.type('\u001B[A');
+    await app.press('enter');
+    expect(wiz(app).bp.provider.region).toBe(regions[from + 1]);
     app.unmount();
   });
 });

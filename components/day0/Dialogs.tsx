@@ -66,12 +66,12 @@ export function MoveDialog({ w, width, height }: { w: WizardState; width: number
         {`${MARK.warning} Stack ${name} is registered at another folder`}
       </Text>
       <Text> </Text>
-      <Wrapped width={width - 4} text={`registered at  ${w.moveFrom ?? ''}`} />
-      <Wrapped width={width - 4} text={`writing to     ${outDirOf(w)}`} />
+      <Text wrap="wrap">{`registered at  ${w.moveFrom ?? ''}`}</Text>
+      <Text wrap="wrap">{`writing to     ${outDirOf(w)}`}</Text>
       <Text> </Text>
       <Wrapped
         width={width - 4}
-        text={`Nothing has been written yet. Writing here moves the stack: its runs, drift, alerts and backups history follow it to the new folder, and the files in the old one are left as they are. To keep it where it is, answer no and set the output folder to ${w.moveFrom ?? 'its folder'}, or give the design another name.`}
+        text={`Nothing has been written yet. Writing here moves the stack: its history (runs, drift, alerts, backups) follows it to the new folder, and the files in the old one are left as they are. To keep it where it is, answer no and set the output folder to ${w.moveFrom ?? 'its folder'}, or give the design another name.`}
       />
       <Text> </Text>
       <Text bold wrap="truncate">

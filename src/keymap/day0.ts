@@ -135,7 +135,12 @@ export const DAY0: KeyContext[] = [
     id: 'day0.multi',
     title: 'Ticking several values',
     bindings: [
-      { id: 'day0.multi.tick', keys: ['space'], description: 'Tick or untick the value under the cursor' },
+      {
+        id: 'day0.multi.tick',
+        keys: ['space'],
+        description: 'Tick or untick the value under the cursor',
+        hint: 'tick',
+      },
       {
         id: 'day0.multi.done',
         keys: ['enter'],

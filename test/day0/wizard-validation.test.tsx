@@ -165,8 +165,9 @@ describe('the review step', () => {
     // w asks, naming both folders; the footer shows exactly the question's keys.
     let f = await app.press('w');
     expect(wiz(app).mode).toBe('move');
-    expect(joined(f)).toContain(`registered at ${old}`);
-    expect(joined(f)).toContain(`writing to ${out}`);
+    const words = (t: string) => t.replace(/\s+/g, ' ');
+    expect(words(f)).toContain(`registered at ${old}`);
+    expect(words(f)).toContain(`writing to ${out}`);
     expect(f).toContain('Move payments here? y move · n/Esc write nothing');
     const footer = f.trimEnd().split('\n').at(-1)!;
     expect(footer).toMatch(/^y move n\/Esc write nothing$/);

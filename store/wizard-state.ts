@@ -161,7 +161,8 @@ export function gotoStep(
   return { ...w, step: s, reached: Math.max(w.reached, s), editor, mode: 'nav', focus: focus ?? firstFocus(w, s) };
 }
 
-const isListRow = (r: WizardRow) => r.type === 'item' || r.type === 'empty';
+const isListRow = (r: WizardRow): r is Extract<Row, { type: 'item' | 'empty' }> =>
+  r.type === 'item' || r.type === 'empty';
 
 /**
  * After a value is kept: the next field. Lists are passed over (Enter opens an item explicitly); after an item's
@@ -175,7 +176,7 @@ export function advance(w: WizardState): WizardState {
   if (w.editor) {
     const list = w.editor.list;
     const closed = { ...w, editor: null, focus: `${list}[${w.editor.index}]` };
-    const mine = rowsOf(closed).filter((r) => (r.type === 'item' || r.type === 'empty') && r.list.id === list);
+    const mine = rowsOf(closed).filter((r) => isListRow(r) && r.list.id === list);
     return advance({ ...closed, focus: mine.at(-1)?.key ?? closed.focus });
   }
   if (w.step < REVIEW_STEP) return gotoStep(w, w.step + 1);

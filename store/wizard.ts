@@ -1,17 +1,25 @@
 /**
  * The Day-0 wizard's state and its moves. The step/field model is in src/day0/wizard-steps.ts; this slice holds
  * where the operator is (step, focused row, an open list item, what is being typed or picked) and the design
- * itself, and turns key commands into new states. It never touches the database: Day0View saves the draft
- * whenever the persisted part (design, step, focus, item editor, output folder) changes.
+ * itself, and turns key commands into new states. It never touches the database: the view (useDraft) saves the
+ * draft whenever the persisted part (design, step, focus, item editor, output folder) changes.
  *
  * A value is committed only when it is valid, so `bp` always satisfies the blueprint schema and the audit can
  * run at any time. While a text field, a picker or a prompt has the keyboard, `textInput` is on so the global
- * keys (q, 1/2/3, Tab, ?) stay quiet; every mode change goes through `put`, which keeps the two in step. The state and the pure
- * functions over it are in store/wizard-state.ts.
+ * keys (q, 1/2/3, Tab, ?) stay quiet; every mode change goes through `put`, which keeps the two in step. The
+ * state and the pure functions over it are in store/wizard-state.ts.
  */
 import type { StateCreator } from 'zustand';
-import { REVIEW_STEP, findList, findingTarget, getIn, parseText, setIn, valueText } from '../src/day0/wizard-steps.js';
-import type { Option } from '../src/day0/wizard-steps.js';
+import {
+  REVIEW_STEP,
+  findList,
+  findingTarget,
+  getIn,
+  parseText,
+  setIn,
+  valueText,
+  type Option,
+} from '../src/day0/wizard-steps.js';
 import type { AppState } from './index.js';
 import type { FlashLevel } from './ui.js';
 import {

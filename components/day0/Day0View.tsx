@@ -184,8 +184,9 @@ export function Day0View({ width, height }: { width: number; height: number }) {
   const registeredAt = useRegisteredAt(deps, w?.bp.metadata.name, w?.step === REVIEW_STEP);
 
   // One handler for every mode, subscribed once and always listening while the wizard is shown. It reads the mode
-  // from the store, so a key that arrives right after Enter opened a field (before React re-rendered) goes to
-  // the field; and it alone acts on Enter, Space and Esc, so one key press is never handled twice.
+  // and the highlighted choice from the store, so a key that arrives before React re-rendered (right after Enter
+  // opened a field, or a second arrow in a picker) acts on what the previous key left; and it alone acts on the
+  // wizard's keys (the pickers only draw), so one key press is never handled twice.
   const onKey = useCallback(
     (input: string, key: Key) => {
       const s = store.getState();

@@ -1,81 +1,44 @@
 /**
  * The Day-0 wizard's state and its moves. The step/field model is in src/day0/wizard-steps.ts; this slice holds
  * where the operator is (step, focused row, an open list item, what is being typed or picked) and the design
- * itself, and turns key commands into new states. It never touches the database: Day0View saves the draft
- * whenever the persisted part (design, step, focus, item editor, output folder) changes.
+ * itself, and turns key commands into new states. It never touches the database: the view (useDraft) saves the
+ * draft whenever the persisted part (design, step, focus, item editor, output folder) changes.
  *
  * A value is committed only when it is valid, so `bp` always satisfies the blueprint schema and the audit can
  * run at any time. While a text field, a picker or a prompt has the keyboard, `textInput` is on so the global
- * keys (q, 1/2/3, Tab, ?) stay quiet; every mode change goes through `patch`, which keeps the two in step.
+ * keys (q, 1/2/3, Tab, ?) stay quiet; every mode change goes through `put`, which keeps the two in step. The
+ * state and the pure functions over it are in store/wizard-state.ts.
  */
-import { statSync } from 'node:fs';
 import type { StateCreator } from 'zustand';
-import { audit, type Finding } from '../src/day0/audit.js';
-import { blueprintSchema, type Blueprint } from '../src/day0/blueprint.js';
 import {
   REVIEW_STEP,
-  STEPS,
   findList,
   findingTarget,
   getIn,
-  itemRows,
-  outputDir,
-  outDirProblem,
   parseText,
-  reviewRows,
   setIn,
-  stepIndex,
-  stepRows,
   valueText,
-  type FieldCtx,
-  type ListField,
   type Option,
-  type ReviewRow,
-  type Row,
 } from '../src/day0/wizard-steps.js';
 import type { AppState } from './index.js';
+import type { FlashLevel } from './ui.js';
+import {
+  advance,
+  commit,
+  fieldCtx,
+  focusedRow,
+  focusKey,
+  gotoStep,
+  outDirTextProblem,
+  pickerOptions,
+  rowsOf,
+  withFocus,
+  type WizardEditor,
+  type WizardMode,
+  type WizardState,
+} from './wizard-state.js';
 
-export type WizardMode = 'nav' | 'edit' | 'pick' | 'multi' | 'confirm' | 'overwrite' | 'busy';
-
-/** A list item open for editing. */
-export interface WizardEditor {
-  list: string;
-  index: number;
-  /** The focused row among the item's fields. */
-  focus: string;
-}
-
-export interface WizardState {
-  bp: Blueprint;
-  /** The saved draft, once there is one. */
-  draftId: number | null;
-  step: number;
-  /** The furthest step reached: the steps before it are shown as done. */
-  reached: number;
-  /** The focused row of the step. */
-  focus: string;
-  editor: WizardEditor | null;
-  /** The output folder as typed; null follows the name (./<name>). */
-  outDir: string | null;
-  /** What a relative output folder is resolved against. */
-  cwd: string;
-  mode: WizardMode;
-  /** The text being typed (mode edit or overwrite), and the cursor in it. */
-  editText: string;
-  editCursor: number;
-  /** The ticks of a multi-select while it is open. */
-  picked: string[];
-  /** The choice under the picker's cursor (null: the multi-select's "done"). */
-  pickValue: string | boolean | null;
-  /** The item a remove is asked for. */
-  confirm: { list: string; index: number; label: string } | null;
-  /** Files the team edited that a write would overwrite (mode overwrite). */
-  refused: string[];
-  /** The last write: where, and which files. */
-  written: { dir: string; files: string[]; unchanged: number } | null;
-}
-
-export type WizardRow = Row | ReviewRow;
+export * from './wizard-state.js';
 
 export interface WizardSlice {
   wizard: WizardState | null;
@@ -93,8 +56,8 @@ export interface WizardSlice {
   /** Esc: leave a field, a picker or a prompt; in the form, close the list item. */
   wizardCancel(): void;
   wizardPick(value: string | boolean): void;
-  /** The picker's cursor moved to this choice. */
-  wizardHighlight(value: string | boolean | null): void;
+  /** Move the picker's (or the open list's) highlight by `delta` choices, or to the first or last one. */
+  wizardPickMove(delta: number | 'top' | 'bottom'): void;
   wizardMultiToggle(value: string): void;
   wizardMultiDone(): void;
   wizardAdd(): void;
@@ -102,195 +65,34 @@ export interface WizardSlice {
   wizardConfirmRemove(): void;
   wizardSetMode(mode: WizardMode, more?: Partial<WizardState>): void;
   wizardDone(written: NonNullable<WizardState['written']>): void;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Pure helpers (exported for the view and tests)
-
-const findingsCache = new WeakMap<Blueprint, Finding[]>();
-
-/** The audit of the design, once per version of it. */
-export function findingsOf(bp: Blueprint): Finding[] {
-  let f = findingsCache.get(bp);
-  if (!f) {
-    f = audit(bp);
-    findingsCache.set(bp, f);
-  }
-  return f;
-}
-
-export function editorList(w: WizardState): ListField | undefined {
-  return w.editor ? findList(w.editor.list)?.list : undefined;
-}
-
-/** The rows on screen: the open item's fields, the review, or the step's fields and lists. */
-export function rowsOf(w: WizardState): WizardRow[] {
-  const list = editorList(w);
-  if (w.editor && list) return itemRows(list, w.editor.index);
-  if (w.step === REVIEW_STEP) return reviewRows(w.bp, findingsOf(w.bp), w.written?.files);
-  return stepRows(STEPS[w.step], w.bp);
-}
-
-export const focusKey = (w: WizardState): string => (w.editor ? w.editor.focus : w.focus);
-
-export function focusedRow(w: WizardState, rows = rowsOf(w)): WizardRow | undefined {
-  return rows.find((r) => r.key === focusKey(w) && r.focusable) ?? rows.find((r) => r.focusable);
-}
-
-export function fieldCtx(w: WizardState): FieldCtx {
-  return { bp: w.bp, item: w.editor ? getIn(w.bp, [...(editorList(w)?.path ?? []), w.editor.index]) : undefined };
-}
-
-export const outDirOf = (w: WizardState): string => outputDir(w.outDir, w.bp, w.cwd);
-
-/** The choices of a choice, yes/no or multi-select row. */
-export function pickerOptions(w: WizardState, row: WizardRow | undefined): Option[] {
-  if (!row || row.type !== 'field') return [];
-  const f = row.field;
-  if (f.kind === 'bool')
-    return [
-      { value: true, label: f.yes ?? 'yes' },
-      { value: false, label: f.no ?? 'no' },
-    ];
-  if (f.kind === 'choice' || f.kind === 'multi') return f.options(fieldCtx(w));
-  return [];
-}
-
-function kindOf(p: string): 'dir' | 'file' | 'none' {
-  try {
-    return statSync(p).isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'none';
-  }
-}
-
-/** Why the typed output folder cannot be used, or undefined. */
-export function outDirTextProblem(w: WizardState, text: string): string | undefined {
-  return outDirProblem(outputDir(text, w.bp, w.cwd), kindOf);
-}
-
-function withFocus(w: WizardState, key: string): WizardState {
-  return w.editor ? { ...w, editor: { ...w.editor, focus: key } } : { ...w, focus: key };
-}
-
-function firstFocus(w: WizardState, step: number): string {
-  if (step === REVIEW_STEP) return 'outDir';
-  return stepRows(STEPS[step], w.bp).find((r) => r.focusable)?.key ?? '';
-}
-
-function gotoStep(w: WizardState, step: number, focus?: string, editor: WizardEditor | null = null): WizardState {
-  const s = Math.max(0, Math.min(REVIEW_STEP, step));
-  return { ...w, step: s, reached: Math.max(w.reached, s), editor, mode: 'nav', focus: focus ?? firstFocus(w, s) };
-}
-
-/** The next field; after the last one, back to the list (from an item) or on to the next step. */
-function advance(w: WizardState): WizardState {
-  const rows = rowsOf(w);
-  const i = rows.findIndex((r) => r.key === focusKey(w));
-  const next = rows.slice(i + 1).find((r) => r.focusable);
-  if (next) return withFocus(w, next.key);
-  if (w.editor) return advance({ ...w, focus: `${w.editor.list}[${w.editor.index}]`, editor: null });
-  if (w.step < REVIEW_STEP) return gotoStep(w, w.step + 1);
-  return w;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** The design with a value committed at a field row (choices such as the cloud re-derive other fields). */
-function commit(w: WizardState, row: Row, value: unknown): WizardState {
-  if (row.type !== 'field') return w;
-  if (same(getIn(w.bp, row.path), value)) return w;
-  const f = row.field;
-  const bp = f.kind === 'choice' && f.apply && !w.editor ? f.apply(w.bp, String(value)) : setIn(w.bp, row.path, value);
-  return { ...w, bp, written: null };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Drafts
-
-export interface DraftState {
-  focus: string;
-  editor: WizardEditor | null;
-  outDir: string | null;
-  reached: number;
-}
-
-/** What a draft stores: the design, the step's id, and where the operator was. */
-export function draftOf(w: WizardState): { blueprint: Blueprint; step: string; state: DraftState } {
-  return {
-    blueprint: w.bp,
-    step: STEPS[w.step].id,
-    state: { focus: w.focus, editor: w.editor, outDir: w.outDir, reached: w.reached },
-  };
-}
-
-/** A fresh wizard on a design. */
-export function newWizard(bp: Blueprint, cwd: string): WizardState {
-  const w: WizardState = {
-    bp,
-    draftId: null,
-    step: 0,
-    reached: 0,
-    focus: '',
-    editor: null,
-    outDir: null,
-    cwd,
-    mode: 'nav',
-    editText: '',
-    editCursor: 0,
-    picked: [],
-    pickValue: null,
-    confirm: null,
-    refused: [],
-    written: null,
-  };
-  return { ...w, focus: firstFocus(w, 0) };
-}
-
-/** The wizard as a saved draft left it; a draft that no longer reads gives a fresh wizard and the reason. */
-export function wizardFromDraft(
-  draft: { id: number; blueprint: unknown; step: string; state: Record<string, unknown> },
-  cwd: string,
-): { wizard: WizardState } | { problem: string } {
-  const parsed = blueprintSchema.safeParse(draft.blueprint);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { problem: `${issue.path.join('.') || 'the design'}: ${issue.message}` };
-  }
-  const st = draft.state as Partial<DraftState>;
-  const step = Math.max(0, stepIndex(draft.step));
-  let w: WizardState = {
-    ...newWizard(parsed.data, cwd),
-    draftId: draft.id,
-    step,
-    reached: Math.max(step, Number(st.reached) || 0),
-    outDir: typeof st.outDir === 'string' ? st.outDir : null,
-  };
-  w = { ...w, focus: typeof st.focus === 'string' ? st.focus : firstFocus(w, step) };
-  const ed = st.editor;
-  if (ed && typeof ed.list === 'string' && typeof ed.index === 'number') {
-    const list = findList(ed.list);
-    const items = list ? (getIn(w.bp, list.list.path) as unknown[]) : [];
-    if (list && list.step === step && ed.index < items.length)
-      w = { ...w, editor: { list: ed.list, index: ed.index, focus: String(ed.focus ?? '') } };
-  }
-  const rows = rowsOf(w);
-  if (!rows.some((r) => r.key === focusKey(w) && r.focusable))
-    w = withFocus(w, rows.find((r) => r.focusable)?.key ?? '');
-  return { wizard: w };
+  /** To the review, keeping what was entered (every step not visited keeps its defaults). */
+  wizardReview(): void;
+  /** Ask to move the stack registered at `from` (mode move). */
+  wizardAskMove(from: string): void;
+  /** Offer these designs to open (mode open). */
+  wizardOffer(choices: Option[]): void;
+  /** Say something on the flash line as the wizard's own: the wizard's next key clears it. */
+  wizardSay(level: FlashLevel, text: string): void;
+  /** Clear what the wizard said last, if it is still shown. */
+  wizardUnsay(): void;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The slice
 
 export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (set, get) => {
-  /** Replace the wizard; textInput follows the mode (anything but the form has the keyboard). */
+  /** Replace the wizard; textInput follows the mode (a field or a dialog has the keyboard). */
   const put = (w: WizardState) => {
-    const textInput = w.mode !== 'nav';
+    const textInput = w.mode !== 'nav' && w.mode !== 'busy';
     if (get().textInput !== textInput) set({ wizard: w, textInput });
     else set({ wizard: w });
   };
   const cur = () => get().wizard;
+  /** The flash the wizard raised last. */
+  let said: number | null = null;
+  const say = (level: FlashLevel, text: string) => {
+    said = get().showFlash(level, text);
+  };
 
   return {
     wizard: null,
@@ -349,8 +151,11 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
           put({ ...w, focus: row.key, editor: { list: list.id, index: row.index, focus: list.fields[0].id } });
           return undefined;
         }
+        case 'next':
+          put(gotoStep(w, w.step + 1));
+          return undefined;
         case 'empty':
-          put(advance(w));
+          get().wizardAdd();
           return undefined;
         case 'outDir': {
           const text = w.outDir ?? `./${w.bp.metadata.name}`;
@@ -412,13 +217,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
     wizardCancel: () => {
       const w = cur();
       if (!w) return;
-      if (
-        w.mode === 'edit' ||
-        w.mode === 'pick' ||
-        w.mode === 'multi' ||
-        w.mode === 'confirm' ||
-        w.mode === 'overwrite'
-      ) {
+      if (w.mode !== 'nav' && w.mode !== 'busy') {
         put({
           ...w,
           mode: 'nav',
@@ -426,6 +225,10 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
           editCursor: 0,
           picked: [],
           confirm: null,
+          choices: [],
+          moveFrom: null,
+          // Saying no to the move or to the overwrite writes nothing: the next write asks again.
+          move: w.mode === 'overwrite' || w.mode === 'move' ? false : w.move,
           refused: w.mode === 'overwrite' ? [] : w.refused,
         });
       } else if (w.mode === 'nav' && w.editor) {
@@ -441,10 +244,23 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       put(advance({ ...commit(w, row, value), mode: 'nav' }));
     },
 
-    wizardHighlight: (value) => {
+    wizardPickMove: (delta) => {
       const w = cur();
-      if (!w || (w.mode !== 'pick' && w.mode !== 'multi') || w.pickValue === value) return;
-      set({ wizard: { ...w, pickValue: value } });
+      if (!w || (w.mode !== 'pick' && w.mode !== 'multi' && w.mode !== 'open')) return;
+      // The multi-select's list starts with "done" (null).
+      const values: (string | boolean | null)[] =
+        w.mode === 'open'
+          ? w.choices.map((c) => c.value)
+          : [...(w.mode === 'multi' ? [null] : []), ...pickerOptions(w, focusedRow(w)).map((o) => o.value)];
+      if (values.length === 0) return;
+      const at = Math.max(0, values.indexOf(w.pickValue));
+      const to =
+        delta === 'top'
+          ? 0
+          : delta === 'bottom'
+            ? values.length - 1
+            : Math.max(0, Math.min(values.length - 1, at + delta));
+      if (values[to] !== w.pickValue) set({ wizard: { ...w, pickValue: values[to] } });
     },
 
     wizardMultiToggle: (value) => {
@@ -490,7 +306,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       if (row?.type !== 'item') return;
       const items = getIn(w.bp, row.list.path) as unknown[];
       if (row.list.minItems && items.length <= row.list.minItems) {
-        get().showFlash(
+        say(
           'warning',
           `A design needs at least ${row.list.minItems} ${row.list.noun}: add another before removing this one`,
         );
@@ -519,7 +335,7 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
       const focus = rest.length ? `${list.id}[${Math.min(w.confirm.index, rest.length - 1)}]` : `${list.id}:empty`;
       const label = w.confirm.label;
       put({ ...w, bp: setIn(w.bp, list.path, rest), written: null, mode: 'nav', confirm: null, editor: null, focus });
-      get().showFlash('info', `Removed ${list.noun} ${label}`);
+      say('info', `Removed ${list.noun} ${label}`);
     },
 
     wizardSetMode: (mode, more = {}) => {
@@ -531,7 +347,43 @@ export const createWizardSlice: StateCreator<AppState, [], [], WizardSlice> = (s
     wizardDone: (written) => {
       const w = cur();
       if (!w) return;
-      put({ ...w, mode: 'nav', draftId: null, written, refused: [], editText: '', editCursor: 0, focus: 'write' });
+      put({
+        ...w,
+        mode: 'nav',
+        written,
+        refused: [],
+        move: false,
+        moveFrom: null,
+        editText: '',
+        editCursor: 0,
+        focus: 'write',
+      });
+    },
+
+    wizardReview: () => {
+      const w = cur();
+      if (!w || w.mode !== 'nav' || w.step === REVIEW_STEP) return;
+      put(gotoStep(w, REVIEW_STEP));
+    },
+
+    wizardAskMove: (from) => {
+      const w = cur();
+      if (!w) return;
+      put({ ...w, mode: 'move', moveFrom: from });
+    },
+
+    wizardOffer: (choices) => {
+      const w = cur();
+      if (!w || choices.length === 0) return;
+      put({ ...w, mode: 'open', choices, pickValue: choices[0].value });
+    },
+
+    wizardSay: (level, text) => say(level, text),
+
+    wizardUnsay: () => {
+      if (said === null) return;
+      get().clearFlash(said);
+      said = null;
     },
   };
 };

@@ -9,23 +9,22 @@
  * goes (useDraft) and resumed when dayops opens again.
  */
 import { Box, Text, useInput, type Key } from 'ink';
-import { useCallback, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { REVIEW_STEP } from '../../src/day0/wizard-steps.js';
 import { isKey } from '../../src/keymap/index.js';
-import { StacksRepo } from '../../src/db/stacks.js';
-import type { Services } from '../../src/services.js';
 import { useAppStore, useAppStoreApi, type AppStore } from '../../store/index.js';
 import { findingsOf, focusedRow, rowsOf, type WizardRow, type WizardState } from '../../store/wizard.js';
-import { useServices } from '../AppContext.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
-import { OverwriteDialog } from './OverwriteDialog.js';
+import { offerDesigns, openChoice, startNewDesign, writeWizardDesign } from './actions.js';
+import { useWizardDeps, type WizardDeps } from './deps.js';
+import { keys } from './keys.js';
+import { MoveDialog, OpenDialog, OverwriteDialog } from './Dialogs.js';
 import { SidePanel } from './SidePanel.js';
 import { STEP_LIST_WIDTH, StepList } from './StepList.js';
-import { startNewDesign, useDraft } from './useDraft.js';
+import { useDraft } from './useDraft.js';
 import { WizardForm } from './WizardForm.js';
 import { editKey } from './TextField.js';
-import { writeWizardDesign } from './write.js';
 
 /** From this width the steps are listed on the left. */
 export const STEP_LIST_MIN_COLUMNS = 100;
@@ -45,14 +44,21 @@ export function wizardContexts(w: WizardState, row: WizardRow | undefined): stri
       return ['day0.confirm'];
     case 'overwrite':
       return ['day0.overwrite'];
+    case 'move':
+      return ['day0.move'];
+    case 'open':
+      return ['day0.openList'];
     case 'busy':
       return [];
     default: {
       const ids: string[] = [];
       if (w.written) ids.push('day0.written');
       if (w.editor) ids.push('day0.item');
+      if (row?.type === 'next') ids.push('day0.next');
+      if (row?.type === 'write') ids.push('day0.writeButton');
       if (w.step === REVIEW_STEP) ids.push('day0.review');
       ids.push('day0.wizard');
+      if (w.step < REVIEW_STEP) ids.push('day0.steps');
       if (row?.type === 'item' || row?.type === 'empty') ids.push('day0.list');
       return ids;
     }
@@ -82,8 +88,8 @@ const PLAIN_KEY: Key = {
   numLock: false,
 };
 
-/** The form: motion, steps, Enter, lists, write. */
-function formKey(store: AppStore, services: Services, page: number, input: string, key: Key): void {
+/** The form: motion, steps, Enter, lists, write, open. Reads the wizard from the store (keys may come in bursts). */
+function formKey(store: AppStore, deps: WizardDeps, page: number, input: string, key: Key): void {
   const s = store.getState();
   const cur = s.wizard!;
   if (isKey('nav.down', input, key)) s.wizardMove(1);
@@ -97,54 +103,97 @@ function formKey(store: AppStore, services: Services, page: number, input: strin
   } else if (isKey('day0.prevStep', input, key)) {
     if (cur.step > 0) s.wizardGoto(cur.step - 1);
   } else if (isKey('day0.enter', input, key)) {
-    if (s.wizardActivate() === 'write') writeWizardDesign(store, services);
+    if (s.wizardActivate() === 'write') void writeWizardDesign(store, deps);
   } else if (isKey('day0.toggle', input, key)) s.wizardToggle();
+  else if (isKey('day0.toReview', input, key)) s.wizardReview();
+  else if (isKey('day0.open', input, key)) void offerDesigns(store, deps);
   else if (isKey('day0.list.add', input, key)) s.wizardAdd();
   else if (isKey('day0.list.remove', input, key)) s.wizardAskRemove();
   else if (isKey('day0.item.close', input, key)) s.wizardCancel();
   else if (isKey('day0.write', input, key)) {
-    if (cur.step === REVIEW_STEP) writeWizardDesign(store, services);
+    if (cur.step === REVIEW_STEP) void writeWizardDesign(store, deps);
   } else if (isKey('day0.new', input, key)) {
-    if (cur.written) {
-      startNewDesign(store, services);
-      store.getState().showFlash('info', 'A new design: the written one stays registered');
-    }
+    if (cur.written)
+      void startNewDesign(store, deps).then(() =>
+        store.getState().wizardSay('info', 'A new design: the written one stays registered'),
+      );
   }
 }
 
+/** The motion keys in a list of choices (a picker, the open list); true when the key was one. */
+function pickMove(store: AppStore, page: number, input: string, key: Key): boolean {
+  const s = store.getState();
+  if (isKey('nav.down', input, key)) s.wizardPickMove(1);
+  else if (isKey('nav.up', input, key)) s.wizardPickMove(-1);
+  else if (isKey('nav.pageDown', input, key)) s.wizardPickMove(Math.max(1, page - 1));
+  else if (isKey('nav.pageUp', input, key)) s.wizardPickMove(-Math.max(1, page - 1));
+  else if (isKey('nav.top', input, key)) s.wizardPickMove('top');
+  else if (isKey('nav.bottom', input, key)) s.wizardPickMove('bottom');
+  else return false;
+  return true;
+}
+
 /** Enter in a text field, or in the overwrite question. */
-function submitText(store: AppStore, services: Services): void {
+function submitText(store: AppStore, deps: WizardDeps): void {
   const s = store.getState();
   const cur = s.wizard;
   if (!cur) return;
   if (cur.mode === 'overwrite') {
-    if (cur.editText.trim().toLowerCase() === 'yes') writeWizardDesign(store, services, true);
-    else s.showFlash('warning', 'Type yes and press Enter to overwrite the edited files, or Esc to keep them');
+    if (cur.editText.trim().toLowerCase() === 'yes') void writeWizardDesign(store, deps, { force: true });
+    else
+      s.wizardSay(
+        'warning',
+        `Type yes and press ${keys('day0.overwrite.confirm')} to overwrite the edited files, or ${keys('day0.overwrite.cancel')} to keep them`,
+      );
     return;
   }
   const problem = s.wizardEditSave();
-  if (problem) s.showFlash('warning', `Not saved: ${problem} (fix it, or Esc to leave the field unchanged)`);
+  if (problem)
+    s.wizardSay(
+      'warning',
+      `Not saved: ${problem} (fix it, or ${keys('day0.edit.cancel')} to leave the field unchanged)`,
+    );
+}
+
+/** Where a stack of this name is registered (for the review's warning), read again when the database changes. */
+function useRegisteredAt(deps: WizardDeps, name: string | undefined, active: boolean): string | undefined {
+  const dataVersion = useAppStore((s) => s.dataVersion);
+  const [found, setFound] = useState<{ name: string; dir: string | undefined }>();
+  useEffect(() => {
+    if (!active || !name) return;
+    let live = true;
+    void deps.day0.registeredAt(name).then((dir) => {
+      if (live) setFound({ name, dir });
+    });
+    return () => {
+      live = false;
+    };
+  }, [deps, name, active, dataVersion]);
+  return active && found && found.name === name ? found.dir : undefined;
 }
 
 export function Day0View({ width, height }: { width: number; height: number }) {
-  const services = useServices();
   const store = useAppStoreApi();
+  const deps = useWizardDeps();
   useDraft();
   const w = useAppStore((s) => s.wizard);
   const rows = w ? rowsOf(w) : [];
   const row = w ? focusedRow(w, rows) : undefined;
   useKeyContexts(w ? wizardContexts(w, row) : []);
   const page = useRef(10);
-  const stacks = useMemo(() => new StacksRepo(services.db), [services]);
+  const registeredAt = useRegisteredAt(deps, w?.bp.metadata.name, w?.step === REVIEW_STEP);
 
   // One handler for every mode, subscribed once and always listening while the wizard is shown. It reads the mode
-  // from the store, so a key that arrives right after Enter opened a field (before React re-rendered) goes to
-  // the field; and it alone acts on Enter, Space and Esc, so one key press is never handled twice.
+  // and the highlighted choice from the store, so a key that arrives before React re-rendered (right after Enter
+  // opened a field, or a second arrow in a picker) acts on what the previous key left; and it alone acts on the
+  // wizard's keys (the pickers only draw), so one key press is never handled twice.
   const onKey = useCallback(
     (input: string, key: Key) => {
       const s = store.getState();
       const cur = s.wizard;
       if (!cur || s.quitConfirm || s.helpOpen) return;
+      // What the wizard said belongs to the key that said it: the next key clears it.
+      s.wizardUnsay();
       switch (cur.mode) {
         case 'nav':
           if (s.textInput) return;
@@ -152,32 +201,49 @@ export function Day0View({ width, height }: { width: number; height: number }) {
           if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
             for (const ch of input) {
               if (store.getState().wizard?.mode !== 'nav') break;
-              formKey(store, services, page.current, ch, PLAIN_KEY);
+              formKey(store, deps, page.current, ch, PLAIN_KEY);
             }
-          } else formKey(store, services, page.current, input, key);
+          } else formKey(store, deps, page.current, input, key);
           return;
         case 'edit':
         case 'overwrite': {
           const r = editKey({ text: cur.editText, cursor: cur.editCursor }, input, key);
           if (r.cancel) {
-            if (cur.mode === 'overwrite') s.showFlash('info', 'Nothing was written; the edited files are kept');
+            if (cur.mode === 'overwrite') s.wizardSay('info', 'Nothing was written; the edited files are kept');
             s.wizardCancel();
             return;
           }
           if (r.text !== cur.editText || r.cursor !== cur.editCursor) s.wizardEditChange(r.text, r.cursor);
-          if (r.submit) submitText(store, services);
+          if (r.submit) submitText(store, deps);
           return;
         }
         case 'confirm':
           if (isKey('day0.confirm.yes', input, key)) s.wizardConfirmRemove();
           else if (isKey('day0.confirm.no', input, key)) s.wizardCancel();
           return;
+        case 'move':
+          if (isKey('day0.move.yes', input, key)) void writeWizardDesign(store, deps, { move: true });
+          else if (isKey('day0.move.no', input, key)) {
+            s.wizardSay(
+              'info',
+              `Nothing was written; ${cur.bp.metadata.name} stays registered at ${cur.moveFrom ?? 'its folder'}`,
+            );
+            s.wizardCancel();
+          }
+          return;
+        case 'open':
+          if (pickMove(store, page.current, input, key)) return;
+          if (isKey('day0.openList.choose', input, key) && cur.pickValue !== null)
+            void openChoice(store, deps, String(cur.pickValue));
+          else if (isKey('day0.openList.cancel', input, key)) s.wizardCancel();
+          return;
         case 'pick':
-          // ink-select-input moves the cursor and reports it; Enter takes the highlighted choice.
+          if (pickMove(store, page.current, input, key)) return;
           if (isKey('day0.pick.choose', input, key) && cur.pickValue !== null) s.wizardPick(cur.pickValue);
           else if (isKey('day0.pick.cancel', input, key)) s.wizardCancel();
           return;
         case 'multi':
+          if (pickMove(store, page.current, input, key)) return;
           if (isKey('day0.multi.done', input, key)) {
             if (cur.pickValue === null) s.wizardMultiDone();
             else s.wizardMultiToggle(String(cur.pickValue));
@@ -189,7 +255,7 @@ export function Day0View({ width, height }: { width: number; height: number }) {
           return;
       }
     },
-    [store, services],
+    [store, deps],
   );
   useInput(onKey, { isActive: Boolean(w) });
 
@@ -202,7 +268,6 @@ export function Day0View({ width, height }: { width: number; height: number }) {
   }
 
   const findings = findingsOf(w.bp);
-  const registeredAt = w.step === REVIEW_STEP ? stacks.get(w.bp.metadata.name)?.dir : undefined;
 
   const showSteps = width >= STEP_LIST_MIN_COLUMNS;
   const showSide = width >= SIDE_PANEL_MIN_COLUMNS;
@@ -212,6 +277,10 @@ export function Day0View({ width, height }: { width: number; height: number }) {
   const form =
     w.mode === 'overwrite' ? (
       <OverwriteDialog w={w} width={formWidth} height={height} />
+    ) : w.mode === 'move' ? (
+      <MoveDialog w={w} width={formWidth} height={height} />
+    ) : w.mode === 'open' ? (
+      <OpenDialog w={w} width={formWidth} height={height} />
     ) : (
       <WizardForm
         w={w}
@@ -222,12 +291,11 @@ export function Day0View({ width, height }: { width: number; height: number }) {
         height={height}
         compact={!showSteps}
         narrow={!showSide}
-        readonly={services.readonly}
+        readonly={deps.readonly}
         registeredAt={registeredAt}
         onPageSize={(n) => {
           page.current = n;
         }}
-        onHighlight={(v) => store.getState().wizardHighlight(v)}
       />
     );
 

@@ -1,114 +1,82 @@
 /**
- * Choosing values: one of a list, or several (the same list with ticks and a "done" entry), drawn and moved
- * through by ink-select-input. The wizard's own key handler chooses (Enter), ticks (Space, Enter) and cancels
- * (Esc) with the value the list reports as highlighted, so one key press is never handled twice.
+ * Choosing values: one of a list, or several (the same list with ticks and a "done" entry). The highlighted
+ * choice lives in the store (`pickValue`), moved by the wizard's own key handler, so keys that arrive before a
+ * re-render each move from where the previous one left it; these components only draw the list, scrolled to keep
+ * the highlighted choice in view.
  */
 import { Box, Text } from 'ink';
-import SelectInput from 'ink-select-input';
-import { useMemo } from 'react';
 import type { Option } from '../../src/day0/wizard-steps.js';
 import { theme } from '../theme.js';
 
-function Indicator({ isSelected = false }: { isSelected?: boolean }) {
-  return (
-    <Box marginRight={1}>
-      <Text color={theme.text.accent} bold>
-        {isSelected ? '›' : ' '}
-      </Text>
-    </Box>
-  );
+interface Line {
+  key: string;
+  label: string;
+  highlighted: boolean;
 }
 
-function Item({ isSelected = false, label }: { isSelected?: boolean; label: string }) {
+/** The lines in view: `limit` of them around the highlighted one. */
+function windowOf(lines: Line[], limit: number): Line[] {
+  if (lines.length <= limit) return lines;
+  const at = Math.max(
+    0,
+    lines.findIndex((l) => l.highlighted),
+  );
+  const start = Math.max(0, Math.min(at - Math.floor(limit / 2), lines.length - limit));
+  return lines.slice(start, start + limit);
+}
+
+function List({ lines, limit, width, indent }: { lines: Line[]; limit: number; width: number; indent: number }) {
+  const shown = windowOf(lines, limit);
   return (
-    <Text color={isSelected ? theme.text.accent : undefined} bold={isSelected} wrap="truncate">
-      {label}
-    </Text>
+    <Box paddingLeft={indent} width={width} flexDirection="column" height={shown.length} overflow="hidden">
+      {shown.map((l) => (
+        <Text key={l.key} wrap="truncate" color={l.highlighted ? theme.text.accent : undefined} bold={l.highlighted}>
+          {`${l.highlighted ? '›' : ' '} ${l.label}`}
+        </Text>
+      ))}
+    </Box>
   );
 }
 
 export interface ChoicePickerProps {
   options: Option[];
+  /** The value now (marked "current"). */
   current: unknown;
+  /** The highlighted choice. */
+  highlighted: string | boolean | null;
   /** Lines the list may take. */
   limit: number;
   width: number;
   indent: number;
-  onHighlight(value: string | boolean): void;
 }
 
-export function ChoicePicker({ options, current, limit, width, indent, onHighlight }: ChoicePickerProps) {
-  const items = useMemo(
-    () =>
-      options.map((o) => ({
-        key: String(o.value),
-        value: o.value,
-        label: o.value === current ? `${o.label}  (current)` : o.label,
-      })),
-    [options, current],
-  );
-  const initialIndex = Math.max(
-    0,
-    options.findIndex((o) => o.value === current),
-  );
-  return (
-    <Box
-      paddingLeft={indent}
-      width={width}
-      flexDirection="column"
-      height={Math.min(limit, items.length)}
-      overflow="hidden"
-    >
-      <SelectInput
-        items={items}
-        initialIndex={initialIndex}
-        limit={limit < items.length ? limit : undefined}
-        isFocused
-        indicatorComponent={Indicator}
-        itemComponent={Item}
-        onHighlight={(item) => onHighlight(item.value)}
-      />
-    </Box>
-  );
+export function ChoicePicker({ options, current, highlighted, limit, width, indent }: ChoicePickerProps) {
+  const lines = options.map((o) => ({
+    key: String(o.value),
+    label: o.value === current ? `${o.label}  (current)` : o.label,
+    highlighted: o.value === highlighted,
+  }));
+  return <List lines={lines} limit={limit} width={width} indent={indent} />;
 }
-
-const DONE = '\u0000done';
 
 export interface MultiPickerProps {
   options: Option[];
   picked: string[];
+  /** The highlighted choice; null: "done". */
+  highlighted: string | boolean | null;
   limit: number;
   width: number;
   indent: number;
-  /** null: "done" is highlighted. */
-  onHighlight(value: string | null): void;
 }
 
-export function MultiPicker({ options, picked, limit, width, indent, onHighlight }: MultiPickerProps) {
-  const items = [
-    { key: DONE, value: DONE, label: `done (${picked.length} ticked)` },
+export function MultiPicker({ options, picked, highlighted, limit, width, indent }: MultiPickerProps) {
+  const lines = [
+    { key: '\u0000done', label: `done (${picked.length} ticked)`, highlighted: highlighted === null },
     ...options.map((o) => ({
       key: String(o.value),
-      value: String(o.value),
       label: `${picked.includes(String(o.value)) ? '[x]' : '[ ]'} ${o.label}`,
+      highlighted: o.value === highlighted,
     })),
   ];
-  return (
-    <Box
-      paddingLeft={indent}
-      width={width}
-      flexDirection="column"
-      height={Math.min(limit, items.length)}
-      overflow="hidden"
-    >
-      <SelectInput
-        items={items}
-        limit={limit < items.length ? limit : undefined}
-        isFocused
-        indicatorComponent={Indicator}
-        itemComponent={Item}
-        onHighlight={(item) => onHighlight(item.value === DONE ? null : item.value)}
-      />
-    </Box>
-  );
+  return <List lines={lines} limit={limit} width={width} indent={indent} />;
 }

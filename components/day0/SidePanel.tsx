@@ -5,8 +5,9 @@
 import { Box, Text } from 'ink';
 import type { Finding } from '../../src/day0/audit.js';
 import { REVIEW_STEP, STEPS, findingsByStep } from '../../src/day0/wizard-steps.js';
-import type { WizardRow, WizardState } from '../../store/wizard.js';
+import { outDirOf, type WizardRow, type WizardState } from '../../store/wizard.js';
 import { theme } from '../theme.js';
+import { keys } from './keys.js';
 import { MARK, severityColor, typingProblem } from './rows.js';
 import { Wrapped } from './Wrapped.js';
 
@@ -31,18 +32,26 @@ export function SidePanel({
     row?.type === 'field'
       ? { title: row.field.label, text: row.field.help }
       : row?.type === 'item' || row?.type === 'empty'
-        ? { title: row.list.label, text: `${row.list.help} a adds, Enter edits, x removes (asks first).` }
-        : row?.type === 'write' && registeredAt && !w.written
+        ? {
+            title: row.list.label,
+            text: `${row.list.help} ${keys('day0.list.add')} adds, ${keys('day0.enter')} edits, ${keys('day0.list.remove')} removes (asks first).`,
+          }
+        : row?.type === 'write' && registeredAt && !w.written && registeredAt !== outDirOf(w)
           ? {
               title: 'Write files',
-              text: `A stack named ${w.bp.metadata.name} is registered at ${registeredAt}; writing registers it at the output folder (rename the stack to keep both).`,
+              text: `A stack named ${w.bp.metadata.name} is registered at ${registeredAt}; writing here asks to move it, with its history (set the output folder to it, or rename the stack to keep both).`,
             }
           : row?.type === 'outDir'
             ? {
                 title: 'Output folder',
-                text: 'Relative to the folder dayops was started in, or absolute. Files edited since dayops wrote them are never overwritten without asking.',
+                text: `Relative to ${w.cwd}, or absolute. Files edited since dayops wrote them are never overwritten without asking.`,
               }
-            : { title: step.title, text: step.intro };
+            : row?.type === 'next'
+              ? {
+                  title: 'Next step',
+                  text: `${keys('day0.next.go')} keeps this step as it is and goes on; ${keys('day0.toReview')} goes straight to the review, every step not visited keeping its defaults.`,
+                }
+              : { title: step.title, text: step.intro };
   const problem = w.mode === 'edit' && row ? typingProblem(w, row) : undefined;
   const inner = width - 3;
   return (

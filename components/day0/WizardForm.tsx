@@ -10,40 +10,39 @@ import { editorList, focusKey, pickerOptions, type WizardRow, type WizardState }
 import { theme } from '../theme.js';
 import { ChoicePicker, MultiPicker } from './Pickers.js';
 import { MARK, WizardRowLine, severityColor, typingProblem } from './rows.js';
+import { keys } from './keys.js';
 import { Wrapped } from './Wrapped.js';
-
-export interface FormActions {
-  /** The picker's cursor moved (null: the multi-select's "done"). */
-  onHighlight(value: string | boolean | null): void;
-}
 
 function rowHelp(w: WizardState, row: WizardRow | undefined, registeredAt?: string): string {
   if (!row) return '';
+  const enter = keys('day0.enter');
   switch (row.type) {
+    case 'next':
+      return `${keys('day0.next.go')} keeps this step as it is and goes on; ${keys('nav.down')} goes down to its fields; ${keys('day0.toReview')} goes straight to the review.`;
     case 'field':
       return row.field.help;
     case 'item':
-      return `${row.list.help} Enter edits this ${row.list.noun}; a adds one; x removes it.`;
+      return `${row.list.help} ${enter} edits this ${row.list.noun}; ${keys('day0.list.add')} adds one; ${keys('day0.list.remove')} removes it.`;
     case 'empty':
-      return `${row.list.help} Press a to add a ${row.list.noun}.`;
+      return `${row.list.help} Press ${keys('day0.list.add')} or ${enter} to add a ${row.list.noun}.`;
     case 'outDir':
-      return 'Where the files go: relative to the folder dayops was started in, or absolute.';
+      return `Where the files go: ${outputDir(w.outDir, w.bp, w.cwd)} (a relative folder is relative to ${w.cwd}).`;
     case 'write':
       if (registeredAt && !w.written && registeredAt !== outputDir(w.outDir, w.bp, w.cwd))
-        return `${MARK.warning} A stack named ${w.bp.metadata.name} is registered at ${registeredAt}: writing registers it here instead (rename the stack to keep both).`;
+        return `${MARK.warning} A stack named ${w.bp.metadata.name} is registered at ${registeredAt}: writing here asks to move it (or set the output folder to it, or rename the stack).`;
       return w.written
-        ? 'Written. Enter or w writes again (files edited since are never overwritten without asking).'
-        : 'Enter or w writes blueprint.yaml, dayops.yaml, the infrastructure code and DESIGN.md, and registers the stack.';
+        ? `Written. ${keys('day0.writeButton.write')} or ${keys('day0.write')} writes again (files edited since are never overwritten without asking).`
+        : `${keys('day0.writeButton.write')} or ${keys('day0.write')} writes blueprint.yaml, dayops.yaml, the infrastructure code and DESIGN.md to ${outputDir(w.outDir, w.bp, w.cwd)}, and registers the stack.`;
     case 'finding':
-      return `${row.finding.severity} ${row.finding.code} at ${row.finding.path} · Enter goes to the field`;
+      return `${row.finding.severity} ${row.finding.code} at ${row.finding.path} · ${enter} goes to the field`;
     case 'summary':
-      return 'Enter goes to this field to change it.';
+      return `${enter} goes to this field to change it.`;
     default:
       return '';
   }
 }
 
-export interface WizardFormProps extends FormActions {
+export interface WizardFormProps {
   w: WizardState;
   rows: WizardRow[];
   row: WizardRow | undefined;
@@ -128,28 +127,24 @@ export function WizardForm(props: WizardFormProps) {
     const room = viewport - before.length - pickerLen;
     const after = rows.slice(fi + 1, fi + 1 + Math.max(0, room)).map(lineFor);
     const current = row && row.type === 'field' ? getIn(w.bp, row.path) : undefined;
-    // Keyed by the row: a picker for another field is a new one, opening on that field's value.
-    const pickerKey = `picker:${w.step}:${w.editor ? `${w.editor.list}[${w.editor.index}]` : ''}:${focusKey(w)}`;
     const picker =
       w.mode === 'pick' ? (
         <ChoicePicker
-          key={pickerKey}
           options={options}
           current={current}
           limit={pickerLen}
           width={width}
           indent={labelWidth + 2}
-          onHighlight={props.onHighlight}
+          highlighted={w.pickValue}
         />
       ) : (
         <MultiPicker
-          key={pickerKey}
           options={options}
           picked={w.picked}
           limit={pickerLen}
           width={width}
           indent={labelWidth + 2}
-          onHighlight={props.onHighlight}
+          highlighted={w.pickValue}
         />
       );
     body = [...before, picker, ...after];
@@ -170,7 +165,7 @@ export function WizardForm(props: WizardFormProps) {
     const noun = findList(w.confirm.list)?.list.noun ?? 'item';
     bottom = [
       <Text key="q" color={theme.status.warning} bold wrap="truncate">
-        {`${MARK.warning} Remove ${noun} ${w.confirm.label}? y remove · n or Esc keep`}
+        {`${MARK.warning} Remove ${noun} ${w.confirm.label}? ${keys('day0.confirm.yes')} remove · ${keys('day0.confirm.no', 2)} keep`}
       </Text>,
     ];
   } else if (w.mode === 'busy') {
@@ -182,7 +177,7 @@ export function WizardForm(props: WizardFormProps) {
   } else if (w.mode === 'multi') {
     bottom = [
       <Text key="m" color={theme.text.secondary} wrap="truncate">
-        Space or Enter ticks · Enter on "done" keeps the ticks · Esc leaves them as they were
+        {`${keys('day0.multi.tick')} or ${keys('day0.multi.done')} ticks · ${keys('day0.multi.done')} on "done" keeps the ticks · ${keys('day0.multi.cancel')} leaves them as they were`}
       </Text>,
     ];
   } else if (w.mode === 'edit' && row) {
@@ -195,7 +190,7 @@ export function WizardForm(props: WizardFormProps) {
           key="p"
           color={theme.status.ok}
           wrap="truncate"
-        >{`${MARK.ok} valid · Enter keeps it · Esc leaves the field unchanged`}</Text>
+        >{`${MARK.ok} valid · ${keys('day0.edit.save')} keeps it · ${keys('day0.edit.cancel')} leaves the field unchanged`}</Text>
       ),
     ];
   } else {
@@ -247,7 +242,7 @@ export function WizardForm(props: WizardFormProps) {
         <Box width={width} height={1}>
           <Text color={theme.text.secondary} wrap="truncate">
             {w.editor && list
-              ? `Editing a ${list.noun}: changes are kept as you go · Esc back to the list`
+              ? `Editing a ${list.noun}: changes are kept as you go · ${keys('day0.item.close')} back to the list`
               : step.intro}
           </Text>
         </Box>

@@ -5,9 +5,19 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { Finding } from '../../src/day0/audit.js';
-import { displayValue, findingsFor, formatPath, getIn, outputDir, parseText } from '../../src/day0/wizard-steps.js';
+import {
+  REVIEW_STEP,
+  STEPS,
+  displayValue,
+  findingsFor,
+  formatPath,
+  getIn,
+  outputDir,
+  parseText,
+} from '../../src/day0/wizard-steps.js';
 import { fieldCtx, outDirTextProblem, type WizardRow, type WizardState } from '../../store/wizard.js';
 import { theme } from '../theme.js';
+import { keys } from './keys.js';
 import { TextFieldView } from './TextField.js';
 
 export const MARK = { error: '✗', warning: '!', ok: '✓' } as const;
@@ -104,6 +114,22 @@ export function WizardRowLine(props: RowProps) {
   const { row, w, focused, width, labelWidth, findings, readonly, registeredAt } = props;
   const editing = focused && w.mode === 'edit';
   switch (row.type) {
+    case 'next': {
+      const to = w.step + 1;
+      return (
+        <Line width={width}>
+          <Cursor focused={focused} />
+          <Text inverse={focused} bold>
+            {`[ Next step › ${to + 1} ${STEPS[to]?.title ?? ''} ]`}
+          </Text>
+          <Text color={theme.text.secondary}>
+            {to < REVIEW_STEP
+              ? `  ${keys('day0.toReview')}: straight to the review, the rest as it is`
+              : '  the whole design, its audit, and writing it'}
+          </Text>
+        </Line>
+      );
+    }
     case 'field': {
       const value = getIn(w.bp, row.path);
       const mine = findingsFor(findings, row.path);
@@ -134,7 +160,9 @@ export function WizardRowLine(props: RowProps) {
         <Line width={width}>
           <Text>{'  '}</Text>
           <Text bold>{`${row.list.label} (${items.length})`}</Text>
-          <Text color={theme.text.secondary}>{'  a add · Enter edit · x remove'}</Text>
+          <Text color={theme.text.secondary}>
+            {`  ${keys('day0.list.add')} add · ${keys('day0.enter')} edit · ${keys('day0.list.remove')} remove`}
+          </Text>
           <FindingMark findings={own} />
         </Line>
       );
@@ -158,7 +186,9 @@ export function WizardRowLine(props: RowProps) {
         <Line width={width}>
           <Cursor focused={focused} />
           <Text>{'  '}</Text>
-          <Text color={theme.text.secondary}>{`(no ${row.list.noun}s) · a adds one`}</Text>
+          <Text color={theme.text.secondary}>
+            {`(no ${row.list.noun}s) · ${keys('day0.list.add')} or ${keys('day0.enter')} adds one`}
+          </Text>
         </Line>
       );
     case 'outDir':
@@ -186,7 +216,7 @@ export function WizardRowLine(props: RowProps) {
           : errors
             ? {
                 color: theme.status.error,
-                text: `${MARK.error} blocked: ${errors} audit error${errors === 1 ? '' : 's'} (Enter on one goes to its field)`,
+                text: `${MARK.error} blocked: ${errors} audit error${errors === 1 ? '' : 's'} (${keys('day0.enter')} on one goes to its field)`,
               }
             : w.written
               ? {
@@ -210,7 +240,7 @@ export function WizardRowLine(props: RowProps) {
             ) : (
               <Text
                 color={theme.status.warning}
-              >{`  ${MARK.warning} ${w.bp.metadata.name} is registered at ${registeredAt}: writing moves it here`}</Text>
+              >{`  ${MARK.warning} ${w.bp.metadata.name} is registered at ${registeredAt}: writing asks to move it`}</Text>
             )
           ) : null}
         </Line>

@@ -24,11 +24,19 @@ export function footerHints(contextIds: readonly string[], textInput: boolean): 
     return hints;
   }
   // `nav` is listed last among the view's own contexts so its hints come after the view's commands.
+  // A key is named once: the most specific context's binding for it wins (on "next step", Enter says so).
+  const seen = new Set<string>();
   const own = contextsById([
     ...contextIds.filter((c) => c !== 'nav' && c !== 'global'),
     ...contextIds.filter((c) => c === 'nav'),
-  ]).flatMap((c) => c.bindings);
-  const taken = new Set(own.flatMap((b) => b.keys));
+  ])
+    .flatMap((c) => c.bindings)
+    .filter((b) => {
+      const fresh = b.keys.some((k) => !seen.has(k));
+      for (const k of b.keys) seen.add(k);
+      return fresh;
+    });
+  const taken = seen;
   const global = contextsById(['global']).flatMap((c) => c.bindings.filter((b) => !b.keys.some((k) => taken.has(k))));
   return hintsOf([...own, ...global]);
 }

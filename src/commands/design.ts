@@ -1,19 +1,21 @@
 /**
- * `dayops design --from blueprint.yaml --out DIR [--json] [--force]`: the Day-0 wizard without the screens. It
- * validates and audits the blueprint, and when there is no error writes the generated files and registers the
- * stack. Exit 0 when written; 1 on an error finding (nothing written), a malformed file, or files edited since
- * dayops wrote them (nothing written; --force overwrites them); 2 on a usage error.
+ * `dayops design --from blueprint.yaml --out DIR [--json] [--force] [--move]`: the Day-0 wizard without the
+ * screens. It validates and audits the blueprint, and when there is no error writes the generated files and
+ * registers the stack. Exit 0 when written; 1 on an error finding (nothing written), a malformed or unreadable
+ * file, a folder that cannot be written (nothing half-written), or files edited since dayops wrote them (nothing
+ * written; --force overwrites them); 2 on a usage error, or when the stack is registered at another folder (it is
+ * never moved silently: --move moves it, with its history). Relative paths are the user's: under `npm start`,
+ * where npm was run.
  */
 import { resolve } from 'node:path';
-import { readYamlFile } from '../config/yaml-file.js';
+import { createDay0, readBlueprintFile, workDir, type DesignResult } from '../app/day0/index.js';
 import { audit, type Finding, hasErrors } from '../day0/audit.js';
-import { blueprintSchema } from '../day0/blueprint.js';
-import { designStack, type DesignResult } from '../day0/design.js';
 import { generate } from '../day0/generate/index.js';
 import { UserError } from '../errors.js';
+import { osUser } from '../os-user.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
 
-const USAGE = 'dayops design --from FILE --out DIR [--json] [--force]';
+const USAGE = 'dayops design --from FILE --out DIR [--json] [--force] [--move]';
 
 export function formatFindings(findings: readonly Finding[]): string[] {
   const sev = Math.max(...findings.map((f) => f.severity.length));
@@ -32,7 +34,13 @@ export const designCommand: Command = {
     const { values } = parseFlags(
       'design',
       args,
-      { from: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } },
+      {
+        from: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        force: { type: 'boolean' },
+        move: { type: 'boolean' },
+      },
       false,
     );
     if (!values.from || !values.out) {
@@ -41,14 +49,24 @@ export const designCommand: Command = {
     }
     if (ctx.readonly)
       throw new UserError('dayops design: writes files and registers the stack, which --readonly forbids', 2);
-    const bp = readYamlFile(resolve(ctx.cwd, values.from), blueprintSchema, values.from);
-    const outDir = resolve(ctx.cwd, values.out);
+    const cwd = workDir(ctx.env, ctx.cwd);
+    const bp = readBlueprintFile(resolve(cwd, values.from), values.from);
+    const outDir = resolve(cwd, values.out);
 
     // A design with errors writes nothing and needs no database.
     const findings = audit(bp);
     const result: DesignResult = hasErrors(findings)
       ? { findings, files: generate(bp, findings), written: [], unchanged: [], refused: [], dir: outDir }
-      : designStack(ctx.db(), bp, outDir, { force: values.force });
+      : await createDay0({ db: ctx.db(), user: osUser() }).write(bp, outDir, {
+          force: values.force,
+          move: values.move,
+        });
+    if (result.registeredAt) {
+      throw new UserError(
+        `dayops design: stack ${bp.metadata.name} is registered at ${result.registeredAt}, not ${result.dir}; nothing was written (--move moves the stack and its history to ${result.dir}; or rename it in the blueprint's metadata.name)`,
+        2,
+      );
+    }
     const blocked = hasErrors(result.findings);
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     const warnings = result.findings.length - errors;
@@ -74,6 +92,7 @@ export const designCommand: Command = {
               dir: result.stack.dir,
             }
           : null,
+        movedFrom: result.movedFrom ?? null,
       });
     } else {
       for (const l of result.findings.length > 0 ? formatFindings(result.findings) : []) line(ctx, l);
@@ -84,7 +103,12 @@ export const designCommand: Command = {
           `Wrote ${plural(result.written.length, 'file')} to ${result.dir}${result.unchanged.length > 0 ? ` (${result.unchanged.length} unchanged)` : ''}:`,
         );
         for (const f of result.written) line(ctx, `  ${f}`);
-        if (result.stack)
+        if (result.stack && result.movedFrom)
+          line(
+            ctx,
+            `Moved stack ${result.stack.name} (${result.stack.environment}, ${result.stack.tool}) and its history from ${result.movedFrom}; the files there are left as they are.`,
+          );
+        else if (result.stack)
           line(ctx, `Registered stack ${result.stack.name} (${result.stack.environment}, ${result.stack.tool}).`);
       }
     }

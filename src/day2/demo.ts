@@ -22,7 +22,7 @@ import { hostname } from 'node:os';
 import { basename, delimiter, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Blueprint, Cloud } from '../day0/blueprint.js';
 import { defaultBlueprint } from '../day0/defaults.js';
-import { designStack } from '../day0/design.js';
+import { designStack } from '../app/day0/design.js';
 import { RunService } from '../day1/runs.js';
 import { runsRoot } from '../day1/runner/rundir.js';
 import { AlertsRepo, type AlertRecord } from '../db/alerts.js';

@@ -31,6 +31,7 @@ const toDraft = (r: Row): Draft => ({
 /** The Day-0 wizard's drafts, saved as the operator goes (each save is one committed statement). */
 export class DraftsRepo {
   private readonly latest;
+  private readonly pending;
   private readonly insert;
   private readonly save;
   private readonly complete;
@@ -38,6 +39,9 @@ export class DraftsRepo {
   constructor(db: DB) {
     this.latest = db.prepare<[], Row>(
       'SELECT * FROM wizard_drafts WHERE completed_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT 1',
+    );
+    this.pending = db.prepare<[], Row>(
+      'SELECT * FROM wizard_drafts WHERE completed_at IS NULL ORDER BY updated_at DESC, id DESC',
     );
     this.insert = db.prepare(
       'INSERT INTO wizard_drafts (blueprint, step, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
@@ -50,6 +54,11 @@ export class DraftsRepo {
   open(): Draft | undefined {
     const r = this.latest.get();
     return r ? toDraft(r) : undefined;
+  }
+
+  /** Every draft not completed yet, the most recently saved first. */
+  unfinished(): Draft[] {
+    return this.pending.all().map(toDraft);
   }
 
   create(blueprint: unknown, step: string, state: Record<string, unknown> = {}, now = Date.now()): number {

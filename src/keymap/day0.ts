@@ -2,9 +2,11 @@ import type { KeyContext } from './types.js';
 
 /**
  * Day-0 views' bindings, one context per view or dialog. The wizard names the live contexts, most specific
- * first: a dialog's own context alone (it has the keyboard), or in the form `day0.written`, `day0.item`,
- * `day0.review`, `day0.wizard`, then `day0.list`. Moving between fields uses the shared motion keys (`nav`:
- * ↑/↓ j/k, PgUp/PgDn, Home/End g/G). Removing is never bound to a motion key and always asks.
+ * first: a dialog's own context alone (it has the keyboard), or in the form `day0.written`, `day0.item`, the
+ * focused button's (`day0.next`, `day0.writeButton`), `day0.review`, `day0.wizard`, `day0.steps` before the
+ * review, then `day0.list`. Moving between fields uses the shared motion keys (`nav`: ↑/↓ j/k, PgUp/PgDn,
+ * Home/End g/G). Removing is never bound to a motion key and always asks. Every key the wizard names in its
+ * texts comes from here.
  */
 export const DAY0: KeyContext[] = [
   {
@@ -17,10 +19,46 @@ export const DAY0: KeyContext[] = [
         description: 'Edit or choose the field; on a list item, edit the item; after the last field, the next step',
         hint: 'edit',
       },
-      { id: 'day0.nextStep', keys: [']', 'right'], description: 'Next step (what was entered is kept)', hint: 'step' },
       { id: 'day0.prevStep', keys: ['[', 'left'], description: 'Previous step (what was entered is kept)' },
       { id: 'day0.toggle', keys: ['space'], description: 'Flip a yes/no field' },
+      {
+        id: 'day0.open',
+        keys: ['o'],
+        description: "Open a registered stack's design, or another draft, to change it",
+        hint: 'open design',
+      },
     ],
+  },
+  {
+    id: 'day0.steps',
+    title: 'Before the review',
+    bindings: [
+      { id: 'day0.nextStep', keys: [']', 'right'], description: 'Next step (what was entered is kept)', hint: 'step' },
+      {
+        id: 'day0.toReview',
+        keys: ['R'],
+        description: 'Straight to the review with what is entered (every step not visited keeps its defaults)',
+        hint: 'review',
+      },
+    ],
+  },
+  {
+    id: 'day0.next',
+    title: 'On "next step"',
+    bindings: [
+      {
+        id: 'day0.next.go',
+        keys: ['enter'],
+        description:
+          'Keep this step as it is and go to the next one (a step opens here: Enter after Enter takes every default)',
+        hint: 'next step',
+      },
+    ],
+  },
+  {
+    id: 'day0.writeButton',
+    title: 'On "write files"',
+    bindings: [{ id: 'day0.writeButton.write', keys: ['enter'], description: 'Write the files', hint: 'write' }],
   },
   {
     id: 'day0.list',
@@ -97,7 +135,12 @@ export const DAY0: KeyContext[] = [
     id: 'day0.multi',
     title: 'Ticking several values',
     bindings: [
-      { id: 'day0.multi.tick', keys: ['space'], description: 'Tick or untick the value under the cursor' },
+      {
+        id: 'day0.multi.tick',
+        keys: ['space'],
+        description: 'Tick or untick the value under the cursor',
+        hint: 'tick',
+      },
       {
         id: 'day0.multi.done',
         keys: ['enter'],
@@ -111,7 +154,7 @@ export const DAY0: KeyContext[] = [
     id: 'day0.confirm',
     title: 'Removing an item',
     bindings: [
-      { id: 'day0.confirm.yes', keys: ['y'], description: 'Yes, remove it' },
+      { id: 'day0.confirm.yes', keys: ['y'], description: 'Yes, remove it', hint: 'remove' },
       { id: 'day0.confirm.no', keys: ['n', 'esc'], description: 'No, keep it', hint: 'keep' },
     ],
   },
@@ -131,6 +174,33 @@ export const DAY0: KeyContext[] = [
         description: 'Write nothing and keep the edited files',
         hint: 'cancel',
       },
+    ],
+  },
+  {
+    id: 'day0.move',
+    title: 'Moving a stack registered elsewhere',
+    bindings: [
+      {
+        id: 'day0.move.yes',
+        keys: ['y'],
+        description: 'Yes: write here, and move the stack and its history from the folder it is registered at',
+        hint: 'move',
+      },
+      { id: 'day0.move.no', keys: ['n', 'esc'], description: 'No: write nothing', hint: 'write nothing' },
+    ],
+  },
+  {
+    id: 'day0.openList',
+    title: 'Opening a design',
+    bindings: [
+      { id: 'day0.openList.move', keys: ['down', 'j', 'up', 'k'], description: 'Move between the designs' },
+      {
+        id: 'day0.openList.choose',
+        keys: ['enter'],
+        description: 'Open it (changes to the design being edited are kept as a draft, listed here)',
+        hint: 'open',
+      },
+      { id: 'day0.openList.cancel', keys: ['esc'], description: 'Keep the design being edited', hint: 'cancel' },
     ],
   },
 ];

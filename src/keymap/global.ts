@@ -10,7 +10,8 @@ export const GLOBAL: KeyContext = {
     { id: 'global.day2', keys: ['3'], description: 'Day-2: drift, alerts and backups' },
     { id: 'global.nextView', keys: ['tab'], description: 'Next day (Day-0, Day-1, Day-2)', hint: 'day' },
     { id: 'global.prevView', keys: ['shift+tab'], description: 'Previous day' },
-    { id: 'global.back', keys: ['esc'], description: 'Leave a text field, close a dialog, or go back', hint: 'back' },
+    // No footer hint: Esc does what each view says it does (its own bindings name it where it works).
+    { id: 'global.back', keys: ['esc'], description: 'Leave a text field, close a dialog, or go back' },
     { id: 'global.quit', keys: ['q'], description: 'Quit (asks first while a run is active)', hint: 'quit' },
     { id: 'global.forceQuit', keys: ['ctrl+c'], description: 'Quit now: active runs are interrupted cleanly' },
   ],

@@ -1,11 +1,21 @@
 /**
  * `dayops design` end to end, through the built executable (run `npx tsc -p .` first; `npm test` does).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseBlueprint } from '../../src/day0/blueprint.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { CLI, ROOT, runCli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'day0');
@@ -212,4 +222,144 @@ describe('unknown keys in a blueprint', () => {
       /^b\.yaml:\d+:3: iac\.flavour: unknown key; expected one of tool, backend, runner \(also unknown: backnd\)$/,
     );
   });
+});
+
+describe('dayops design never moves a stack silently', () => {
+  it('refuses --out OTHER for a stack registered elsewhere (exit 2, both folders named) until --move', async () => {
+    const { home, run } = sandbox();
+    expect((await run(['design', '--from', SHOP, '--out', 'a/shop'])).code).toBe(0);
+    const a = join(home, 'a', 'shop');
+    const b = join(home, 'b', 'shop');
+    const refused = await run(['design', '--from', SHOP, '--out', 'b/shop']);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain(`stack shop is registered at ${a}, not ${b}`);
+    expect(refused.stderr).toContain('--move');
+    expect(existsSync(b)).toBe(false);
+    const list = async () => JSON.parse((await run(['stack', 'list', '--json'])).stdout).stacks;
+    expect((await list())[0].dir).toBe(a);
+    // The same folder named another way (a link to it) is not another folder.
+    symlinkSync(join(home, 'a'), join(home, 'a-link'));
+    expect((await run(['design', '--from', SHOP, '--out', 'a-link/shop'])).code).toBe(0);
+
+    const moved = await run(['design', '--from', SHOP, '--out', 'b/shop', '--move', '--json']);
+    expect(moved.code).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ dir: b, movedFrom: a, stack: { name: 'shop', dir: b } });
+    expect((await list())[0].dir).toBe(b);
+    // The old folder's files are left as they are.
+    expect(existsSync(join(a, 'dayops.yaml'))).toBe(true);
+    const again = await run(['design', '--from', SHOP, '--out', 'b/shop']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Registered stack shop');
+  }, 60_000);
+
+  it('says it moved the stack in its text output', async () => {
+    const { home, run } = sandbox();
+    expect((await run(['design', '--from', SHOP, '--out', 'one'])).code).toBe(0);
+    const r = await run(['design', '--from', SHOP, '--out', 'two', '--move']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Moved stack shop (staging, opentofu) and its history from ${join(home, 'one')}`);
+  }, 30_000);
+});
+
+describe('dayops design under npm start', () => {
+  it('resolves --from and --out against where npm was run (INIT_CWD), not the dayops package', async () => {
+    const { home, db } = sandbox();
+    writeFileSync(join(home, 'mine.yaml'), readFileSync(SHOP, 'utf8'));
+    // npm start runs dayops in its package folder (ROOT) and says in INIT_CWD where the user was.
+    const r = await runCli(['--db', db, 'design', '--from', 'mine.yaml', '--out', 'shop'], {
+      cwd: ROOT,
+      env: { XDG_DATA_HOME: home, INIT_CWD: home },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(existsSync(join(home, 'shop', 'dayops.yaml'))).toBe(true);
+    expect(existsSync(join(ROOT, 'shop'))).toBe(false);
+  }, 30_000);
+});
+
+describe('dayops design with hostile files and paths: one line, fast, nothing half-written', () => {
+  it('never writes through OUT/.dayops when it is a link elsewhere', async () => {
+    const { home, run } = sandbox();
+    expect((await run(['design', '--from', SHOP, '--out', 'shop'])).code).toBe(0);
+    const elsewhere = join(home, 'elsewhere');
+    mkdirSync(elsewhere);
+    rmSync(join(home, 'shop', '.dayops'), { recursive: true });
+    symlinkSync(elsewhere, join(home, 'shop', '.dayops'));
+    const r = await run(['design', '--from', SHOP, '--out', 'shop', '--force']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${join(home, 'shop', '.dayops')}: is a symbolic link`);
+    noStackTrace(r.stderr);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  }, 30_000);
+
+  it.each([
+    ['under /proc', '/proc/dayops-out', /under \/proc, a kernel file system/],
+    ['under /sys', '/sys/dayops-out', /under \/sys, a kernel file system/],
+    ['too long', `${'x'.repeat(300)}/shop`, /the path is too long/],
+  ])(
+    '--out %s is one line, exit 1',
+    async (_what, out, re) => {
+      const { run } = sandbox();
+      const r = await run(['design', '--from', SHOP, '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      noStackTrace(r.stderr);
+    },
+    30_000,
+  );
+
+  it.each([
+    [
+      'a FIFO',
+      (dir: string) => execFileSync('mkfifo', [join(dir, 'b.yaml')]),
+      'b.yaml: is a named pipe, not a regular file',
+    ],
+    ['/dev/zero', () => undefined, '/dev/zero: is a device, not a regular file'],
+    [
+      'a 50 MB file',
+      (dir: string) => {
+        writeFileSync(join(dir, 'b.yaml'), '');
+        truncateSync(join(dir, 'b.yaml'), 50 * 1024 * 1024);
+      },
+      'b.yaml: is 50.0 MiB, more than the 1.0 MiB dayops reads',
+    ],
+  ])(
+    '--from %s is one line naming the file, at once',
+    async (_what, make, message) => {
+      const { home, run } = sandbox();
+      make(home);
+      const from = message.startsWith('/dev') ? '/dev/zero' : 'b.yaml';
+      const r = await run(['design', '--from', from, '--out', 'x']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(message);
+      expect(existsSync(join(home, 'x'))).toBe(false);
+    },
+    30_000,
+  );
+
+  it.runIf(process.getuid?.() === 0 || process.env.CI)(
+    'a full disk is one line and leaves nothing behind',
+    async () => {
+      const { home, run } = sandbox();
+      const disk = join(home, 'disk');
+      mkdirSync(disk);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', disk]);
+      try {
+        const r = await run(['design', '--from', SHOP, '--out', 'disk/shop']);
+        expect(r.code).toBe(1);
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/\(no space left on the device\); nothing was written$/m);
+        expect(readdirSync(disk)).toEqual([]);
+        const list = await run(['stack', 'list', '--json']);
+        expect(JSON.parse(list.stdout).stacks).toEqual([]);
+      } finally {
+        execFileSync('umount', [disk]);
+      }
+    },
+    30_000,
+  );
 });

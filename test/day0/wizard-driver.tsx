@@ -22,7 +22,10 @@ afterEach(async () => {
   }
 });
 
-export async function openWizard(db: DB, opts: { columns?: number; rows?: number } = {}): Promise<DrivenApp> {
+export async function openWizard(
+  db: DB,
+  opts: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<DrivenApp> {
   const app = await driveApp(db, opts);
   opened.push(app);
   // With stacks registered the app opens on Day-2: 1 goes to Day-0.

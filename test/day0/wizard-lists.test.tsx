@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { regionOf } from '../../src/day0/catalog.js';
+import { CATALOG, regionOf } from '../../src/day0/catalog.js';
+
+const regionsOf = (cloud: 'aws') => CATALOG[cloud].regions.map((r) => r.id);
 import { tmpDb } from '../helpers/tmp.js';
 import { choose, focusRow, gotoStep, openWizard, setText, wiz } from './wizard-driver.js';
 
@@ -36,7 +38,9 @@ describe('lists in the wizard', () => {
     await gotoStep(app, 'network');
     await focusRow(app, 'subnets[1]');
     f = await app.press('x');
-    expect(f).toContain('Remove subnet private-b? y remove · n or Esc keep');
+    expect(f).toContain('Remove subnet private-b? y remove · n/Esc keep');
+    // The footer shows exactly the question's keys: y among them.
+    expect(f.trimEnd().split('\n').at(-1)).toMatch(/^y remove n\/Esc keep$/);
     // While the question is asked, global keys are off.
     await app.press('2');
     expect(app.store.getState().view).toBe('day0');
@@ -69,7 +73,7 @@ describe('lists in the wizard', () => {
     const app = await openWizard(db);
     await gotoStep(app, 'storage');
     await focusRow(app, 'databases:empty');
-    expect(app.frame()).toContain('(no databases) · a adds one');
+    expect(app.frame()).toContain('(no databases) · a or Enter adds one');
     await app.press('a');
     await setText(app, 'orders');
     await choose(app, 'mysql');
@@ -164,6 +168,25 @@ describe('lists in the wizard', () => {
     await choose(app, 'prod');
     expect(wiz(app).bp.cluster.controlPlane.availability).toBe('ha');
     expect(wiz(app).bp.network.egress.natGateways).toBe(2);
+    app.unmount();
+  });
+});
+
+describe('choosing when keys arrive faster than the screen redraws', () => {
+  it('moves the highlight once per key, however many keys came in one read', async () => {
+    const { db } = tmpDb();
+    const app = await openWizard(db);
+    await gotoStep(app, 'provider');
+    await focusRow(app, 'region');
+    await app.press('enter');
+    const regions = regionsOf('aws');
+    const from = regions.indexOf(wiz(app).bp.provider.region);
+    // Two arrow keys in one write: Ink hands them over one after the other, before React re-renders.
+    await app.type('\u001B[B\u001B[B');
+    expect(wiz(app).pickValue).toBe(regions[from + 2]);
+    await app.type('\u001B[A');
+    await app.press('enter');
+    expect(wiz(app).bp.provider.region).toBe(regions[from + 1]);
     app.unmount();
   });
 });

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBlueprint } from '../../src/day0/blueprint.js';
+import { AuditRepo } from '../../src/db/audit.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { rowsOf } from '../../store/wizard.js';
 import { tmpDb, tmpDir } from '../helpers/tmp.js';
@@ -147,21 +148,55 @@ describe('the review step', () => {
     app.unmount();
   });
 
-  it('asks before overwriting a file the team edited: Esc keeps it, typing yes overwrites it', async () => {
+  it('never moves a stack registered at another folder without asking; n writes nothing, y moves it', async () => {
     const { db } = tmpDb();
+    const old = join(tmpDir(), 'old-payments');
     const out = join(tmpDir(), 'payments');
-    // A stack of that name is registered elsewhere: the review says writing moves it.
-    new StacksRepo(db).upsert({ name: 'payments', dir: '/srv/old/payments', tool: 'terraform', environment: 'prod' });
-    const app = await openWizard(db, { columns: 80, rows: 24 });
+    new StacksRepo(db).upsert({ name: 'payments', dir: old, tool: 'terraform', environment: 'prod' });
+    const app = await openWizard(db, { columns: 200, rows: 30 });
+    await focusRow(app, 'name');
     await setText(app, 'payments');
     await gotoStep(app, 'review');
     await focusRow(app, 'outDir');
     await setText(app, out);
     const joined = (f: string) => f.replace(/\s*\n\s*/g, ' ');
-    expect(app.frame()).toContain('! payments is registered at /srv/old/payments');
-    expect(joined(app.frame())).toContain(
-      'A stack named payments is registered at /srv/old/payments: writing registers it here instead',
-    );
+    expect(app.frame()).toContain(`! payments is registered at ${old}`);
+    expect(app.frame()).toContain('A stack named payments is registered at');
+    // w asks, naming both folders; the footer shows exactly the question's keys.
+    let f = await app.press('w');
+    expect(wiz(app).mode).toBe('move');
+    const words = (t: string) => t.replace(/\s+/g, ' ');
+    expect(words(f)).toContain(`registered at ${old}`);
+    expect(words(f)).toContain(`writing to ${out}`);
+    expect(f).toContain('Move payments here? y move · n/Esc write nothing');
+    const footer = f.trimEnd().split('\n').at(-1)!;
+    expect(footer).toMatch(/^y move n\/Esc write nothing$/);
+    // n: nothing written, the stack stays where it is.
+    f = await app.press('n');
+    expect(wiz(app).mode).toBe('nav');
+    expect(f).toContain(`Nothing was written; payments stays registered at ${old}`);
+    expect(existsSync(out)).toBe(false);
+    expect(new StacksRepo(db).get('payments')?.dir).toBe(old);
+    // y: written here, and the stack (with its history) moved here, as the audit log says.
+    await app.press('w');
+    await app.press('y');
+    f = await app.waitFor('written:');
+    expect(joined(f)).toContain(`moved here from ${old}`);
+    const stack = new StacksRepo(db).get('payments')!;
+    expect(stack.dir).toBe(out);
+    expect(new AuditRepo(db).forStack(stack.id)[0].detail).toMatchObject({ dir: out, movedFrom: old });
+    app.unmount();
+  });
+
+  it('asks before overwriting a file the team edited: Esc keeps it, typing yes overwrites it', async () => {
+    const { db } = tmpDb();
+    const out = join(tmpDir(), 'payments');
+    const app = await openWizard(db, { columns: 80, rows: 24 });
+    await focusRow(app, 'name');
+    await setText(app, 'payments');
+    await gotoStep(app, 'review');
+    await focusRow(app, 'outDir');
+    await setText(app, out);
     await app.press('w');
     await app.waitFor('written:');
     expect(new StacksRepo(db).get('payments')?.dir).toBe(out);
@@ -178,6 +213,7 @@ describe('the review step', () => {
     expect(f).toContain('edited since dayops wrote it');
     expect(f).toContain('✗ DESIGN.md');
     expect(f).toContain('Overwrite? (type yes, Enter)');
+    expect(f.trimEnd().split('\n').at(-1)).toMatch(/^Enter overwrite \(type yes\) Esc cancel$/);
     // Nothing was written meanwhile.
     expect(readFileSync(join(out, 'DESIGN.md'), 'utf8')).toContain('Our notes: keep this.');
     expect(readBlueprint(join(out, 'blueprint.yaml')).metadata.owner).toBe('platform-team');

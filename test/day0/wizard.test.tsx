@@ -6,6 +6,7 @@ import { defaultBlueprint } from '../../src/day0/defaults.js';
 import { DraftsRepo } from '../../src/db/drafts.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { openDatabase } from '../../src/db/open.js';
+import { ROOT } from '../helpers/cli.js';
 import { tmpDb, tmpDir } from '../helpers/tmp.js';
 import { enterThroughToWrite, focusRow, gotoStep, openWizard, setText, wiz } from './wizard-driver.js';
 
@@ -14,21 +15,24 @@ afterEach(() => {
 });
 
 describe('the Day-0 wizard, Enter all the way', () => {
-  it('writes a valid design with the defaults when the operator presses Enter through every step', async () => {
+  it('writes a valid design with the defaults in under 15 keys of Enter, as the README promises', async () => {
     const { db } = tmpDb();
     const cwd = tmpDir();
     vi.spyOn(process, 'cwd').mockReturnValue(cwd);
     const app = await openWizard(db, { columns: 80, rows: 24 });
     expect(app.frame()).toContain('step 1/10 · Basics');
+    // Every step opens on its "next step" button, the review on its "write" button.
     const presses = await enterThroughToWrite(app);
-    expect(presses).toBeGreaterThan(50);
+    expect(presses).toBe(9);
     const review = app.frame();
     expect(review).toContain('Review & write');
+    // The absolute path is on screen before anything is written.
     expect(review).toContain(`→ ${join(cwd, 'my-stack')}`);
     expect(review).toMatch(/Audit\s+✓ no findings/);
 
     await app.press('enter');
     const done = await app.waitFor('written:');
+    expect(presses + 1).toBeLessThan(15);
     const dir = join(cwd, 'my-stack');
     // The files are on disk and blueprint.yaml holds exactly what was entered: the defaults, untouched.
     for (const f of ['blueprint.yaml', 'dayops.yaml', 'DESIGN.md']) expect(existsSync(join(dir, f))).toBe(true);
@@ -44,6 +48,7 @@ describe('the Day-0 wizard, Enter all the way', () => {
     expect(stack?.dir).toBe(dir);
     expect(stack?.tool).toBe('opentofu');
     // The draft is completed: a new app starts a new design instead of resuming.
+    await app.settle();
     expect(new DraftsRepo(db).open()).toBeUndefined();
     // n starts a new design, with a name not yet taken.
     expect(done).toContain('n new design');
@@ -53,17 +58,78 @@ describe('the Day-0 wizard, Enter all the way', () => {
     expect(wiz(app).bp.metadata.name).toBe('my-stack-2');
     app.unmount();
   }, 240_000);
+
+  it('one key on a step keeps its values and goes on; one key on step 1 goes to the review with every default', async () => {
+    const { db } = tmpDb();
+    const app = await openWizard(db);
+    await gotoStep(app, 'provider');
+    const before = wiz(app).bp;
+    expect(wiz(app).focus).toBe('next');
+    expect(app.frame()).toMatch(/› \[ Next step › 3 Cluster \]/);
+    await app.press('enter');
+    expect(wiz(app).step).toBe(2);
+    expect(wiz(app).bp).toEqual(before);
+
+    await gotoStep(app, 'basics');
+    expect(app.frame()).toContain('R: straight to the review');
+    await app.press('R');
+    expect(wiz(app).step).toBe(9);
+    expect(wiz(app).focus).toBe('write');
+    expect(wiz(app).bp).toEqual(defaultBlueprint('aws', 'my-stack', 'dev'));
+    // Every step counts as seen: the step list marks them done.
+    expect(wiz(app).reached).toBe(9);
+    app.unmount();
+  });
+
+  it('Enter after a field passes over the lists below it; Enter on an item edits that item only, then goes on', async () => {
+    const { db } = tmpDb();
+    const app = await openWizard(db);
+    await gotoStep(app, 'network');
+    await focusRow(app, 'vpcCidr');
+    await setText(app, '10.0.0.0/16');
+    // Not into the three subnets: on to the field after them.
+    expect(wiz(app).editor).toBeNull();
+    expect(wiz(app).focus).toBe('ingress');
+
+    // The second subnet, opened on purpose: its fields, then out of the list (not into the third subnet).
+    await focusRow(app, 'subnets[1]');
+    await app.press('enter');
+    expect(wiz(app).editor).toMatchObject({ list: 'subnets', index: 1 });
+    await focusRow(app, 'public');
+    await app.press('enter'); // the yes/no picker
+    await app.press('enter'); // keep the value
+    expect(wiz(app).editor).toBeNull();
+    expect(wiz(app).focus).toBe('ingress');
+    app.unmount();
+  });
+
+  it('started through npm start, writes relative to where npm was run (INIT_CWD), and says where', async () => {
+    const { db } = tmpDb();
+    const user = tmpDir();
+    // npm start runs dayops in its own package folder and says where the user was in INIT_CWD.
+    vi.spyOn(process, 'cwd').mockReturnValue(ROOT);
+    const app = await openWizard(db, { env: { ...process.env, NO_COLOR: '1', INIT_CWD: user } });
+    await app.press('R');
+    expect(app.frame()).toContain(`→ ${join(user, 'my-stack')}`);
+    await app.press('enter');
+    await app.waitFor('written:');
+    expect(existsSync(join(user, 'my-stack', 'dayops.yaml'))).toBe(true);
+    expect(existsSync(join(ROOT, 'my-stack'))).toBe(false);
+    app.unmount();
+  });
 });
 
 describe('moving between steps', () => {
   it('keeps what was entered when going back and forward', async () => {
     const { db } = tmpDb();
     const app = await openWizard(db);
+    await focusRow(app, 'name');
     await setText(app, 'payments');
     expect(wiz(app).bp.metadata.name).toBe('payments');
     // Enter after a field goes on to the next field.
     expect(wiz(app).focus).toBe('environment');
     await gotoStep(app, 'network');
+    await focusRow(app, 'vpcCidr');
     await setText(app, '10.40.0.0/16');
     await app.press(']');
     await app.press('[');
@@ -83,6 +149,7 @@ describe('the draft', () => {
   it('resumes at the same step, field and values after the app is closed', async () => {
     const { db, path } = tmpDb();
     const app = await openWizard(db);
+    await focusRow(app, 'name');
     await setText(app, 'resume-me');
     await gotoStep(app, 'cluster');
     await focusRow(app, 'privateEndpoint');
@@ -128,6 +195,7 @@ describe('the draft', () => {
     const { driveApp } = await import('../helpers/ink.js');
     const app = await driveApp(db, { readonly: true });
     await app.waitFor(() => app.store.getState().wizard !== null);
+    await focusRow(app, 'name');
     await setText(app, 'readonly-stack');
     await gotoStep(app, 'review');
     let f = app.frame();

@@ -1,9 +1,20 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { GeneratedFile } from '../../src/day0/generate/index.js';
-import { MANIFEST, sha256, writeDesign } from '../../src/day0/write.js';
+import { MANIFEST, readRegularFile, sha256, writeDesign } from '../../src/day0/write.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const v1: GeneratedFile[] = [
@@ -143,5 +154,161 @@ describe('writeDesign', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'f'), 'x');
     expect(() => writeDesign(join(dir, 'f'), v1)).toThrow(UserError);
+  });
+});
+
+/** The one-line error a call throws (fails when it does not throw a UserError). */
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    const msg = (err as Error).message;
+    expect(msg.split('\n')).toHaveLength(1);
+    return msg;
+  }
+  throw new Error('expected an error');
+}
+
+describe('writeDesign never writes through a link, and leaves nothing half-written', () => {
+  it.each([
+    ['the manifest folder', '.dayops', 'dir'],
+    ['a folder of generated files', 'roles', 'dir'],
+    ['a nested folder', 'roles/network', 'dir'],
+    ['a generated file', 'main.tf', 'file'],
+    ['the manifest itself', MANIFEST, 'file'],
+  ])('refuses %s that is a symbolic link, naming it, and touches nothing outside', (_what, rel, kind) => {
+    const root = tmpDir();
+    const out = join(root, 'out');
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeDesign(out, v1);
+    const before = snapshot(out);
+    // Replace the folder or file with a link to a place outside the output folder.
+    execFileSync('rm', ['-rf', join(out, rel)]);
+    mkdirSync(join(out, rel, '..'), { recursive: true });
+    const target = kind === 'dir' ? elsewhere : join(elsewhere, 'victim');
+    if (kind === 'file') writeFileSync(target, 'precious\n');
+    symlinkSync(target, join(out, rel));
+    const msg = errorOf(() => writeDesign(out, v2, { force: true }));
+    expect(msg).toContain(join(out, rel));
+    expect(msg).toMatch(/symbolic link/);
+    expect(readdirSync(elsewhere)).toEqual(kind === 'file' ? ['victim'] : []);
+    if (kind === 'file') expect(readFileSync(target, 'utf8')).toBe('precious\n');
+    // Nothing else changed either.
+    const after = snapshot(out);
+    for (const [p, c] of Object.entries(after)) if (before[p] !== undefined) expect(c).toBe(before[p]);
+  });
+
+  it('writes into an output folder that is itself a link (the user named it)', () => {
+    const root = tmpDir();
+    mkdirSync(join(root, 'real'));
+    symlinkSync(join(root, 'real'), join(root, 'link'));
+    expect(writeDesign(join(root, 'link'), v1).written).toHaveLength(3);
+    expect(read(join(root, 'real'), 'main.tf')).toBe(v1[0].content);
+  });
+
+  it.each([
+    ['/proc/dayops-design', /under \/proc, a kernel file system/],
+    ['/sys/kernel/dayops-design', /under \/sys, a kernel file system/],
+    ['/proc/self', /under \/proc/],
+  ])('an output folder under a kernel file system (%s) is one line, at once', (out, re) => {
+    expect(errorOf(() => writeDesign(out, v1))).toMatch(re);
+  });
+
+  it('a path too long is one line', () => {
+    const out = join(tmpDir(), 'x'.repeat(300), 'y');
+    expect(errorOf(() => writeDesign(out, v1))).toMatch(/too long/);
+    const deep = join(tmpDir(), ...Array.from({ length: 40 }, () => 'd'.repeat(120)));
+    expect(errorOf(() => writeDesign(deep, v1))).toMatch(/too long/);
+  });
+
+  it('a FIFO or a folder where a generated file goes is refused without waiting', () => {
+    const out = tmpDir();
+    execFileSync('mkfifo', [join(out, 'main.tf')]);
+    expect(errorOf(() => writeDesign(out, v1))).toMatch(/main\.tf: is a named pipe/);
+    const out2 = tmpDir();
+    mkdirSync(join(out2, 'dayops.yaml'));
+    expect(errorOf(() => writeDesign(out2, v1))).toMatch(/dayops\.yaml: is a folder/);
+  });
+});
+
+/** A small tmpfs mounted for the test (tests run as root here and in CI). */
+const mounted: string[] = [];
+afterEach(() => {
+  while (mounted.length) execFileSync('umount', [mounted.pop()!]);
+});
+const root = process.getuid?.() === 0;
+if (!root && !process.env.CI)
+  console.warn('skipping the full and read-only disk tests: they mount a tmpfs (needs root)');
+function tmpfs(options: string): string {
+  const dir = tmpDir();
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  mounted.push(dir);
+  return dir;
+}
+
+describe.runIf(root || process.env.CI)('writeDesign on a full or read-only disk', () => {
+  it('a full disk is one line, and leaves the files as they were, with no temporary file or new folder', () => {
+    const disk = tmpfs('size=64k');
+    const out = join(disk, 'stack');
+    writeDesign(out, v1);
+    const before = snapshot(out);
+    // The new design holds a file bigger than the disk, after a new folder.
+    const big: GeneratedFile[] = [...v2, { path: 'modules/new/big.tf', content: `# ${'x'.repeat(200_000)}\n` }];
+    const msg = errorOf(() => writeDesign(out, big));
+    expect(msg).toMatch(/cannot write the design \(no space left on the device\); nothing was written$/);
+    expect(snapshot(out)).toEqual(before);
+    expect(readdirSync(out, { recursive: true }).filter((p) => String(p).includes('dayops-tmp'))).toEqual([]);
+    expect(existsSync(join(out, 'modules'))).toBe(false);
+    // A new output folder that does not fit is not left behind either.
+    expect(errorOf(() => writeDesign(join(disk, 'other', 'stack'), big))).toMatch(/no space left/);
+    expect(existsSync(join(disk, 'other'))).toBe(false);
+  });
+
+  it('a read-only disk is one line', () => {
+    const disk = tmpfs('size=64k,ro');
+    expect(errorOf(() => writeDesign(join(disk, 'stack'), v1))).toMatch(
+      /cannot write the design \(read-only file system\); nothing was written$/,
+    );
+    expect(readdirSync(disk)).toEqual([]);
+  });
+});
+
+describe('readRegularFile', () => {
+  const limit = { maxBytes: 1 << 20 };
+
+  it('reads a regular file', () => {
+    const f = join(tmpDir(), 'b.yaml');
+    writeFileSync(f, 'name: x\n');
+    expect(readRegularFile(f, limit).toString()).toBe('name: x\n');
+  });
+
+  it('refuses a FIFO with no writer, at once, naming the file', () => {
+    const f = join(tmpDir(), 'fifo.yaml');
+    execFileSync('mkfifo', [f]);
+    expect(errorOf(() => readRegularFile(f, { ...limit, shownAs: 'fifo.yaml' }))).toBe(
+      'fifo.yaml: is a named pipe, not a regular file',
+    );
+  });
+
+  it('refuses /dev/zero and a folder', () => {
+    expect(errorOf(() => readRegularFile('/dev/zero', limit))).toBe('/dev/zero: is a device, not a regular file');
+    expect(errorOf(() => readRegularFile(tmpDir(), limit))).toMatch(/is a folder, not a regular file/);
+  });
+
+  it('refuses a 50 MB file without reading it', () => {
+    const f = join(tmpDir(), 'big.yaml');
+    writeFileSync(f, '');
+    truncateSync(f, 50 * 1024 * 1024);
+    expect(errorOf(() => readRegularFile(f, { ...limit, shownAs: 'big.yaml' }))).toBe(
+      'big.yaml: is 50.0 MiB, more than the 1.0 MiB dayops reads',
+    );
+  });
+
+  it('a missing file says so', () => {
+    expect(errorOf(() => readRegularFile('/nonexistent/b.yaml', { ...limit, shownAs: 'b.yaml' }))).toBe(
+      'b.yaml: no such file',
+    );
   });
 });

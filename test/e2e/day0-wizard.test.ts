@@ -34,10 +34,12 @@ describe('the Day-0 wizard in a real terminal', () => {
       const cwd = tmpDir();
       const db = join(cwd, 'dayops.db');
       term = Terminal.start(['--db', db], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
-      let screen = await term.waitFor('step 1/10 · Basics');
-      expect(screen).toContain('Enter edit');
+      await term.waitFor('step 1/10 · Basics');
+      let screen = await term.waitFor('Enter next step');
       expect(screen).toContain('? help');
-      // Name the stack: Enter edits, Ctrl-U clears, Enter keeps it and moves on.
+      // Down to the name; Enter edits, Ctrl-U clears, Enter keeps it and moves on.
+      term.key('j');
+      await term.waitFor(/› Stack name/);
       term.key('Enter');
       await term.waitFor('Enter save');
       term.key('C-u');
@@ -51,9 +53,8 @@ describe('the Day-0 wizard in a real terminal', () => {
       await term.waitFor('step 2/10 · Provider');
       term.key(']');
       await term.waitFor('step 3/10 · Cluster');
-      term.key('j');
-      await term.waitFor(/› Control plane/);
-      term.key('j');
+      // Three moves typed in one burst (one read of the terminal): three rows down.
+      term.type('jjj');
       await term.waitFor(/› Private API endpoint\s+yes/);
       term.key('Space');
       screen = await term.waitFor(/› Private API endpoint\s+no/);
@@ -88,6 +89,37 @@ describe('the Day-0 wizard in a real terminal', () => {
       expect(screen).toMatch(/stack e2e-stack \(dev\)/);
       expect(existsSync(join(cwd, 'e2e-stack', 'dayops.yaml'))).toBe(true);
       expect(readBlueprint(join(cwd, 'e2e-stack', 'blueprint.yaml')).cluster.controlPlane.privateEndpoint).toBe(false);
+
+      // Reopen it: o lists it, Enter opens it on the review, and it writes back to the same folder.
+      term.key('n');
+      await term.waitFor('A new design');
+      term.key('o');
+      screen = await term.waitFor(`e2e-stack · dev · ${join(cwd, 'e2e-stack')}`);
+      expect(screen).toContain('Enter open Esc cancel');
+      term.key('Enter');
+      screen = await term.waitFor('Opened the design of e2e-stack');
+      expect(screen).toContain('step 10/10 · Review & write');
+      expect(screen).toContain('updates the registered stack e2e-stack');
+      term.key('q');
+      await term.waitFor('[exited 0]');
+    },
+  );
+
+  it.runIf(requireTool(hasTmux(), 'tmux'))(
+    'Enter ten times writes a valid design with every default, at 80x24',
+    async () => {
+      const cwd = tmpDir();
+      term = Terminal.start(['--db', join(cwd, 'dayops.db')], { columns: 80, rows: 24, cwd, env: { NO_COLOR: '1' } });
+      await term.waitFor('step 1/10 · Basics');
+      for (let i = 2; i <= 10; i++) {
+        term.key('Enter');
+        await term.waitFor(`step ${i}/10 · `);
+      }
+      const screen = await term.waitFor(/› \[ Write files \]\s+✓ ready/);
+      expect(screen).toContain(`→ ${join(cwd, 'my-stack')}`);
+      term.key('Enter');
+      await term.waitFor('written:');
+      expect(readBlueprint(join(cwd, 'my-stack', 'blueprint.yaml')).metadata.name).toBe('my-stack');
       term.key('q');
       await term.waitFor('[exited 0]');
     },

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { designStack } from '../../src/day0/design.js';
+import { designStack } from '../../src/app/day0/design.js';
 import { defaultBlueprint } from '../../src/day0/defaults.js';
 import { AuditRepo } from '../../src/db/audit.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { tmpDb, tmpDir } from '../helpers/tmp.js';
-import { richDesign } from './designs.js';
+import { richDesign } from '../day0/designs.js';
 
 describe('designStack', () => {
   it('writes the files and registers the stack with its design', () => {

@@ -62,9 +62,10 @@ import {
   type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { LineCounter, isNode, parseDocument } from 'yaml';
+import { LineCounter, isNode, parseDocument, type Node } from 'yaml';
 import { STACK_CONFIG_FILE, policyFileSchema, type PolicyConfig, type StackConfig } from '../config/stack-config.js';
 import { formatPath, parseYaml } from '../config/yaml-file.js';
+import { positionInScalar, type FilePosition } from '../config/yaml-position.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_POLICIES, DEFAULT_POLICY_SOURCE } from './default-policies.js';
 import type { ChangeAction, PlanResult, ResourceChange } from './plan.js';
@@ -412,10 +413,11 @@ function compileUncached(source: string, wantBool: boolean): Program {
   try {
     parsed = parse(source);
   } catch (err) {
+    // @bufbuild/cel's ParseError: `<input>:1:18: found > but ...`, with the offset in `location`
     const msg = errorMessage(err).split('\n')[0];
+    const at = (err as { location?: { start?: { offset?: unknown } } }).location?.start?.offset;
     const m = /^<input>:(\d+):(\d+):\s*(.*)$/.exec(msg);
-    if (m) throw new ExprProblem(`does not parse at ${m[1]}:${m[2]}: ${m[3]}`);
-    throw new ExprProblem(`does not parse: ${msg}`);
+    throw new ExprProblem(`does not parse: ${m ? m[3] : msg}`, typeof at === 'number' ? at : undefined);
   }
   checkNames(parsed);
   if (wantBool) {
@@ -536,13 +538,19 @@ interface Compiled extends PolicyInfo {
   template: TemplatePart[];
 }
 
-/** Finds the line of a YAML path in a file's text, for error messages. */
-type Locator = (path: readonly (string | number)[]) => number | undefined;
+/**
+ * Finds the line of a YAML path in a file's text, for error messages; `at` finds the line and column of a
+ * character of the string value there (where an expression went wrong).
+ */
+interface Locator {
+  (path: readonly (string | number)[]): number | undefined;
+  at?(path: readonly (string | number)[], offset: number): FilePosition | undefined;
+}
 
 function yamlLocator(text: string): Locator {
   let doc: ReturnType<typeof parseDocument> | undefined;
   const lc = new LineCounter();
-  return (path) => {
+  const locate: Locator = (path) => {
     try {
       doc ??= parseDocument(text, { lineCounter: lc });
       for (let n = path.length; n >= 0; n--) {
@@ -554,11 +562,20 @@ function yamlLocator(text: string): Locator {
     }
     return undefined;
   };
+  locate.at = (path, offset) => {
+    try {
+      doc ??= parseDocument(text, { lineCounter: lc });
+      return positionInScalar(text, doc.getIn(path, true) as Node | undefined, offset, lc);
+    } catch {
+      return undefined;
+    }
+  };
+  return locate;
 }
 
 function fileLocator(file: string): Locator {
   let inner: Locator | undefined;
-  return (path) => {
+  const load = (): Locator => {
     if (!inner) {
       try {
         inner = yamlLocator(readFileSync(file, 'utf8'));
@@ -566,8 +583,11 @@ function fileLocator(file: string): Locator {
         inner = () => undefined;
       }
     }
-    return inner(path);
+    return inner;
   };
+  const locate: Locator = (path) => load()(path);
+  locate.at = (path, offset) => load().at?.(path, offset);
+  return locate;
 }
 
 function kindOf(p: PolicyConfig): { kind: PolicyKindName; approvals?: number } {
@@ -590,6 +610,9 @@ function compilePolicy(
 ): Compiled {
   const fail = (field: string, detail: string, offset?: number): never => {
     const where = formatPath([...path, field]);
+    // The file's line and column of the character where the expression went wrong, when the file is known
+    const pos = offset !== undefined ? locate.at?.([...path, field], offset) : undefined;
+    if (pos) throw new ConfigError(file, `${where}: policy '${p.name}': ${detail}`, pos.line, pos.column);
     throw new ConfigError(
       file,
       `${where}: policy '${p.name}': ${detail}${offset !== undefined ? ` (at character ${offset + 1})` : ''}`,

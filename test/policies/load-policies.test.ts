@@ -177,7 +177,7 @@ describe('what an expression sees', () => {
 });
 
 describe('errors at load', () => {
-  it('an expression that does not parse names the file, the line and the policy', () => {
+  it('an expression that does not parse names the file, its line and column where the parser stopped, and the policy', () => {
     const dir = stack(`name: payments
 policies:
   - name: ok
@@ -191,13 +191,30 @@ policies:
 `);
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'dayops.yaml'));
-    expect(err.line).toBe(9);
-    expect(err.message).toMatch(
-      new RegExp(
-        `^${join(dir, 'dayops.yaml')}:9: policies\\[1\\]\\.expr: policy 'broken': expression does not parse at 1:\\d+: `,
-      ),
+    // the parser stops at the 22nd character of the expression (`.exists`), which is column 33 of line 9
+    expect([err.line, err.column]).toEqual([9, 33]);
+    expect(err.message).toBe(
+      `${join(dir, 'dayops.yaml')}:9:33: policies[1].expr: policy 'broken': expression does not parse: found . but expecting end of input`,
     );
-    expect(err.message).not.toContain('\n');
+  });
+
+  it('the column of a syntax error counts in the file, whatever the YAML style of the expression', () => {
+    // each stops at the first `&` (or `=`) the parser complains about
+    const cases: [string, number, number][] = [
+      // plain, double- and single-quoted (an escaped quote is two characters in the file, one in the expression)
+      ['    expr: plan.summary.add > > 3\n', 4, 28],
+      ['    expr: "stack.name == \\"a\\" && > 3"\n', 4, 32],
+      ["    expr: 'stack.name == ''a'' && > 3'\n", 4, 32],
+      // a block: the expression starts on the next line, indented
+      ['    expr: |\n      plan.summary.add > 0 &&\n        stack.name == > 3\n', 6, 20],
+      ['    expr: >-\n      plan.summary.add > 0 &&\n        stack.name == > 3\n', 6, 20],
+    ];
+    for (const [expr, line, column] of cases) {
+      const dir = stack(`policies:\n  - name: p\n    kind: deny\n${expr}    message: m\n`);
+      const err = loadError(dir);
+      expect(err.message, expr).toContain('does not parse');
+      expect([err.line, err.column], expr).toEqual([line, column]);
+    }
   });
 
   it('an error in a policy file names that file and line', () => {
@@ -207,9 +224,9 @@ policies:
     });
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'policies/team.yaml'));
-    expect(err.line).toBe(8);
-    expect(err.message).toContain(
-      "policies[1].expr: policy 'typo': expression uses an unknown variable 'plna' (the variables are plan, stack, run, limits) (at character 1)",
+    expect([err.line, err.column]).toEqual([8, 12]);
+    expect(err.message).toBe(
+      `${join(dir, 'policies/team.yaml')}:8:12: policies[1].expr: policy 'typo': expression uses an unknown variable 'plna' (the variables are plan, stack, run, limits)`,
     );
   });
 
@@ -217,7 +234,10 @@ policies:
     const dir = stack(
       'policies:\n  - { name: f, kind: deny, expr: "plan.resource_changes.exists(r, r.address.startswith(\'x\'))", message: m }\n',
     );
-    expect(loadError(dir).message).toContain("expression calls an unknown function 'startswith()' (at character 42)");
+    // `.startswith` starts at the 42nd character of the expression: column 76 in the flow map of line 2
+    expect(loadError(dir).message).toMatch(
+      /dayops\.yaml:2:76: .*expression calls an unknown function 'startswith\(\)'$/,
+    );
   });
 
   it('an expression that gives a number, a string or a list is refused', () => {

@@ -12,17 +12,20 @@
  * What an expression sees (see `celView`), shaped like `terraform show -json` so the policies teams already
  * write read the same:
  *   plan.resource_changes  list of {address, type, name, mode, module_address, provider_name, previous_address,
- *                          action_reason, change: {actions, before, after}, action, task, host, status, diff}
+ *                          action_reason, change: {actions, before, after}, action, importing, task, host,
+ *                          status, diff}
  *                          - strings are '' when the tool has no such thing (Ansible has no type, Terraform
  *                            no host); before/after are null when missing, never absent;
  *                          - inside before/after, what the adapter shows: a value Terraform knows only after
  *                            apply reads "(known after apply)", a sensitive one "(sensitive)", so check types
  *                            (`type(x) == list`) before relying on a provider attribute's shape;
- *                          - `action` is dayops' one word: create|update|replace|delete|read|move|no-op;
+ *                          - `action` is dayops' one word: create|update|replace|delete|read|move|import|
+ *                            forget|no-op; `importing` is true for every change that imports (an import that
+ *                            also updates keeps `update`);
  *                          - `change.actions` is the tool's list (["delete","create"]), derived from `action`
  *                            when the tool has none, so `'delete' in r.change.actions` works for every tool.
  *   plan.resource_drift    the same shape, for changes made outside the tool
- *   plan.summary           {add, change, destroy}
+ *   plan.summary           {add, change, destroy, import, forget}
  *   plan.diagnostics       list of {severity, summary, detail, address}
  *   plan.hosts             Ansible: list of {host, ok, changed, failed, unreachable, skipped}
  *   stack                  {name, environment, tool}
@@ -68,7 +71,7 @@ import { formatPath, parseYaml } from '../config/yaml-file.js';
 import { positionInScalar, type FilePosition } from '../config/yaml-position.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_POLICIES, DEFAULT_POLICY_SOURCE } from './default-policies.js';
-import type { ChangeAction, PlanResult, ResourceChange } from './plan.js';
+import { fullSummary, type ChangeAction, type PlanResult, type ResourceChange } from './plan.js';
 import type { Environment, Tool } from './stack.js';
 
 export type PolicyKindName = 'deny' | 'warn' | 'require_approvals';
@@ -170,6 +173,8 @@ const ACTIONS_OF: Record<ChangeAction, string[]> = {
   delete: ['delete'],
   read: ['read'],
   move: ['no-op'],
+  import: ['no-op'],
+  forget: ['forget'],
   'no-op': ['no-op'],
 };
 
@@ -187,6 +192,7 @@ function changeView(c: ResourceChange): CelMap {
     action_reason: c.reason ?? '',
     change: obj({ actions: strs(actions), before: toCel(c.before), after: toCel(c.after) }),
     action: c.action,
+    importing: Boolean(c.importing),
     task: c.task ?? '',
     host: c.host ?? '',
     status: c.status ?? '',
@@ -201,7 +207,7 @@ export function celView(input: PolicyInput, limits: PolicyLimits): Record<string
     plan: obj({
       resource_changes: celList(p.changes.map(changeView)),
       resource_drift: celList((p.drift ?? []).map(changeView)),
-      summary: toCel(p.summary ?? { add: 0, change: 0, destroy: 0 }),
+      summary: toCel(fullSummary(p.summary)),
       diagnostics: celList(
         (p.diagnostics ?? []).map((d) =>
           obj({ severity: d.severity, summary: d.summary, detail: d.detail ?? '', address: d.address ?? '' }),

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStackConfig } from '../../src/config/stack-config.js';
@@ -7,7 +7,8 @@ import { loadPolicies, policyOutcome, type PolicyResult } from '../../src/domain
 import type { Environment } from '../../src/domain/stack.js';
 import { ConfigError } from '../../src/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { inputFor, planFromShowJson, readFixture } from './tf-show.js';
+import { planFromShow } from '../../src/day1/adapters/terraform-show.js';
+import { inputFor, planFromShowJson, readFixture, type TfPlanDoc } from './tf-show.js';
 
 /** A stack folder with this dayops.yaml and these extra files. */
 function stack(yaml: string, files: Record<string, string> = {}): string {
@@ -70,6 +71,30 @@ policies:
     expect(outcome.requiredApprovals).toBe(3);
 
     expect(fired(set.evaluate(inputFor(emptyPlan(), 'dev')))).toEqual(['prod-eyes']);
+  });
+
+  it('sees imports and forgets: their own actions, `importing`, and their counts in the summary', () => {
+    // recorded from Terraform 1.11.4: an import, an import with an update, a `removed` block with destroy = false
+    const doc = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', 'fixtures', 'terraform', 'import-forget', 'show.json'), 'utf8'),
+    ) as TfPlanDoc;
+    const dir = stack(`
+policies:
+  - { name: imports, kind: warn, expr: "plan.resource_changes.exists(r, r.importing)", message: "imports {{ plan.resource_changes.filter(r, r.importing).map(r, r.address) }}" }
+  - { name: pure-imports, kind: warn, expr: "plan.resource_changes.exists(r, r.action == 'import')", message: "{{ plan.resource_changes.filter(r, r.action == 'import').map(r, r.address) }}" }
+  - { name: forgets, kind: { require_approvals: 2 }, expr: "plan.resource_changes.exists(r, r.action == 'forget' && 'forget' in r.change.actions)", message: "{{ plan.summary.forget }} left unmanaged" }
+  - { name: counted, kind: warn, expr: "plan.summary.import == 2 && plan.summary.change == 1", message: m }
+  - { name: not-a-delete, kind: deny, expr: "plan.resource_changes.exists(r, 'delete' in r.change.actions)", message: m }
+`);
+    const results = load(dir).evaluate(inputFor(planFromShow(doc), 'dev'));
+    expect(results.map((r) => [r.name, r.fired, r.message, r.error])).toEqual([
+      ['imports', true, 'imports terraform_data.legacy, terraform_data.web', undefined],
+      ['pure-imports', true, 'terraform_data.legacy', undefined],
+      ['forgets', true, '1 left unmanaged', undefined],
+      ['counted', true, 'm', undefined],
+      // a forget destroys nothing: a policy on deletes does not fire
+      ['not-a-delete', false, 'm', undefined],
+    ]);
   });
 
   it('loads policy files relative to the stack folder, named by their path', () => {

@@ -1,7 +1,7 @@
 /**
  * What the headless commands print is what happened, in a shape scripts can rely on: every `--json` is exactly
  * one JSON document on stdout (the live log goes to stderr), failed and canceled applies say what they applied,
- * and a failed init says what Terraform said. The BUILT
+ * a failed init says what Terraform said, and `dayops demo --open` reopens the demo as it was left. The BUILT
  * dayops (`npm run build` first), temporary databases, the fake terraform replaying Terraform 1.11.4's output.
  */
 import { spawn } from 'node:child_process';
@@ -9,9 +9,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/db/open.js';
+import { RunsRepo } from '../../../src/db/runs.js';
+import { demoWorkspace } from '../../../src/day2/demo.js';
 import { CLI, ROOT, runCli } from '../../helpers/cli.js';
 import { fakeTfStack, type FakeTfOptions, type TfScenario } from '../../helpers/fake-tf.js';
 import { tmpDir } from '../../helpers/tmp.js';
+import { hasTmux, requireTool, Terminal } from '../../helpers/tmux.js';
 import { addStack, describeRestic, resticEnv } from '../../day2/backups/util.js';
 import { customStack, until } from '../runs/helpers.js';
 
@@ -280,5 +283,69 @@ describe('a failing init says what Terraform said', () => {
       },
     ]);
     expect(r.stderr).toContain('dayops: error: Unclosed configuration block (main.tf:1): There is no closing brace');
+  });
+});
+
+describe('dayops demo --open and --reset', () => {
+  /** A made demo, with a file left in its workspace and a run of ours in its database. */
+  async function madeDemo() {
+    const { dir, cli } = home();
+    const dbPath = join(dir, 'demo', 'demo.db');
+    expect((await cli(['demo', '--db', dbPath])).code).toBe(0);
+    const marker = join(demoWorkspace(dbPath), 'stacks', 'left-over.txt');
+    writeFileSync(marker, 'mine');
+    const db = openDatabase(dbPath);
+    const runs = () => new RunsRepo(db).list({ limit: 1000 }).length;
+    return { dir, cli, dbPath, marker, runs, close: () => db.close() };
+  }
+
+  it('--open keeps the demo as it was left (without a terminal it says so and changes nothing); --reset rebuilds it', async () => {
+    const d = await madeDemo();
+    try {
+      const before = d.runs();
+      const open = await d.cli(['demo', '--db', d.dbPath, '--open']);
+      expect(open.code).toBe(2);
+      expect(open.stderr.trim()).toBe(
+        `dayops demo --open: the app needs a terminal; open it later with dayops --db ${d.dbPath}`,
+      );
+      expect(open.stdout).toBe('');
+      expect(existsSync(d.marker)).toBe(true);
+      expect(d.runs()).toBe(before);
+      expect((await d.cli(['demo', '--db', d.dbPath, '--open', '--json'])).code).toBe(2);
+
+      const reset = await d.cli(['demo', '--db', d.dbPath, '--reset']);
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toContain(`dayops demo: remade ${d.dbPath}`);
+      expect(existsSync(d.marker)).toBe(false);
+    } finally {
+      d.close();
+    }
+  });
+
+  it.runIf(requireTool(hasTmux(), 'tmux'))(
+    '--open in a terminal opens the existing demo without remaking it',
+    async () => {
+      const d = await madeDemo();
+      d.close();
+      const t = Terminal.start(['demo', '--db', d.dbPath, '--open'], {
+        columns: 120,
+        rows: 30,
+        env: { XDG_DATA_HOME: d.dir },
+      });
+      try {
+        await t.waitFor('demo-local');
+        expect(existsSync(d.marker)).toBe(true);
+        t.key('C-c');
+        await t.waitFor('[exited 0]');
+      } finally {
+        t.stop();
+      }
+    },
+  );
+
+  it('dayops help documents --open and --reset', async () => {
+    const r = await runCli(['help']);
+    expect(r.stdout).toContain('dayops demo [--db PATH] [--open] [--reset] [--json]');
+    expect(r.stdout).toMatch(/--open opens the existing demo as you left it, --reset rebuilds it/);
   });
 });

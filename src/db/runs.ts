@@ -178,6 +178,18 @@ const SELECT_RUN = `SELECT r.id, r.stack_id, s.name AS stack_name, s.environment
   r.created_at, r.updated_at, r.started_at, r.finished_at
   FROM runs r JOIN stacks s ON s.id = r.stack_id`;
 
+/** A summary from its columns; null when none was stored (`add` is set whenever one is). */
+function counts(
+  add: number | null,
+  change: number | null,
+  destroy: number | null,
+  imp: number | null,
+  forget: number | null,
+): PlanSummary | null {
+  if (add === null) return null;
+  return { add, change: change ?? 0, destroy: destroy ?? 0, import: imp ?? 0, forget: forget ?? 0 };
+}
+
 function toRecord(r: Row, now = Date.now()): RunRecord {
   return {
     id: r.id,
@@ -199,26 +211,8 @@ function toRecord(r: Row, now = Date.now()): RunRecord {
     toolPid: r.tool_pid,
     toolStart: r.tool_start,
     cancelRequested: r.cancel_requested === 1,
-    summary:
-      r.summary_add === null
-        ? null
-        : {
-            add: r.summary_add,
-            change: r.summary_change ?? 0,
-            destroy: r.summary_destroy ?? 0,
-            import: r.summary_import ?? 0,
-            forget: r.summary_forget ?? 0,
-          },
-    applied:
-      r.applied_add === null
-        ? null
-        : {
-            add: r.applied_add,
-            change: r.applied_change ?? 0,
-            destroy: r.applied_destroy ?? 0,
-            import: r.applied_import ?? 0,
-            forget: r.applied_forget ?? 0,
-          },
+    summary: counts(r.summary_add, r.summary_change, r.summary_destroy, r.summary_import, r.summary_forget),
+    applied: counts(r.applied_add, r.applied_change, r.applied_destroy, r.applied_import, r.applied_forget),
     error: r.error,
     logLines: r.log_lines,
     createdAt: r.created_at,

@@ -5,14 +5,13 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ToolError } from '../../../src/day1/adapter.js';
 import { adapterFor } from '../../../src/day1/adapters/index.js';
 import { PLAN_FILE, TerraformAdapter } from '../../../src/day1/adapters/terraform.js';
 import { SENSITIVE, UNKNOWN } from '../../../src/day1/adapters/terraform-show.js';
 import type { PlanResult } from '../../../src/domain/plan.js';
 import { FAKE_TF, fakeTfStack, TF_SCENARIOS_DIR, type FakeTfOptions } from '../../helpers/fake-tf.js';
 import { tmpDir } from '../../helpers/tmp.js';
-import { makeHarness, type HarnessOptions } from './harness.js';
+import { makeHarness, rejection, type HarnessOptions } from './harness.js';
 
 function setup(
   scenario: string,
@@ -32,15 +31,6 @@ async function planOf(scenario: string): Promise<PlanResult> {
   const { h, adapter } = setup(scenario);
   await adapter.init(h.ctx);
   return adapter.plan(h.ctx);
-}
-
-async function rejection(p: Promise<unknown>): Promise<ToolError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ToolError);
-  return err as ToolError;
 }
 
 const brief = (r: PlanResult) => r.changes.map((c) => [c.address, c.action]);

@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ToolError } from '../../../src/day1/adapter.js';
 import { adapterFor } from '../../../src/day1/adapters/index.js';
 import { SENSITIVE } from '../../../src/day1/adapters/terraform-show.js';
 import { onPath } from '../../../src/day1/detect.js';
@@ -17,7 +16,7 @@ import { RunService, runJson, type RunDetail } from '../../../src/day1/runs.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
 import type { ResourceChange } from '../../../src/domain/plan.js';
 import { tmpDb, tmpDir } from '../../helpers/tmp.js';
-import { makeHarness, type HarnessOptions } from './harness.js';
+import { makeHarness, rejection, type HarnessOptions } from './harness.js';
 
 const HAVE = onPath('terraform');
 const CI = Boolean(process.env.CI) && process.env.CI !== 'false';
@@ -53,15 +52,6 @@ function stack(main: string, onLine?: HarnessOptions['onLine']) {
   writeFileSync(join(dir, 'main.tf'), main);
   const h = makeHarness({ dir, tool: 'terraform', env: TF_ENV, runDir: tmpDir('dayops-real-run-'), onLine });
   return { dir, h, adapter: adapterFor('terraform') };
-}
-
-async function rejection(p: Promise<unknown>): Promise<ToolError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ToolError);
-  return err as ToolError;
 }
 
 describe.runIf(HAVE)('real terraform: the adapter', () => {

@@ -209,11 +209,6 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
       push(blank, heading(`Drift (${plan.drift.length}): changed outside the tool`));
       for (const c of plan.drift) push(...changeRows(c, width));
     }
-    const diags = [...plan.diagnostics, ...(d.apply?.diagnostics ?? [])];
-    if (diags.length > 0) {
-      push(blank, heading(`Diagnostics (${diags.length})`));
-      for (const x of diags) push(...diagnosticRows(x, width));
-    }
     if (plan.hosts && plan.hosts.length > 0) {
       push(blank, heading('Hosts'));
       for (const h of plan.hosts) {
@@ -226,6 +221,12 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
         ]);
       }
     }
+  }
+  // init's (a syntax error), the plan's and the apply's: shown with or without a plan
+  const diags = [...d.diagnostics, ...(plan?.diagnostics ?? []), ...(d.apply?.diagnostics ?? [])];
+  if (diags.length > 0) {
+    push(blank, heading(`Diagnostics (${diags.length})`));
+    for (const x of diags) push(...diagnosticRows(x, width));
   }
   if (d.policies.length > 0) {
     const fired = d.policies.filter((p) => p.fired).length;

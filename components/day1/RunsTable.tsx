@@ -7,12 +7,12 @@
 import { Box, Text } from 'ink';
 import type { RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
-import { formatSummary } from '../../src/domain/plan.js';
+import { formatRunChanges } from '../../src/domain/plan.js';
 import { theme } from '../theme.js';
 import { fit, formatDuration, formatWhen, kindLabel, stateColor, stateLabel } from './format.js';
 
 interface Column {
-  key: 'id' | 'stack' | 'state' | 'kind' | 'by' | 'duration' | 'plan' | 'started';
+  key: 'id' | 'stack' | 'state' | 'kind' | 'by' | 'duration' | 'changes' | 'started';
   title: string;
   width: number;
   /** Lower goes first when the width is short. */
@@ -27,7 +27,8 @@ const COLUMNS: Column[] = [
   { key: 'kind', title: 'KIND', width: 5, priority: 5 },
   { key: 'by', title: 'BY', width: 14, priority: 2 },
   { key: 'duration', title: 'TIME', width: 7, priority: 6, align: 'right' },
-  { key: 'plan', title: 'PLAN', width: 12, priority: 7 },
+  // what was applied once an apply reported (also a failed or canceled one), else what was planned: it says which
+  { key: 'changes', title: 'CHANGES', width: 16, priority: 7 },
   { key: 'started', title: 'STARTED', width: 11, priority: 1 },
 ];
 
@@ -65,8 +66,8 @@ function cell(c: Column, r: RunRecord, now: number): { text: string; color?: str
       const ms = r.startedAt === null ? null : (isTerminal(r.state) ? (r.finishedAt ?? now) : now) - r.startedAt;
       return { text: formatDuration(ms) };
     }
-    case 'plan':
-      return { text: formatSummary(r.summary) };
+    case 'changes':
+      return { text: formatRunChanges(r) };
     case 'started':
       return { text: formatWhen(r.startedAt ?? r.createdAt, now), color: theme.text.secondary };
   }

@@ -1,9 +1,10 @@
 /**
  * How Day-1 shows runs and changes: a state is a symbol AND a word (readable without colour), coloured by the
- * theme's tokens; a change is Terraform's symbol (+ ~ -/+ - <= →) and its action; durations are short.
+ * theme's tokens; a change is Terraform's symbol (+ ~ -/+ - <= →, ⇐ import, . forget) and its action; durations are
+ * short.
  */
 import type { RunKind, RunState } from '../../src/day1/runner/state.js';
-import type { ChangeAction, HostTaskStatus } from '../../src/domain/plan.js';
+import type { ApplyStatus, ChangeAction, HostTaskStatus } from '../../src/domain/plan.js';
 import { theme } from '../theme.js';
 
 export const STATE_SYMBOL: Record<RunState, string> = {
@@ -78,6 +79,8 @@ export const CHANGE_SYMBOL: Record<ChangeAction, string> = {
   delete: '-',
   read: '<=',
   move: '→',
+  import: '⇐',
+  forget: '.',
   'no-op': ' ',
 };
 
@@ -87,6 +90,8 @@ export function changeColor(action: ChangeAction): string | undefined {
       return theme.status.ok;
     case 'update':
     case 'move':
+    case 'import':
+    case 'forget':
       return theme.status.warning;
     case 'replace':
     case 'delete':
@@ -96,14 +101,16 @@ export function changeColor(action: ChangeAction): string | undefined {
   }
 }
 
-export function hostStatusColor(status: HostTaskStatus | undefined): string | undefined {
+export function hostStatusColor(status: HostTaskStatus | ApplyStatus | undefined): string | undefined {
   switch (status) {
     case 'ok':
+    case 'applied':
       return theme.status.ok;
     case 'changed':
       return theme.status.warning;
     case 'failed':
     case 'unreachable':
+    case 'interrupted':
       return theme.status.error;
     default:
       return theme.text.secondary;

@@ -1,10 +1,13 @@
 /**
- * `dayops demo [--db PATH] [--open] [--json]`: make (or remake) a demo workspace in its own database, print what
- * it made and the command that opens it. Without `--db` (and whatever DAYOPS_DB says) the demo goes to
+ * `dayops demo [--db PATH] [--open] [--reset] [--json]`: make (or remake) a demo workspace in its own database,
+ * print what it made and the command that opens it. `--open` opens the app on the demo as it is (the runs,
+ * approvals and drift you made in it kept), making it first only when there is none; `--reset` rebuilds it from
+ * scratch, also with `--open`. Without `--db` (and whatever DAYOPS_DB says) the demo goes to
  * `$XDG_DATA_HOME/dayops/demo/demo.db`, never into the real database.
  */
-import { resolve } from 'node:path';
-import { createDemo, defaultDemoDbPath } from '../day2/demo.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createDemo, defaultDemoDbPath, DEMO_MARKER, demoWorkspace } from '../day2/demo.js';
 import { openDatabase, type DB } from '../db/open.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
@@ -20,14 +23,32 @@ export function demoDbPath(ctx: Pick<CommandContext, 'dbPath' | 'env'>): string 
   return ctx.dbPath;
 }
 
+/** A demo made earlier at this database: its file and its marked workspace. */
+function demoExists(dbPath: string): boolean {
+  return existsSync(dbPath) && existsSync(join(demoWorkspace(resolve(dbPath)), DEMO_MARKER));
+}
+
 export const demoCommand: Command = {
   name: 'demo',
-  usage: 'dayops demo [--db PATH] [--open] [--json]',
-  summary: 'make a demo workspace to explore (its own database; run again to refresh it)',
+  usage: 'dayops demo [--db PATH] [--open] [--reset] [--json]',
+  summary:
+    'make a demo workspace to explore (its own database); --open opens the existing demo as you left it, --reset rebuilds it',
   async run(args, ctx) {
-    const { values } = parseFlags('demo', args, { json: { type: 'boolean' }, open: { type: 'boolean' } }, false);
-    if (ctx.readonly) throw new UserError('dayops demo: --readonly: the demo writes a database and a workspace', 2);
+    const { values } = parseFlags(
+      'demo',
+      args,
+      { json: { type: 'boolean' }, open: { type: 'boolean' }, reset: { type: 'boolean' } },
+      false,
+    );
+    if (values.open && values.json) {
+      throw new UserError('dayops demo: --open and --json do not go together (the app would write over the JSON)', 2);
+    }
     const dbPath = demoDbPath(ctx);
+    if (values.open && !values.reset && demoExists(dbPath)) {
+      return openDemo(ctx, dbPath, `dayops demo: opening the demo at ${dbPath} as you left it (--reset rebuilds it)`);
+    }
+    if (ctx.readonly)
+      throw new UserError('dayops demo: --readonly: making the demo writes a database and a workspace', 2);
     const result = await createDemo({
       dbPath,
       user: osUser(),
@@ -64,17 +85,20 @@ export const demoCommand: Command = {
       line(ctx);
       line(ctx, `Open it: ${result.openCommand}`);
     }
-    if (values.open) {
-      if (!ctx.isTTY)
-        throw new UserError('dayops demo --open: the app needs a terminal; open it later with the command above', 2);
-      let handle: DB | undefined;
-      const { runTui } = await (await import('../main.js')).importTui();
-      try {
-        return await runTui({ ...ctx, dbPath, db: () => (handle ??= openDatabase(dbPath)) });
-      } finally {
-        handle?.close();
-      }
-    }
+    if (values.open) return openDemo(ctx, dbPath);
     return 0;
   },
 };
+
+async function openDemo(ctx: CommandContext, dbPath: string, note?: string): Promise<number> {
+  if (!ctx.isTTY)
+    throw new UserError(`dayops demo --open: the app needs a terminal; open it later with dayops --db ${dbPath}`, 2);
+  if (note) ctx.stderr.write(`${note}\n`);
+  let handle: DB | undefined;
+  const { runTui } = await (await import('../main.js')).importTui();
+  try {
+    return await runTui({ ...ctx, dbPath, db: () => (handle ??= openDatabase(dbPath)) });
+  } finally {
+    handle?.close();
+  }
+}

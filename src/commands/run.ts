@@ -1,15 +1,17 @@
 /**
  * Headless Day-1 commands: `dayops run`, `approve`, `discard`, `cancel`, `runs`. The same run life as the app
- * (src/day1/runs.ts), the log streamed to stdout, honest exit codes: 0 FINISHED, 1 FAILED/CANCELED/DISCARDED,
- * 3 POLICY_DENIED, 4 waiting for approval.
+ * (src/day1/runs.ts), the log streamed to stdout (to stderr with `--json`, whose stdout is the one JSON document
+ * and nothing else), honest exit codes: 0 FINISHED, 1 FAILED/CANCELED/DISCARDED, 3 POLICY_DENIED, 4 waiting for
+ * approval.
  */
+import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { exitCodeFor, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
 import { RunsRepo } from '../db/runs.js';
 import { StacksRepo } from '../db/stacks.js';
-import { formatSummary } from '../domain/plan.js';
+import { formatRunChanges, fullSummary } from '../domain/plan.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { formatTable } from '../text-table.js';
@@ -28,20 +30,26 @@ function runIdArg(command: string, positionals: string[]): number {
   return id;
 }
 
-/** Prints a run's log lines to stdout as they are stored, from whichever process drives the run. */
+/** Where the live log and the prompts go: stdout, or stderr when stdout is kept for the `--json` document. */
+function logStream(ctx: CommandContext, json: boolean): Writable {
+  return json ? ctx.stderr : ctx.stdout;
+}
+
+/** Prints a run's log lines as they are stored, from whichever process drives the run. */
 class LogFollower {
   private next: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly colour: boolean;
 
   constructor(
-    private readonly ctx: CommandContext,
+    ctx: CommandContext,
     private readonly logs: LogsRepo,
     private readonly runId: number,
+    private readonly out: Writable,
     fromSeq = 1,
   ) {
     this.next = fromSeq;
-    this.colour = ctx.isTTY && !ctx.env.NO_COLOR;
+    this.colour = ctx.isTTY && !ctx.env.NO_COLOR && out === ctx.stdout;
   }
 
   /** Print everything stored so far. */
@@ -51,7 +59,7 @@ class LogFollower {
       if (page.length === 0) return;
       let out = '';
       for (const l of page) out += `${this.colour ? l.text : (l.plain ?? l.text)}\n`;
-      this.ctx.stdout.write(out);
+      this.out.write(out);
       this.next = page[page.length - 1].seq + 1;
       if (page.length < 1000) return;
     }
@@ -84,9 +92,9 @@ function leftUnconfirmed(runs: RunsRepo, id: number, signal: AbortSignal, everyM
 }
 
 /** Ask on the terminal; resolves with the answer, or undefined on Ctrl-C / end of input / abort. */
-function ask(ctx: CommandContext, question: string, signal: AbortSignal): Promise<string | undefined> {
+function ask(question: string, out: Writable, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: ctx.stdout, terminal: true });
+    const rl = createInterface({ input: process.stdin, output: out, terminal: true });
     let done = false;
     const finish = (v: string | undefined) => {
       if (done) return;
@@ -96,12 +104,12 @@ function ask(ctx: CommandContext, question: string, signal: AbortSignal): Promis
     };
     rl.question(question, (a) => finish(a.trim()));
     rl.on('SIGINT', () => {
-      ctx.stdout.write('\n');
+      out.write('\n');
       finish(undefined);
     });
     rl.on('close', () => finish(undefined));
     signal.addEventListener('abort', () => {
-      ctx.stdout.write('\n');
+      out.write('\n');
       finish(undefined);
     });
   });
@@ -116,6 +124,7 @@ async function confirm(
   svc: RunService,
   run: RunRecord,
   follower: LogFollower,
+  out: Writable,
 ): Promise<RunRecord> {
   const approvals = svc.runs.approvals(run.id).length;
   const waiting = `run ${run.id} is waiting for approval (${approvals} of ${run.requiredApprovals}): dayops approve ${run.id}, or dayops discard ${run.id}`;
@@ -130,7 +139,7 @@ async function confirm(
     : 'Apply these changes? Type yes to apply: ';
   const ac = new AbortController();
   const elsewhere = leftUnconfirmed(svc.runs, run.id, ac.signal).then((r) => ({ kind: 'elsewhere' as const, run: r }));
-  const answered = ask(ctx, question, ac.signal).then((answer) => ({ kind: 'answer' as const, answer }));
+  const answered = ask(question, out, ac.signal).then((answer) => ({ kind: 'answer' as const, answer }));
   const first = await Promise.race([elsewhere, answered]);
   ac.abort();
   if (first.kind === 'elsewhere') {
@@ -157,7 +166,8 @@ function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json:
   if (json) {
     writeJson(ctx, runJson(svc.runs.detail(run.id)!));
   } else {
-    const summary = run.summary ? ` ${formatSummary(run.summary)}` : '';
+    const changes = formatRunChanges(run);
+    const summary = changes ? ` ${changes}` : '';
     const why = run.error && run.state !== 'FINISHED' ? `: ${run.error}` : '';
     ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}\n`);
   }
@@ -175,6 +185,7 @@ export const runCommand: Command = {
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
+    const out = logStream(ctx, Boolean(values.json));
     const svc = service(ctx);
     try {
       const id = await svc.start(positionals[0], {
@@ -182,12 +193,12 @@ export const runCommand: Command = {
         autoApprove: Boolean(values['auto-approve']),
         trigger: 'cli',
       });
-      const follower = new LogFollower(ctx, svc.logs, id).start();
+      const follower = new LogFollower(ctx, svc.logs, id, out).start();
       let run = await svc.wait(id);
       follower.drain();
       if (run.state === 'UNCONFIRMED') {
         follower.stop();
-        run = await confirm(ctx, svc, run, follower);
+        run = await confirm(ctx, svc, run, follower, out);
       }
       follower.stop();
       return finalReport(ctx, svc, run, Boolean(values.json));
@@ -218,7 +229,7 @@ export const approveCommand: Command = {
         if (values.json) writeJson(ctx, runJson(svc.runs.detail(id)!));
         return 4;
       }
-      const follower = new LogFollower(ctx, svc.logs, id, from).start();
+      const follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
       return finalReport(ctx, svc, run, Boolean(values.json));
@@ -272,6 +283,11 @@ export const cancelCommand: Command = {
   },
 };
 
+/** At most `width` characters, an ellipsis where it was cut. */
+function cut(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
 function duration(ms: number | null): string {
   if (ms === null) return '';
   const s = Math.round(ms / 1000);
@@ -284,7 +300,7 @@ function duration(ms: number | null): string {
 export const runsCommand: Command = {
   name: 'runs',
   usage: 'dayops runs [STACK] [--limit N] [--json]',
-  summary: 'list runs, newest first (all stacks, or one)',
+  summary: 'list runs, newest first (all stacks, or one), with what each applied or, before that, planned',
   async run(args, ctx) {
     const { values, positionals } = parseFlags('runs', args, { json: { type: 'boolean' }, limit: { type: 'string' } });
     if (positionals.length > 1) throw new UserError('dayops runs: give at most one stack name', 2);
@@ -309,7 +325,8 @@ export const runsCommand: Command = {
           state: r.state,
           triggeredBy: r.triggeredBy,
           trigger: r.trigger,
-          summary: r.summary,
+          summary: r.summary ? fullSummary(r.summary) : null,
+          applied: r.applied ? { summary: fullSummary(r.applied) } : null,
           requiredApprovals: r.requiredApprovals,
           error: r.error,
           createdAt: iso(r.createdAt),
@@ -342,8 +359,8 @@ export const runsCommand: Command = {
           `${r.triggeredBy} (${r.trigger})`,
           new Date(r.startedAt ?? r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
           duration(r.durationMs),
-          formatSummary(r.summary),
-          (r.error ?? '').slice(0, 80),
+          formatRunChanges(r),
+          cut(r.error ?? '', 80),
         ]),
       ),
     );

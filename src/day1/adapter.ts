@@ -56,10 +56,15 @@ export interface AdapterContext {
   signal: AbortSignal;
 }
 
+/** What preparing the folder said: its diagnostics (warnings; errors come with the ToolError). */
+export interface InitResult {
+  diagnostics: Diagnostic[];
+}
+
 export interface ToolAdapter {
   readonly tool: Tool;
-  /** Prepare the folder (`tofu init`); may do nothing. Throws ToolError when the tool fails. */
-  init(ctx: AdapterContext): Promise<void>;
+  /** Prepare the folder (`tofu init`); may do nothing. Throws ToolError when the tool fails, with its diagnostics. */
+  init(ctx: AdapterContext): Promise<InitResult | void>;
   /** Compute the plan without changing anything. Throws ToolError on failure, with the tool's diagnostics. */
   plan(ctx: AdapterContext): Promise<PlanResult>;
   /** Apply exactly what `plan` computed (Terraform: the same plan file). Throws ToolError on failure. */

@@ -20,7 +20,15 @@ import { LogsRepo, type LogLine } from '../db/logs.js';
 import { ApprovalRefused, RunsRepo, type RunDetail, type RunPatch, type RunRecord } from '../db/runs.js';
 import { StacksRepo } from '../db/stacks.js';
 import { loadPolicies, policyOutcome, type PolicyResult, type PolicySet } from '../domain/policies.js';
-import { formatSummary, type Diagnostic, type PlanResult } from '../domain/plan.js';
+import {
+  applyProgress,
+  emptySummary,
+  formatSummary,
+  fullSummary,
+  isRealChange,
+  type Diagnostic,
+  type PlanResult,
+} from '../domain/plan.js';
 import type { Stack, Tool } from '../domain/stack.js';
 import { errorMessage, UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
@@ -121,6 +129,8 @@ interface LiveRun {
   autoReason?: string;
   /** The plan computed here (unredacted, for the apply in this process). */
   plan?: PlanResult;
+  /** Diagnostics stored with the run itself (init's): those no plan or apply result holds. */
+  diagnostics: Diagnostic[];
   done: Promise<void>;
 }
 
@@ -130,10 +140,8 @@ type Conclusion = [RunEvent, { patch?: RunPatch; note?: string; expect?: RunStat
 
 /** Any change other than a no-op or a read needs an apply. */
 export function hasChanges(plan: PlanResult): boolean {
-  return (
-    plan.changes.some((c) => c.action !== 'no-op' && c.action !== 'read') ||
-    plan.summary.add + plan.summary.change + plan.summary.destroy > 0
-  );
+  const s = fullSummary(plan.summary);
+  return plan.changes.some(isRealChange) || s.add + s.change + s.destroy + s.import + s.forget > 0;
 }
 
 /** A deep copy with every string passed through the redactor. */
@@ -271,6 +279,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       log: this.openLog(run.id, prep.redactor),
       abort: new AbortController(),
       phase: null,
+      diagnostics: [],
       autoReason: opts.autoApprove
         ? '--auto-approve'
         : prep.config.autoApply
@@ -361,9 +370,11 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       const ctx = this.adapterContext(live);
       live.phase = 'init';
       live.log.system(`dayops: run ${id} of ${stack.name} (${stack.tool}, ${stack.environment}): initializing`, 'init');
-      await prep.adapter.init(ctx);
+      const init = await prep.adapter.init(ctx);
       this.checkAbort(live);
-      this.moved(this.runs.move(id, 'plan', { expect: ['INITIALIZING'] }));
+      live.diagnostics = redactDeep(init?.diagnostics ?? [], prep.redactor);
+      const initPatch = live.diagnostics.length ? { diagnostics: live.diagnostics } : {};
+      this.moved(this.runs.move(id, 'plan', { expect: ['INITIALIZING'], patch: initPatch }));
       live.phase = 'plan';
       live.log.system('dayops: planning', 'plan');
       const plan = await prep.adapter.plan(ctx);
@@ -492,7 +503,9 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       if (!existsSync(runDirFor(this.dbPath, id))) createRunDir(this.dbPath, id);
       this.checkAbort(live);
       const result = await prep.adapter.apply(this.adapterContext(live), plan);
-      this.checkAbort(live);
+      // The tool finished the apply: a cancel that came too late to stop it changes nothing that happened.
+      if (live.abort.signal.aborted)
+        live.log.system('dayops: the apply completed before the cancel reached it', 'apply');
       live.log.system(`dayops: applied: ${formatSummary(result.summary)}`, 'apply');
       end = ['finish', { patch: { apply: redactDeep(result, prep.redactor) }, expect: ['APPLYING'] }];
     } catch (err) {
@@ -505,19 +518,29 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     await this.conclude(live, ...end);
   }
 
-  /** How a failed (or cancelled) run ends: the move, with its error and lines in the log. */
+  /**
+   * How a failed (or cancelled) run ends: the move, with its error and lines in the log. What an interrupted apply
+   * did is kept (`apply`, and the error says how far it got); diagnostics that no result holds are kept with the
+   * run.
+   */
   private failure(live: LiveRun, err: unknown): Conclusion {
     const { prep } = live;
+    const tool = err instanceof ToolError ? err : undefined;
+    const patch: RunPatch = {};
+    if (tool?.partial) patch.apply = redactDeep(tool.partial, prep.redactor);
+    else if (tool?.diagnostics.length) {
+      patch.diagnostics = [...live.diagnostics, ...redactDeep(tool.diagnostics, prep.redactor)];
+    }
     if (live.abort.signal.aborted || err instanceof Canceled) {
       const reason = live.cancelReason ?? 'canceled';
-      live.log.system(`dayops: ${reason}`, live.phase);
-      return ['cancel', { patch: { error: reason } }];
+      patch.error = tool?.partial ? `${reason} (${applyProgress(tool.partial)})` : reason;
+      live.log.system(`dayops: ${patch.error}`, live.phase);
+      return ['cancel', { patch }];
     }
     const message = prep.redactor.redact(errorMessage(err) || 'the run failed');
-    const patch: RunPatch = { error: message };
-    if (err instanceof ToolError) {
-      if (err.partial) patch.apply = redactDeep(err.partial, prep.redactor);
-      for (const d of err.diagnostics.filter((x) => x.severity === 'error')) {
+    patch.error = message;
+    if (tool) {
+      for (const d of tool.diagnostics.filter((x) => x.severity === 'error')) {
         live.log.system(`dayops: error: ${prep.redactor.redact(formatDiagnostic(d))}`, live.phase);
       }
     } else if (!(err instanceof UserError)) {
@@ -639,6 +662,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
         return;
       }
     }
+    const detail = this.runs.detail(run.id);
     const live: LiveRun = {
       id: run.id,
       kind: run.kind,
@@ -646,17 +670,17 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       log: this.openLog(run.id, prep.redactor),
       abort: new AbortController(),
       phase: 'apply',
+      diagnostics: detail?.diagnostics ?? [],
       done: Promise.resolve(),
     };
     this.live.set(run.id, live);
     this.ensurePoller();
     const approvals = this.runs.approvals(run.id).map((a) => a.user);
     live.log.system(`dayops: approved by ${approvals.join(', ')}`, 'apply');
-    const detail = this.runs.detail(run.id);
     const plan: PlanResult = detail?.plan ?? {
       changes: [],
       drift: [],
-      summary: { add: 0, change: 0, destroy: 0 },
+      summary: emptySummary(),
       diagnostics: [],
     };
     live.done = this.applyPhase(live, plan, approver);
@@ -672,6 +696,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       log: this.openLog(run.id, prep?.redactor),
       abort,
       phase: 'apply',
+      diagnostics: [],
       done: Promise.resolve(),
     };
     this.live.set(run.id, placeholder);
@@ -869,7 +894,8 @@ export class RunService extends EventEmitter<RunServiceEvents> {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = [d.address, d.location].filter(Boolean).join(', ');
-  return `${d.summary}${where ? ` (${where})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`;
+  const summary = d.summary.replace(/\s+/g, ' ').trim();
+  return `${summary}${where ? ` (${where})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`;
 }
 
 /** Exit code of a headless command for a run's state: 0 FINISHED, 1 FAILED/CANCELED/DISCARDED, 3 POLICY_DENIED, 4 waiting. */
@@ -888,6 +914,11 @@ export function exitCodeFor(state: RunState): number {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
+/** A diagnostic in `--json`: where it is (`file`, `line`, `column`) and its `detail`, null when the tool gave none. */
+function diagnosticJson(d: Diagnostic): Record<string, unknown> {
+  return { ...d, detail: d.detail ?? null, file: d.file ?? null, line: d.line ?? null, column: d.column ?? null };
+}
+
 /** The `--json` shape of a run (dayops run/approve/runs). */
 export function runJson(d: RunDetail): Record<string, unknown> {
   return {
@@ -900,16 +931,18 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     state: d.state,
     triggeredBy: d.triggeredBy,
     trigger: d.trigger,
-    summary: d.summary ?? { add: 0, change: 0, destroy: 0 },
+    summary: fullSummary(d.summary),
     changes: d.plan?.changes ?? [],
     drift: d.plan?.drift ?? [],
-    diagnostics: [...(d.plan?.diagnostics ?? []), ...(d.apply?.diagnostics ?? [])],
+    diagnostics: [...d.diagnostics, ...(d.plan?.diagnostics ?? []), ...(d.apply?.diagnostics ?? [])].map(
+      diagnosticJson,
+    ),
     policies: d.policies,
     approvals: {
       required: d.requiredApprovals,
       given: d.approvals.map((a) => ({ user: a.user, comment: a.comment, at: iso(a.at) })),
     },
-    applied: d.apply ? { summary: d.apply.summary, changes: d.apply.changes } : null,
+    applied: d.apply ? { summary: fullSummary(d.apply.summary), changes: d.apply.changes } : null,
     error: d.error,
     logLines: d.logLines,
     createdAt: iso(d.createdAt),

@@ -5,7 +5,7 @@
  */
 import type { DB } from './open.js';
 import { AuditRepo, type AuditAction } from './audit.js';
-import type { ApplyResult, PlanResult, PlanSummary } from '../domain/plan.js';
+import type { ApplyResult, Diagnostic, PlanResult, PlanSummary } from '../domain/plan.js';
 import type { Environment, Tool } from '../domain/stack.js';
 import type { PolicyResult } from '../domain/policies.js';
 import {
@@ -45,7 +45,10 @@ export interface RunRecord {
   toolPid: number | null;
   toolStart: string | null;
   cancelRequested: boolean;
+  /** What the plan said would change. */
   summary: PlanSummary | null;
+  /** What the apply did, once it reported (also for a failed or canceled apply); null when no apply did. */
+  applied: PlanSummary | null;
   error: string | null;
   logLines: number;
   createdAt: number;
@@ -72,6 +75,8 @@ export type PhaseStarts = Partial<Record<Phase, number>>;
 
 export interface RunDetail extends RunRecord {
   plan: PlanResult | null;
+  /** Diagnostics no stored plan or apply holds: init's, and those of a plan that failed. */
+  diagnostics: Diagnostic[];
   policies: PolicyResult[];
   apply: ApplyResult | null;
   transitions: RunTransition[];
@@ -97,7 +102,9 @@ export interface RunPatch {
   summary?: PlanSummary | null;
   plan?: PlanResult | null;
   policies?: PolicyResult[] | null;
+  /** Sets `applied` from its summary too. */
   apply?: ApplyResult | null;
+  diagnostics?: Diagnostic[] | null;
   requiredApprovals?: number;
 }
 
@@ -138,6 +145,13 @@ interface Row {
   summary_add: number | null;
   summary_change: number | null;
   summary_destroy: number | null;
+  summary_import: number | null;
+  summary_forget: number | null;
+  applied_add: number | null;
+  applied_change: number | null;
+  applied_destroy: number | null;
+  applied_import: number | null;
+  applied_forget: number | null;
   error: string | null;
   log_lines: number;
   created_at: number;
@@ -151,6 +165,7 @@ interface DetailRow {
   policy_json: string | null;
   apply_json: string | null;
   phases_json: string | null;
+  diagnostics_json: string | null;
 }
 
 const TERMINAL_SQL = `(${TERMINAL_STATES.map((s) => `'${s}'`).join(', ')})`;
@@ -158,9 +173,22 @@ const TERMINAL_SQL = `(${TERMINAL_STATES.map((s) => `'${s}'`).join(', ')})`;
 const SELECT_RUN = `SELECT r.id, r.stack_id, s.name AS stack_name, s.environment AS stack_environment, s.tool AS stack_tool,
   r.kind, r.purpose, r.state, r.triggered_by, r.trigger, r.auto_apply, r.required_approvals,
   r.owner_host, r.owner_pid, r.owner_start, r.tool_pid, r.tool_start, r.cancel_requested,
-  r.summary_add, r.summary_change, r.summary_destroy, r.error, r.log_lines,
+  r.summary_add, r.summary_change, r.summary_destroy, r.summary_import, r.summary_forget,
+  r.applied_add, r.applied_change, r.applied_destroy, r.applied_import, r.applied_forget, r.error, r.log_lines,
   r.created_at, r.updated_at, r.started_at, r.finished_at
   FROM runs r JOIN stacks s ON s.id = r.stack_id`;
+
+/** A summary from its columns; null when none was stored (`add` is set whenever one is). */
+function counts(
+  add: number | null,
+  change: number | null,
+  destroy: number | null,
+  imp: number | null,
+  forget: number | null,
+): PlanSummary | null {
+  if (add === null) return null;
+  return { add, change: change ?? 0, destroy: destroy ?? 0, import: imp ?? 0, forget: forget ?? 0 };
+}
 
 function toRecord(r: Row, now = Date.now()): RunRecord {
   return {
@@ -183,10 +211,8 @@ function toRecord(r: Row, now = Date.now()): RunRecord {
     toolPid: r.tool_pid,
     toolStart: r.tool_start,
     cancelRequested: r.cancel_requested === 1,
-    summary:
-      r.summary_add === null
-        ? null
-        : { add: r.summary_add, change: r.summary_change ?? 0, destroy: r.summary_destroy ?? 0 },
+    summary: counts(r.summary_add, r.summary_change, r.summary_destroy, r.summary_import, r.summary_forget),
+    applied: counts(r.applied_add, r.applied_change, r.applied_destroy, r.applied_import, r.applied_forget),
     error: r.error,
     logLines: r.log_lines,
     createdAt: r.created_at,
@@ -246,7 +272,7 @@ export class RunsRepo {
     );
     this.byId = db.prepare<[number], Row>(`${SELECT_RUN} WHERE r.id = ?`);
     this.detailCols = db.prepare<[number], DetailRow>(
-      'SELECT plan_json, policy_json, apply_json, phases_json FROM runs WHERE id = ?',
+      'SELECT plan_json, policy_json, apply_json, phases_json, diagnostics_json FROM runs WHERE id = ?',
     );
     this.listAll = db.prepare<[number, number], Row>(`${SELECT_RUN} WHERE r.id < ? ORDER BY r.id DESC LIMIT ?`);
     this.listStack = db.prepare<[string, number, number], Row>(
@@ -321,6 +347,7 @@ export class RunsRepo {
     return {
       ...run,
       plan: parse<PlanResult | null>(d.plan_json, null),
+      diagnostics: parse<Diagnostic[]>(d.diagnostics_json, []),
       policies: parse<PolicyResult[]>(d.policy_json, []),
       apply: parse<ApplyResult | null>(d.apply_json, null),
       transitions: this.transitionsOf.all(id),
@@ -373,10 +400,18 @@ export class RunsRepo {
       params.error = patch.error;
     }
     if (patch.summary !== undefined) {
-      sets.push('summary_add = @add', 'summary_change = @change', 'summary_destroy = @destroy');
+      sets.push(
+        'summary_add = @add',
+        'summary_change = @change',
+        'summary_destroy = @destroy',
+        'summary_import = @import',
+        'summary_forget = @forget',
+      );
       params.add = patch.summary?.add ?? null;
       params.change = patch.summary?.change ?? null;
       params.destroy = patch.summary?.destroy ?? null;
+      params.import = patch.summary ? (patch.summary.import ?? 0) : null;
+      params.forget = patch.summary ? (patch.summary.forget ?? 0) : null;
     }
     if (patch.plan !== undefined) {
       sets.push('plan_json = @plan');
@@ -387,8 +422,25 @@ export class RunsRepo {
       params.policies = patch.policies === null ? null : JSON.stringify(patch.policies);
     }
     if (patch.apply !== undefined) {
-      sets.push('apply_json = @apply');
+      const a = patch.apply?.summary;
+      sets.push(
+        'apply_json = @apply',
+        'applied_add = @appliedAdd',
+        'applied_change = @appliedChange',
+        'applied_destroy = @appliedDestroy',
+        'applied_import = @appliedImport',
+        'applied_forget = @appliedForget',
+      );
       params.apply = patch.apply === null ? null : JSON.stringify(patch.apply);
+      params.appliedAdd = a ? a.add : null;
+      params.appliedChange = a ? a.change : null;
+      params.appliedDestroy = a ? a.destroy : null;
+      params.appliedImport = a ? (a.import ?? 0) : null;
+      params.appliedForget = a ? (a.forget ?? 0) : null;
+    }
+    if (patch.diagnostics !== undefined) {
+      sets.push('diagnostics_json = @diagnostics');
+      params.diagnostics = patch.diagnostics === null ? null : JSON.stringify(patch.diagnostics);
     }
     if (patch.requiredApprovals !== undefined) {
       sets.push('required_approvals = @requiredApprovals');

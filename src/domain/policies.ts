@@ -12,17 +12,20 @@
  * What an expression sees (see `celView`), shaped like `terraform show -json` so the policies teams already
  * write read the same:
  *   plan.resource_changes  list of {address, type, name, mode, module_address, provider_name, previous_address,
- *                          action_reason, change: {actions, before, after}, action, task, host, status, diff}
+ *                          action_reason, change: {actions, before, after}, action, importing, task, host,
+ *                          status, diff}
  *                          - strings are '' when the tool has no such thing (Ansible has no type, Terraform
  *                            no host); before/after are null when missing, never absent;
  *                          - inside before/after, what the adapter shows: a value Terraform knows only after
  *                            apply reads "(known after apply)", a sensitive one "(sensitive)", so check types
  *                            (`type(x) == list`) before relying on a provider attribute's shape;
- *                          - `action` is dayops' one word: create|update|replace|delete|read|move|no-op;
+ *                          - `action` is dayops' one word: create|update|replace|delete|read|move|import|
+ *                            forget|no-op; `importing` is true for every change that imports (an import that
+ *                            also updates keeps `update`);
  *                          - `change.actions` is the tool's list (["delete","create"]), derived from `action`
  *                            when the tool has none, so `'delete' in r.change.actions` works for every tool.
  *   plan.resource_drift    the same shape, for changes made outside the tool
- *   plan.summary           {add, change, destroy}
+ *   plan.summary           {add, change, destroy, import, forget}
  *   plan.diagnostics       list of {severity, summary, detail, address}
  *   plan.hosts             Ansible: list of {host, ok, changed, failed, unreachable, skipped}
  *   stack                  {name, environment, tool}
@@ -62,12 +65,13 @@ import {
   type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { LineCounter, isNode, parseDocument } from 'yaml';
+import { LineCounter, isNode, parseDocument, type Node } from 'yaml';
 import { STACK_CONFIG_FILE, policyFileSchema, type PolicyConfig, type StackConfig } from '../config/stack-config.js';
 import { formatPath, parseYaml } from '../config/yaml-file.js';
+import { positionInScalar, type FilePosition } from '../config/yaml-position.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_POLICIES, DEFAULT_POLICY_SOURCE } from './default-policies.js';
-import type { ChangeAction, PlanResult, ResourceChange } from './plan.js';
+import { fullSummary, type ChangeAction, type PlanResult, type ResourceChange } from './plan.js';
 import type { Environment, Tool } from './stack.js';
 
 export type PolicyKindName = 'deny' | 'warn' | 'require_approvals';
@@ -169,6 +173,8 @@ const ACTIONS_OF: Record<ChangeAction, string[]> = {
   delete: ['delete'],
   read: ['read'],
   move: ['no-op'],
+  import: ['no-op'],
+  forget: ['forget'],
   'no-op': ['no-op'],
 };
 
@@ -186,6 +192,7 @@ function changeView(c: ResourceChange): CelMap {
     action_reason: c.reason ?? '',
     change: obj({ actions: strs(actions), before: toCel(c.before), after: toCel(c.after) }),
     action: c.action,
+    importing: Boolean(c.importing),
     task: c.task ?? '',
     host: c.host ?? '',
     status: c.status ?? '',
@@ -200,7 +207,7 @@ export function celView(input: PolicyInput, limits: PolicyLimits): Record<string
     plan: obj({
       resource_changes: celList(p.changes.map(changeView)),
       resource_drift: celList((p.drift ?? []).map(changeView)),
-      summary: toCel(p.summary ?? { add: 0, change: 0, destroy: 0 }),
+      summary: toCel(fullSummary(p.summary)),
       diagnostics: celList(
         (p.diagnostics ?? []).map((d) =>
           obj({ severity: d.severity, summary: d.summary, detail: d.detail ?? '', address: d.address ?? '' }),
@@ -412,10 +419,11 @@ function compileUncached(source: string, wantBool: boolean): Program {
   try {
     parsed = parse(source);
   } catch (err) {
+    // @bufbuild/cel's ParseError: `<input>:1:18: found > but ...`, with the offset in `location`
     const msg = errorMessage(err).split('\n')[0];
+    const at = (err as { location?: { start?: { offset?: unknown } } }).location?.start?.offset;
     const m = /^<input>:(\d+):(\d+):\s*(.*)$/.exec(msg);
-    if (m) throw new ExprProblem(`does not parse at ${m[1]}:${m[2]}: ${m[3]}`);
-    throw new ExprProblem(`does not parse: ${msg}`);
+    throw new ExprProblem(`does not parse: ${m ? m[3] : msg}`, typeof at === 'number' ? at : undefined);
   }
   checkNames(parsed);
   if (wantBool) {
@@ -536,13 +544,19 @@ interface Compiled extends PolicyInfo {
   template: TemplatePart[];
 }
 
-/** Finds the line of a YAML path in a file's text, for error messages. */
-type Locator = (path: readonly (string | number)[]) => number | undefined;
+/**
+ * Finds the line of a YAML path in a file's text, for error messages; `at` finds the line and column of a
+ * character of the string value there (where an expression went wrong).
+ */
+interface Locator {
+  (path: readonly (string | number)[]): number | undefined;
+  at?(path: readonly (string | number)[], offset: number): FilePosition | undefined;
+}
 
 function yamlLocator(text: string): Locator {
   let doc: ReturnType<typeof parseDocument> | undefined;
   const lc = new LineCounter();
-  return (path) => {
+  const locate: Locator = (path) => {
     try {
       doc ??= parseDocument(text, { lineCounter: lc });
       for (let n = path.length; n >= 0; n--) {
@@ -554,11 +568,20 @@ function yamlLocator(text: string): Locator {
     }
     return undefined;
   };
+  locate.at = (path, offset) => {
+    try {
+      doc ??= parseDocument(text, { lineCounter: lc });
+      return positionInScalar(text, doc.getIn(path, true) as Node | undefined, offset, lc);
+    } catch {
+      return undefined;
+    }
+  };
+  return locate;
 }
 
 function fileLocator(file: string): Locator {
   let inner: Locator | undefined;
-  return (path) => {
+  const load = (): Locator => {
     if (!inner) {
       try {
         inner = yamlLocator(readFileSync(file, 'utf8'));
@@ -566,8 +589,11 @@ function fileLocator(file: string): Locator {
         inner = () => undefined;
       }
     }
-    return inner(path);
+    return inner;
   };
+  const locate: Locator = (path) => load()(path);
+  locate.at = (path, offset) => load().at?.(path, offset);
+  return locate;
 }
 
 function kindOf(p: PolicyConfig): { kind: PolicyKindName; approvals?: number } {
@@ -590,6 +616,9 @@ function compilePolicy(
 ): Compiled {
   const fail = (field: string, detail: string, offset?: number): never => {
     const where = formatPath([...path, field]);
+    // The file's line and column of the character where the expression went wrong, when the file is known
+    const pos = offset !== undefined ? locate.at?.([...path, field], offset) : undefined;
+    if (pos) throw new ConfigError(file, `${where}: policy '${p.name}': ${detail}`, pos.line, pos.column);
     throw new ConfigError(
       file,
       `${where}: policy '${p.name}': ${detail}${offset !== undefined ? ` (at character ${offset + 1})` : ''}`,

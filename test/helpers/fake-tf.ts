@@ -24,11 +24,14 @@ export const TF_SCENARIOS = [
   'no-changes',
   'update',
   'replace',
+  'replace-cbd',
   'delete',
   'move',
+  'import-forget',
   'sensitive',
   'mixed',
   'drift',
+  'syntax-error',
   'error',
   'provisioner-error',
 ] as const;
@@ -44,6 +47,8 @@ export interface FakeTfOptions {
   hang?: string;
   /** How long the graceful stop after SIGINT takes (default 200 ms). */
   interruptDelayMs?: number;
+  /** Be a version without `init -json`. */
+  noInitJson?: boolean;
   /** Use this folder as the stack folder instead of a new temporary one. */
   dir?: string;
 }
@@ -87,6 +92,7 @@ export function fakeTfStack(scenario: TfScenario | string, opts: FakeTfOptions =
   if (opts.delayMs !== undefined) env.FAKE_TF_DELAY_MS = String(opts.delayMs);
   if (opts.hang) env.FAKE_TF_HANG = opts.hang;
   if (opts.interruptDelayMs !== undefined) env.FAKE_TF_INTERRUPT_DELAY_MS = String(opts.interruptDelayMs);
+  if (opts.noInitJson) env.FAKE_TF_NO_INIT_JSON = '1';
   return {
     dir,
     binDir,

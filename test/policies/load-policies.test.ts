@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStackConfig } from '../../src/config/stack-config.js';
@@ -7,7 +7,8 @@ import { loadPolicies, policyOutcome, type PolicyResult } from '../../src/domain
 import type { Environment } from '../../src/domain/stack.js';
 import { ConfigError } from '../../src/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { inputFor, planFromShowJson, readFixture } from './tf-show.js';
+import { planFromShow } from '../../src/day1/adapters/terraform-show.js';
+import { inputFor, planFromShowJson, readFixture, type TfPlanDoc } from './tf-show.js';
 
 /** A stack folder with this dayops.yaml and these extra files. */
 function stack(yaml: string, files: Record<string, string> = {}): string {
@@ -70,6 +71,30 @@ policies:
     expect(outcome.requiredApprovals).toBe(3);
 
     expect(fired(set.evaluate(inputFor(emptyPlan(), 'dev')))).toEqual(['prod-eyes']);
+  });
+
+  it('sees imports and forgets: their own actions, `importing`, and their counts in the summary', () => {
+    // recorded from Terraform 1.11.4: an import, an import with an update, a `removed` block with destroy = false
+    const doc = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', 'fixtures', 'terraform', 'import-forget', 'show.json'), 'utf8'),
+    ) as TfPlanDoc;
+    const dir = stack(`
+policies:
+  - { name: imports, kind: warn, expr: "plan.resource_changes.exists(r, r.importing)", message: "imports {{ plan.resource_changes.filter(r, r.importing).map(r, r.address) }}" }
+  - { name: pure-imports, kind: warn, expr: "plan.resource_changes.exists(r, r.action == 'import')", message: "{{ plan.resource_changes.filter(r, r.action == 'import').map(r, r.address) }}" }
+  - { name: forgets, kind: { require_approvals: 2 }, expr: "plan.resource_changes.exists(r, r.action == 'forget' && 'forget' in r.change.actions)", message: "{{ plan.summary.forget }} left unmanaged" }
+  - { name: counted, kind: warn, expr: "plan.summary.import == 2 && plan.summary.change == 1", message: m }
+  - { name: not-a-delete, kind: deny, expr: "plan.resource_changes.exists(r, 'delete' in r.change.actions)", message: m }
+`);
+    const results = load(dir).evaluate(inputFor(planFromShow(doc), 'dev'));
+    expect(results.map((r) => [r.name, r.fired, r.message, r.error])).toEqual([
+      ['imports', true, 'imports terraform_data.legacy, terraform_data.web', undefined],
+      ['pure-imports', true, 'terraform_data.legacy', undefined],
+      ['forgets', true, '1 left unmanaged', undefined],
+      ['counted', true, 'm', undefined],
+      // a forget destroys nothing: a policy on deletes does not fire
+      ['not-a-delete', false, 'm', undefined],
+    ]);
   });
 
   it('loads policy files relative to the stack folder, named by their path', () => {
@@ -177,7 +202,7 @@ describe('what an expression sees', () => {
 });
 
 describe('errors at load', () => {
-  it('an expression that does not parse names the file, the line and the policy', () => {
+  it('an expression that does not parse names the file, its line and column where the parser stopped, and the policy', () => {
     const dir = stack(`name: payments
 policies:
   - name: ok
@@ -191,13 +216,30 @@ policies:
 `);
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'dayops.yaml'));
-    expect(err.line).toBe(9);
-    expect(err.message).toMatch(
-      new RegExp(
-        `^${join(dir, 'dayops.yaml')}:9: policies\\[1\\]\\.expr: policy 'broken': expression does not parse at 1:\\d+: `,
-      ),
+    // the parser stops at the 22nd character of the expression (`.exists`), which is column 33 of line 9
+    expect([err.line, err.column]).toEqual([9, 33]);
+    expect(err.message).toBe(
+      `${join(dir, 'dayops.yaml')}:9:33: policies[1].expr: policy 'broken': expression does not parse: found . but expecting end of input`,
     );
-    expect(err.message).not.toContain('\n');
+  });
+
+  it('the column of a syntax error counts in the file, whatever the YAML style of the expression', () => {
+    // each stops at the first `&` (or `=`) the parser complains about
+    const cases: [string, number, number][] = [
+      // plain, double- and single-quoted (an escaped quote is two characters in the file, one in the expression)
+      ['    expr: plan.summary.add > > 3\n', 4, 28],
+      ['    expr: "stack.name == \\"a\\" && > 3"\n', 4, 32],
+      ["    expr: 'stack.name == ''a'' && > 3'\n", 4, 32],
+      // a block: the expression starts on the next line, indented
+      ['    expr: |\n      plan.summary.add > 0 &&\n        stack.name == > 3\n', 6, 20],
+      ['    expr: >-\n      plan.summary.add > 0 &&\n        stack.name == > 3\n', 6, 20],
+    ];
+    for (const [expr, line, column] of cases) {
+      const dir = stack(`policies:\n  - name: p\n    kind: deny\n${expr}    message: m\n`);
+      const err = loadError(dir);
+      expect(err.message, expr).toContain('does not parse');
+      expect([err.line, err.column], expr).toEqual([line, column]);
+    }
   });
 
   it('an error in a policy file names that file and line', () => {
@@ -207,9 +249,9 @@ policies:
     });
     const err = loadError(dir);
     expect(err.file).toBe(join(dir, 'policies/team.yaml'));
-    expect(err.line).toBe(8);
-    expect(err.message).toContain(
-      "policies[1].expr: policy 'typo': expression uses an unknown variable 'plna' (the variables are plan, stack, run, limits) (at character 1)",
+    expect([err.line, err.column]).toEqual([8, 12]);
+    expect(err.message).toBe(
+      `${join(dir, 'policies/team.yaml')}:8:12: policies[1].expr: policy 'typo': expression uses an unknown variable 'plna' (the variables are plan, stack, run, limits)`,
     );
   });
 
@@ -217,7 +259,10 @@ policies:
     const dir = stack(
       'policies:\n  - { name: f, kind: deny, expr: "plan.resource_changes.exists(r, r.address.startswith(\'x\'))", message: m }\n',
     );
-    expect(loadError(dir).message).toContain("expression calls an unknown function 'startswith()' (at character 42)");
+    // `.startswith` starts at the 42nd character of the expression: column 76 in the flow map of line 2
+    expect(loadError(dir).message).toMatch(
+      /dayops\.yaml:2:76: .*expression calls an unknown function 'startswith\(\)'$/,
+    );
   });
 
   it('an expression that gives a number, a string or a list is refused', () => {

@@ -30,7 +30,10 @@ export function wasInterrupted(ctx: AdapterContext, res: ExecResult): boolean {
   return ctx.signal.aborted || res.signal !== null;
 }
 
-/** `Unsupported block type (main.tf:3)`; more errors are counted, duplicates (same text and place) once. */
+/**
+ * `Unsupported block type (main.tf:3)`: the first error, on one line; more errors are counted, duplicates (same
+ * text and place) once.
+ */
 export function describeErrors(diags: readonly Diagnostic[]): string | undefined {
   const errors = diags.filter((d) => d.severity === 'error');
   if (!errors.length) return undefined;
@@ -38,7 +41,7 @@ export function describeErrors(diags: readonly Diagnostic[]): string | undefined
   const distinct = [...new Map(errors.map((d) => [key(d), d])).values()];
   const first = distinct[0];
   const where = [first.address, first.location].filter(Boolean).join(', ');
-  let msg = `${first.summary}${where ? ` (${where})` : ''}`;
+  let msg = `${first.summary.replace(/\s+/g, ' ').trim()}${where ? ` (${where})` : ''}`;
   if (distinct.length > 1) msg += ` and ${distinct.length - 1} more error${distinct.length > 2 ? 's' : ''}`;
   return msg;
 }

@@ -93,8 +93,12 @@ function hasUnknown(u: unknown): boolean {
   return Object.values(u).some(hasUnknown);
 }
 
-/** Terraform's list of actions to one action: ["delete","create"] and ["create","delete"] are a replace. */
-export function actionOf(actions: readonly string[], previousAddress?: string): ChangeAction {
+/**
+ * Terraform's list of actions to one action: ["delete","create"] and ["create","delete"] are a replace; ["forget"]
+ * (a `removed` block with `destroy = false`) and ["create","forget"] (a replace that leaves the old object alone)
+ * are a forget; a no-op that imports is an import, one that moves is a move.
+ */
+export function actionOf(actions: readonly string[], previousAddress?: string, importing = false): ChangeAction {
   const a = [...actions].sort().join(',');
   switch (a) {
     case 'create':
@@ -107,11 +111,14 @@ export function actionOf(actions: readonly string[], previousAddress?: string): 
       return 'read';
     case 'create,delete':
       return 'replace';
+    case 'forget':
+    case 'create,forget':
+      return 'forget';
     case 'no-op':
     case '':
-      return previousAddress ? 'move' : 'no-op';
+      return importing ? 'import' : previousAddress ? 'move' : 'no-op';
     default:
-      // forget (removed from state only), and anything newer than this code
+      // anything newer than this code
       return 'no-op';
   }
 }
@@ -120,9 +127,11 @@ export function actionOf(actions: readonly string[], previousAddress?: string): 
 export function toResourceChange(rc: ShowResourceChange): ResourceChange {
   const actions = rc.change?.actions ?? [];
   const previous = rc.previous_address && rc.previous_address !== rc.address ? rc.previous_address : undefined;
+  // `importing` is an object ({"id": ...}) when the change imports; absent otherwise
+  const importing = Boolean(rc.change?.importing);
   const c: ResourceChange = {
     address: rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : (rc.address ?? '(unknown address)'),
-    action: actionOf(actions, previous),
+    action: actionOf(actions, previous, importing),
     actions: [...actions],
   };
   if (rc.type) c.type = rc.type;
@@ -131,7 +140,7 @@ export function toResourceChange(rc: ShowResourceChange): ResourceChange {
   if (rc.provider_name) c.provider = rc.provider_name;
   if (previous) c.previousAddress = previous;
   if (rc.action_reason) c.reason = rc.action_reason;
-  else if (rc.change?.importing) c.reason = 'import';
+  if (importing) c.importing = true;
   const ch = rc.change ?? {};
   if (ch.before !== undefined) c.before = redactSensitive(ch.before, ch.before_sensitive);
   if (ch.after !== undefined || ch.after_unknown) {
@@ -142,13 +151,12 @@ export function toResourceChange(rc: ShowResourceChange): ResourceChange {
 }
 
 /**
- * Is this change worth showing? Pure no-ops are dropped; a no-op that moves, imports or forgets a resource is
- * kept because it changes the state.
+ * Is this change worth showing? Pure no-ops are dropped; moves, imports and forgets are kept (they change the
+ * state), and so are actions newer than this code.
  */
-function isChange(c: ResourceChange, rc: ShowResourceChange): boolean {
+function isChange(c: ResourceChange): boolean {
   if (c.action !== 'no-op') return true;
-  if (c.actions.length === 1 && c.actions[0] === 'no-op') return Boolean(rc.change?.importing);
-  return c.actions.length > 0;
+  return c.actions.length > 0 && !(c.actions.length === 1 && c.actions[0] === 'no-op');
 }
 
 /** The structured plan of a `show -json` document (diagnostics come from the stream; see the adapter). */
@@ -156,7 +164,7 @@ export function planFromShow(doc: ShowPlanDocument): PlanResult {
   const changes: ResourceChange[] = [];
   for (const rc of doc.resource_changes ?? []) {
     const c = toResourceChange(rc);
-    if (isChange(c, rc)) changes.push(c);
+    if (isChange(c)) changes.push(c);
   }
   const drift: ResourceChange[] = [];
   for (const rc of doc.resource_drift ?? []) {

@@ -6,7 +6,14 @@
  * drift, the change summaries, diagnostics, per-resource apply progress and provisioner errors. Nothing here
  * reads the human text; `@message` is only used for display.
  */
-import type { ApplyResult, ChangeAction, Diagnostic, PlanSummary, ResourceChange } from '../../domain/plan.js';
+import type {
+  ApplyResult,
+  ApplyStatus,
+  ChangeAction,
+  Diagnostic,
+  FullSummary,
+  ResourceChange,
+} from '../../domain/plan.js';
 import { summarize } from '../../domain/plan.js';
 
 /** The `resource` object of a hook or change message. */
@@ -37,8 +44,14 @@ export interface TfMessage {
   terraform?: string;
   tofu?: string;
   ui?: string;
-  change?: { resource?: TfResourceAddr; previous_resource?: TfResourceAddr; action?: string; reason?: string };
-  changes?: { add?: number; change?: number; remove?: number; import?: number; operation?: string };
+  change?: {
+    resource?: TfResourceAddr;
+    previous_resource?: TfResourceAddr;
+    action?: string;
+    reason?: string;
+    importing?: { id?: string };
+  };
+  changes?: { add?: number; change?: number; remove?: number; import?: number; forget?: number; operation?: string };
   diagnostic?: TfDiagnostic;
   hook?: {
     resource?: TfResourceAddr;
@@ -59,6 +72,8 @@ export interface TfChangeSummary {
   change: number;
   remove: number;
   import: number;
+  /** Not in Terraform 1.11's summaries, which leave forgotten objects out of the count. */
+  forget?: number;
 }
 
 export type TfApplyState = 'applying' | 'complete' | 'errored';
@@ -94,7 +109,10 @@ export function parseTfLine(line: string): TfMessage | undefined {
   return undefined;
 }
 
-/** Map one action word of Terraform (stream or `show -json`) to dayops' action. */
+/**
+ * Map one action word of the stream to dayops' action. Terraform 1.11 calls a forget `remove` in the stream
+ * (`forget` in `show -json`); an object that is only imported is `import`.
+ */
 export function tfAction(action: string | undefined): ChangeAction {
   switch (action) {
     case 'create':
@@ -103,9 +121,13 @@ export function tfAction(action: string | undefined): ChangeAction {
     case 'replace':
     case 'read':
     case 'move':
+    case 'import':
+    case 'forget':
       return action;
+    case 'remove':
+      return 'forget';
     default:
-      // noop, import (only imported), remove/forget (dropped from state, nothing destroyed)
+      // noop, and anything newer than this code
       return 'no-op';
   }
 }
@@ -127,6 +149,9 @@ export function toDiagnostic(d: TfDiagnostic): Diagnostic {
   if (d.address) out.address = d.address;
   const loc = location(d);
   if (loc) out.location = loc;
+  if (d.range?.filename) out.file = d.range.filename;
+  if (d.range?.start?.line) out.line = d.range.start.line;
+  if (d.range?.start?.column) out.column = d.range.start.column;
   return out;
 }
 
@@ -158,9 +183,11 @@ function changeFromResource(
   action: string | undefined,
   previous?: TfResourceAddr,
   reason?: string,
+  importing?: boolean,
 ): ResourceChange | undefined {
   if (!r?.addr) return undefined;
   const c: ResourceChange = { address: r.addr, action: tfAction(action), actions: action ? [action] : [] };
+  if (importing) c.importing = true;
   if (r.resource_type) c.type = r.resource_type;
   if (r.resource_name) c.name = r.resource_name;
   if (r.module) c.module = r.module;
@@ -213,6 +240,7 @@ export class TfStreamParser {
           m.change?.action,
           m.change?.previous_resource,
           m.change?.reason,
+          Boolean(m.change?.importing),
         );
         if (!c) break;
         const list = m.type === 'planned_change' ? this.planned : this.drift;
@@ -229,6 +257,7 @@ export class TfStreamParser {
           change: s.change ?? 0,
           remove: s.remove ?? 0,
           import: s.import ?? 0,
+          ...(typeof s.forget === 'number' ? { forget: s.forget } : {}),
         });
         break;
       }
@@ -308,7 +337,9 @@ export class TfStreamParser {
   /**
    * The outcome of an apply. `planned` is what the plan said would change (from `show -json`); without it, the
    * apply stream's own planned_change messages and hook events are used. `succeeded`: the process exited 0
-   * without error diagnostics, so every planned change was made (even those with no hook event, such as moves).
+   * without error diagnostics, so every planned change was made (even those with no hook event: moves, imports,
+   * forgets). Otherwise each change gets what the hooks say of it (see ApplyStatus), and the summary counts only
+   * what was applied.
    */
   applyResult(planned: readonly ResourceChange[] | undefined, succeeded: boolean): ApplyResult {
     const base = (planned ?? this.planned).filter((c) => c.action !== 'no-op');
@@ -330,37 +361,59 @@ export class TfStreamParser {
     }
     const changes: ResourceChange[] = [];
     for (const c of byAddress.values()) {
-      const p = this.progress.get(c.address);
-      if (p?.state === 'errored') c.status = 'failed';
-      else if (succeeded) c.status = 'changed';
-      else if (p && isDone(c, p)) c.status = 'changed';
-      else if (!p) c.status = 'skipped';
-      // started but neither completed nor errored (interrupted): the outcome is unknown, no status
+      c.status = statusOf(c, this.progress.get(c.address), succeeded);
       changes.push(c);
     }
     const streamed = this.summary('apply');
-    const done = changes.filter((c) => c.status === 'changed');
-    const summary: PlanSummary = streamed
-      ? { add: streamed.add, change: streamed.change, destroy: streamed.remove }
-      : countApplied(done, this.progress);
+    let summary: FullSummary;
+    if (succeeded && streamed) {
+      const counted = summarize(changes);
+      summary = {
+        add: streamed.add,
+        change: streamed.change,
+        destroy: streamed.remove,
+        import: streamed.import,
+        forget: streamed.forget ?? counted.forget,
+      };
+    } else {
+      summary = countApplied(changes, this.progress);
+    }
     return { changes, summary, diagnostics: [...this.diagnostics] };
   }
 }
 
-/** Every half of the change completed (a replace needs its delete and its create). */
-function isDone(c: ResourceChange, p: TfApplyProgress): boolean {
-  if (p.state === 'errored') return false;
-  const need = c.action === 'replace' ? ['delete', 'create'] : [c.action === 'move' ? 'update' : c.action];
-  return need.every((a) => p.completed.includes(a));
+/** The hook actions a change needs to have completed to be done (a replace needs its delete and its create). */
+function hookActions(c: ResourceChange): string[] {
+  switch (c.action) {
+    case 'replace':
+      return ['delete', 'create'];
+    case 'forget':
+      // ["create","forget"]: the create is reported, the forget is not
+      return c.actions.includes('create') ? ['create'] : [];
+    case 'move':
+    case 'import':
+      return [];
+    default:
+      return [c.action];
+  }
 }
 
-/** Without an apply change_summary, count what the hooks say completed (a half-done replace counts its half). */
-function countApplied(done: readonly ResourceChange[], progress: Map<string, TfApplyProgress>): PlanSummary {
-  const s = summarize(done);
-  for (const p of progress.values()) {
-    if (done.some((c) => c.address === p.address)) continue;
-    if (p.completed.includes('delete')) s.destroy++;
-    if (p.completed.includes('create')) s.add++;
+function statusOf(c: ResourceChange, p: TfApplyProgress | undefined, succeeded: boolean): ApplyStatus {
+  if (p?.state === 'errored') return 'failed';
+  if (succeeded) return 'applied';
+  const need = hookActions(c);
+  if (!p) return need.length ? 'not-started' : 'unknown';
+  return need.every((a) => p.completed.includes(a)) ? 'applied' : 'interrupted';
+}
+
+/** Without an apply change_summary, count what was applied (a half-done replace counts its finished half). */
+function countApplied(changes: readonly ResourceChange[], progress: Map<string, TfApplyProgress>): FullSummary {
+  const s = summarize(changes.filter((c) => c.status === 'applied'));
+  for (const c of changes) {
+    if (c.status === 'applied' || c.action !== 'replace') continue;
+    const p = progress.get(c.address);
+    if (p?.completed.includes('delete')) s.destroy++;
+    if (p?.completed.includes('create')) s.add++;
   }
   return s;
 }

@@ -75,7 +75,7 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
     expect(p.failureMessage()).toMatch(
       /^1 host failed: hetzner-mh49kks-1 \(Wait 300 seconds for target connection to become reachable\/usable: timed out waiting for ping module test: Failed to connect to the host via ssh: .*Operation timed out\)$/,
     );
-    expect(p.summary()).toEqual({ add: 0, change: 0, destroy: 0 });
+    expect(p.summary()).toEqual({ add: 0, change: 0, destroy: 0, import: 0, forget: 0 });
   });
 
   it('2hosts-changed (claudie): one changed task per host, an empty diff is no diff', () => {
@@ -96,7 +96,7 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
       }),
     ]);
     expect(p.changes().every((c) => c.diff === undefined)).toBe(true);
-    expect(p.summary()).toEqual({ add: 0, change: 2, destroy: 0 });
+    expect(p.summary()).toEqual({ add: 0, change: 2, destroy: 0, import: 0, forget: 0 });
     expect(p.hosts().map((h) => [h.host, h.ok, h.changed])).toEqual([
       ['hetzner-cskeaz7-1', 3, 1],
       ['hetzner-r309ten-1', 3, 1],
@@ -119,7 +119,13 @@ describe.skipIf(!present)('shared Ansible recordings', () => {
   });
 
   it('02 apply and 03 check after apply: changed, then nothing to do', () => {
-    expect(shared('recorded/ansible-02-apply.json').summary()).toEqual({ add: 0, change: 1, destroy: 0 });
+    expect(shared('recorded/ansible-02-apply.json').summary()).toEqual({
+      add: 0,
+      change: 1,
+      destroy: 0,
+      import: 0,
+      forget: 0,
+    });
     const after = shared('recorded/ansible-03-check-after-apply.json');
     expect(after.changes()).toEqual([]);
     expect(after.hosts()).toEqual([{ host: 'localhost', ok: 1, changed: 0, failed: 0, unreachable: 0, skipped: 0 }]);
@@ -176,7 +182,7 @@ describe('our jsonl recordings (test/fixtures/ansible)', () => {
     ]);
     expect(changes[1].diff).toContain('+alpha');
     expect(changes[1].diff).toContain('+beta');
-    expect(p.summary()).toEqual({ add: 0, change: 2, destroy: 0 });
+    expect(p.summary()).toEqual({ add: 0, change: 2, destroy: 0, import: 0, forget: 0 });
     // ignore_errors: a warning, not a failure of the run
     expect(p.diagnostics()).toEqual([
       expect.objectContaining({
@@ -190,7 +196,7 @@ describe('our jsonl recordings (test/fixtures/ansible)', () => {
   });
 
   it('apply, check after apply, check after a hand edit', () => {
-    expect(own('apply').summary()).toEqual({ add: 0, change: 2, destroy: 0 });
+    expect(own('apply').summary()).toEqual({ add: 0, change: 2, destroy: 0, import: 0, forget: 0 });
     const after = own('check-after-apply');
     expect(after.changes().filter((c) => c.status === 'changed')).toEqual([]);
     expect(after.hosts()[0].changed).toBe(0);

@@ -99,7 +99,7 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
       }),
     ]);
     expect(before.changes[0].diff).toContain('+managed by dayops\n+version=1\n');
-    expect(before.summary).toEqual({ add: 0, change: 1, destroy: 0 });
+    expect(before.summary).toEqual({ add: 0, change: 1, destroy: 0, import: 0, forget: 0 });
     expect(before.hosts).toEqual([{ host: 'localhost', ok: 1, changed: 1, failed: 0, unreachable: 0, skipped: 0 }]);
     // the pane shows Ansible's words, live, one event per line
     const shown = h.lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
@@ -120,7 +120,7 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
 
     const after = await adapter.plan(h.ctx);
     expect(after.changes).toEqual([]);
-    expect(after.summary).toEqual({ add: 0, change: 0, destroy: 0 });
+    expect(after.summary).toEqual({ add: 0, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(after.hosts?.[0]).toMatchObject({ ok: 1, changed: 0 });
 
     appendFileSync(join(dir, 'managed.txt'), 'tampered by hand\n');
@@ -231,7 +231,12 @@ describe.skipIf(!HAVE)('real ansible-playbook', () => {
     ref.abort = h.abort;
     const started = Date.now();
     const err = await failure(
-      adapter.apply(h.ctx, { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] }),
+      adapter.apply(h.ctx, {
+        changes: [],
+        drift: [],
+        summary: { add: 0, change: 0, destroy: 0, import: 0, forget: 0 },
+        diagnostics: [],
+      }),
     );
     expect(err.message).toBe('apply cancelled');
     expect(Date.now() - started).toBeLessThan(25_000);

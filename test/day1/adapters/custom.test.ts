@@ -20,13 +20,23 @@ function stack(custom: Record<string, unknown>, files: Record<string, string> = 
   return { dir, h, adapter: adapterFor('custom') };
 }
 
-const EMPTY: PlanResult = { changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] };
+const EMPTY: PlanResult = {
+  changes: [],
+  drift: [],
+  summary: { add: 0, change: 0, destroy: 0, import: 0, forget: 0 },
+  diagnostics: [],
+};
 
 describe('custom adapter', () => {
   it('plan without dayops: lines is a plan with no structured changes', async () => {
     const { h, adapter } = stack({ plan: [NODE, '-e', 'console.log("nothing to report")'] });
     const r = await adapter.plan(h.ctx);
-    expect(r).toEqual({ changes: [], drift: [], summary: { add: 0, change: 0, destroy: 0 }, diagnostics: [] });
+    expect(r).toEqual({
+      changes: [],
+      drift: [],
+      summary: { add: 0, change: 0, destroy: 0, import: 0, forget: 0 },
+      diagnostics: [],
+    });
     expect(h.text('stdout')).toBe('nothing to report');
     expect(h.calls[0]).toMatchObject({ argv: [NODE, '-e', 'console.log("nothing to report")'], phase: 'plan' });
     expect(h.calls[0].shell).toBeUndefined();
@@ -49,7 +59,7 @@ describe('custom adapter', () => {
       { address: 'vm.web-2', action: 'move', actions: ['move'], previousAddress: 'vm.old-web' },
     ]);
     expect(r.drift).toEqual([{ address: 'firewall.default', action: 'update', actions: ['update'] }]);
-    expect(r.summary).toEqual({ add: 2, change: 0, destroy: 1 });
+    expect(r.summary).toEqual({ add: 2, change: 0, destroy: 1, import: 0, forget: 0 });
     expect(r.diagnostics).toEqual([
       expect.objectContaining({
         severity: 'warning',
@@ -70,7 +80,7 @@ describe('custom adapter', () => {
       argv: [expect.stringContaining('echo "dayops:change update app.config"')],
     });
     expect(h.text('stdout')).toContain('phase=plan');
-    expect(plan.summary).toEqual({ add: 0, change: 1, destroy: 0 });
+    expect(plan.summary).toEqual({ add: 0, change: 1, destroy: 0, import: 0, forget: 0 });
     const applied = await adapter.apply(h.ctx, plan);
     expect(applied.changes).toEqual([
       { address: 'app.config', action: 'update', actions: ['update'], status: 'changed' },

@@ -8,7 +8,15 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdapterContext, ExecResult, ExecSpec, LineStream, Phase } from '../../../src/day1/adapter.js';
+import { expect } from 'vitest';
+import {
+  ToolError,
+  type AdapterContext,
+  type ExecResult,
+  type ExecSpec,
+  type LineStream,
+  type Phase,
+} from '../../../src/day1/adapter.js';
 import { stackConfigSchema, type StackConfig } from '../../../src/config/stack-config.js';
 import type { Environment, Tool } from '../../../src/domain/stack.js';
 
@@ -155,4 +163,14 @@ export function makeHarness(opts: HarnessOptions): Harness {
         .map((l) => l.text)
         .join('\n'),
   };
+}
+
+/** The ToolError a promise rejects with (the test fails when it resolves, or rejects with something else). */
+export async function rejection(p: Promise<unknown>): Promise<ToolError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ToolError);
+  return err as ToolError;
 }

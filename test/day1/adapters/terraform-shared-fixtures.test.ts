@@ -82,7 +82,7 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
       ['tfcoremock_complex_resource.example', 'create'],
     ]);
     expect(p.summary('plan')).toMatchObject({ add: 1, change: 1, remove: 0 });
-    expect(summarize(p.planned)).toEqual({ add: 1, change: 1, destroy: 0 });
+    expect(summarize(p.planned)).toEqual({ add: 1, change: 1, destroy: 0, import: 0, forget: 0 });
     expect(displayTfLine(readFileSync(join(STREAMS, 'tf-plan-update-create.jsonl'), 'utf8').split('\n')[1])).toBe(
       'tfcoremock_simple_resource.example: Refreshing state... [id=my-simple-resource]',
     );
@@ -116,9 +116,9 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     expect(p.summary('apply')).toMatchObject({ operation: 'apply', add: 1, change: 0, remove: 0 });
     const r = p.applyResult(undefined, true);
     expect(r.changes).toEqual([
-      expect.objectContaining({ address: 'test_instance.foo', action: 'create', status: 'changed' }),
+      expect.objectContaining({ address: 'test_instance.foo', action: 'create', status: 'applied' }),
     ]);
-    expect(r.summary).toEqual({ add: 1, change: 0, destroy: 0 });
+    expect(r.summary).toEqual({ add: 1, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(p.outputs).toEqual({});
   });
 
@@ -130,7 +130,7 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
       id: '7091618264040236234',
       elapsedSeconds: 0,
     });
-    expect(p.applyResult(undefined, true).summary).toEqual({ add: 1, change: 0, destroy: 0 });
+    expect(p.applyResult(undefined, true).summary).toEqual({ add: 1, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(p.outputs).toEqual({
       complex: { sensitive: false },
       secret: { sensitive: true },
@@ -163,7 +163,7 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     ]);
     // no change_summary in this log: the destroy half happened, the create did not
     expect(p.summary('apply')).toBeUndefined();
-    expect(r.summary).toEqual({ add: 0, change: 0, destroy: 1 });
+    expect(r.summary).toEqual({ add: 0, change: 0, destroy: 1, import: 0, forget: 0 });
   });
 
   it('tf-plan-replace-delete-update (from the Go test): replaces, a create, a delete and an update in a module', () => {
@@ -178,7 +178,7 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     expect(p.planned[2].module).toBe('module.vpc');
     expect(p.planned[0].module).toBeUndefined();
     expect(p.summary('plan')).toMatchObject({ add: 3, change: 1, remove: 3 });
-    expect(summarize(p.planned)).toEqual({ add: 3, change: 1, destroy: 3 });
+    expect(summarize(p.planned)).toEqual({ add: 3, change: 1, destroy: 3, import: 0, forget: 0 });
   });
 
   it('tf-plan-drift-with-move (from the Go test): drift (delete, update after a move) and a planned move', () => {
@@ -199,7 +199,7 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
       }),
     ]);
     expect(p.summary('plan')).toMatchObject({ add: 0, change: 0, remove: 0 });
-    expect(summarize(p.planned)).toEqual({ add: 0, change: 0, destroy: 0 });
+    expect(summarize(p.planned)).toEqual({ add: 0, change: 0, destroy: 0, import: 0, forget: 0 });
   });
 
   it('tf-apply-progress-provisioner (from the Go test): progress and a provisioner that completed', () => {
@@ -214,9 +214,9 @@ describe.skipIf(!present)('Terraform -json UI streams (../shared/fixtures/terraf
     expect(p.progress.get('test_instance.boop')?.provisionerError).toBeUndefined();
     const r = p.applyResult(undefined, true);
     expect(r.changes).toEqual([
-      expect.objectContaining({ address: 'test_instance.boop', action: 'create', status: 'changed' }),
+      expect.objectContaining({ address: 'test_instance.boop', action: 'create', status: 'applied' }),
     ]);
-    expect(r.summary).toEqual({ add: 1, change: 0, destroy: 0 });
+    expect(r.summary).toEqual({ add: 1, change: 0, destroy: 0, import: 0, forget: 0 });
   });
 
   it('tofu-docs-message-examples: one example of each OpenTofu message type, read one by one', () => {
@@ -292,7 +292,7 @@ describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terrafo
       ['null_resource.baz[2]', 'create'],
       ['null_resource.foo', 'create'],
     ]);
-    expect(r.summary).toEqual({ add: 7, change: 0, destroy: 0 });
+    expect(r.summary).toEqual({ add: 7, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(r.changes[1]).toMatchObject({
       module: 'module.foo',
       provider: 'null.aliased',
@@ -314,7 +314,7 @@ describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terrafo
     const r = show('tfjson-110_sensitive_values-plan.json');
     expect(r.changes).toHaveLength(7);
     expect(r.changes.every((c) => c.action === 'create' && c.actions.join() === 'create')).toBe(true);
-    expect(r.summary).toEqual({ add: 7, change: 0, destroy: 0 });
+    expect(r.summary).toEqual({ add: 7, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(r.changes.map((c) => c.address)).toContain('null_resource.baz[2]');
     const foo = r.changes.find((c) => c.address === 'null_resource.foo')!;
     expect(foo.after).toEqual({ triggers: { foo: 'bar' }, id: UNKNOWN });
@@ -339,7 +339,7 @@ describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terrafo
         after: null,
       }),
     ]);
-    expect(r.summary).toEqual({ add: 0, change: 1, destroy: 1 });
+    expect(r.summary).toEqual({ add: 0, change: 1, destroy: 1, import: 0, forget: 0 });
   });
 
   it('tf-equivalence-drift_relevant_attributes: two updates and the drift that explains one', () => {
@@ -356,6 +356,6 @@ describe.skipIf(!present)('show -json plan documents (../shared/fixtures/terrafo
         after: expect.objectContaining({ number: 1, string: 'Hello, drift!' }),
       }),
     ]);
-    expect(r.summary).toEqual({ add: 0, change: 2, destroy: 0 });
+    expect(r.summary).toEqual({ add: 0, change: 2, destroy: 0, import: 0, forget: 0 });
   });
 });

@@ -29,7 +29,40 @@ describe('show -json rules', () => {
     expect(actionOf(['create', 'delete'])).toBe('replace');
     expect(actionOf(['no-op'], 'aws_instance.old')).toBe('move');
     expect(actionOf(['no-op'])).toBe('no-op');
-    expect(actionOf(['forget'])).toBe('no-op');
+  });
+
+  it('imports and forgets are their own actions; an import that also changes the object keeps that action', () => {
+    expect(actionOf(['no-op'], undefined, true)).toBe('import');
+    expect(actionOf(['update'], undefined, true)).toBe('update');
+    expect(actionOf(['forget'])).toBe('forget');
+    // a replace whose old object is left alone (destroy = false in the resource, after Terraform 1.11)
+    expect(actionOf(['create', 'forget'])).toBe('forget');
+    expect(actionOf(['open'])).toBe('no-op');
+
+    const plan = planFromShow({
+      format_version: '1.2',
+      resource_changes: [
+        rc('aws_instance.a', { actions: ['no-op'], before: { a: 1 }, after: { a: 1 }, importing: { id: 'i-1' } }),
+        rc('aws_instance.b', { actions: ['update'], before: { a: 1 }, after: { a: 2 }, importing: { id: 'i-2' } }),
+        rc('aws_instance.c', { actions: ['forget'], before: { a: 1 }, after: null }),
+        rc('aws_instance.d', { actions: ['create', 'forget'], before: { a: 1 }, after: { a: 1 } }),
+        rc('aws_instance.e', {
+          actions: ['delete', 'create'],
+          before: { a: 1 },
+          after: { a: 2 },
+          importing: { id: 'i-5' },
+        }),
+      ],
+    });
+    expect(plan.changes.map((c) => [c.address, c.action, c.actions, c.importing ?? false])).toEqual([
+      ['aws_instance.a', 'import', ['no-op'], true],
+      ['aws_instance.b', 'update', ['update'], true],
+      ['aws_instance.c', 'forget', ['forget'], false],
+      ['aws_instance.d', 'forget', ['create', 'forget'], false],
+      ['aws_instance.e', 'replace', ['delete', 'create'], true],
+    ]);
+    // as Terraform counts: "3 to import, 2 to add, 1 to change, 1 to destroy", and two objects forgotten
+    expect(plan.summary).toEqual({ add: 2, change: 1, destroy: 1, import: 3, forget: 2 });
   });
 
   it('sensitive values are replaced wherever the mask says, in nested maps and lists, before and after', () => {
@@ -95,7 +128,7 @@ describe('show -json rules', () => {
       ],
     });
     expect(plan.changes.map((c) => [c.address, c.action, c.reason])).toEqual([
-      ['aws_instance.imported', 'no-op', 'import'],
+      ['aws_instance.imported', 'import', undefined],
       ['aws_instance.renamed', 'move', undefined],
       ['aws_instance.web', 'replace', 'replace_because_cannot_update'],
       ['aws_instance.blob', 'update', undefined],
@@ -107,6 +140,6 @@ describe('show -json rules', () => {
     expect(plan.changes[3].before).toBe(SENSITIVE);
     expect(plan.changes[3].after).toBe(SENSITIVE);
     expect(JSON.stringify(plan)).not.toMatch(/secret-[12]/);
-    expect(plan.summary).toEqual({ add: 1, change: 1, destroy: 2 });
+    expect(plan.summary).toEqual({ add: 1, change: 1, destroy: 2, import: 1, forget: 0 });
   });
 });

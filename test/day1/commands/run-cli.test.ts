@@ -40,11 +40,10 @@ function setup(opts: Parameters<typeof customStack>[0] = {}) {
   return { db, stack, cli };
 }
 
-/** The JSON object printed last on stdout (after the streamed log). */
+/** The one JSON document `--json` prints: the whole of stdout (the log streams to stderr). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read fields of a JSON document
-function lastJson(stdout: string): Record<string, any> {
-  const at = stdout.lastIndexOf('\n{\n');
-  return JSON.parse(at >= 0 ? stdout.slice(at + 1) : stdout);
+function onlyJson(stdout: string): Record<string, any> {
+  return JSON.parse(stdout);
 }
 
 function background(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -69,13 +68,14 @@ function readDb(path: string) {
 }
 
 describe('dayops run', () => {
-  it('--plan-only --json: streams the log, then prints the run as JSON last; exit 0', async () => {
+  it('--plan-only --json: streams the log to stderr, prints the run as the only JSON on stdout; exit 0', async () => {
     const { stack, cli } = setup();
     expect((await cli(['stack', 'add', stack.dir])).code).toBe(0);
     const r = await cli(['run', 'app', '--plan-only', '--json']);
     expect(r.code).toBe(0);
-    expect(r.stdout.indexOf('Refreshing state...')).toBeLessThan(r.stdout.lastIndexOf('\n{\n'));
-    const j = lastJson(r.stdout);
+    expect(r.stderr).toContain('Refreshing state...');
+    expect(r.stdout).not.toContain('Refreshing state...');
+    const j = onlyJson(r.stdout);
     expect(j).toMatchObject({
       id: 1,
       stack: 'app',
@@ -101,8 +101,8 @@ describe('dayops run', () => {
     expect(appliedCount(stack.dir)).toBe(0);
     const a = await cli(['approve', '1', '--comment', 'ship it', '--json']);
     expect(a.code).toBe(0);
-    expect(a.stdout).toContain('Apply complete! Resources: 1 added');
-    const j = lastJson(a.stdout);
+    expect(a.stderr).toContain('Apply complete! Resources: 1 added');
+    const j = onlyJson(a.stdout);
     expect(j.state).toBe('FINISHED');
     expect(j.approvals.given).toEqual([expect.objectContaining({ comment: 'ship it' })]);
     expect(appliedCount(stack.dir)).toBe(1);
@@ -119,7 +119,7 @@ describe('dayops run', () => {
     await cli(['stack', 'add', stack.dir]);
     const r = await cli(['run', 'app', '--auto-approve', '--json']);
     expect(r.code).toBe(0);
-    expect(lastJson(r.stdout)).toMatchObject({
+    expect(onlyJson(r.stdout)).toMatchObject({
       state: 'FINISHED',
       applied: { summary: { add: 1, change: 0, destroy: 0 } },
     });
@@ -137,7 +137,7 @@ describe('dayops run', () => {
     await cli(['stack', 'add', stack.dir]);
     const r = await cli(['run', 'app', '--auto-approve', '--json']);
     expect(r.code).toBe(3);
-    const j = lastJson(r.stdout);
+    const j = onlyJson(r.stdout);
     expect(j.state).toBe('POLICY_DENIED');
     expect(j.error).toBe('denied by policy: freeze: change freeze until Monday');
     expect(j.policies).toEqual([
@@ -151,7 +151,7 @@ describe('dayops run', () => {
     await cli(['stack', 'add', stack.dir]);
     const r = await cli(['run', 'app', '--json']);
     expect(r.code).toBe(1);
-    expect(lastJson(r.stdout)).toMatchObject({ state: 'FAILED', error: expect.stringContaining('exited with code 2') });
+    expect(onlyJson(r.stdout)).toMatchObject({ state: 'FAILED', error: expect.stringContaining('exited with code 2') });
     const u = await cli(['run', 'nope']);
     expect(u.code).toBe(1);
     expect(u.stderr).toBe('no stack named "nope"; `dayops stack list` shows the registered stacks\n');
@@ -183,8 +183,8 @@ describe('dayops run', () => {
     await cli(['stack', 'add', stack.dir]);
     const r = await cli(['run', 'app', '--plan-only', '--json'], { APP_DB_PASSWORD: secret });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('using [REDACTED]');
-    expect(lastJson(r.stdout).changes[0].address).toBe('db.[REDACTED]');
+    expect(r.stderr).toContain('using [REDACTED]');
+    expect(onlyJson(r.stdout).changes[0].address).toBe('db.[REDACTED]');
     expect(r.stdout + r.stderr).not.toContain(secret);
     const d = readDb(db);
     try {

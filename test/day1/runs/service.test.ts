@@ -56,7 +56,7 @@ describe('run service: the run life', () => {
     expect(d.transitions.map((t) => t.state)).toEqual(['QUEUED', 'INITIALIZING', 'PLANNING', 'FINISHED']);
     expect(d.transitions.every((t, i) => i === 0 || t.at >= d.transitions[i - 1].at)).toBe(true);
     expect(d.plan?.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['create null_resource.a']);
-    expect(d.summary).toEqual({ add: 1, change: 0, destroy: 0 });
+    expect(d.summary).toEqual({ add: 1, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(d.triggeredBy).toBe('alice');
     expect(d.trigger).toBe('cli');
     expect(d.startedAt).not.toBeNull();
@@ -100,7 +100,7 @@ describe('run service: the run life', () => {
       'FINISHED',
     ]);
     expect(d.approvals).toEqual([expect.objectContaining({ user: 'bob', comment: 'looks fine' })]);
-    expect(d.apply?.summary).toEqual({ add: 1, change: 0, destroy: 0 });
+    expect(d.apply?.summary).toEqual({ add: 1, change: 0, destroy: 0, import: 0, forget: 0 });
     expect(new AuditRepo(db).forRun(id).map((e) => [e.action, e.user, e.comment])).toEqual([
       ['approve', 'bob', 'looks fine'],
     ]);

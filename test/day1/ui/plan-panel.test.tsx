@@ -31,6 +31,22 @@ describe('Day-1 plan panel', () => {
     expect(failed).toContain('No plan was made.');
   });
 
+  it('a run that failed before it could plan (a syntax error at init) still shows what the tool said', async () => {
+    const fx = day1Fixture([{ name: 'syntax', scenario: 'syntax-error' }]);
+    const other = otherProcess(fx);
+    await other.wait(await other.start('syntax', { planOnly: true }));
+    const app = await openDay1(fx, { columns: 140, rows: 40 });
+    const f = await app.press('enter');
+    expect(f).toContain('Error: init failed: Unclosed configuration');
+    expect(f).toContain('No plan was made.');
+    expect(f).toContain('Diagnostics (2)');
+    expect(f).toContain('✗ error Unclosed configuration block (main.tf');
+    expect(f).toContain('There is no closing brace for this block');
+    // each diagnostic is one line of the log, however many lines its text has
+    expect(f).toContain('dayops: error: Terraform encountered problems during initialisation');
+    expect(f).not.toMatch(/║ with the configuration, described below\./);
+  });
+
   it('lists Ansible tasks with host and status, diagnostics, and what the apply did', async () => {
     const detail: RunDetail = {
       id: 7,
@@ -50,6 +66,7 @@ describe('Day-1 plan panel', () => {
       toolStart: null,
       cancelRequested: false,
       summary: { add: 0, change: 1, destroy: 0 },
+      applied: { add: 0, change: 1, destroy: 0 },
       error: null,
       logLines: 40,
       createdAt: 0,
@@ -57,6 +74,7 @@ describe('Day-1 plan panel', () => {
       startedAt: 1000,
       finishedAt: 66_000,
       durationMs: 65_000,
+      diagnostics: [],
       plan: {
         changes: [
           {

@@ -32,12 +32,12 @@ describe('Day-1 runs list', () => {
     const { fx } = await threeRuns();
     const app = await openDay1(fx);
     const f = app.frame();
-    expect(f).toMatch(/RUN STACK\s+STATE\s+KIND\s+BY\s+TIME\s+PLAN\s+STARTED/);
+    expect(f).toMatch(/RUN STACK\s+STATE\s+KIND\s+BY\s+TIME\s+CHANGES\s+STARTED/);
     expect(f.indexOf('#3 ')).toBeLessThan(f.indexOf('#2 '));
     expect(f.indexOf('#2 ')).toBeLessThan(f.indexOf('#1 '));
     expect(rowOf(f, 3)).toMatch(/›\s+#3 bad\s+✗ FAILED\s+apply\s+bob \(cli\)\s+\d+s/);
-    expect(rowOf(f, 2)).toMatch(/#2 api\s+◆ UNCONFIRMED\s+apply\s+bob \(cli\)\s+\d+s\s+\+0 ~1 -0/);
-    expect(rowOf(f, 1)).toMatch(/#1 web\s+✓ FINISHED\s+plan\s+bob \(cli\)\s+\d+s\s+\+5 ~0 -0/);
+    expect(rowOf(f, 2)).toMatch(/#2 api\s+◆ UNCONFIRMED\s+apply\s+bob \(cli\)\s+\d+s\s+\+0 ~1 -0 planned/);
+    expect(rowOf(f, 1)).toMatch(/#1 web\s+✓ FINISHED\s+plan\s+bob \(cli\)\s+\d+s\s+\+5 ~0 -0 planned/);
     expect(f).toContain('3 runs');
 
     // → walks the stacks (sorted by name): api first.
@@ -60,6 +60,29 @@ describe('Day-1 runs list', () => {
     expect(opened).toContain('terraform_data.web: Plan to update');
     await app.press('esc');
     expect(app.store.getState().day1.screen).toBe('list');
+  });
+
+  it('the changes column says what a FAILED or CANCELED apply really applied, and that it is applied', async () => {
+    const fx = day1Fixture([
+      { name: 'boot', scenario: 'provisioner-error' },
+      // stops after the first of five creates completed (version, 5 planned, two started, old done)
+      { name: 'five', scenario: 'create', fake: { hang: 'apply:9', interruptDelayMs: 50 } },
+    ]);
+    const other = otherProcess(fx, 'bob');
+    const failed = await other.start('boot', { autoApprove: true, trigger: 'cli' });
+    expect((await other.wait(failed)).state).toBe('FAILED');
+    const canceled = await other.start('five', { autoApprove: true, trigger: 'cli' });
+    await until(
+      () => other.logs.tail(canceled, 5).some((l) => /old: Creation complete/.test(l.text)),
+      'the first create to complete',
+    );
+    await other.cancel(canceled, 'bob');
+    expect((await other.wait(canceled)).state).toBe('CANCELED');
+    const app = await openDay1(fx);
+    const f = app.frame();
+    // planned +2 and +5; applied +1 each
+    expect(rowOf(f, failed)).toMatch(/✗ FAILED\s+apply\s+bob \(cli\)\s+\d+s\s+\+1 ~0 -0 applied/);
+    expect(rowOf(f, canceled)).toMatch(/⊘ CANCELED\s+apply\s+bob \(cli\)\s+\d+s\s+\+1 ~0 -0 applied/);
   });
 
   it('fits 80x24: fewer columns, still every state readable; the run view stacks its parts', async () => {

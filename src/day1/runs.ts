@@ -27,6 +27,7 @@ import { osUser } from '../os-user.js';
 import { ToolError, type AdapterContext, type Phase, type ToolAdapter } from './adapter.js';
 import { adapterFor as defaultAdapterFor } from './adapters/index.js';
 import { Redactor, resolveStackEnv } from './secrets.js';
+import { redactDeep } from '../secrets/redactor.js';
 import { callRunHooks, type RunHookContext } from './runner/hooks.js';
 import { RunLog, type RunLogOptions } from './runner/log.js';
 import { defaultGraceMs, execInRun, installProcessHandlers, onShutdown } from './runner/process.js';
@@ -134,22 +135,6 @@ export function hasChanges(plan: PlanResult): boolean {
     plan.changes.some((c) => c.action !== 'no-op' && c.action !== 'read') ||
     plan.summary.add + plan.summary.change + plan.summary.destroy > 0
   );
-}
-
-/** A deep copy with every string passed through the redactor. */
-export function redactDeep<T>(value: T, redactor: { active: boolean; redact(s: string): string }): T {
-  if (!redactor.active) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactor.redact(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[redactor.redact(k)] = walk(x);
-      return out;
-    }
-    return v;
-  };
-  return walk(value) as T;
 }
 
 function policyLine(r: PolicyResult): string {
@@ -323,6 +308,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       runDir: runDirFor(this.dbPath, live.id),
       signal: live.abort.signal,
       log: (message) => live.log.system(message, live.phase),
+      redact: (text) => live.log.redact(text),
       exec: async (spec) => {
         live.phase = spec.phase;
         try {

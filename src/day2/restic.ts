@@ -20,7 +20,9 @@
  *   `restore` (the authenticated encryption refuses it: "ciphertext verification failed") or `check --read-data`.
  *
  * The password reaches restic only through its environment (RESTIC_PASSWORD_FILE when it is a file, else
- * RESTIC_PASSWORD); dayops never stores or prints it. stdin is closed so restic never prompts.
+ * RESTIC_PASSWORD); dayops never stores or prints it: a password dayops holds (from an environment variable) is
+ * masked in every line restic prints before anything reads it, so no error, problem or event quotes it. stdin is
+ * closed so restic never prompts.
  */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -29,6 +31,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { Redactor } from '../secrets/redactor.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
@@ -668,10 +671,12 @@ export class Restic {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly cwd: string | undefined;
   private readonly onNotice: (message: string) => void;
+  private readonly redactor: Redactor;
 
   constructor(opts: ResticOptions) {
     this.repository = opts.repository;
     this.password = opts.password;
+    this.redactor = new Redactor(opts.password.kind === 'env' ? [opts.password.value] : []);
     this.baseEnv = opts.env ?? process.env;
     this.binary = opts.binary ?? (this.baseEnv.DAYOPS_RESTIC || 'restic');
     this.cwd = opts.cwd;
@@ -715,12 +720,14 @@ export class Restic {
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const outLines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-      outLines.on('line', (l) => {
+      outLines.on('line', (line) => {
+        const l = this.redactor.redactLine(line);
         out.push(l);
         opts.onStdoutLine?.(l);
       });
       const errLines = createInterface({ input: child.stderr, crlfDelay: Infinity });
-      errLines.on('line', (l) => {
+      errLines.on('line', (line) => {
+        const l = this.redactor.redactLine(line);
         err += `${l}\n`;
         if (err.length > MAX_STDERR) err = err.slice(err.length - MAX_STDERR);
         opts.onStderrLine?.(l);

@@ -3,9 +3,10 @@
  * /, non-ASCII, tabs) are printed by a real child process (test/fixtures/bin/leaky-tool: Python's and bash's own
  * encoders, colour codes inside, writes cut apart so pipe reads split them, a last line cut inside a secret) as
  * custom stacks and as a Terraform that fails with text instead of JSON; the real runner stores them in a real
- * SQLite file; `dayops run` prints them headless with and without --json; the Day-1 screen shows one run live and
- * scrolled through. Then not one form of any secret, nor its first 6 characters, may be found in any table of the
- * database (log chunks decompressed, JSON columns decoded), in the commands' stdout or stderr, or in any frame.
+ * SQLite file; `dayops run` prints them headless with and without --json (and `runs`, `drift` list what came of
+ * them); the Day-1 screen shows one run live and scrolled through; Day-2 drift checks record what drifted. Then not
+ * one form of any secret, nor its first 6 characters, may be found in any table of the database (log chunks
+ * decompressed, JSON columns decoded), in the commands' stdout or stderr, or in any frame.
  *
  * The cases come from a seed (DAYOPS_TEST_SEED replays another one); a failure names it.
  */
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DB } from '../../src/db/open.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { RunService } from '../../src/day1/runs.js';
+import { checkDrift } from '../../src/day2/drift.js';
 import { runService } from '../../components/day1/runtime.js';
 import { CLI, ROOT, runCli } from '../helpers/cli.js';
 import { driveApp } from '../helpers/ink.js';
@@ -131,8 +133,11 @@ describe(`secrets never leave, in any form a tool prints (seed ${SEED}; DAYOPS_T
         tool: s.name.includes('-tf-') ? 'terraform' : 'custom',
         environment: 'dev',
       });
-    leakStack('leak-cli', 'custom');
-    leakStack('leak-cli-json', 'custom');
+    // Registered as `dayops stack add` would: the commands under test are `run`, `runs` and `drift`.
+    for (const name of ['leak-cli', 'leak-cli-json']) {
+      const s = leakStack(name, 'custom');
+      repo.upsert({ name, dir: s.dir, tool: 'custom', environment: 'dev' });
+    }
     svc = new RunService(db, { dbPath, env, handleSignals: false, recover: false, pollMs: 50 });
   });
 
@@ -142,14 +147,15 @@ describe(`secrets never leave, in any form a tool prints (seed ${SEED}; DAYOPS_T
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('runs the tools: live on the Day-1 screen, through the run service, and headless with and without --json', async () => {
-    // The screen first, while nothing else runs: the newest stack by name is picked, its run followed live.
+  it('shows a run on the Day-1 screen, live and scrolled through', async () => {
+    // First, while nothing else runs: the first stack by name is picked, its run followed live.
     const app = await driveApp(db, { dbPath, env, columns: 160, rows: 50 });
     try {
       await app.press('2');
       await app.press('p');
       await app.press('enter');
       await app.waitFor(/FINISHED|FAILED/, 30_000);
+      expect(app.frame()).toContain('#1 a-on-screen');
       // Scroll the whole log from the top, a page at a time, then the plan.
       await app.press('g');
       for (let i = 0; i < 40 && !/ \d+-(\d+)\/\1 /.test(app.frame()); i++) await app.press('pgdown');
@@ -161,7 +167,9 @@ describe(`secrets never leave, in any form a tool prints (seed ${SEED}; DAYOPS_T
       app.unmount();
       await runs.shutdown();
     }
+  });
 
+  it('runs the custom stacks, the failing Terraforms and a drift check through the run service', async () => {
     const ids = await Promise.all(
       stacks
         .filter((s) => s.name.startsWith('leak-') && !s.name.startsWith('leak-cli'))
@@ -175,22 +183,30 @@ describe(`secrets never leave, in any form a tool prints (seed ${SEED}; DAYOPS_T
         'leak-tf-no-json FAILED',
       ].sort(),
     );
+    // Day-2: a drift check of one of them, its drifted resources (whose addresses hold secrets) recorded.
+    const check = await checkDrift(svc, db, 'leak-0', { trigger: 'cli' });
+    expect(check.status, check.error ?? '').toBe('drifted');
+    expect(check.resources.length).toBeGreaterThan(0);
     // The failures quote the tool (its Error: line, its last line cut at 120 characters): redacted before.
     const errors = ended.filter((r) => r.error).map((r) => r.error!);
     expect(errors.join('\n')).toMatch(/printed no JSON \(last line: x+/);
+  });
 
+  it('runs two stacks headless with and without --json, then lists runs and checks drift', async () => {
     for (const [name, json] of [
       ['leak-cli', false],
       ['leak-cli-json', true],
     ] as const) {
-      const dir = stacks.find((s) => s.name === name)!.dir;
-      const add = await runCli(['--db', dbPath, 'stack', 'add', dir], { env });
-      expect(add.code, add.stderr).toBe(0);
       const r = await runCli(['--db', dbPath, 'run', name, '--plan-only', ...(json ? ['--json'] : [])], { env });
       expect(r.code, r.stderr).toBe(0);
       if (json) expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n{\n') + 1)).state).toBe('FINISHED');
       seen.push({ where: `dayops run ${name}${json ? ' --json' : ''} stdout`, text: r.stdout });
       seen.push({ where: `dayops run ${name}${json ? ' --json' : ''} stderr`, text: r.stderr });
+    }
+    for (const args of [['runs'], ['drift', 'leak-1', '--json']]) {
+      const r = await runCli(['--db', dbPath, ...args], { env });
+      expect(r.code, r.stderr).toBe(args[0] === 'drift' ? 2 : 0);
+      seen.push({ where: `dayops ${args.join(' ')} stdout and stderr`, text: r.stdout + r.stderr });
     }
   });
 

@@ -71,35 +71,31 @@ function csiEnd(text: string, from: number): [number, boolean] {
 
 /** The token starting at `i` (text[i] is ESC or a character CONTROL matches). */
 function tokenAt(text: string, i: number): EscapeToken {
-  const c = text.charCodeAt(i);
+  let c = text.charCodeAt(i);
+  // Where the sequence's body starts; ESC followed by 0x40-0x5f is the 7-bit form of the C1 control 0x80-0x9f.
+  let body = i + 1;
   if (c === 0x1b) {
     const n = text.charCodeAt(i + 1);
-    if (n === 0x5b) {
-      const [end, sgr] = csiEnd(text, i + 2);
-      return { kind: sgr ? 'sgr' : 'csi', start: i, end };
-    }
-    if (n === 0x5d) return { kind: 'osc', start: i, end: stringEnd(text, i + 2, true) };
-    if (n === 0x50 || n === 0x58 || n === 0x5e || n === 0x5f)
-      return { kind: 'string', start: i, end: stringEnd(text, i + 2, false) };
-    if (n >= 0x20 && n <= 0x2f) {
+    if (n >= 0x40 && n <= 0x5f) {
+      c = n + 0x40;
+      body = i + 2;
+    } else if (n >= 0x20 && n <= 0x2f) {
       // nF: intermediates, then one final byte (ESC ( B selects a character set).
       let j = i + 1;
       while (j < text.length && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
       const f = text.charCodeAt(j);
       return { kind: 'esc', start: i, end: f >= 0x30 && f <= 0x7e ? j + 1 : j };
-    }
-    if (n >= 0x30 && n <= 0x7e) return { kind: 'esc', start: i, end: i + 2 };
-    return { kind: 'esc', start: i, end: i + 1 };
+    } else return { kind: 'esc', start: i, end: n >= 0x30 && n <= 0x7e ? i + 2 : i + 1 };
   }
   if (c === 0x9b) {
-    const [end, sgr] = csiEnd(text, i + 1);
+    const [end, sgr] = csiEnd(text, body);
     return { kind: sgr ? 'sgr' : 'csi', start: i, end };
   }
-  if (c === 0x9d) return { kind: 'osc', start: i, end: stringEnd(text, i + 1, true) };
+  if (c === 0x9d) return { kind: 'osc', start: i, end: stringEnd(text, body, true) };
   if (c === 0x90 || c === 0x98 || c === 0x9e || c === 0x9f)
-    return { kind: 'string', start: i, end: stringEnd(text, i + 1, false) };
-  if (c >= 0x80) return { kind: 'c1', start: i, end: i + 1 };
-  return { kind: 'control', start: i, end: i + 1 };
+    return { kind: 'string', start: i, end: stringEnd(text, body, false) };
+  if (c >= 0x80) return { kind: body === i + 2 ? 'esc' : 'c1', start: i, end: body };
+  return { kind: 'control', start: i, end: body };
 }
 
 /**

@@ -139,6 +139,8 @@ function base64CharPattern(c: string): string {
 /** One pattern: its characters' sources (for the cut rule), and the literal every match contains. */
 interface Family {
   parts: string[];
+  /** A text family's first character (for a cut inside its encoding). */
+  first?: string;
   /** After the last part (base64 padding). */
   suffix: string;
   /** The longest run of characters every encoding keeps as they are; null when shorter than 3. */
@@ -176,6 +178,7 @@ function textParts(value: string): string[] {
 function textFamily(value: string): Family {
   return {
     parts: textParts(value),
+    first: [...value][0],
     suffix: '',
     anchor: longestRun(value, /[^A-Za-z0-9_.-]+/),
     weight: value.length,
@@ -229,21 +232,52 @@ function families(value: string): Family[] {
 const CUT_DEPTH = 128;
 /**
  * After a cut start of a secret: a started encoding of its next character, its whole bytes first (`%F0%9F%9`,
- * `\xf0\x9f`, `\ud83d\ude0`, `\360\23`, `'\'`, `&am`).
+ * `\xf0\x9f`, `\ud83d\ude0`, `\360\23`, `'\'`, `&am`), or half of it (a lone high surrogate; U+FFFD where the
+ * bytes of a character were cut and decoded).
  */
 const CUT_ESCAPE =
   `(?:(?:%[0-9a-fA-F]{2}){1,3}|(?:${BS}{1,7}(?:x[0-9a-fA-F]{2}|[0-7]{3}|u[0-9a-fA-F]{4})){1,3})?` +
-  `(?:%[0-9a-fA-F]?|${BS}{1,7}(?:[uUx][0-9a-fA-F]{0,7}|[0-7]{1,2})?|'(?:${BS}{1,7}'?|"(?:'"?)?)?|&#?[0-9a-zA-Z]{0,5})?`;
+  `(?:%[0-9a-fA-F]?|${BS}{1,7}(?:[uUx][0-9a-fA-F]{0,7}|[0-7]{1,2})?|'(?:${BS}{1,7}'?|"(?:'"?)?)?|&#?[0-9a-zA-Z]{0,5}|[\\ud800-\\udbff\\ufffd])?`;
+
+/** Any start of a literal text (one character or more), hex digits in either case. */
+function startsOf(literal: string): string {
+  const chars = [...literal].map((c) =>
+    /[a-fA-F]/.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : escapeRegExp(c),
+  );
+  let nested = '';
+  for (let i = chars.length - 1; i >= 1; i--) nested = `(?:${chars[i]}${nested})?`;
+  return chars[0] + nested;
+}
+
+/** The encodings of a non-ASCII character that are long enough to be cut inside (`%E6%97%A5`, `\ud83d\ude00`). */
+function longEncodings(ch: string): string[] {
+  const cp = ch.codePointAt(0)!;
+  if (cp < 0x80 || (ch.length === 1 && cp >= 0xd800 && cp <= 0xdfff)) return [];
+  const bytes = [...Buffer.from(ch, 'utf8')];
+  const units = ch.length === 2 ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [cp];
+  const out = [
+    bytes.map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
+    bytes.map((b) => `\\x${b.toString(16)}`).join(''),
+    bytes.map((b) => `\\${b.toString(8)}`).join(''),
+    units.map((u) => `\\u${u.toString(16).padStart(4, '0')}`).join(''),
+    `&#${cp};`,
+    `&#x${cp.toString(16)};`,
+  ];
+  if (cp > 0xffff) out.push(`\\U${cp.toString(16).padStart(8, '0')}`);
+  return out.filter((e) => e.length >= PARTIAL_MIN);
+}
 
 /**
  * A start of the family's text that ends the input: its first part, then each next one optional, then maybe a
- * started encoding of the next character. Whether it is long enough (PARTIAL_MIN) is checked on the match.
+ * started encoding of the next character; or a start of the encoding of its first character alone. Whether it is
+ * long enough (PARTIAL_MIN) is checked on the match.
  */
 function cutSource(f: Family): string {
   const parts = f.parts.slice(0, CUT_DEPTH);
   let nested = '';
   for (let i = parts.length - 1; i >= 1; i--) nested = `(?:${parts[i]}${nested})?`;
-  return `${parts[0]}${nested}${CUT_ESCAPE}$`;
+  const first = f.first ? longEncodings(f.first).map(startsOf) : [];
+  return `(?:${[`${parts[0]}${nested}${CUT_ESCAPE}`, ...first].join('|')})$`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { LiteralSet } from '../../src/secrets/literals.js';
 import { PARTIAL_MIN, REDACTED, Redactor, redactDeep } from '../../src/secrets/redactor.js';
 import { stripEscapes } from '../../src/terminal/escapes.js';
-import { PYTHON, prng } from './generate.js';
+import { addForm, leaks, type Forms } from './check.js';
+import { int, pick, prng, PYTHON, secret, seedFrom } from './generate.js';
 
 /** What python3 prints for each expression with each secret as `s`, in one run: [secret][expression]. */
 function python(exprs: string[], secrets: string[]): string[][] {
@@ -163,6 +164,12 @@ describe('Redactor', () => {
     for (const cut of ['0Dl&P%F0%9F%9', '0Dl&P\\xf0\\x9f\\x9', '0Dl&P\\ud83d\\ude0', '0Dl&P\\360\\237\\23']) {
       expect(emoji.redact(`last: ${cut}`, { cut: true }), cut).toBe(`last: ${REDACTED}`);
     }
+    // cut inside the encoding of the first character
+    const cjk = new Redactor(['日本-secret']);
+    for (const cut of ['%E6%97', '%e6%97%a5%e6', '\\xe6\\x97', '\\u65e5\\u', '&#26085']) {
+      expect(cjk.redact(`last: ${cut}`, { cut: true }), cut).toBe(`last: ${REDACTED}`);
+    }
+    expect(cjk.redact('last: %E6%9', { cut: true })).toBe('last: %E6%9');
   });
 
   it('keeps a JSON line JSON: its strings are redacted one by one', () => {
@@ -201,5 +208,56 @@ describe('Redactor', () => {
   it('puts secrets next to each other as two masks, and a longer secret before one it starts with', () => {
     const r = new Redactor(['abcd', 'abcdefgh']);
     expect(r.redact('abcdefghabcd')).toBe(`${REDACTED}${REDACTED}`);
+  });
+});
+
+describe('Redactor, on generated secrets', () => {
+  const SEED = seedFrom(424_242);
+  /** Forms made here (the property test in leaks.test.ts has the real tools make them). */
+  const FORMS: [string, (s: string) => string][] = [
+    ['raw', (s) => s],
+    ['JSON', (s) => JSON.stringify(s).slice(1, -1)],
+    [
+      'JSON, ASCII only',
+      (s) =>
+        JSON.stringify(s)
+          .slice(1, -1)
+          .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
+    ['JSON with \\/', (s) => JSON.stringify(s).slice(1, -1).replace(/\//g, '\\/')],
+    ['JSON in JSON', (s) => JSON.stringify(JSON.stringify(s)).slice(3, -3)],
+    ['encodeURIComponent', encodeURIComponent],
+    ['encodeURI', encodeURI],
+    ['lower-case hex', (s) => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())],
+    ['query, space as +', (s) => encodeURIComponent(s).replace(/%20/g, '+')],
+    ["POSIX '\\''", (s) => s.replace(/'/g, "'\\''")],
+    ["YAML ''", (s) => s.replace(/'/g, "''")],
+    ['base64', (s) => Buffer.from(s).toString('base64')],
+    ['base64url', (s) => Buffer.from(s).toString('base64url')],
+  ];
+  const SGR = ['\u001b[31m', '\u001b[1m', '\u001b[0m', '\u001b[38;5;208m'];
+
+  it(`masks every form of 300 secrets, with colour codes inside and text around, and any cut start of 6 or more (seed ${SEED})`, () => {
+    const rand = prng(SEED);
+    const problems: string[] = [];
+    for (let n = 0; n < 300 && problems.length < 5; n++) {
+      const value = secret(rand);
+      const r = new Redactor([value]);
+      const forms: Forms = new Map();
+      for (const [name, make] of FORMS) addForm(forms, value, name, make(value));
+      for (const [name, make] of FORMS) {
+        const form = make(value);
+        const chars = [...form];
+        for (let k = int(rand, 0, 3); k > 0; k--) chars.splice(int(rand, 1, chars.length - 1), 0, pick(rand, SGR));
+        const coloured = chars.join('');
+        const line = `${pick(rand, ['', 'pw=', '"', "'", 'x '])}${coloured}${pick(rand, ['', ' end', '"', "'", '&x=1'])}`;
+        problems.push(...leaks(`${name} in ${JSON.stringify(line)}`, r.redact(line), forms));
+        const cut = form.slice(0, int(rand, 6, form.length - 1));
+        problems.push(
+          ...leaks(`${name} cut to ${JSON.stringify(cut)}`, r.redact(`last: ${cut}`, { cut: true }), forms),
+        );
+      }
+    }
+    expect(problems, `seed ${SEED} (DAYOPS_TEST_SEED=${SEED} replays it)`).toEqual([]);
   });
 });

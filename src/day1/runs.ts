@@ -400,7 +400,9 @@ export class RunService extends EventEmitter<RunServiceEvents> {
         if (!moved) throw new Error(`run ${id} changed state while it was planning`);
         this.emit('state', moved);
         live.log.system(`dayops: auto-approved (${live.autoReason ?? 'auto-apply'})`, 'apply');
-        await this.applyPhase(live, plan, run.triggeredBy);
+        // The apply reads the tool's lines with their secrets masked: it matches them against the plan masked alike
+        // (as an apply in another process does, from the database).
+        await this.applyPhase(live, storedPlan, run.triggeredBy);
         return;
       }
       if (run.autoApply) {

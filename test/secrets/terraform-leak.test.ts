@@ -1,8 +1,9 @@
 /**
  * The real Terraform as the encoder: a stack's secrets reach it as TF_VAR_ variables and it prints them through its
  * own functions (urlencode is Go's QueryEscape, base64encode, jsonencode with Go's HTML-safe escapes) in the planned
- * values, in a local-exec provisioner's output and in its outputs. After a plan and an apply driven by the run
- * service, no form of any secret, nor its first 6 characters, is in any table of the database.
+ * values, in a local-exec provisioner's output and in its outputs, and one is part of a resource's address. After
+ * a plan and an apply driven by the run service, no form of any secret, nor its first 6 characters, is in any
+ * table of the database, and the apply's result is whole.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +51,12 @@ resource "terraform_data" "encoded" {
   }
 }
 
+# A resource whose address holds a secret (a for_each key).
+resource "terraform_data" "keyed" {
+  for_each = toset([var.s0])
+  input    = each.key
+}
+
 output "encoded" {
   value = [for s in local.all : { url = urlencode(s), b64 = base64encode(s), json = jsonencode(s) }]
 }
@@ -86,6 +93,14 @@ describe.skipIf(!HAVE_TERRAFORM && !IN_CI)(`the real Terraform's encodings (seed
     try {
       const run = await svc.wait(await svc.start('tf-leak', { autoApprove: true, trigger: 'cli' }));
       expect(run.state, run.error ?? '').toBe('FINISHED');
+      // What was applied matches the plan, also where the address holds a secret: each change once, made.
+      const applied = svc.detail(run.id)!.apply!.changes;
+      expect(applied.map((c) => `${c.address} ${c.status}`).sort()).toEqual(
+        [
+          ...secrets.map((_, i) => `terraform_data.encoded[${i}] changed`),
+          'terraform_data.keyed["[REDACTED]"] changed',
+        ].sort(),
+      );
     } finally {
       await svc.shutdown();
     }

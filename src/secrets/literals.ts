@@ -22,11 +22,14 @@ export class LiteralSet {
   private readonly next: number[] = [];
   private readonly cut: string[] = [];
   private readonly short: string[];
+  /** Every pair of characters side by side in a pattern (by `pair`), for `adjacent`. */
+  private readonly pairs = new Uint8Array(65536);
 
   constructor(patterns: Iterable<string>) {
     const all = [...new Set(patterns)].filter((p) => p.length > 0);
     const long = all.filter((p) => p.length >= LONG);
     this.short = all.filter((p) => p.length < LONG);
+    for (const p of all) for (let j = 1; j < p.length; j++) this.pairs[pair(p, j)] = 1;
     this.m = long.length ? Math.min(MAX_WINDOW, ...long.map((p) => p.length)) : 0;
     if (!long.length) return;
     const m = this.m;
@@ -50,6 +53,11 @@ export class LiteralSet {
     return this.cut.length + this.short.length;
   }
 
+  /** Could characters `a` and `b` be side by side in a pattern? (False means surely not.) */
+  adjacent(a: number, b: number): boolean {
+    return this.pairs[((a & 0xff) << 8) | (b & 0xff)] === 1;
+  }
+
   /** The most characters an occurrence that `test` finds spans. */
   get reach(): number {
     return Math.max(this.m, ...this.short.map((p) => p.length));
@@ -62,7 +70,7 @@ export class LiteralSet {
       const n = text.length;
       let i = m - 1;
       while (i < n) {
-        const h = pair(text, i);
+        const h = ((text.charCodeAt(i - 1) & 0xff) << 8) | (text.charCodeAt(i) & 0xff);
         const s = shift[h];
         if (s !== 0) {
           i += s;

@@ -35,7 +35,7 @@
  * Values shorter than MIN_SECRET_LENGTH (4) characters are NOT redacted: hiding every "abc" would shred the logs and
  * hide nothing.
  */
-import { isPlainText, nextEscape, rawRange, visibleText } from '../terminal/escapes.js';
+import { ESC, escapeEnd, isPlainText, rawRange, visibleText } from '../terminal/escapes.js';
 import { LiteralSet } from './literals.js';
 
 /** Values shorter than this are not redacted (see the top of this file). */
@@ -321,25 +321,34 @@ export class Redactor implements RedactLike {
 
   /**
    * Is an anchor in the visible text, split by escape sequences? Only the visible text around each run of escapes
-   * can hold one, so only that is looked at (`reach` characters on each side), not a stripped copy of the text.
+   * can hold one (`reach` characters on each side), and only where the characters on either side of the run could
+   * be side by side in an anchor: that is all that is looked at, not a stripped copy of the text.
    */
   private splitByEscapes(text: string): boolean {
-    let t = nextEscape(text, 0);
-    if (!t) return false;
+    let next = text.indexOf(ESC);
+    if (next < 0) return false;
     const reach = this.reach;
-    let window = text.slice(Math.max(0, t.start - reach), t.start);
-    let at = t.end;
+    let window = text.slice(Math.max(0, next - reach), next);
+    /** Some run of escapes in the window sits between two characters an anchor could have side by side. */
+    let joins = false;
+    let before = next > 0 ? text.charCodeAt(next - 1) : -1;
+    let at = escapeEnd(text, next);
     for (;;) {
-      t = nextEscape(text, at);
-      const end = t ? t.start : text.length;
-      if (t && end - at < 2 * reach) window += text.slice(at, end);
+      next = text.indexOf(ESC, at);
+      const end = next < 0 ? text.length : next;
+      if (end > at) {
+        if (before >= 0 && this.literals.adjacent(before, text.charCodeAt(at))) joins = true;
+        before = text.charCodeAt(end - 1);
+      }
+      if (next >= 0 && end - at < 2 * reach) window += text.slice(at, end);
       else {
         window += text.slice(at, Math.min(end, at + reach));
-        if (this.literals.test(window)) return true;
-        if (!t) return false;
+        if (joins && this.literals.test(window)) return true;
+        if (next < 0) return false;
         window = text.slice(Math.max(at, end - reach), end);
+        joins = false;
       }
-      at = t.end;
+      at = escapeEnd(text, next);
     }
   }
 

@@ -34,7 +34,7 @@ export interface EscapeToken {
   end: number;
 }
 
-const ESC = '\u001b';
+export const ESC = '\u001b';
 
 /** Any character that can start a token: C0 but tab and newline, DEL, C1 (0x80-0x9f). */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -55,8 +55,8 @@ function stringEnd(text: string, from: number, bel: boolean): number {
   return text.length;
 }
 
-/** The end of a CSI whose parameters start at `from`, and whether it is SGR. */
-function csiEnd(text: string, from: number): [number, boolean] {
+/** The end of a CSI whose parameters start at `from`. */
+function csiEnd(text: string, from: number): number {
   let i = from;
   while (i < text.length) {
     const c = text.charCodeAt(i);
@@ -64,15 +64,16 @@ function csiEnd(text: string, from: number): [number, boolean] {
     else break;
   }
   const c = text.charCodeAt(i);
-  if (c >= 0x40 && c <= 0x7e) return [i + 1, c === 0x6d];
-  // Malformed: the sequence ends where it stopped making sense.
-  return [i, false];
+  // Malformed (no final byte): the sequence ends where it stopped making sense.
+  return c >= 0x40 && c <= 0x7e ? i + 1 : i;
 }
 
-/** The token starting at `i` (text[i] is ESC or a character CONTROL matches). */
-function tokenAt(text: string, i: number): EscapeToken {
+/**
+ * Where the token that starts at `i` ends (text[i] is ESC, or a character CONTROL matches). ESC followed by
+ * 0x40-0x5f is the 7-bit form of the C1 control 0x80-0x9f.
+ */
+export function escapeEnd(text: string, i: number): number {
   let c = text.charCodeAt(i);
-  // Where the sequence's body starts; ESC followed by 0x40-0x5f is the 7-bit form of the C1 control 0x80-0x9f.
   let body = i + 1;
   if (c === 0x1b) {
     const n = text.charCodeAt(i + 1);
@@ -84,18 +85,34 @@ function tokenAt(text: string, i: number): EscapeToken {
       let j = i + 1;
       while (j < text.length && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
       const f = text.charCodeAt(j);
-      return { kind: 'esc', start: i, end: f >= 0x30 && f <= 0x7e ? j + 1 : j };
-    } else return { kind: 'esc', start: i, end: n >= 0x30 && n <= 0x7e ? i + 2 : i + 1 };
+      return f >= 0x30 && f <= 0x7e ? j + 1 : j;
+    } else return n >= 0x30 && n <= 0x7e ? i + 2 : i + 1;
   }
-  if (c === 0x9b) {
-    const [end, sgr] = csiEnd(text, body);
-    return { kind: sgr ? 'sgr' : 'csi', start: i, end };
+  if (c === 0x9b) return csiEnd(text, body);
+  if (c === 0x9d) return stringEnd(text, body, true);
+  if (c === 0x90 || c === 0x98 || c === 0x9e || c === 0x9f) return stringEnd(text, body, false);
+  return body;
+}
+
+/** What the token [start, end) is. */
+function kindOf(text: string, start: number, end: number): EscapeKind {
+  let c = text.charCodeAt(start);
+  const sevenBit = c === 0x1b;
+  if (sevenBit) {
+    const n = text.charCodeAt(start + 1);
+    if (n < 0x40 || n > 0x5f) return 'esc';
+    c = n + 0x40;
   }
-  if (c === 0x9d) return { kind: 'osc', start: i, end: stringEnd(text, body, true) };
-  if (c === 0x90 || c === 0x98 || c === 0x9e || c === 0x9f)
-    return { kind: 'string', start: i, end: stringEnd(text, body, false) };
-  if (c >= 0x80) return { kind: body === i + 2 ? 'esc' : 'c1', start: i, end: body };
-  return { kind: 'control', start: i, end: body };
+  if (c === 0x9b) return text.charCodeAt(end - 1) === 0x6d ? 'sgr' : 'csi';
+  if (c === 0x9d) return 'osc';
+  if (c === 0x90 || c === 0x98 || c === 0x9e || c === 0x9f) return 'string';
+  if (c >= 0x80) return sevenBit ? 'esc' : 'c1';
+  return 'control';
+}
+
+function tokenAt(text: string, start: number): EscapeToken {
+  const end = escapeEnd(text, start);
+  return { kind: kindOf(text, start, end), start, end };
 }
 
 /**
@@ -121,13 +138,13 @@ export function* controlTokens(text: string): Generator<EscapeToken> {
 
 /** The text without its escape sequences (see the top of this file). */
 export function stripEscapes(text: string): string {
-  let t = nextEscape(text, 0);
-  if (!t) return text;
+  let i = text.indexOf(ESC);
+  if (i < 0) return text;
   let out = '';
   let from = 0;
-  for (; t; t = nextEscape(text, t.end)) {
-    out += text.slice(from, t.start);
-    from = t.end;
+  for (; i >= 0; i = text.indexOf(ESC, from)) {
+    out += text.slice(from, i);
+    from = escapeEnd(text, i);
   }
   return out + text.slice(from);
 }
@@ -152,9 +169,9 @@ export function visibleText(raw: string): VisibleText {
     text += raw.slice(a, b);
     for (let k = a; k < b; k++) offsets[n++] = k;
   };
-  for (let t = nextEscape(raw, 0); t; t = nextEscape(raw, t.end)) {
-    keep(from, t.start);
-    from = t.end;
+  for (let i = raw.indexOf(ESC); i >= 0; i = raw.indexOf(ESC, from)) {
+    keep(from, i);
+    from = escapeEnd(raw, i);
   }
   keep(from, raw.length);
   offsets[n] = raw.length;

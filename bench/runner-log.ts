@@ -5,8 +5,9 @@
  * reader's lines per second, with every line stored, and stays under 250 MB peak RSS.
  *
  * What makes it fast: lines are stored in chunks of consecutive lines, one row per chunk, compressed (writing is
- * what costs); batches of a few thousand lines per transaction; secrets looked for once per chunk of output
- * rather than once per line. See src/db/logs.ts and src/day1/runner/.
+ * what costs); batches of a few thousand lines per transaction; the run's secrets (five here, each in every form
+ * tools print a value in) looked for once per chunk of output, all at once, rather than once per line. See
+ * src/db/logs.ts, src/day1/runner/ and src/secrets/.
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';

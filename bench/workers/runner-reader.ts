@@ -18,6 +18,19 @@ import { LineRing } from '../../src/day1/runner/ring.js';
 import { Redactor } from '../../src/day1/secrets.js';
 
 const total = Number(process.argv[2] ?? 1_000_000);
+/**
+ * The run's secrets (`DAYOPS_BENCH_SECRETS`, a JSON array, or these): of the shapes real ones have, each looked for
+ * in all its encodings. A run usually has a few.
+ */
+const SECRETS: string[] = process.env.DAYOPS_BENCH_SECRETS
+  ? (JSON.parse(process.env.DAYOPS_BENCH_SECRETS) as string[])
+  : [
+      'not-in-the-output-0123456789',
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'p@ss w0rd/42!é',
+      'ghp_16C7e42F292c6912E7710c838347Ae178B4a',
+      'it\'s-a "quoted" secret',
+    ];
 const dir = mkdtempSync(join(tmpdir(), 'dayops-bench-'));
 try {
   const db = openDatabase(join(dir, 'dayops.db'));
@@ -33,8 +46,8 @@ try {
   });
   const logs = new LogsRepo(db);
   const pane = new LineRing(2000);
-  // A secret that never appears: redaction runs on every line as it would in a real run.
-  const log = new RunLog(logs, run.id, new Redactor(['not-in-the-output-0123456789']), (l) => pane.push(l));
+  // Secrets that never appear: redaction runs on every line as it would in a real run.
+  const log = new RunLog(logs, run.id, new Redactor(SECRETS), (l) => pane.push(l));
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const res = await execInRun(

@@ -52,6 +52,11 @@ export interface AdapterContext {
   exec(spec: ExecSpec): Promise<ExecResult>;
   /** Write a line of dayops' own (stream `system`) into the run log. */
   log(message: string): void;
+  /**
+   * The text with the run's secrets masked. Lines reach `onLine` and `display` masked already; anything else from
+   * the tool (captured stdout) goes through this before it is cut or quoted in a message.
+   */
+  redact(text: string): string;
   /** Aborted when the run is cancelled; exec() already interrupts the child. */
   signal: AbortSignal;
 }

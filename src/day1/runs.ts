@@ -35,6 +35,7 @@ import { osUser } from '../os-user.js';
 import { ToolError, type AdapterContext, type Phase, type ToolAdapter } from './adapter.js';
 import { adapterFor as defaultAdapterFor } from './adapters/index.js';
 import { Redactor, resolveStackEnv } from './secrets.js';
+import { redactDeep } from '../secrets/redactor.js';
 import { callRunHooks, type RunHookContext } from './runner/hooks.js';
 import { RunLog, type RunLogOptions } from './runner/log.js';
 import { defaultGraceMs, execInRun, installProcessHandlers, onShutdown } from './runner/process.js';
@@ -142,22 +143,6 @@ type Conclusion = [RunEvent, { patch?: RunPatch; note?: string; expect?: RunStat
 export function hasChanges(plan: PlanResult): boolean {
   const s = fullSummary(plan.summary);
   return plan.changes.some(isRealChange) || s.add + s.change + s.destroy + s.import + s.forget > 0;
-}
-
-/** A deep copy with every string passed through the redactor. */
-export function redactDeep<T>(value: T, redactor: { active: boolean; redact(s: string): string }): T {
-  if (!redactor.active) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactor.redact(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[redactor.redact(k)] = walk(x);
-      return out;
-    }
-    return v;
-  };
-  return walk(value) as T;
 }
 
 function policyLine(r: PolicyResult): string {
@@ -332,6 +317,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       runDir: runDirFor(this.dbPath, live.id),
       signal: live.abort.signal,
       log: (message) => live.log.system(message, live.phase),
+      redact: (text) => live.log.redact(text),
       exec: async (spec) => {
         live.phase = spec.phase;
         try {
@@ -425,7 +411,9 @@ export class RunService extends EventEmitter<RunServiceEvents> {
         if (!moved) throw new Error(`run ${id} changed state while it was planning`);
         this.emit('state', moved);
         live.log.system(`dayops: auto-approved (${live.autoReason ?? 'auto-apply'})`, 'apply');
-        await this.applyPhase(live, plan, run.triggeredBy);
+        // The apply reads the tool's lines with their secrets masked: it matches them against the plan masked alike
+        // (as an apply in another process does, from the database).
+        await this.applyPhase(live, storedPlan, run.triggeredBy);
         return;
       }
       if (run.autoApply) {

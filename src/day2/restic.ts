@@ -20,7 +20,10 @@
  *   `restore` (the authenticated encryption refuses it: "ciphertext verification failed") or `check --read-data`.
  *
  * The password reaches restic only through its environment (RESTIC_PASSWORD_FILE when it is a file, else
- * RESTIC_PASSWORD); dayops never stores or prints it. stdin is closed so restic never prompts.
+ * RESTIC_PASSWORD); dayops never stores or prints it: a password dayops holds (from an environment variable) is
+ * masked (src/secrets/redactor.ts) in every text of restic's that becomes part of an error, a problem or an
+ * event, before it is cut. What restic printed is read as it is (its JSON, its fixed phrases such as "wrong
+ * password", which a weak password could be part of). stdin is closed so restic never prompts.
  */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -29,6 +32,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { Redactor } from '../secrets/redactor.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
@@ -441,9 +445,18 @@ export function fatalLine(stderr: string): string {
   return lines.filter((l) => !/retrying after/.test(l)).pop() ?? '';
 }
 
-/** Decide what a failed restic command means, from its exit code and stderr. */
-export function classifyFailure(code: number | null, stderr: string, repository: string, command: string): ResticError {
-  const detail = fatalLine(stderr);
+/**
+ * Decide what a failed restic command means, from its exit code and stderr; what the message quotes of restic's
+ * text goes through `redact` first.
+ */
+export function classifyFailure(
+  code: number | null,
+  stderr: string,
+  repository: string,
+  command: string,
+  redact: (text: string) => string = (t) => t,
+): ResticError {
+  const detail = redact(fatalLine(stderr));
   if (code === 12 || /wrong password or no key found/.test(stderr)) {
     return new ResticError(
       `wrong password for the restic repository ${repository} (restic: wrong password or no key found)`,
@@ -459,7 +472,8 @@ export function classifyFailure(code: number | null, stderr: string, repository:
     return new ResticError(`there is no restic repository at ${repository}`, 'repository-missing', code);
   }
   if (code === 11 || /repository is already locked/.test(stderr)) {
-    const who = /already locked (?:exclusively )?by (.+)$/m.exec(stderr)?.[1]?.trim();
+    const by = /already locked (?:exclusively )?by (.+)$/m.exec(stderr)?.[1]?.trim();
+    const who = by && redact(by);
     return new ResticError(
       `the restic repository ${repository} is locked${who ? ` by ${who}` : ''}; another restic is still working on it (a stale lock would have been removed)`,
       'locked',
@@ -668,10 +682,14 @@ export class Restic {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly cwd: string | undefined;
   private readonly onNotice: (message: string) => void;
+  /** The password masked in a text of restic's (see the top of this file). */
+  private readonly redact: (text: string) => string;
 
   constructor(opts: ResticOptions) {
     this.repository = opts.repository;
     this.password = opts.password;
+    const redactor = new Redactor(opts.password.kind === 'env' ? [opts.password.value] : []);
+    this.redact = (text) => redactor.redact(text);
     this.baseEnv = opts.env ?? process.env;
     this.binary = opts.binary ?? (this.baseEnv.DAYOPS_RESTIC || 'restic');
     this.cwd = opts.cwd;
@@ -762,7 +780,7 @@ export class Restic {
   private async runLocked(args: string[], opts: RunOptions = {}, okCodes: number[] = [0]): Promise<RunResult> {
     let r = await this.run(args, opts);
     if (r.code !== null && okCodes.includes(r.code)) return r;
-    if (classifyFailure(r.code, r.stderr, this.repository, args[0]).kind === 'locked') {
+    if (classifyFailure(r.code, r.stderr, this.repository, args[0], this.redact).kind === 'locked') {
       const u = await this.run(['unlock'], { signal: opts.signal });
       if (u.code === 0)
         this.onNotice(`ran \`restic unlock\` on ${this.repository}: a lock blocked \`restic ${args[0]}\``);
@@ -772,7 +790,7 @@ export class Restic {
   }
 
   private fail(r: RunResult, command: string): never {
-    throw classifyFailure(r.code, r.stderr, this.repository, command);
+    throw classifyFailure(r.code, r.stderr, this.repository, command, this.redact);
   }
 
   /** `restic version`: e.g. "0.14.0". */
@@ -790,7 +808,7 @@ export class Restic {
   async exists(signal?: AbortSignal): Promise<boolean> {
     const r = await this.run(['cat', 'config'], { signal });
     if (r.code === 0) return true;
-    const e = classifyFailure(r.code, r.stderr, this.repository, 'cat config');
+    const e = classifyFailure(r.code, r.stderr, this.repository, 'cat config', this.redact);
     if (e.kind === 'repository-missing') return false;
     throw e;
   }
@@ -825,7 +843,7 @@ export class Restic {
         const m = parseBackupLine(line);
         if (m.type === 'status') opts.onProgress?.(toProgress(m.status));
         else if (m.type === 'summary') summary = m.summary;
-        else if (m.type === 'error') errors.push(m.item ? `${m.item}: ${m.message}` : m.message);
+        else if (m.type === 'error') errors.push(this.redact(m.item ? `${m.item}: ${m.message}` : m.message));
       } catch (e) {
         parseError ??= e as ResticError;
       }
@@ -845,7 +863,8 @@ export class Restic {
         ...r.stderr
           .split('\n')
           .map((l) => l.trim())
-          .filter((l) => l && !jsonLine(l)),
+          .filter((l) => l && !jsonLine(l))
+          .map(this.redact),
       );
     }
     return { summary: s, errors, incomplete: r.code === 3 };
@@ -868,7 +887,7 @@ export class Restic {
     const parsed = parseLs(r.stdout);
     if (!parsed.snapshot) {
       throw new ResticError(
-        `restic ls: no snapshot ${snapshotId} in ${this.repository}${r.stderr.trim() ? ` (${fatalLine(r.stderr)})` : ''}`,
+        `restic ls: no snapshot ${snapshotId} in ${this.repository}${r.stderr.trim() ? ` (${this.redact(fatalLine(r.stderr))})` : ''}`,
         'failed',
         r.code,
       );
@@ -882,10 +901,11 @@ export class Restic {
     if (opts.readDataSubset) args.push('--read-data-subset', opts.readDataSubset);
     const r = await this.runLocked(args, { signal: opts.signal });
     if (r.code !== 0) {
-      const e = classifyFailure(r.code, r.stderr, this.repository, 'check');
+      const e = classifyFailure(r.code, r.stderr, this.repository, 'check', this.redact);
       if (e.kind !== 'failed') throw e;
     }
-    return parseCheck(r.code ?? -1, r.stdout, r.stderr);
+    const res = parseCheck(r.code ?? -1, r.stdout, r.stderr);
+    return { ...res, errors: res.errors.map(this.redact) };
   }
 
   /** `restic restore ID --target DIR [--verify]`. Resolves with ok false when files could not be restored. */
@@ -898,10 +918,11 @@ export class Restic {
     if (opts.verify) args.push('--verify');
     const r = await this.runLocked(args, { signal: opts.signal });
     if (r.code !== 0) {
-      const e = classifyFailure(r.code, r.stderr, this.repository, 'restore');
+      const e = classifyFailure(r.code, r.stderr, this.repository, 'restore', this.redact);
       if (e.kind !== 'failed') throw e;
     }
-    return parseRestore(r.code ?? -1, r.stdout, r.stderr);
+    const res = parseRestore(r.code ?? -1, r.stdout, r.stderr);
+    return { ...res, errors: res.errors.map(this.redact) };
   }
 
   /**

@@ -174,13 +174,16 @@ export function planFromShow(doc: ShowPlanDocument): PlanResult {
   return { changes, drift, summary: summarize(changes), diagnostics: [] };
 }
 
-/** Parse the captured stdout of `show -json`; throws with a one-line reason when it is not a plan document. */
-export function parseShowJson(text: string): ShowPlanDocument {
+/**
+ * Parse the captured stdout of `show -json`; throws with a one-line reason when it is not a plan document. The
+ * reason quotes the start of the output, its secrets masked by `redact` before it is cut.
+ */
+export function parseShowJson(text: string, redact: (text: string) => string = (t) => t): ShowPlanDocument {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    const first = text.trim().split('\n')[0] ?? '';
+    const first = redact(text.trim().split('\n')[0] ?? '');
     throw new Error(
       `show -json did not print JSON${first ? ` (it printed "${first.slice(0, 80)}")` : ' (empty output)'}`,
     );

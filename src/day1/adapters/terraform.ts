@@ -163,7 +163,7 @@ export class TerraformAdapter implements ToolAdapter {
     }
     let result: PlanResult;
     try {
-      result = planFromShow(parseShowJson(shown.stdout));
+      result = planFromShow(parseShowJson(shown.stdout, ctx.redact));
     } catch (err) {
       throw new ToolError(`plan failed: ${(err as Error).message}`, shown.code, stream.diagnostics);
     }

@@ -1,7 +1,9 @@
 /**
  * Bytes from a pipe to lines: UTF-8 decoded across chunk boundaries, split on \n, a trailing \r stripped, a
  * partial line carried to the next chunk and a last line without newline given at the end. Long lines are kept
- * whole.
+ * whole. Holding a partial line back until its newline is also what keeps a secret that a pipe read cuts in two
+ * whole for the redactor; the one line that can end inside a secret is the last, when the stream stops without a
+ * newline: it comes marked `cut`.
  */
 import { StringDecoder } from 'node:string_decoder';
 
@@ -15,7 +17,7 @@ export class LineSplitter {
    * checks a 64 KiB chunk once instead of each of its lines.
    */
   constructor(
-    private readonly emit: (line: string, scanned: boolean) => void,
+    private readonly emit: (line: string, scanned: boolean, cut: boolean) => void,
     private readonly scan?: (text: string) => boolean,
   ) {}
 
@@ -31,7 +33,7 @@ export class LineSplitter {
       const nl = s.indexOf('\n', start);
       if (nl < 0) break;
       const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.emit(s.slice(start, end), scanned);
+      this.emit(s.slice(start, end), scanned, false);
       start = nl + 1;
     }
     if (start < s.length) this.carry = start === 0 ? s : s.slice(start);
@@ -41,6 +43,7 @@ export class LineSplitter {
   end(): void {
     const rest = this.carry + this.decoder.end();
     this.carry = '';
-    if (rest.length > 0) this.emit(rest.endsWith('\r') ? rest.slice(0, -1) : rest, this.scan ? this.scan(rest) : false);
+    if (rest.length > 0)
+      this.emit(rest.endsWith('\r') ? rest.slice(0, -1) : rest, this.scan ? this.scan(rest) : false, true);
   }
 }

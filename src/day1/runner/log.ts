@@ -3,15 +3,16 @@
  * (one transaction every `flushMs`, or sooner when `maxLines`/`maxBytes` are buffered). While the buffer is full the process runner pauses the child's pipes (`full`, `whenDrained`), so a child
  * printing millions of lines never grows memory: it waits on its pipe instead.
  */
-import stripAnsi from 'strip-ansi';
 import type { LogLine, LogStream, LogsRepo } from '../../db/logs.js';
 import type { PhaseStarts } from '../../db/runs.js';
+import type { RedactLike as Redacts, RedactOptions } from '../../secrets/redactor.js';
+import { isPlainText, stripEscapes } from '../../terminal/escapes.js';
 import type { Phase } from '../adapter.js';
 
-/** What the runner needs of src/day1/secrets.ts's Redactor. */
-export interface RedactLike {
-  readonly active: boolean;
-  redact(text: string): string;
+/** What the runner needs of src/secrets/redactor.ts's Redactor. */
+export interface RedactLike extends Redacts {
+  /** A tool's line; JSON stays JSON. */
+  redactLine?(line: string, opts?: RedactOptions): string;
   /** False when a secret could be in `text`. */
   absentFrom?(text: string): boolean;
 }
@@ -28,16 +29,6 @@ export interface RunLogOptions {
 export interface Backpressure {
   readonly full: boolean;
   whenDrained(cb: () => void): void;
-}
-
-const ESC = '\u001b';
-const CSI = '\u009b';
-
-/** Colour codes (SGR, `ESC [ ... m`) are nearly all tools print: strip those fast, anything else with strip-ansi. */
-const SGR = /\u001b\[[0-9;]*m/g;
-function stripColour(text: string): string {
-  const s = text.replace(SGR, '');
-  return s.includes(ESC) || s.includes(CSI) ? stripAnsi(s) : s;
 }
 
 export class RunLog implements Backpressure {
@@ -96,7 +87,8 @@ export class RunLog implements Backpressure {
   /**
    * Add one line. `text` is what the screen shows (ANSI kept); `raw` is the tool's own line when `text` is a
    * rendering of it. Both are redacted before anything else sees them. `fromChunk`: the line was cut from the
-   * chunk of output last given to `chunk()`, which said no secret is in it; it arrived when that chunk did.
+   * chunk of output last given to `chunk()` and arrived when that chunk did, and it (and `raw`) went through
+   * `toolLine()` and `redact()` already.
    */
   add(stream: LogStream, phase: Phase | null, text: string, raw: string | null = null, fromChunk = false): LogLine {
     // A message with line breaks (dayops' own, or an adapter's rendering) is several lines of the log.
@@ -109,7 +101,8 @@ export class RunLog implements Backpressure {
       text = this.redactor.redact(text);
       if (raw !== null) raw = this.redactor.redact(raw);
     }
-    const plain = text.includes(ESC) || text.includes(CSI) ? stripColour(text) : text;
+    // The plain copy is the redacted text as a terminal shows it: the redactor looked at that same view.
+    const plain = isPlainText(text) ? text : stripEscapes(text);
     const line: LogLine = {
       runId: this.runId,
       seq: ++this.seq,
@@ -143,6 +136,22 @@ export class RunLog implements Backpressure {
   chunk(text: string): boolean {
     this.chunkAt = Date.now();
     return !this.redactor?.active || (this.redactor.absentFrom?.(text) ?? false);
+  }
+
+  /**
+   * A line of a tool's output, redacted before anything reads it (the adapters parse, cut and summarise only what
+   * the log may keep). `clean`: `chunk()` said no secret is in the text it came in. `cut`: the stream stopped
+   * inside the line, which may end in the start of a secret.
+   */
+  toolLine(line: string, clean: boolean, cut = false): string {
+    const r = this.redactor;
+    if (!r?.active || (clean && !cut)) return line;
+    return r.redactLine ? r.redactLine(line, { cut }) : r.redact(line, { cut });
+  }
+
+  /** Text with the run's secrets masked. */
+  redact(text: string): string {
+    return this.redactor?.active ? this.redactor.redact(text) : text;
   }
 
   /** A line of dayops' own. */

@@ -31,8 +31,11 @@ export interface RunProcessOptions {
   env: NodeJS.ProcessEnv;
   /** Collect stdout into the result instead of giving its lines to `onLine`. */
   capture?: boolean;
-  /** Every line, in the order the pipes delivered them, with what `scan` said of the text it came in. */
-  onLine: (line: string, stream: LineStream, scanned: boolean) => void;
+  /**
+   * Every line, in the order the pipes delivered them, with what `scan` said of the text it came in; `cut` marks
+   * a last line the stream ended without a newline.
+   */
+  onLine: (line: string, stream: LineStream, scanned: boolean, cut: boolean) => void;
   /** Looked at once per chunk of output (e.g. "can a secret be in here?"); its answer comes with each line. */
   scan?: (text: string) => boolean;
   /** Pause the child's pipes while this is full. */
@@ -126,8 +129,8 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
     let paused = false;
     let captured = '';
     const decoder = opts.capture ? new StringDecoder('utf8') : undefined;
-    const out = new LineSplitter((line, scanned) => opts.onLine(line, 'stdout', scanned), opts.scan);
-    const err = new LineSplitter((line, scanned) => opts.onLine(line, 'stderr', scanned), opts.scan);
+    const out = new LineSplitter((line, scanned, cut) => opts.onLine(line, 'stdout', scanned, cut), opts.scan);
+    const err = new LineSplitter((line, scanned, cut) => opts.onLine(line, 'stderr', scanned, cut), opts.scan);
     let closedResolve!: () => void;
     const closed = new Promise<void>((r) => (closedResolve = r));
 
@@ -272,8 +275,8 @@ export interface ExecInRunOptions {
 }
 
 /**
- * An adapter's ExecSpec run as part of a run: each raw line goes to the adapter's `onLine`, then is shown as
- * its `display` rendering (the raw line kept when different) and stored in the run's log.
+ * An adapter's ExecSpec run as part of a run: each line, its secrets masked first, goes to the adapter's `onLine`,
+ * then is shown as its `display` rendering (the line kept when different) and stored in the run's log.
  */
 export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResult> {
   let adapterError = false;
@@ -297,7 +300,9 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
     onSpawn: o.onSpawn,
     // A chunk of output is looked at once: its arrival time, and whether a secret can be in it at all.
     scan: (text) => o.log.chunk(text),
-    onLine: (line, stream, clean) => {
+    onLine: (toolLine, stream, clean, cut) => {
+      // Nothing reads a secret: what the adapter parses, cuts into errors or shows is what the log may keep.
+      const line = o.log.toolLine(toolLine, clean, cut);
       if (spec.onLine) {
         try {
           spec.onLine(line, stream);
@@ -313,8 +318,8 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
           complain(err);
         }
       }
-      if (shown === undefined || shown === line) o.log.add(stream, spec.phase, line, null, clean);
-      else o.log.add(stream, spec.phase, shown, line);
+      if (shown === undefined || shown === line) o.log.add(stream, spec.phase, line, null, true);
+      else o.log.add(stream, spec.phase, o.log.redact(shown), line, true);
     },
   });
 }

@@ -150,6 +150,8 @@ export function makeHarness(opts: HarnessOptions): Harness {
       return realExec(spec, { cwd: opts.dir, env: { ...config.env, ...opts.env }, signal: controller.signal, sink });
     },
     log: (message) => sink({ stream: 'system', text: message, raw: message }),
+    // No secrets here: the run service's context masks them (test/secrets covers it).
+    redact: (text) => text,
     signal: controller.signal,
   };
   return {

@@ -44,30 +44,42 @@ describe('process runner', () => {
     expect(logs.phases(runId)).toEqual({ plan: 1 });
   });
 
-  it('redacts a secret in a busy stream, also when the pipe splits it across two reads', async () => {
+  it('redacts a secret in a busy stream, also when the pipe splits it between any two of its characters', async () => {
     const { work, runId, logs, shown } = setup();
-    const secret = 'hunter2-correct-horse-battery';
+    const secret = 'hunter2 "correct" horse/battery';
+    const encoded = encodeURIComponent(secret);
     const log = new RunLog(logs, runId, new Redactor([secret]), (l) => shown.push(l));
-    // Thousands of clean lines (checked a chunk at a time), then the secret cut in two by a pause between writes.
+    // Thousands of clean lines (checked a chunk at a time), then the secret and its URL-encoded form written a
+    // character at a time with a pause after each, so that reads split them at every point; then a stream that
+    // stops inside the secret.
     const argv = nodeScript(
       work,
       'split-secret.mjs',
       `const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+       const write = (s) => new Promise((r) => process.stdout.write(s, r));
        let s = '';
        for (let i = 0; i < 3000; i++) s += 'clean line ' + i + '\\n';
-       process.stdout.write(s);
-       await sleep(50);
-       process.stdout.write('token=${secret.slice(0, 10)}');
-       await sleep(50);
-       process.stdout.write('${secret.slice(10)} done\\nafter\\n');`,
+       await write(s);
+       for (const text of [${JSON.stringify(`token=${secret} done
+`)}, ${JSON.stringify(`url=${encoded}
+`)}]) {
+         for (const c of text) { await write(c); await sleep(2); }
+       }
+       await write('after\\nlast=' + ${JSON.stringify(secret.slice(0, 12))});`,
     );
     await execInRun({ argv, phase: 'apply' }, { cwd: work, env: process.env, log });
     await log.close();
     const all = logs.page(runId, 1, 5000);
-    expect(all).toHaveLength(3002);
-    expect(all[3000].text).toBe('token=[REDACTED] done');
+    expect(all).toHaveLength(3004);
+    expect(all.slice(3000).map((l) => l.text)).toEqual([
+      'token=[REDACTED] done',
+      'url=[REDACTED]',
+      'after',
+      'last=[REDACTED]',
+    ]);
     expect(all[2999].text).toBe('clean line 2999');
-    expect(JSON.stringify(all) + JSON.stringify(shown)).not.toContain(secret);
+    const everything = JSON.stringify(all) + JSON.stringify(shown);
+    for (const form of [secret, encoded]) expect(everything).not.toContain(form.slice(0, 6));
   });
 
   it('keeps each stream in order in a fast burst', async () => {
@@ -148,7 +160,7 @@ describe('process runner', () => {
     expect(short.text).toBe('short');
   });
 
-  it('shows the display rendering and keeps the raw line, gives raw lines to onLine, and redacts all of it', async () => {
+  it('shows the display rendering and keeps the raw line, and redacts all of it before onLine reads it', async () => {
     const { work, runId, logs, shown } = setup();
     const secret = 'hunter2-very-secret';
     const log = new RunLog(logs, runId, new Redactor([secret]), (l) => shown.push(l));
@@ -169,8 +181,9 @@ describe('process runner', () => {
       { cwd: work, env: process.env, log },
     );
     log.close();
-    // the adapter parses the real line
-    expect(seen[0]).toContain(secret);
+    // the adapter parses the line with its secret masked, still JSON: what it cuts into a message holds none
+    expect(JSON.parse(seen[0])).toEqual({ '@message': 'password is [REDACTED]', type: 'log' });
+    expect(seen.join('\n')).not.toContain(secret);
     const [rendered, coloured] = logs.page(runId, 1, 10);
     expect(rendered.text).toBe('password is [REDACTED]');
     expect(rendered.raw).toBe('{"@message":"password is [REDACTED]","type":"log"}');

@@ -97,8 +97,8 @@ describe.skipIf(!HAVE_TERRAFORM && !IN_CI)(`the real Terraform's encodings (seed
       const applied = svc.detail(run.id)!.apply!.changes;
       expect(applied.map((c) => `${c.address} ${c.status}`).sort()).toEqual(
         [
-          ...secrets.map((_, i) => `terraform_data.encoded[${i}] changed`),
-          'terraform_data.keyed["[REDACTED]"] changed',
+          ...secrets.map((_, i) => `terraform_data.encoded[${i}] applied`),
+          'terraform_data.keyed["[REDACTED]"] applied',
         ].sort(),
       );
     } finally {

@@ -59,16 +59,26 @@ export const secretRefSchema = z
   });
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
-const requireApprovals = z.object({ require_approvals: z.number().int().min(1).max(10) }).strict();
+/** The most approvals a policy can ask for, in every way `require_approvals` can be written. */
+export const MAX_APPROVALS = 10;
+const approvalsCount = z
+  .number()
+  .int('must be a whole number of approvals')
+  .min(1, 'must ask for at least 1 approval')
+  .max(MAX_APPROVALS, `must ask for at most ${MAX_APPROVALS} approvals`);
+
+const requireApprovals = z.object({ require_approvals: approvalsCount }).strict();
 
 export const policyKindSchema = z.union([
   z.enum(['deny', 'warn']),
   requireApprovals,
-  // `kind: "require_approvals: 2"` written as one string
+  // `kind: "require_approvals: 2"` written as one string: the same limit as the mapping
   z
     .string()
-    .regex(/^require_approvals:\s*\d+$/, 'must be deny, warn or require_approvals: N')
-    .transform((s) => ({ require_approvals: Number(s.split(':')[1]) })),
+    .regex(/^\s*require_approvals:\s*\d+\s*$/, 'must be deny, warn or require_approvals: N')
+    .transform((s) => Number(s.split(':')[1]))
+    .pipe(approvalsCount)
+    .transform((n) => ({ require_approvals: n })),
 ]);
 export type PolicyKind = 'deny' | 'warn' | { require_approvals: number };
 

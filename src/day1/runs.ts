@@ -31,7 +31,8 @@ import {
 } from '../domain/plan.js';
 import type { Stack, Tool } from '../domain/stack.js';
 import { errorMessage, UserError } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { osUser, requireEstablishedUser } from '../os-user.js';
+import { governancePolicies, refuseEnvironmentMismatch } from './governance.js';
 import { ToolError, type AdapterContext, type Phase, type ToolAdapter } from './adapter.js';
 import { adapterFor as defaultAdapterFor } from './adapters/index.js';
 import { Redactor, resolveStackEnv } from './secrets.js';
@@ -228,6 +229,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       throw new UserError('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
     }
     const user = opts.user ?? this.user;
+    if (kind === 'tracked' && opts.autoApprove) requireEstablishedUser(user, `auto-approving a run of ${stack.name}`);
     let prep: Prepared | undefined;
     let failure: string | undefined;
     try {
@@ -293,6 +295,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     }
     if (!isDir) throw new UserError(`the folder of stack ${stack.name} (${stack.dir}) does not exist`);
     const config = loadStackConfig(stack.dir);
+    refuseEnvironmentMismatch(stack, config);
     const policies = loadPolicies(config, stack.dir, stack.environment);
     const resolved = resolveStackEnv(config, stack.dir, this.env);
     return {
@@ -367,11 +370,14 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       this.checkAbort(live);
       live.plan = plan;
       const run = this.runs.get(id)!;
-      const results = prep.policies.evaluate({
-        plan,
-        stack: { name: stack.name, environment: stack.environment, tool: stack.tool },
-        run: { id, kind: run.kind, purpose: run.purpose, triggeredBy: run.triggeredBy },
-      });
+      const results = [
+        ...prep.policies.evaluate({
+          plan,
+          stack: { name: stack.name, environment: stack.environment, tool: stack.tool },
+          run: { id, kind: run.kind, purpose: run.purpose, triggeredBy: run.triggeredBy },
+        }),
+        ...governancePolicies(this.db, stack, prep.config, prep.policies, id, run.triggeredBy),
+      ];
       const outcome = policyOutcome(results);
       const storedPlan = redactDeep(plan, prep.redactor);
       const storedPolicies = redactDeep(results, prep.redactor);
@@ -596,6 +602,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
    */
   async approve(runId: number, user: string = this.user, comment?: string): Promise<ApproveResult> {
     this.refuseReadonly('approving a run');
+    requireEstablishedUser(user, `approving run ${runId}`);
     const run = this.mustGet(runId);
     if (run.state !== 'UNCONFIRMED') {
       throw new UserError(

@@ -15,6 +15,7 @@ import type { DB } from '../../src/db/open.js';
 import type { Day2Section } from '../../store/day2.js';
 import type { SectionData } from './data.js';
 import { ago, compactDuration, localTime, minutes, SYMBOL, type Cell, type Tone } from './format.js';
+import { knownDrift } from './model.js';
 
 export interface Line {
   spans: Cell[];
@@ -468,7 +469,14 @@ export function sectionHeader(
           : d.status === 'in_sync'
             ? { text: `${SYMBOL.ok} in sync`, tone: 'ok' }
             : d.status === 'failed'
-              ? { text: `${SYMBOL.warning} last check failed`, tone: 'warning' }
+              ? knownDrift(d) === 'drifted'
+                ? {
+                    text: `${SYMBOL.error} drifted ${d.drifted} ${SYMBOL.stale} stale: last check failed`,
+                    tone: 'error',
+                  }
+                : knownDrift(d) === 'in_sync'
+                  ? { text: `${SYMBOL.ok} in sync ${SYMBOL.stale} stale: last check failed`, tone: 'warning' }
+                  : { text: `${SYMBOL.warning} last check failed`, tone: 'warning' }
               : d.status === 'checking'
                 ? { text: `${SYMBOL.running} checking now`, tone: 'running' }
                 : { text: `${SYMBOL.unknown} never checked`, tone: 'muted' };
@@ -595,11 +603,21 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
         : d.status === 'in_sync'
           ? `${SYMBOL.ok} in sync${d.accepted ? ` (${d.accepted} accepted)` : ''}`
           : d.status === 'failed'
-            ? `${SYMBOL.warning} last check failed`
+            ? knownDrift(d) === 'drifted'
+              ? `${SYMBOL.error} drifted ${d.drifted} (${d.accepted} accepted, ${d.snoozed} snoozed) ${SYMBOL.stale} last check failed`
+              : knownDrift(d) === 'in_sync'
+                ? `${SYMBOL.ok} in sync ${SYMBOL.stale} last check failed`
+                : `${SYMBOL.warning} last check failed`
             : d.status === 'checking'
               ? `${SYMBOL.running} checking`
               : `${SYMBOL.unknown} never checked`,
-      d.status === 'drifted' ? 'error' : d.status === 'in_sync' ? 'ok' : d.status === 'failed' ? 'warning' : 'muted',
+      knownDrift(d) === 'drifted'
+        ? 'error'
+        : d.status === 'in_sync'
+          ? 'ok'
+          : d.status === 'failed'
+            ? 'warning'
+            : 'muted',
     ),
   );
   out.push(

@@ -142,7 +142,10 @@ describe('an approval needs an identity the system can establish', () => {
     expect((await cli(['run', 'app'])).code).toBe(4); // waiting for approval
     for (const f of readdirSync(home)) chmodSync(join(home, f), 0o666);
     const me = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
-    for (const args of [['approve', '1'], ['run', 'app', '--auto-approve']]) {
+    for (const args of [
+      ['approve', '1'],
+      ['run', 'app', '--auto-approve'],
+    ]) {
       let out = '';
       let code = 0;
       try {
@@ -259,9 +262,7 @@ describe('a prod stack that loses policies', () => {
     const text = execFileSync('cat', [yaml], { encoding: 'utf8' });
     writeFileSync(
       yaml,
-      text
-        .replace(/ {2}- \{ name: no-deletes[^\n]*\n/, '')
-        .replace('kind: { require_approvals: 2 }', 'kind: warn'),
+      text.replace(/ {2}- \{ name: no-deletes[^\n]*\n/, '').replace('kind: { require_approvals: 2 }', 'kind: warn'),
     );
     const id2 = await svc.start('app');
     const r2 = await svc.wait(id2);
@@ -309,10 +310,7 @@ describe('require_approvals: one limit in every form', () => {
   ];
   const load = (kind: string) => {
     const dir = tmpDir();
-    writeFileSync(
-      join(dir, 'dayops.yaml'),
-      `policies:\n  - name: p\n    ${kind}\n    expr: "true"\n    message: m\n`,
-    );
+    writeFileSync(join(dir, 'dayops.yaml'), `policies:\n  - name: p\n    ${kind}\n    expr: "true"\n    message: m\n`);
     return loadPolicies(loadStackConfig(dir), dir, 'dev');
   };
   it(`accepts 1 to ${MAX_APPROVALS} written any way`, () => {

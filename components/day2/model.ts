@@ -160,9 +160,11 @@ export function restoreCell(s: StackStatus, now: number): Cell {
     return s.backup.status === 'unconfigured'
       ? { text: '', tone: 'muted' }
       : { text: `${SYMBOL.none} never`, tone: 'muted' };
+  // A restore test kept over a newer attempt that could not reach restic: stale
+  const stale = t.stale ? ` ${SYMBOL.stale}` : '';
   return t.ok
-    ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago`, tone: 'ok' }
-    : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}`, tone: 'error' };
+    ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago${stale}`, tone: t.stale ? 'warning' : 'ok' }
+    : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}${stale}`, tone: 'error' };
 }
 
 function tagsOf(s: StackStatus): string[] {

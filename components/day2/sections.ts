@@ -540,7 +540,10 @@ export function sectionHeader(
           { text: `${age} · ${b.snapshotCount} snapshots · `, tone: 'muted' },
           rt
             ? rt.ok
-              ? { text: `${SYMBOL.ok} restore test ${ago(rt.at, now)}`, tone: 'ok' }
+              ? {
+                  text: `${SYMBOL.ok} restore test ${ago(rt.at, now)}${rt.stale ? ` ${SYMBOL.stale} stale` : ''}`,
+                  tone: rt.stale ? 'warning' : 'ok',
+                }
               : { text: `${SYMBOL.error} restore test failed ${ago(rt.at, now)}`, tone: 'error' }
             : { text: 'never restore-tested', tone: 'warning' },
           {
@@ -550,7 +553,14 @@ export function sectionHeader(
         ),
       ];
       if (b.error) out.push(line(`${SYMBOL.stale} ${b.error}`, 'warning'));
-      else if (b.lastBackup && !b.lastBackup.ok)
+      if (b.lastRestoreAttempt && b.lastRestoreAttempt.error !== b.error)
+        out.push(
+          line(
+            `${SYMBOL.stale} restore test ${ago(b.lastRestoreAttempt.at, now)} could not run: ${b.lastRestoreAttempt.error ?? ''}`,
+            'warning',
+          ),
+        );
+      if (!b.error && b.lastBackup && !b.lastBackup.ok)
         out.push(
           line(`${SYMBOL.error} last backup failed ${ago(b.lastBackup.at, now)}: ${b.lastBackup.error ?? ''}`, 'error'),
         );

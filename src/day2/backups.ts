@@ -393,6 +393,8 @@ export async function runBackup(
 // Restore test
 
 export interface VerifyDetail {
+  /** restic could not open the repository: nothing was tested (the last real restore test still stands, stale). */
+  unreachable?: boolean;
   snapshotId: string | null;
   snapshotTime: string | null;
   /** `restic check`: index, pack files present with the indexed sizes, every tree and snapshot readable. */
@@ -573,6 +575,7 @@ export async function verifyBackup(
     } catch (err) {
       // restic cannot open the repository: the cached snapshot list is kept, now stale with this error
       if (err instanceof UserError) {
+        detail.unreachable = true;
         new SourcesRepo(db).recordFailure(backupSourceKey(stack.name), oneLine(err), clock(opts));
       }
       throw err;
@@ -868,7 +871,7 @@ function computeStatus(
 function restoreTestOf(row: BackupStatusRow): Pick<BackupStatus, 'lastRestoreTest' | 'lastRestoreAttempt'> {
   if (row.verifyAt === null) return { lastRestoreTest: null };
   const newest = { at: row.verifyAt, ok: row.verifyOk === true, error: row.verifyError };
-  if (row.verifyTested || row.verifyOk === true || row.testedAt === null) return { lastRestoreTest: newest };
+  if (!row.verifyUnreachable || row.testedAt === null) return { lastRestoreTest: newest };
   return {
     lastRestoreTest: { at: row.testedAt, ok: row.testedOk === true, error: row.testedError, stale: true },
     lastRestoreAttempt: { at: row.verifyAt, ok: false, error: row.verifyError },

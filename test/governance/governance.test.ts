@@ -2,7 +2,7 @@
  * Governance cannot be bypassed by one person (issue 7): the environment a folder declares, who approves, the
  * policies a prod stack loses, one limit for require_approvals, cron schedules checked at `stack add`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -146,25 +146,18 @@ describe('an approval needs an identity the system can establish', () => {
       ['approve', '1'],
       ['run', 'app', '--auto-approve'],
     ]) {
-      let out = '';
-      let code = 0;
-      try {
-        out = execFileSync(
-          'setpriv',
-          ['--reuid=54321', '--regid=54321', '--clear-groups', process.execPath, CLI, '--db', dbPath, ...args],
-          {
-            encoding: 'utf8',
-            env: { ...process.env, USER: me, LOGNAME: me, HOME: home, NO_COLOR: '1' },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-      } catch (err) {
-        const e = err as { status: number; stderr: string };
-        code = e.status;
-        out = e.stderr;
-      }
-      expect(code).toBe(2);
-      const lines = out.trim().split('\n');
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=54321', '--regid=54321', '--clear-groups', process.execPath, CLI, '--db', dbPath, ...args],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, USER: me, LOGNAME: me, HOME: home, NO_COLOR: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('cannot tell who you are');
       expect(lines[0]).toContain('uid 54321');

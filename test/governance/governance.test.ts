@@ -325,6 +325,7 @@ describe('require_approvals: one limit in every form', () => {
         expect(msg.split('\n')).toHaveLength(1);
         expect(msg).toContain('dayops.yaml');
         expect(msg).toContain('policies[0].kind');
+        expect(msg).toMatch(n === '0' ? /at least 1 approval/ : new RegExp(`at most ${MAX_APPROVALS} approvals`));
       }
     }
   });

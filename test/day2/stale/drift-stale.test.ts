@@ -88,6 +88,8 @@ describe.runIf(HAVE)('a failed drift check keeps what is known (real terraform)'
     expect(text.stdout).toContain('drifted: 2 open');
     expect(text.stdout).toContain('terraform_data.a');
 
+    const statusText = (await cli(['status'])).stdout;
+    expect(statusText).toMatch(/beta .*drifted 2, last check failed/);
     const status = JSON.parse((await cli(['status', '--json'])).stdout);
     const beta = status.stacks.find((s: { name: string }) => s.name === 'beta');
     expect(beta.drift).toMatchObject({ status: 'failed', drifted: 2, total: 2, stale: true });

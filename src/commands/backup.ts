@@ -20,6 +20,7 @@ import {
 import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+import { rawStream } from '../terminal/sanitize.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
@@ -77,7 +78,9 @@ export function progressReporter(stderr: Writable, label: string, isTTY: boolean
       if (isTTY) {
         if (t - lastAt < 100 && p.percentDone < 1) return;
         lastAt = t;
-        stderr.write(`\r\x1b[K${progressText(label, p)}`);
+        // dayops' own control code raw, the text (a label from outside) sanitised.
+        rawStream(stderr).write('\r\x1b[K');
+        stderr.write(progressText(label, p));
         drawn = true;
         return;
       }
@@ -89,7 +92,7 @@ export function progressReporter(stderr: Writable, label: string, isTTY: boolean
       }
     },
     done() {
-      if (isTTY && drawn) stderr.write('\r\x1b[K');
+      if (isTTY && drawn) rawStream(stderr).write('\r\x1b[K');
     },
   };
 }

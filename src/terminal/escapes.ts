@@ -124,16 +124,16 @@ export function nextEscape(text: string, from: number): EscapeToken | undefined 
   return i < 0 ? undefined : tokenAt(text, i);
 }
 
+/** The first escape sequence or control character (8-bit ones too) at or after `from`, if any. */
+export function nextControl(text: string, from: number): EscapeToken | undefined {
+  CONTROL.lastIndex = from;
+  const m = CONTROL.exec(text);
+  return m ? tokenAt(text, m.index) : undefined;
+}
+
 /** Every escape sequence and control character of the text, 8-bit ones too, in order (for a sanitiser). */
 export function* controlTokens(text: string): Generator<EscapeToken> {
-  for (let from = 0; ;) {
-    CONTROL.lastIndex = from;
-    const m = CONTROL.exec(text);
-    if (!m) return;
-    const t = tokenAt(text, m.index);
-    yield t;
-    from = t.end;
-  }
+  for (let t = nextControl(text, 0); t; t = nextControl(text, t.end)) yield t;
 }
 
 /** The text without its escape sequences (see the top of this file). */

@@ -43,7 +43,7 @@ export function runOnPty(
   opts: { env?: NodeJS.ProcessEnv; answers?: [string, string][] } = {},
 ): Promise<PtyResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, TERM: 'xterm-256color', ...opts.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', ...opts.env };
     delete env.NO_COLOR;
     if (opts.env?.NO_COLOR) env.NO_COLOR = opts.env.NO_COLOR;
     const child = spawn(

@@ -9,11 +9,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onPath } from '../../src/day1/detect.js';
+import { LogsRepo } from '../../src/db/logs.js';
+import { openDatabase } from '../../src/db/open.js';
+import { RunsRepo } from '../../src/db/runs.js';
 import { runCli } from '../helpers/cli.js';
 import { CORPUS, HOSTILE, leaks, markersShown, SPLIT } from '../helpers/hostile.js';
 import { runOnPty } from '../helpers/pty.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { customStack } from '../day1/runs/helpers.js';
+
+/** Every stored log line of every run, as the tool printed it (secrets redacted). */
+function storedLog(dbPath: string): string {
+  const db = openDatabase(dbPath);
+  try {
+    const logs = new LogsRepo(db);
+    return new RunsRepo(db)
+      .list({ limit: 100 })
+      .flatMap((r) => logs.page(r.id, 1, 10_000).map((l) => l.text))
+      .join('\n');
+  } finally {
+    db.close();
+  }
+}
 
 const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
 const HAVE_TERRAFORM = onPath('terraform');
@@ -29,6 +46,19 @@ for (const c of SPLIT) { process.stdout.write(c); await new Promise((r) => setTi
 process.stdout.write('\\n10%\\r50%\\r100% done\\n');
 console.log('dayops:change ${change}');
 `;
+
+/**
+ * The output without the prompt's line (from the question to the typed answer): there dayops' own line editor
+ * (node:readline) moves the cursor, and the terminal echoes what was typed. The question is checked apart.
+ */
+function withoutPrompt(out: string): string {
+  const q = out.indexOf('Apply these changes');
+  if (q < 0) return out;
+  const from = out.lastIndexOf('\n', q) + 1;
+  const yes = out.indexOf('yes\r', q + 1);
+  const to = out.indexOf('\n', yes < 0 ? q : yes) + 1;
+  return out.slice(0, from) + out.slice(to);
+}
 
 const BAD = CORPUS.osc52 + CORPUS.osc0 + CORPUS.clear + CORPUS.c1csi + CORPUS.dsr + CORPUS.bel;
 
@@ -51,8 +81,9 @@ describe('hostile text in a headless run', () => {
     expect(r.stdout).not.toContain('10%');
     expect(r.stdout).toMatch(/^ABC$/m); // the sequence cut between writes is gone whole
     // The tool really printed them: they are in the stored log as it printed them.
-    const log = await runCli(['--db', db, 'runs', '--json']);
-    expect(leaks(log.stdout, { colour: false })).toEqual([]);
+    expect(storedLog(db)).toContain(CORPUS.osc52);
+    const runs = await runCli(['--db', db, 'runs', '--json']);
+    expect(leaks(runs.stdout, { colour: false })).toEqual([]);
   });
 
   it('on a terminal: colours stay, nothing else reaches it, and the prompt is asked', async () => {
@@ -62,7 +93,7 @@ describe('hostile text in a headless run', () => {
     const r = await runOnPty(['--db', db, 'run', 'app'], { answers: [['Type yes to apply: ', 'yes\r']] });
     expect(r.out).toContain('Apply these changes? Type yes to apply:');
     expect(r.code, r.out).toBe(0);
-    expect(leaks(r.out, { colour: true, cr: true }), r.out.slice(0, 2000)).toEqual([]);
+    expect(leaks(withoutPrompt(r.out), { colour: true, cr: true })).toEqual([]);
     expect(markersShown(r.out)).toEqual(Object.keys(CORPUS).filter((k) => k !== 'cr'));
     expect(r.out).toContain('␇'); // a lone BEL is shown, not rung
   });
@@ -116,10 +147,11 @@ describe.skipIf(!HAVE_TERRAFORM && !IN_CI)('hostile text from the real Terraform
     const tty = await runOnPty(['--db', db, 'run', 'tfhostile'], { answers: [['Type yes to apply: ', 'yes\r']] });
     expect(tty.code, tty.out).toBe(0);
     expect(tty.out).toContain('<osc52>'); // local-exec's output is in the log
-    expect(leaks(tty.out, { colour: true, cr: true })).toEqual([]);
+    expect(leaks(withoutPrompt(tty.out), { colour: true, cr: true })).toEqual([]);
     const runs = await runCli(['--db', db, 'runs', '--json']);
     expect(leaks(runs.stdout, { colour: false })).toEqual([]);
-    expect(runs.stdout).toContain('\\u001b]52'); // the escapes were there, and JSON says so safely
+    // The tool really printed them, and dayops stored them as printed (the log keeps what the tool said).
+    expect(storedLog(db)).toContain(CORPUS.osc52);
 
     function tmpStackWith(name: string) {
       return tfStack(
@@ -141,11 +173,16 @@ describe.skipIf(!HAVE_TERRAFORM && !IN_CI)('hostile text from the real Terraform
     const db = join(tmpDir(), 'dayops.db');
     const dir = tfStack(
       'tfdiag',
-      `resource "terraform_data" "refused" {
+      `variable "answer" {
+  type    = string
+  default = "no"
+}
+
+resource "terraform_data" "refused" {
   input = 1
   lifecycle {
     precondition {
-      condition     = false
+      condition     = var.answer == "yes"
       error_message = ${hcl(`refused ${BAD} here`)}
     }
   }

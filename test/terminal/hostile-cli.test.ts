@@ -63,7 +63,10 @@ function withoutPrompt(out: string): string {
 const BAD = CORPUS.osc52 + CORPUS.osc0 + CORPUS.clear + CORPUS.c1csi + CORPUS.dsr + CORPUS.bel;
 
 function hostileStack() {
-  const stack = customStack({ plan: PRINTS_HOSTILE('create null_resource.a'), apply: PRINTS_HOSTILE('create null_resource.a') });
+  const stack = customStack({
+    plan: PRINTS_HOSTILE('create null_resource.a'),
+    apply: PRINTS_HOSTILE('create null_resource.a'),
+  });
   return stack;
 }
 
@@ -107,7 +110,12 @@ describe('hostile text in a headless run', () => {
     const none = await runCli(['--db', db, 'runs', `x${BAD}y`]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no stack named "x');
-    for (const r of [failed, none, await runCli(['--db', db, 'runs']), await runOnPty(['--db', db, 'runs', `x${BAD}y`])]) {
+    for (const r of [
+      failed,
+      none,
+      await runCli(['--db', db, 'runs']),
+      await runOnPty(['--db', db, 'runs', `x${BAD}y`]),
+    ]) {
       const text = 'out' in r ? r.out : r.stdout + r.stderr;
       expect(leaks(text, { colour: 'out' in r, cr: true })).toEqual([]);
     }

@@ -53,7 +53,11 @@ describe('hostile text in the app', () => {
       plan: `${lines.map((l) => `console.log(${JSON.stringify(l)});`).join('\n')}
 console.log(${JSON.stringify(`dayops:change create null_resource.x${BAD}y`)});`,
     });
-    customStack({ db, name: 'broken', plan: `console.error(${JSON.stringify(`refused ${BAD} here`)}); process.exit(2);` });
+    customStack({
+      db,
+      name: 'broken',
+      plan: `console.error(${JSON.stringify(`refused ${BAD} here`)}); process.exit(2);`,
+    });
     const svc = new RunService(db, { dbPath: path, handleSignals: false, recover: false, pollMs: 50 });
     services.push(svc);
     await svc.wait(await svc.start('app', { planOnly: true, trigger: 'cli' }));

@@ -3,7 +3,7 @@
  * reads is what is left when those are taken out. This module finds them, one definition for every part of dayops
  * that needs it: the redactor looks for secrets in the visible text (a colour code inside a secret must not hide
  * it) and maps what it finds back to the raw text; the log's plain copies are the visible text; a sanitiser that
- * keeps colours and drops the rest walks the same tokens.
+ * keeps colours and drops the rest (./sanitize.ts) walks the same tokens.
  *
  * Recognised (ECMA-48, as xterm reads it), each a token with its kind:
  *   - `sgr`:     CSI ... m (colours and attributes), `csi`: any other CSI (ESC [ or 8-bit 0x9b, parameter bytes

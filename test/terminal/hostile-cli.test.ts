@@ -110,11 +110,19 @@ describe('hostile text in a headless run', () => {
     const none = await runCli(['--db', db, 'runs', `x${BAD}y`]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no stack named "x');
+    const path = join(tmpDir(), `dir${BAD}`); // a path that does not exist, named in the error line
+    const badPath = await runCli(['--db', db, 'stack', 'add', path]);
+    expect(badPath.code).not.toBe(0);
+    expect(badPath.stderr).toContain('dir');
     for (const r of [
       failed,
       none,
+      badPath,
       await runCli(['--db', db, 'runs']),
+      await runCli(['--db', db, 'status']),
       await runOnPty(['--db', db, 'runs', `x${BAD}y`]),
+      await runOnPty(['--db', db, 'stack', 'add', path]),
+      await runOnPty(['--db', db, 'status']),
     ]) {
       const text = 'out' in r ? r.out : r.stdout + r.stderr;
       expect(leaks(text, { colour: 'out' in r, cr: true })).toEqual([]);

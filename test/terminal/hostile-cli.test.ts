@@ -44,6 +44,7 @@ process.stdout.write(HOSTILE + '\\n');
 for (const [k, v] of Object.entries(CORPUS)) process.stderr.write('line <' + k + '>' + v + ' end\\n');
 for (const c of SPLIT) { process.stdout.write(c); await new Promise((r) => setTimeout(r, 30)); }
 process.stdout.write('\\n10%\\r50%\\r100% done\\n');
+process.stdout.write('\\u001b[32mgreen\\u001b[0m ok\\n');
 console.log('dayops:change ${change}');
 `;
 
@@ -83,6 +84,7 @@ describe('hostile text in a headless run', () => {
     expect(r.stdout).toContain('100% done');
     expect(r.stdout).not.toContain('10%');
     expect(r.stdout).toMatch(/^ABC$/m); // the sequence cut between writes is gone whole
+    expect(r.stdout).toContain('green ok'); // colour dropped, text kept
     // The tool really printed them: they are in the stored log as it printed them.
     expect(storedLog(db)).toContain(CORPUS.osc52);
     const runs = await runCli(['--db', db, 'runs', '--json']);
@@ -99,6 +101,7 @@ describe('hostile text in a headless run', () => {
     expect(leaks(withoutPrompt(r.out), { colour: true, cr: true })).toEqual([]);
     expect(markersShown(r.out)).toEqual(Object.keys(CORPUS).filter((k) => k !== 'cr'));
     expect(r.out).toContain('␇'); // a lone BEL is shown, not rung
+    expect(r.out).toContain('\u001b[32mgreen\u001b[0m ok'); // colour kept on a terminal
   });
 
   it('an error line, `runs` and a stack name in an error say what is wrong without a sequence', async () => {

@@ -337,9 +337,19 @@ function listKey(input: string, key: Key, ctx: Day1Ctx): void {
   if (isKey('day1.list.pageUp', input, key)) return moveTo(i - page);
   if (isKey('day1.list.top', input, key)) return moveTo(0);
   if (isKey('day1.list.bottom', input, key)) return moveTo(runs.length - 1);
-  if (isKey('day1.list.open', input, key) || isKey('day1.list.split', input, key)) {
+  if (isKey('day1.list.open', input, key)) {
     if (i < 0) return;
-    s.day1Open(runs[i].id, isKey('day1.list.split', input, key) ? 'add' : 'replace');
+    s.day1Open(runs[i].id, 'replace');
+    return;
+  }
+  if (isKey('day1.list.split', input, key)) {
+    if (i < 0) return;
+    const wasList = lay.screen === 'list';
+    s.day1Open(runs[i].id, 'add');
+    // The focus stays on the runs list until the operator moves it: beside the panes when the width has room for
+    // the list, else on the list screen itself (the runs in panes are marked; Enter shows one).
+    if (ctx.layout().list) ctx.store.getState().day1SetFocus('list');
+    else if (wasList) ctx.store.getState().day1Back();
     return;
   }
   if (isKey('day1.list.nextStack', input, key) || isKey('day1.list.prevStack', input, key)) {
@@ -376,9 +386,14 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
     if (!pane.follow) scrollTo(from + 1);
     return;
   }
-  if (isKey('day1.pane.pageUp', input, key)) return scrollTo(from - Math.max(1, rows - 1));
+  // A page keeps one line of the last one on screen (the phase headers take rows too): never a line skipped.
+  if (isKey('day1.pane.pageUp', input, key)) {
+    const phaseStarts = new Set(Object.values(ctx.source.phases(pane.runId)));
+    return scrollTo(pageUpTop(from, rows, phaseStarts));
+  }
   if (isKey('day1.pane.pageDown', input, key)) {
-    if (!pane.follow) scrollTo(from + Math.max(1, rows - 1));
+    const phaseStarts = new Set(Object.values(ctx.source.phases(pane.runId)));
+    if (!pane.follow) scrollTo(pageDownTop(from, rows, phaseStarts, count));
     return;
   }
   if (isKey('day1.pane.top', input, key)) return scrollTo(1);
@@ -405,6 +420,34 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
     if (pane.search) s.day1UpdatePane(index, { search: '', match: null });
     else s.day1Back();
   }
+}
+
+/**
+ * The first line of the page above one that starts at `top`: as many lines as fit in `rows` rows (a line where a
+ * phase starts takes a header row too) and that end on `top` itself, so the page overlaps by one line.
+ */
+export function pageUpTop(top: number, rows: number, phaseStarts: ReadonlySet<number>): number {
+  const cost = (seq: number) => 1 + (phaseStarts.has(seq) ? 1 : 0);
+  let t = Math.max(1, top);
+  let used = cost(t);
+  while (t > 1 && used + cost(t - 1) <= rows) {
+    t--;
+    used += cost(t);
+  }
+  return t === top && top > 1 ? top - 1 : t;
+}
+
+/** The first line of the page below one that starts at `top`: the last line on screen (as paneRowsOf lays it). */
+export function pageDownTop(top: number, rows: number, phaseStarts: ReadonlySet<number>, count: number): number {
+  let used = 0;
+  let last = top;
+  for (let seq = top; seq <= count; seq++) {
+    if (phaseStarts.has(seq) && used < rows - 1) used++;
+    if (used >= rows) break;
+    used++;
+    last = seq;
+  }
+  return last > top ? last : top + 1;
 }
 
 function planKey(input: string, key: Key, ctx: Day1Ctx): void {

@@ -8,10 +8,13 @@ import type { BackupEvent } from '../../src/db/backups.js';
 import type { RunRecord } from '../../src/db/runs.js';
 import { changesBefore, type AlertView, type ApplyBeforeAlert, type SilenceRecord } from '../../src/day2/alerts.js';
 import { formatMatcher } from '../../src/day2/alertmanager.js';
-import { describeDrift, type DriftedResource } from '../../src/day2/drift.js';
+import { describeDrift, fieldDiffs, type DriftedResource } from '../../src/day2/drift.js';
 import type { Snapshot } from '../../src/day2/restic.js';
 import type { StackStatus } from '../../src/day2/status.js';
 import type { DB } from '../../src/db/open.js';
+import sliceAnsi from 'slice-ansi';
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
 import type { Day2Section } from '../../store/day2.js';
 import type { SectionData } from './data.js';
 import { ago, compactDuration, localTime, minutes, SYMBOL, type Cell, type Tone } from './format.js';
@@ -225,6 +228,42 @@ const json = (v: unknown): string => {
   return s === undefined ? 'null' : s.length > 80 ? `${s.slice(0, 79)}…` : s;
 };
 
+/**
+ * What changed in a drifted resource, attribute by attribute (arrays and objects walked: one rule of a security
+ * group's `ingress`, not the whole list twice). A scalar is one line `path: before -> after`; a structured value is
+ * shown indented, one JSON line a row, `-` before and `+` after. Values terraform marks sensitive arrive masked.
+ */
+export function fieldLines(r: DriftedResource): Line[] {
+  const main = r.detail.drift ?? r.detail.plan;
+  const fields =
+    main && (main.before !== undefined || main.after !== undefined)
+      ? fieldDiffs(main.before, main.after, 200)
+      : (r.detail.fields ?? []);
+  const out: Line[] = [];
+  const structured = (v: unknown) => typeof v === 'object' && v !== null;
+  for (const f of fields) {
+    if (!structured(f.before) && !structured(f.after)) {
+      out.push(line(`  ${f.path}: ${JSON.stringify(f.before ?? null)} -> ${JSON.stringify(f.after ?? null)}`));
+      continue;
+    }
+    out.push(line(`  ${f.path}:`));
+    const block = (v: unknown, sign: '-' | '+') => {
+      if (v === null || v === undefined) return;
+      for (const l of JSON.stringify(v, null, 2).split('\n'))
+        out.push(line(`    ${sign} ${l}`, sign === '+' ? 'ok' : 'error'));
+    };
+    block(f.before, '-');
+    block(f.after, '+');
+  }
+  return out;
+}
+
+/** The lines of an item opened on the whole body (Enter): an alert's detail, or a drifted resource's change. */
+export function openItemLines(item: Item, now: number, db: DB, width: number): Line[] {
+  if (item.kind === 'alert') return wrapLines(alertLines(item.alert, now, true, db), width);
+  return wrapLines(itemDetail(item, now), width, Infinity);
+}
+
 /** The longer description of an item. */
 export function itemDetail(item: Item, now: number): Line[] {
   const out: Line[] = [];
@@ -255,15 +294,7 @@ export function itemDetail(item: Item, now: number): Line[] {
       else if (t.lapsed === 'expired')
         out.push(line(`${SYMBOL.warning} its snooze by ${t.user} ended ${ago(t.until, now)}`, 'warning'));
       else out.push(line(`${SYMBOL.error} open: A accept · z snooze · r remediate`, 'error'));
-      for (const f of r.detail.fields ?? [])
-        out.push(
-          spans(
-            { text: `  ${f.path}: `, tone: undefined },
-            { text: json(f.before), tone: 'error' },
-            { text: ' -> ', tone: 'muted' },
-            { text: json(f.after), tone: 'ok' },
-          ),
-        );
+      out.push(...fieldLines(r));
       if (r.detail.diff)
         for (const l of r.detail.diff.split('\n').slice(0, 30))
           out.push(line(`  ${l}`, l.startsWith('+') ? 'ok' : l.startsWith('-') ? 'error' : 'muted'));
@@ -666,31 +697,28 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
   return out;
 }
 
-/** Lines of one span longer than `width` broken at spaces (others are cut at the edge when drawn). */
+/**
+ * Lines of one span wider than `width` (as the terminal measures: CJK and emoji take two columns) broken at spaces,
+ * continuations indented; at most `maxPerLine` rows each (the last one then ends in …). Others are cut at the edge.
+ */
 export function wrapLines(lines: Line[], width: number, maxPerLine = 4): Line[] {
   const out: Line[] = [];
   const w = Math.max(10, width);
   for (const l of lines) {
     const text = l.spans.length === 1 ? l.spans[0].text : null;
-    if (text === null || [...text].length <= w) {
+    if (text === null || stringWidth(text) <= w) {
       out.push(l);
       continue;
     }
     const indent = /^\s*/.exec(text)![0];
-    let rest = text;
-    let n = 0;
-    while (rest.length > 0 && n < maxPerLine) {
-      let cut = rest.length <= w ? rest.length : rest.lastIndexOf(' ', w);
-      if (cut <= indent.length) cut = Math.min(w, rest.length);
-      out.push({ spans: [{ ...l.spans[0], text: rest.slice(0, cut) }], bold: l.bold });
-      rest = rest.slice(cut).trimStart();
-      if (rest) rest = `${indent}  ${rest}`;
-      n++;
-    }
-    if (rest.trim() && out.length) {
-      const last = out[out.length - 1];
-      last.spans = [{ ...last.spans[0], text: `${last.spans[0].text.slice(0, w - 1)}…` }];
-    }
+    const pad = indent.length + 2 < w / 2 ? indent + '  ' : indent;
+    const rows = wrapAnsi(text.slice(indent.length), w - pad.length, { hard: true, trim: true }).split('\n');
+    const kept = rows.slice(0, Math.max(1, maxPerLine));
+    kept.forEach((r, i) => {
+      let t = (i === 0 ? indent : pad) + r;
+      if (i === kept.length - 1 && kept.length < rows.length) t = `${sliceAnsi(t, 0, w - 1)}…`;
+      out.push({ spans: [{ ...l.spans[0], text: t }], bold: l.bold });
+    });
   }
   return out;
 }

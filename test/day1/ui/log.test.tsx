@@ -184,8 +184,9 @@ describe('Day-1 split view', () => {
     expect(f).toMatch(/RUN STACK/);
     expect(f).toContain('Plan · run #2');
     expect(f).toMatch(/~\s+terraform_data\.web update/);
-    // ] walks list -> panes -> plan
-    await app.press(']');
+    // The focus stays on the runs list; ] walks list -> panes -> plan
+    expect(app.store.getState().day1.focus).toBe('list');
+    await app.press(']', ']', ']');
     expect(app.store.getState().day1.focus).toBe('plan');
     await app.press(']');
     expect(app.store.getState().day1.focus).toBe('list');

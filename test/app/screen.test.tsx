@@ -45,3 +45,30 @@ describe('header', () => {
     expect(headerParts(MIN_COLUMNS, true, stack).name).toMatch(/…$/);
   });
 });
+
+describe('help at 80x24', () => {
+  it('PgDn moves by the rows on screen minus one: the last line of a page is the first of the next', async () => {
+    const { db, dir, path } = tmpDb();
+    addStack(db, dir, 'net');
+    app = await driveApp(db, { dbPath: path, columns: 80, rows: 24 });
+    await app.waitFor('net');
+    // The runs list's help is long: several pages.
+    await app.press('2');
+    let f = await app.press('?');
+    const range = (frame: string) => {
+      const m = /\((\d+)-(\d+) of (\d+)\)/.exec(frame);
+      if (!m) throw new Error(`no range in:\n${frame}`);
+      return [Number(m[1]), Number(m[2]), Number(m[3])];
+    };
+    const [, end, total] = range(f);
+    const lastLine = f.split('\n')[1 + end]; // header row, the border, then lines 1..end
+    f = await app.press('pgdown');
+    const [start2] = range(f);
+    // The page starts on the last line of the one before (or shows the last lines when fewer are left).
+    expect(start2).toBe(Math.min(end, total - end + 1));
+    expect(total).toBeGreaterThan(2 * end);
+    if (start2 === end) expect(f.split('\n')[2]).toBe(lastLine);
+    f = await app.press('pgup');
+    expect(range(f)[0]).toBe(1);
+  });
+});

@@ -22,7 +22,7 @@ import {
 import type { AppStore } from '../../store/index.js';
 import { editKey } from '../day0/TextField.js';
 import type { Day1Layout } from './layout.js';
-import type { LogReader } from './log-window.js';
+import { wrappedRows, type LogReader } from './log-window.js';
 import type { Viewport } from './LogPane.js';
 
 export interface Day1Ctx {
@@ -386,16 +386,24 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
     if (!pane.follow) scrollTo(from + 1);
     return;
   }
-  // A page keeps one line of the last one on screen (the phase headers take rows too): never a line skipped.
+  // A page keeps one line of the last one on screen (phase headers and wrapped lines take rows too): never a line
+  // skipped.
+  const lineRowsFrom = (first: number): ((seq: number) => number) => {
+    if (!pane.wrap) return () => 1;
+    const inner = (ctx.layout().panes[index]?.width ?? 80) - 2;
+    const costs = new Map(ctx.source.page(pane.runId, first, rows + 1).map((l) => [l.seq, wrappedRows(l, inner)]));
+    return (seq) => costs.get(seq) ?? 1;
+  };
   if (isKey('day1.pane.pageUp', input, key)) {
     const phaseStarts = new Set(Object.values(ctx.source.phases(pane.runId)));
-    return scrollTo(pageUpTop(from, rows, phaseStarts));
+    return scrollTo(pageUpTop(from, rows, phaseStarts, lineRowsFrom(Math.max(1, from - rows))));
   }
   if (isKey('day1.pane.pageDown', input, key)) {
     const phaseStarts = new Set(Object.values(ctx.source.phases(pane.runId)));
-    if (!pane.follow) scrollTo(pageDownTop(from, rows, phaseStarts, count));
+    if (!pane.follow) scrollTo(pageDownTop(from, rows, phaseStarts, count, lineRowsFrom(from)));
     return;
   }
+  if (isKey('day1.pane.wrap', input, key)) return s.day1UpdatePane(index, { wrap: !pane.wrap, hscroll: 0 });
   if (isKey('day1.pane.top', input, key)) return scrollTo(1);
   if (isKey('day1.pane.bottom', input, key)) return s.day1UpdatePane(index, { follow: true });
   if (isKey('day1.pane.left', input, key)) return s.day1UpdatePane(index, { hscroll: Math.max(0, pane.hscroll - 8) });
@@ -424,10 +432,16 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
 
 /**
  * The first line of the page above one that starts at `top`: as many lines as fit in `rows` rows (a line where a
- * phase starts takes a header row too) and that end on `top` itself, so the page overlaps by one line.
+ * phase starts takes a header row too, a wrapped line its rows) and that end on `top` itself, so the page
+ * overlaps by one line.
  */
-export function pageUpTop(top: number, rows: number, phaseStarts: ReadonlySet<number>): number {
-  const cost = (seq: number) => 1 + (phaseStarts.has(seq) ? 1 : 0);
+export function pageUpTop(
+  top: number,
+  rows: number,
+  phaseStarts: ReadonlySet<number>,
+  lineRows: (seq: number) => number = () => 1,
+): number {
+  const cost = (seq: number) => lineRows(seq) + (phaseStarts.has(seq) ? 1 : 0);
   let t = Math.max(1, top);
   let used = cost(t);
   while (t > 1 && used + cost(t - 1) <= rows) {
@@ -438,13 +452,21 @@ export function pageUpTop(top: number, rows: number, phaseStarts: ReadonlySet<nu
 }
 
 /** The first line of the page below one that starts at `top`: the last line on screen (as paneRowsOf lays it). */
-export function pageDownTop(top: number, rows: number, phaseStarts: ReadonlySet<number>, count: number): number {
+export function pageDownTop(
+  top: number,
+  rows: number,
+  phaseStarts: ReadonlySet<number>,
+  count: number,
+  lineRows: (seq: number) => number = () => 1,
+): number {
   let used = 0;
   let last = top;
   for (let seq = top; seq <= count; seq++) {
     if (phaseStarts.has(seq) && used < rows - 1) used++;
     if (used >= rows) break;
-    used++;
+    const cost = lineRows(seq);
+    if (used + cost > rows && seq > top) break;
+    used += cost;
     last = seq;
   }
   return last > top ? last : top + 1;

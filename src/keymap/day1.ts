@@ -68,6 +68,12 @@ export const DAY1: KeyContext[] = [
         description: "Scroll long lines right (they are cut at the pane's edge)",
       },
       {
+        id: 'day1.pane.wrap',
+        keys: ['w'],
+        description: "Wrap long lines onto the next rows, or cut them at the pane's edge again",
+        hint: 'wrap',
+      },
+      {
         id: 'day1.pane.search',
         keys: ['/'],
         description: 'Search the whole log (Enter finds the next match)',

@@ -2,7 +2,8 @@
  * The Day-1 screen at 80x24: a page of the log moves by what is on screen minus one line, phase headers counted,
  * so PgDn/PgUp never skip a line; `s` adds a run to the split and leaves the focus on the runs list.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTheme, setTheme } from '../../../components/theme.js';
 import { pageDownTop, pageUpTop } from '../../../components/day1/controller.js';
 import { RunsRepo } from '../../../src/db/runs.js';
 import { APPLY_RECORDS, customStack } from '../runs/helpers.js';
@@ -109,4 +110,48 @@ describe('split', () => {
     await wide.press('j');
     expect(wide.store.getState().day1.selected).toBe(1);
   }, 60_000);
+});
+
+afterEach(() => setTheme(makeTheme(process.env)));
+
+describe('log pane lines at 80x24', () => {
+  it('w wraps a long line onto the next rows; sideways scrolling keeps colour; the search counts its matches', async () => {
+    const fx = day1Fixture([]);
+    const long = Array.from({ length: 30 }, (_, i) => `w${String(i).padStart(2, '0')}`).join(' ');
+    customStack({
+      db: fx.db,
+      name: 'wide',
+      plan: `console.log(${JSON.stringify(long)});
+console.log('\\u001b[31m' + 'x'.repeat(20) + 'RED-TAIL\\u001b[0m plain');
+for (let i = 1; i <= 17; i++) console.log('needle ' + i);
+console.log('dayops:change create null_resource.a');`,
+    });
+    setTheme(makeTheme({}));
+    const app = await openDay1(fx, { columns: 80, rows: 24 });
+    await app.press('p', 'enter');
+    await until(() => new RunsRepo(fx.db).get(1)?.state === 'FINISHED', 'the plan to finish', 20_000);
+    await app.settle();
+    let f = await app.press('g');
+    // Cut at the edge: the end of the long line is not on screen.
+    expect(f).toContain('w00 w01');
+    expect(f).not.toContain('w29');
+    f = await app.press('w');
+    expect(f).toContain('w29');
+    // The rest of the line is on the next row, inside the pane.
+    const rows = f.split('\n');
+    const at = rows.findIndex((l) => l.includes('w00 w01'));
+    expect(rows[at + 1]).toMatch(/w2\d/);
+    for (const l of rows) expect(l.length).toBeLessThanOrEqual(80);
+    f = await app.press('w', 'l', 'l');
+    // Scrolled 16 columns right, the red text is still red.
+    const raw = app.frames[app.frames.length - 1];
+    expect(raw).toMatch(/\u001b\[31mx+RED-TAIL/);
+    // Search: 17 matches; n walks them and the title counts.
+    await app.press('/');
+    await app.type('needle');
+    f = await app.press('enter');
+    expect(f).toMatch(/needle match 1 of 17/);
+    f = await app.press('n', 'n');
+    expect(f).toMatch(/needle match 3 of 17/);
+  }, 40_000);
 });

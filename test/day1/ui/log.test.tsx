@@ -59,7 +59,7 @@ describe('Day-1 log pane on a long log', () => {
     await app.type('needle');
     f = await app.press('enter');
     expect(f).toContain('›needle 1000');
-    expect(f).toContain('/needle @');
+    expect(f).toContain('/needle match 1 of 5');
     f = await app.press('n');
     expect(f).toContain('›needle 2000');
     expect(f).not.toContain('needle 1000');

@@ -142,7 +142,7 @@ console.log('dayops:change create null_resource.a');`,
     const at = rows.findIndex((l) => l.includes('w00 w01'));
     expect(rows[at + 1]).toMatch(/w2\d/);
     for (const l of rows) expect(l.length).toBeLessThanOrEqual(80);
-    f = await app.press('w', 'l', 'l');
+    await app.press('w', 'l', 'l');
     // Scrolled 16 columns right, the red text is still red.
     const raw = app.frames[app.frames.length - 1];
     expect(raw).toMatch(/\u001b\[31mx+RED-TAIL/);

@@ -47,6 +47,14 @@ export function fitColumns(width: number): Column[] {
   const stack = cols.find((c) => c.key === 'stack')!;
   stack.width = Math.max(4, Math.min(28, stack.width + width - used(cols)));
   if (used(cols) > width) stack.width = Math.max(4, stack.width - (used(cols) - width));
+  // Room left on a wide terminal goes to what is cut first: the changes, who ran it, then longer stack names.
+  const grow = (key: Column['key'], upTo: number) => {
+    const c = cols.find((x) => x.key === key);
+    if (c) c.width = Math.max(c.width, Math.min(upTo, c.width + width - used(cols)));
+  };
+  grow('changes', 24);
+  grow('by', 24);
+  grow('stack', 48);
   return cols;
 }
 

@@ -41,7 +41,8 @@ export const PANE_CHROME_ROWS = 3;
 /** Log rows inside a pane of this outer height. */
 export const paneRows = (b: Box2): number => Math.max(1, b.height - PANE_CHROME_ROWS);
 
-const planWidth = (width: number) => Math.min(64, Math.max(44, Math.floor(width * 0.36)));
+/** The plan panel: about a third of the width, more on a wide terminal (long addresses stay whole). */
+const planWidth = (width: number) => Math.min(110, Math.max(44, Math.floor(width * 0.38)));
 
 export function dialogHeight(d: Day1State['dialog'], stackCount: number, height: number): number {
   if (!d) return 0;

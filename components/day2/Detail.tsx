@@ -126,7 +126,8 @@ export function Detail({
     );
   }
   const side = width >= DETAIL_SIDE_MIN;
-  const sideWidth = side ? Math.min(70, Math.floor(width * 0.4)) : 0;
+  // The item's description gets the room a wide terminal has (the list keeps at least its 72 columns).
+  const sideWidth = side ? Math.max(Math.floor(width * 0.4), Math.min(width - 72, Math.floor(width * 0.5))) : 0;
   const listWidth = width - (side ? sideWidth + 1 : 0);
   const below = !side && height >= 18 ? height - 2 - header.length - layout.listHeight - 1 : 0;
   const current = items[index];

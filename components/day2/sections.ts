@@ -223,10 +223,18 @@ function auditWhat(e: AuditEntry): string {
 
 // ------------------------------------------------------------------------------------------------ detail
 
-const json = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'null' : s.length > 80 ? `${s.slice(0, 79)}…` : s;
-};
+/** A value as JSON, whole: the panel wraps it to its width. */
+const json = (v: unknown): string => JSON.stringify(v) ?? 'null';
+
+/** `label:` then one row per item of a list (paths, files), each wrapped on its own; a scalar stays on one row. */
+function listLines(label: string, v: unknown, indent: string, tone?: Tone): Line[] {
+  if (!Array.isArray(v)) return [line(`${indent}${label}: ${typeof v === 'string' ? v : json(v)}`, tone)];
+  if (v.length === 0) return [line(`${indent}${label}: none`, tone)];
+  return [
+    line(`${indent}${label}:`, tone),
+    ...v.map((x) => line(`${indent}  ${typeof x === 'string' ? x : json(x)}`, tone)),
+  ];
+}
 
 /**
  * What changed in a drifted resource, attribute by attribute (arrays and objects walked: one rule of a security
@@ -328,7 +336,7 @@ export function itemDetail(item: Item, now: number): Line[] {
       const s = item.snapshot;
       out.push(line(`Snapshot ${s.shortId}`, undefined, true));
       out.push(line(`${localTime(s.time)} (${ago(s.time, now)}) on ${s.hostname}`, 'muted'));
-      out.push(line(`paths: ${s.paths.join(', ')}`));
+      out.push(...listLines('paths', s.paths, ''));
       out.push(line(`tags: ${s.tags.join(', ')}`, 'muted'));
       if (s.summary)
         out.push(
@@ -395,7 +403,7 @@ export function itemDetail(item: Item, now: number): Line[] {
       if (e.comment) out.push(line(`«${e.comment}»`));
       if (e.detail && typeof e.detail === 'object') {
         for (const [k, v] of Object.entries(e.detail as Record<string, unknown>))
-          out.push(line(`  ${k}: ${typeof v === 'string' ? v : json(v)}`, 'muted'));
+          out.push(...listLines(k, v, '  ', 'muted'));
       }
       break;
     }

@@ -52,6 +52,8 @@ export type Day1Dialog =
       /** What is typed in the current step. */
       text: string;
       cursor: number;
+      /** First line of what is confirmed shown, when it is taller than the dialog. */
+      scroll?: number;
     };
 
 export interface Day1State {

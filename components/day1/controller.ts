@@ -535,6 +535,10 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
     s.day1CloseDialog();
     flash(ctx, 'info', `Nothing ${verb}: run #${dlg.runId} is as it was`);
   };
+  // What is confirmed scrolls when it is taller than the dialog (the dialog clamps the line shown).
+  const ctxName = dlg.step === 'comment' ? 'day1.comment' : 'day1.confirm';
+  if (isKey(`${ctxName}.down`, input, key)) return s.day1UpdateDialog({ scroll: (dlg.scroll ?? 0) + 1 });
+  if (isKey(`${ctxName}.up`, input, key)) return s.day1UpdateDialog({ scroll: Math.max(0, (dlg.scroll ?? 0) - 1) });
   if (dlg.step === 'comment') {
     const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
     if (r.cancel) return nothing();

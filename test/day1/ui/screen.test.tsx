@@ -155,3 +155,25 @@ console.log('dayops:change create null_resource.a');`,
     expect(f).toMatch(/needle match 3 of 17/);
   }, 40_000);
 });
+
+describe('the approve dialog at 80x24', () => {
+  it("lists the plan's changes it approves, wrapped, never cut", async () => {
+    const fx = day1Fixture([{ name: 'a-stack-with-a-rather-long-name', scenario: 'mixed' }]);
+    const app = await openDay1(fx, { columns: 80, rows: 24 });
+    await app.press('t', 'enter');
+    await until(() => new RunsRepo(fx.db).get(1)?.state === 'UNCONFIRMED', 'the plan to wait', 20_000);
+    await app.settle();
+    const f = await app.press('a');
+    const detail = new RunsRepo(fx.db).detail(1);
+    const changes = (detail?.plan?.changes ?? []).filter((c) => c.action !== 'no-op');
+    expect(changes.length).toBeGreaterThan(1);
+    // In the dialog (below its title), not only in the log above it.
+    const rows = f.split('\n');
+    const title = rows.findIndex((l) => l.includes('Approve run #1 of a-stack-with-a-rather-long-name'));
+    expect(title).toBeGreaterThan(0);
+    const dialog = rows.slice(title).join('\n');
+    for (const c of changes) expect(dialog).toContain(c.address);
+    expect(f).toMatch(/approvals 0 of \d/);
+    for (const l of f.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+  }, 40_000);
+});

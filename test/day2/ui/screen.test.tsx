@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import stripAnsi from 'strip-ansi';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DialogBox, dialogHeight } from '../../../components/day2/DialogBox.js';
 import { DriftRepo } from '../../../src/db/drift.js';
 import { planFromShow, parseShowJson } from '../../../src/day1/adapters/terraform-show.js';
 import { driftFromPlan, fieldDiffs } from '../../../src/day2/drift.js';
@@ -120,5 +123,41 @@ describe('the change of a drifted security group at 80x24', () => {
     const cursor = f.split('\n').find((l) => l.startsWith('›')) ?? '';
     const visible = before.length;
     expect(cursor).toContain(`terraform_data.r${String(2 * (visible - 1)).padStart(2, '0')}`);
+  });
+});
+
+describe('dialogs at 80 columns', () => {
+  it("a silence's matchers are shown whole: the choices and the confirm wrap instead of being cut", async () => {
+    const alertMatchers =
+      'alertname="DiskAlmostFull", instance="db-primary-eu-west-1a.internal:9100", severity="critical", stack="shop-prod"';
+    const labelMatchers =
+      'instance="db-primary-eu-west-1a.internal:9100", mountpoint="/var/lib/postgresql", stack="shop-prod"';
+    const base = {
+      action: 'silence' as const,
+      stack: 'shop-prod',
+      target: 'f',
+      values: { alertname: 'DiskAlmostFull', alertMatchers, labelMatchers, url: 'http://127.0.0.1:9093' },
+      text: '',
+      cursor: 0,
+      choice: 1,
+    };
+    const flat = (frame: string) =>
+      frame
+        .split('\n')
+        .map((l) => l.replace(/^[│╭╰]\s?/, '').replace(/\s*[│╮╯]$/, ''))
+        .join('');
+    let r = render(<DialogBox dialog={{ ...base, step: 0 }} width={80} now={Date.now()} />);
+    let f = stripAnsi(r.lastFrame() ?? '');
+    for (const l of f.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    expect(flat(f).replace(/\s+/g, '')).toContain(labelMatchers.replace(/\s+/g, ''));
+    expect(flat(f).replace(/\s+/g, '')).toContain(alertMatchers.replace(/\s+/g, ''));
+    expect(f.split('\n').length).toBe(dialogHeight({ ...base, step: 0 }, 80));
+    r.unmount();
+    const confirm = { ...base, step: 3, values: { ...base.values, duration: '2h', scope: 'labels', comment: 'x' } };
+    r = render(<DialogBox dialog={confirm} width={80} now={Date.now()} />);
+    f = stripAnsi(r.lastFrame() ?? '');
+    expect(flat(f).replace(/\s+/g, '')).toContain(labelMatchers.replace(/\s+/g, ''));
+    expect(f.split('\n').length).toBe(dialogHeight(confirm, 80));
+    r.unmount();
   });
 });

@@ -5,6 +5,7 @@
  * draws borders that cost rows, and has no selected row or per-cell colour.
  */
 import { Box, Text } from 'ink';
+import stringWidth from 'string-width';
 import type { RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import { formatRunChanges } from '../../src/domain/plan.js';
@@ -83,7 +84,8 @@ function cell(c: Column, r: RunRecord, now: number): { text: string; color?: str
 
 function pad(text: string, c: Column): string {
   const t = fit(text, c.width, false);
-  return c.align === 'right' ? t.padStart(c.width) : t.padEnd(c.width);
+  const room = ' '.repeat(Math.max(0, c.width - stringWidth(t)));
+  return c.align === 'right' ? room + t : t + room;
 }
 
 export interface RunsTableProps {

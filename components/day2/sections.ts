@@ -95,7 +95,11 @@ function runStateCell(state: string): Cell {
   }
 }
 
-const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+/** Padded to `n` terminal columns (CJK and emoji count two). */
+const pad = (s: string, n: number) => {
+  const w = stringWidth(s);
+  return w >= n ? s : s + ' '.repeat(n - w);
+};
 
 /** One line per item, for the list. */
 export function itemLine(item: Item, now: number): Cell[] {
@@ -138,8 +142,9 @@ export function itemLine(item: Item, now: number): Cell[] {
       const summary = a.annotations.summary ?? '';
       return [
         { ...severityCell(a.severity), text: pad(severityCell(a.severity).text, 10) },
-        { text: ` ${a.alertname}`, tone: undefined },
-        { text: ` ${compactDuration(now - a.startsAt)}`, tone: 'muted' },
+        // Names padded in terminal columns: the age lines up under a CJK or emoji name too.
+        { text: ` ${pad(a.alertname, 22)}`, tone: undefined },
+        { text: ` ${pad(compactDuration(now - a.startsAt), 4)}`, tone: 'muted' },
         state,
         ack,
         { text: summary ? `  ${summary}` : '', tone: 'muted' },

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
 import stripAnsi from 'strip-ansi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DialogBox, dialogHeight } from '../../../components/day2/DialogBox.js';
@@ -14,7 +15,7 @@ import { planFromShow, parseShowJson } from '../../../src/day1/adapters/terrafor
 import { driftFromPlan, fieldDiffs } from '../../../src/day2/drift.js';
 import { driveApp, type DrivenApp } from '../../helpers/ink.js';
 import { tmpDb } from '../../helpers/tmp.js';
-import { addDrift, addStack } from './helpers.js';
+import { addDrift, addStack, alertRecord, cacheAlerts } from './helpers.js';
 
 let app: DrivenApp | undefined;
 afterEach(async () => {
@@ -159,5 +160,29 @@ describe('dialogs at 80 columns', () => {
     expect(flat(f).replace(/\s+/g, '')).toContain(labelMatchers.replace(/\s+/g, ''));
     expect(f.split('\n').length).toBe(dialogHeight(confirm, 80));
     r.unmount();
+  });
+});
+
+describe('alert text measured as the terminal does', () => {
+  it('CJK and emoji alert names keep the columns after them aligned at 80x24', async () => {
+    const { db, dir, path } = tmpDb();
+    const stack = addStack(db, dir, 'net', { environment: 'dev', alerting: 'http://127.0.0.1:9' });
+    const at = Date.now() - 600_000;
+    cacheAlerts(db, stack, [
+      alertRecord('net', 'DiskFull', 'critical', {}, at),
+      alertRecord('net', 'ディスク満杯', 'critical', { x: '1' }, at),
+      alertRecord('net', '🔥HotCPU', 'critical', { x: '2' }, at),
+    ]);
+    app = await driveApp(db, { dbPath: path, columns: 80, rows: 24 });
+    await app.waitFor('net');
+    await app.press('enter');
+    await app.press('l');
+    const f = await app.waitFor('ディスク満杯');
+    const rows = f.split('\n').filter((l) => /DiskFull|ディスク満杯|🔥HotCPU/.test(l) && /\d+m/.test(l));
+    expect(rows).toHaveLength(3);
+    // The terminal column where the age starts is the same on every row.
+    const ageColumn = (l: string) => stringWidth(l.slice(0, l.search(/\d+m/)));
+    expect(new Set(rows.map(ageColumn)).size).toBe(1);
+    for (const l of f.split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
   });
 });

@@ -10,7 +10,10 @@ import stringWidth from 'string-width';
 import stripAnsi from 'strip-ansi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DialogBox, dialogHeight } from '../../../components/day2/DialogBox.js';
+import { BackupsRepo } from '../../../src/db/backups.js';
 import { DriftRepo } from '../../../src/db/drift.js';
+import { SourcesRepo } from '../../../src/db/sources.js';
+import { backupSourceKey } from '../../../src/day2/backups.js';
 import { planFromShow, parseShowJson } from '../../../src/day1/adapters/terraform-show.js';
 import { driftFromPlan, fieldDiffs } from '../../../src/day2/drift.js';
 import { driveApp, type DrivenApp } from '../../helpers/ink.js';
@@ -184,5 +187,47 @@ describe('alert text measured as the terminal does', () => {
     const ageColumn = (l: string) => stringWidth(l.slice(0, l.search(/\d+m/)));
     expect(new Set(rows.map(ageColumn)).size).toBe(1);
     for (const l of f.split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('at 200x60', () => {
+  it("the detail's side panel uses the width: snapshot paths one per row, a long path whole", async () => {
+    const { db, dir, path } = tmpDb();
+    const stack = addStack(db, dir, 'net', { environment: 'dev', backups: true });
+    const long = `${dir}/net/terraform/envs/prod/eu-west-1/terraform.tfstate.backup`;
+    const paths = [`${dir}/net/dayops.yaml`, long, `${dir}/net/policies`];
+    const now = Date.now();
+    const id = 'ab'.repeat(32);
+    new BackupsRepo(db).replaceSnapshots(
+      stack.id,
+      [
+        {
+          id,
+          shortId: id.slice(0, 8),
+          time: now - 60_000,
+          hostname: 'dayops',
+          username: 'test',
+          paths,
+          tags: ['dayops', `stack:${stack.name}`],
+          parent: null,
+          tree: id,
+          programVersion: null,
+          summary: null,
+        },
+      ],
+      now,
+      () => new SourcesRepo(db).recordOk(backupSourceKey(stack.name), now),
+    );
+    app = await driveApp(db, { dbPath: path, columns: 200, rows: 60 });
+    await app.waitFor('net');
+    await app.press('enter');
+    await app.press('l');
+    const f = await app.press('l');
+    expect(f).toContain(`Snapshot ${id.slice(0, 8)}`);
+    // Each path on its own row of the side panel, the long one whole (no …).
+    for (const p of paths) expect(f.split('\n').some((l) => l.trimEnd().endsWith(p))).toBe(true);
+    const panel = f.split('\n').find((l) => l.includes(`Snapshot ${id.slice(0, 8)}`))!;
+    // The panel starts before the middle of a 200-column screen.
+    expect(panel.indexOf('│')).toBeLessThan(110);
   });
 });

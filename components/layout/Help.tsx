@@ -26,8 +26,9 @@ export function Help({ width, height }: { width: number; height: number }) {
   useInput((input, key) => {
     if (isKey('nav.down', input, key)) setOffset(Math.min(maxOffset, scroll + 1));
     else if (isKey('nav.up', input, key)) setOffset(Math.max(0, scroll - 1));
-    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + rows));
-    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - rows));
+    // A page keeps one line of the last one on screen: never a line skipped.
+    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + Math.max(1, rows - 1)));
+    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - Math.max(1, rows - 1)));
     else if (isKey('nav.top', input, key)) setOffset(0);
     else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
   });

@@ -212,7 +212,12 @@ export function driftFingerprint(address: string, detail: DriftDetail): string {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The leaves that differ between two values (objects walked by key, arrays compared whole), at most `limit`. */
+/**
+ * The leaves that differ between two values, at most `limit`: objects walked by key, and arrays walked too, so a
+ * security group's `ingress` shows the rule added or the CIDR changed rather than two long JSON lists. Elements
+ * equal on both sides are set aside first (a rule inserted at the top is one added element, not every rule
+ * changed); what remains is compared position by position, the rest listed as added (`null ->`) or removed.
+ */
 export function fieldDiffs(before: unknown, after: unknown, limit = 50): FieldDiff[] {
   const out: FieldDiff[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
@@ -222,9 +227,36 @@ export function fieldDiffs(before: unknown, after: unknown, limit = 50): FieldDi
         walk(a[k], b[k], path ? `${path}.${k}` : k);
       return;
     }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      if (stableJson(a) === stableJson(b)) return;
+      const left = unmatched(a, b);
+      const right = unmatched(b, a);
+      for (let i = 0; i < Math.max(left.length, right.length); i++) {
+        const l = left[i];
+        const r = right[i];
+        const at = `${path || '(value)'}[${(r ?? l)!.index}]`;
+        if (l && r) walk(l.value, r.value, at);
+        else if (out.length < limit) out.push({ path: at, before: l?.value ?? null, after: r?.value ?? null });
+      }
+      return;
+    }
     if (stableJson(a) !== stableJson(b)) out.push({ path: path || '(value)', before: a ?? null, after: b ?? null });
   };
   walk(before, after, '');
+  return out;
+}
+
+/** The elements of `xs` (with their index) that have no equal element left in `ys`, each equal one used once. */
+function unmatched(xs: unknown[], ys: unknown[]): { index: number; value: unknown }[] {
+  const pool = new Map<string, number>();
+  for (const y of ys) pool.set(stableJson(y), (pool.get(stableJson(y)) ?? 0) + 1);
+  const out: { index: number; value: unknown }[] = [];
+  xs.forEach((x, index) => {
+    const k = stableJson(x);
+    const n = pool.get(k) ?? 0;
+    if (n > 0) pool.set(k, n - 1);
+    else out.push({ index, value: x });
+  });
   return out;
 }
 

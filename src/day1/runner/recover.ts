@@ -49,6 +49,8 @@ function stopOrphan(run: RunRecord, graceMs: number): number | null {
 
 /** Mark every run whose owner is gone as FAILED (interrupted). Returns what was marked. */
 export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
+  // A database opened read-only is only looked at: its runs are left for a dayops that can write.
+  if (db.readonly) return [];
   const runs = new RunsRepo(db);
   const logs = new LogsRepo(db);
   const host = opts.host ?? hostname();

@@ -19,6 +19,7 @@ import type { DB } from '../db/open.js';
 import { LogsRepo, type LogLine } from '../db/logs.js';
 import { ApprovalRefused, RunsRepo, type RunDetail, type RunPatch, type RunRecord } from '../db/runs.js';
 import { StacksRepo } from '../db/stacks.js';
+import { ToolGroupsRepo } from '../db/tool-groups.js';
 import { loadPolicies, policyOutcome, type PolicyResult, type PolicySet } from '../domain/policies.js';
 import {
   applyProgress,
@@ -155,6 +156,8 @@ export class RunService extends EventEmitter<RunServiceEvents> {
   readonly runs: RunsRepo;
   readonly logs: LogsRepo;
   readonly stacks: StacksRepo;
+  /** The tools' process groups that may still run, so a dayops that dies leaves none behind unrecorded. */
+  private readonly toolGroups: ToolGroupsRepo;
   /** Runs of dead dayops processes that were marked FAILED when this service started. */
   readonly recovered: RecoveredRun[];
   readonly dbPath: string;
@@ -181,6 +184,7 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     this.runs = new RunsRepo(db);
     this.logs = new LogsRepo(db);
     this.stacks = new StacksRepo(db);
+    this.toolGroups = new ToolGroupsRepo(db);
     this.dbPath = opts.dbPath ?? db.name;
     this.user = opts.user ?? osUser();
     this.readonly = opts.readonly ?? false;
@@ -327,7 +331,11 @@ export class RunService extends EventEmitter<RunServiceEvents> {
             log: live.log,
             signal: live.abort.signal,
             graceMs: this.graceMs,
-            onSpawn: (pid, start) => this.runs.setTool(live.id, pid, start),
+            onSpawn: (pid, start) => {
+              this.runs.setTool(live.id, pid, start);
+              this.toolGroups.add(live.id, pid, start, currentOwner());
+            },
+            onGroupEnd: (pid) => this.toolGroups.remove(live.id, pid),
           });
         } finally {
           this.runs.setTool(live.id, null, null);

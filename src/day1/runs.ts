@@ -38,7 +38,7 @@ import { adapterFor as defaultAdapterFor } from './adapters/index.js';
 import { Redactor, resolveStackEnv } from './secrets.js';
 import { redactDeep } from '../secrets/redactor.js';
 import { callRunHooks, type RunHookContext } from './runner/hooks.js';
-import { RunLog, type RunLogOptions } from './runner/log.js';
+import { isStorageError, RunLog, type RunLogOptions } from './runner/log.js';
 import { defaultGraceMs, execInRun, installProcessHandlers, onShutdown } from './runner/process.js';
 import { currentOwner } from './runner/procinfo.js';
 import { recoverRuns, type RecoveredRun } from './runner/recover.js';
@@ -106,6 +106,8 @@ export interface ApproveResult {
 export interface RunServiceEvents {
   line: [LogLine];
   state: [RunRecord];
+  /** A run driven here could not be stored any more (a full disk): it is being stopped. */
+  'store-failed': [runId: number, message: string];
 }
 
 /** What a run needs from its stack, resolved when the run starts (and again when a parked run is applied). */
@@ -134,6 +136,8 @@ interface LiveRun {
   /** Diagnostics stored with the run itself (init's): those no plan or apply result holds. */
   diagnostics: Diagnostic[];
   done: Promise<void>;
+  /** Why the run's log or state could not be stored (a full disk): the run stops, FAILED with this when it can. */
+  storeFailure?: string;
 }
 
 class Canceled extends Error {}
@@ -284,7 +288,25 @@ export class RunService extends EventEmitter<RunServiceEvents> {
 
   /** A run's log: lines go to listeners at once and to the database in batches. */
   private openLog(runId: number, redactor: Redactor | undefined): RunLog {
-    return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), this.logOptions);
+    return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), {
+      ...this.logOptions,
+      onGiveUp: (err) => {
+        this.logOptions.onGiveUp?.(err);
+        const live = this.live.get(runId);
+        if (live) this.storeFailed(live, err);
+      },
+    });
+  }
+
+  /**
+   * The database cannot take the run's lines or state any more (the disk stayed full): the tool is interrupted
+   * (SIGINT, SIGTERM, SIGKILL), and the run ends FAILED with why when that can still be stored.
+   */
+  private storeFailed(live: LiveRun, err: unknown): void {
+    if (live.storeFailure) return;
+    live.storeFailure = storeFailureMessage(err, this.dbPath);
+    this.emit('store-failed', live.id, live.storeFailure);
+    this.interrupt(live, live.storeFailure);
   }
 
   /** Config, policies, secrets and adapter of a stack; throws the one-line error that fails the run. */
@@ -527,6 +549,11 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     else if (tool?.diagnostics.length) {
       patch.diagnostics = [...live.diagnostics, ...redactDeep(tool.diagnostics, prep.redactor)];
     }
+    if (!live.storeFailure && isStorageError(err)) this.storeFailed(live, err);
+    if (live.storeFailure) {
+      patch.error = live.storeFailure;
+      return ['fail', { patch }];
+    }
     if (live.abort.signal.aborted || err instanceof Canceled) {
       const reason = live.cancelReason ?? 'canceled';
       patch.error = tool?.partial ? `${reason} (${applyProgress(tool.partial)})` : reason;
@@ -556,8 +583,15 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     opts: { patch?: RunPatch; note?: string; expect?: RunState[] } = {},
   ): Promise<void> {
     await live.log.close();
-    const current = this.runs.get(live.id);
-    const moved = current && !isTerminal(current.state) ? this.runs.move(live.id, event, opts) : undefined;
+    let moved: RunRecord | undefined;
+    try {
+      const current = this.runs.get(live.id);
+      moved = current && !isTerminal(current.state) ? this.runs.move(live.id, event, opts) : undefined;
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      // Not even the end could be stored: the run stays as it was, and the next dayops start marks it FAILED.
+      if (!live.storeFailure) this.storeFailed(live, err);
+    }
     this.finish(live, moved ?? this.runs.get(live.id));
   }
 
@@ -829,12 +863,24 @@ export class RunService extends EventEmitter<RunServiceEvents> {
       const onState = (run: RunRecord) => {
         if (run.id === runId) check();
       };
+      // A run of this process that cannot be stored any more will never be seen to end: say why, once it stopped.
+      const onStoreFailed = (id: number, message: string) => {
+        if (id !== runId) return;
+        const live = this.live.get(runId);
+        void (live?.done ?? Promise.resolve()).then(() => {
+          if (check()) return;
+          cleanup();
+          reject(new UserError(`dayops: run ${runId} stopped: ${message}`));
+        });
+      };
       const timer = setInterval(check, this.pollMs);
       const cleanup = () => {
         clearInterval(timer);
         this.off('state', onState);
+        this.off('store-failed', onStoreFailed);
       };
       this.on('state', onState);
+      this.on('store-failed', onStoreFailed);
       check();
     });
   }
@@ -876,8 +922,12 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     const all = [...this.live.values()];
     for (const live of all) {
       const run = this.runs.get(live.id);
-      if (run && !isTerminal(run.state) && run.state !== 'UNCONFIRMED') {
-        this.runs.requestCancel(live.id, this.user, reason);
+      try {
+        if (run && !isTerminal(run.state) && run.state !== 'UNCONFIRMED') {
+          this.runs.requestCancel(live.id, this.user, reason);
+        }
+      } catch {
+        /* not stored (a full disk): the tool is interrupted all the same */
       }
       this.interrupt(live, `canceled: ${reason}`);
     }
@@ -886,6 +936,15 @@ export class RunService extends EventEmitter<RunServiceEvents> {
     this.unhook?.();
     this.unhook = undefined;
   }
+}
+
+/** Why a run stopped when the database could not store it. */
+function storeFailureMessage(err: unknown, dbPath: string): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const msg = (err as Error)?.message ?? String(err);
+  return code.startsWith('SQLITE_FULL')
+    ? `disk full: dayops could not store the run in ${dbPath} (${msg})`
+    : `dayops could not store the run in ${dbPath} (${msg})`;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

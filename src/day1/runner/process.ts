@@ -276,6 +276,15 @@ async function handleSignal(sig: NodeJS.Signals): Promise<void> {
     killAllNow('SIGKILL');
     process.exit(code);
   }
+  // Whatever the hooks wait on (a database that cannot store, a tool that ignores SIGINT and SIGTERM), dayops is
+  // gone after the whole escalation and a little more.
+  setTimeout(
+    () => {
+      killAllNow('SIGKILL');
+      process.exit(code);
+    },
+    3 * defaultGraceMs() + 2000,
+  ).unref();
   try {
     await Promise.allSettled([...hooks].map(async (h) => h(`dayops received ${sig}`)));
     await shutdownAll();

@@ -8,7 +8,8 @@
  * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';

@@ -3,7 +3,8 @@
  * of a log pane, and the approve/discard/cancel confirm (an optional comment, then y, or for a prod stack its
  * name typed out). Their keys are handled in keys.ts; these only draw.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { Stack } from '../../src/domain/stack.js';
 import type { Day1Dialog } from '../../store/day1.js';
 import { TextFieldView } from '../day0/TextField.js';

@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from './Text.js';
 import { useState } from 'react';
 import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';

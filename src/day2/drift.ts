@@ -17,8 +17,9 @@
  * `snoozeDrift` holds until a time, `clearTriage` takes either back. The dashboard's `drifted` counts the open
  * ones (neither accepted nor snoozed); `dayops drift` exits 2 only for open drift.
  *
- * A check whose tool fails is `failed` with the error; the figures of the last good check stay readable (the
- * summary's `resultAt` says how old they are). Remediation is a tracked run (purpose `remediation`) that goes
+ * A check whose tool fails is `failed` with the error; the figures of the last good check stay readable and are
+ * shown as stale (the summary's `resultAt`, a check result's `fetchedAt`, say how old they are): a failure never
+ * makes known drift disappear. Remediation is a tracked run (purpose `remediation`) that goes
  * through the usual plan, policies and approval; `drift.autoRemediate: true` starts it after a drifted check,
  * but it always stops for an approval (never auto-applied, whatever `autoApply` says).
  */
@@ -156,6 +157,13 @@ export interface DriftCheckResult {
   resources: DriftedResource[];
   error: string | null;
   checkedAt: number;
+  /**
+   * The figures are not this check's: it failed (or was not waited for), and `drifted`/`resources` are those of
+   * the last good check, computed at `fetchedAt` (null: never checked successfully, nothing known).
+   */
+  stale?: boolean;
+  /** When the figures were computed: this check, or the last good one when this one failed. */
+  fetchedAt?: number | null;
   /** With drift.autoRemediate: what happened. */
   remediation?: RemediationOutcome;
 }
@@ -415,22 +423,21 @@ export async function checkDrift(
     return {
       ...base,
       status: 'checking',
-      drifted: 0,
-      resources: [],
       error: 'stopped waiting for the drift run',
       checkedAt: clock(),
+      ...lastKnown(db, s.id, clock()),
     };
   }
   const check = recordDriftRun(db, runId, clock()) ?? drift.get(checkId)!;
   const now = clock();
   if (check.status === 'failed' || check.status === 'checking') {
+    // The check failed: what the last good check found still holds as far as anyone knows; shown as stale.
     return {
       ...base,
       status: check.status,
-      drifted: 0,
-      resources: [],
       error: check.error,
       checkedAt: check.finishedAt ?? now,
+      ...lastKnown(db, s.id, now),
     };
   }
   const resources = triaged(drift.resourcesTriaged(s.id, check.id), now);
@@ -442,10 +449,28 @@ export async function checkDrift(
     resources,
     error: null,
     checkedAt: check.finishedAt ?? now,
+    stale: false,
+    fetchedAt: check.finishedAt ?? now,
   };
   const auto = opts.autoRemediate ?? stackConfigOf(s.dir).config?.drift?.autoRemediate ?? false;
   if (auto && open > 0) result.remediation = await autoRemediate(runs, db, s, user, clock, opts.signal);
   return result;
+}
+
+/** The figures of a stack's last good check, for a check that failed: never hide what is known. */
+function lastKnown(
+  db: DB,
+  stackId: number,
+  now: number,
+): Pick<DriftCheckResult, 'drifted' | 'resources' | 'stale' | 'fetchedAt'> {
+  const result = repos(db).drift.lastResult(stackId);
+  const resources = result ? driftedResources(db, stackId, now) : [];
+  return {
+    drifted: resources.filter((r) => r.triage.state === 'open').length,
+    resources,
+    stale: true,
+    fetchedAt: result ? (result.finishedAt ?? result.startedAt) : null,
+  };
 }
 
 async function autoRemediate(

@@ -9,6 +9,7 @@ import type { Services } from '../src/services.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
 import { Day2View } from './day2/Day2View.js';
+import { HoldKeys, KeyFeedProvider, KeysReady } from './layout/KeyFeed.js';
 import { FlashLine } from './layout/FlashLine.js';
 import { Footer } from './layout/Footer.js';
 import { Header } from './layout/Header.js';
@@ -24,7 +25,17 @@ type ViewProps = { width: number; height: number };
 function lazyView(load: () => Promise<ComponentType<ViewProps>>) {
   let loaded: ComponentType<ViewProps> | undefined;
   const preload = () => load().then((c) => (loaded = c));
-  const Suspending = lazy(() => preload().then((c) => ({ default: c })));
+  // Keys pressed while it loads are held (the Suspense fallback) and handed to it once it listens.
+  const Suspending = lazy(() =>
+    preload().then((C) => ({
+      default: (props: ViewProps) => (
+        <>
+          <C {...props} />
+          <KeysReady />
+        </>
+      ),
+    })),
+  );
   const View = (props: ViewProps) => {
     const Loaded = loaded;
     return Loaded ? <Loaded {...props} /> : <Suspending {...props} />;
@@ -62,7 +73,9 @@ export function App({ store, services, size }: AppProps) {
   return (
     <StoreContext.Provider value={store}>
       <ServicesContext.Provider value={services}>
-        <Shell services={services} fixedSize={size} />
+        <KeyFeedProvider store={store}>
+          <Shell services={services} fixedSize={size} />
+        </KeyFeedProvider>
       </ServicesContext.Provider>
     </StoreContext.Provider>
   );
@@ -164,7 +177,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
     <Box flexDirection="column" width={width} height={height}>
       <Header width={width} readonly={services.readonly} />
       <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
-        <Suspense fallback={null}>
+        <Suspense fallback={<HoldKeys />}>
           {helpOpen ? (
             <Help {...props} />
           ) : view === 'day0' ? (

@@ -65,29 +65,6 @@ export function wizardContexts(w: WizardState, row: WizardRow | undefined): stri
   }
 }
 
-const PLAIN_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
-
 /** The form: motion, steps, Enter, lists, write, open. Reads the wizard from the store (keys may come in bursts). */
 function formKey(store: AppStore, deps: WizardDeps, page: number, input: string, key: Key): void {
   const s = store.getState();
@@ -197,13 +174,8 @@ export function Day0View({ width, height }: { width: number; height: number }) {
       switch (cur.mode) {
         case 'nav':
           if (s.textInput) return;
-          // Printable keys that arrived in one chunk (a fast typist, tmux) come as one string: one at a time.
-          if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
-            for (const ch of input) {
-              if (store.getState().wizard?.mode !== 'nav') break;
-              formKey(store, deps, page.current, ch, PLAIN_KEY);
-            }
-          } else formKey(store, deps, page.current, input, key);
+          // The shell hands keys on one at a time, however they arrived (components/layout/keyFeed.ts).
+          formKey(store, deps, page.current, input, key);
           return;
         case 'edit':
         case 'overwrite': {

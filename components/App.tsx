@@ -2,14 +2,14 @@
  * The shell: header (which day, which stack), the body (one view per day, or help), the flash line and the
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
 import { Day2View } from './day2/Day2View.js';
-import { HoldKeys, KeyFeedProvider, KeysReady } from './layout/KeyFeed.js';
+import { HoldKeys, KeyInputProvider, KeysReady, useKeys } from './layout/KeyInput.js';
 import { FlashLine } from './layout/FlashLine.js';
 import { Footer } from './layout/Footer.js';
 import { Header } from './layout/Header.js';
@@ -73,9 +73,9 @@ export function App({ store, services, size }: AppProps) {
   return (
     <StoreContext.Provider value={store}>
       <ServicesContext.Provider value={services}>
-        <KeyFeedProvider store={store}>
+        <KeyInputProvider store={store}>
           <Shell services={services} fixedSize={size} />
-        </KeyFeedProvider>
+        </KeyInputProvider>
       </ServicesContext.Provider>
     </StoreContext.Provider>
   );
@@ -127,11 +127,11 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
   }, []);
 
   // Ctrl-C always quits, even from a text field.
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (isKey('global.forceQuit', input, key)) store.getState().requestQuit(true);
   });
 
-  useInput(
+  useKeys(
     (input, key) => {
       const s = store.getState();
       // Keys that arrive in one chunk are handled before React re-renders: read focus from the store.

@@ -8,12 +8,13 @@
  * state lives in the store (store/wizard.ts), so switching days keeps it; the draft is saved as the operator
  * goes (useDraft) and resumed when dayops opens again.
  */
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { REVIEW_STEP } from '../../src/day0/wizard-steps.js';
 import { isKey } from '../../src/keymap/index.js';
 import { useAppStore, useAppStoreApi, type AppStore } from '../../store/index.js';
 import { findingsOf, focusedRow, rowsOf, type WizardRow, type WizardState } from '../../store/wizard.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import { offerDesigns, openChoice, startNewDesign, writeWizardDesign } from './actions.js';
@@ -229,7 +230,7 @@ export function Day0View({ width, height }: { width: number; height: number }) {
     },
     [store, deps],
   );
-  useInput(onKey, { isActive: Boolean(w) });
+  useKeys(onKey, { isActive: Boolean(w) });
 
   if (!w) {
     return (

@@ -8,13 +8,14 @@
  * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { Stack } from '../../src/domain/stack.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import {
@@ -136,7 +137,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
     }),
     [store, services, svc, source],
   );
-  useInput((input, key) => handleDay1Key(input, key, ctx));
+  useKeys((input, key) => handleDay1Key(input, key, ctx));
 
   // The plan panel's run: the focused pane's. Its detail is read again when its state changes, or while it waits
   // for approvals when anything changes (an approval from another process).

@@ -1,7 +1,8 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
+import { useKeys } from './KeyInput.js';
 import { theme } from '../theme.js';
 
 /** Every binding of the current view, grouped: this view, moving, everywhere. */
@@ -22,13 +23,16 @@ export function Help({ width, height }: { width: number; height: number }) {
   const maxOffset = Math.max(0, perColumn - rows);
   const [offset, setOffset] = useState(0);
   const scroll = Math.min(offset, maxOffset);
-  useInput((input, key) => {
-    if (isKey('nav.down', input, key)) setOffset(Math.min(maxOffset, scroll + 1));
-    else if (isKey('nav.up', input, key)) setOffset(Math.max(0, scroll - 1));
-    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + rows));
-    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - rows));
-    else if (isKey('nav.top', input, key)) setOffset(0);
-    else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
+  // Keys of one chunk may all be handled before React draws again: move from the offset the last key left.
+  useKeys((input, key) => {
+    const move = (to: (o: number) => number) =>
+      setOffset((o) => Math.max(0, Math.min(maxOffset, to(Math.min(o, maxOffset)))));
+    if (isKey('nav.down', input, key)) move((o) => o + 1);
+    else if (isKey('nav.up', input, key)) move((o) => o - 1);
+    else if (isKey('nav.pageDown', input, key)) move((o) => o + rows);
+    else if (isKey('nav.pageUp', input, key)) move((o) => o - rows);
+    else if (isKey('nav.top', input, key)) move(() => 0);
+    else if (isKey('nav.bottom', input, key)) move(() => maxOffset);
   });
   return (
     <Box

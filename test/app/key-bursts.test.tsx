@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { RunsRepo } from '../../src/db/runs.js';
 import type { DB } from '../../src/db/open.js';
-import { PASTE_END, PASTE_START } from '../../components/layout/keyFeed.js';
+import { PASTE_END, PASTE_START } from '../../components/layout/key-feed.js';
 import { driveApp, KEYS, type DrivenApp } from '../helpers/ink.js';
 import { tmpDb, tmpDir } from '../helpers/tmp.js';
 import { addStack } from '../day2/ui/helpers.js';

@@ -6,7 +6,7 @@ import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import stripAnsi from 'strip-ansi';
 import { App, preloadViews } from '../../components/App.js';
-import { keysPending } from '../../components/layout/keyFeed.js';
+import { keysPending } from '../../components/layout/key-feed.js';
 import { createApp } from '../../src/tui.js';
 import type { DB } from '../../src/db/open.js';
 import type { AppStore } from '../../store/index.js';

@@ -2,8 +2,8 @@
  * One key at a time, for every view. Ink splits a chunk of terminal input only at escape sequences, so a run of
  * printable characters that arrives in one read (`jjj` from key repeat, `2q` typed fast, `tmux send-keys -l`)
  * would reach `useInput` as one string. The shell feeds Ink's input events through here instead: each key is
- * handed on alone and in order, the first at once and each next one after React has drawn and subscribed what
- * the previous key opened (a view switched to, a dialog), so every key reaches the handler that is live for it.
+ * handed on alone and in order; a key that opened something (a view switched to, a dialog) is drawn, and what
+ * it opened listens, before the next key goes, so every key reaches the handler that is live for it.
  *
  * Text stays whole where a text field has the keyboard: a bracketed paste (`ESC[200~ ... ESC[201~`) is one
  * paste, and a printable run typed into a focused field is inserted at once. A view that is still loading
@@ -40,21 +40,20 @@ export interface KeyFeedOptions {
   emit(key: string): void;
   /** Does a text field have the keyboard now? Asked when each key is handed on, not when it arrived. */
   textField(): boolean;
-  /** Run the next step later (default: after React's own scheduled work, see `afterReact`). */
+  /** What has the keyboard, as a string that changes when it does (a view, a dialog, a text field). */
+  focus?(): string;
+  /** Run later (default `setImmediate`): handing on the keys a loading view held. */
   later?(fn: () => void): void;
 }
 
 /**
- * Run after the work React has scheduled so far: a key's commit schedules its passive effects (the `useInput`
- * subscriptions of what it opened, handlers with fresh closures) as a normal-priority task of React's scheduler,
- * and tasks of one priority run in order, so the next key is handed on only once they are in place.
+ * Run after the work React has scheduled so far. React draws a key's updates in a task of its scheduler, and
+ * that commit schedules the effects (Ink's `useInput` subscriptions, fresh handlers); tasks run in the order
+ * they were queued within a priority, so two hops at normal priority come after both.
  */
 export function afterReact(fn: () => void): void {
-  // React renders a key's updates in a microtask; its commit then schedules the effects: queue behind them.
-  const hop = (n: number) =>
-    n === 0
-      ? fn()
-      : void unstable_scheduleCallback(unstable_NormalPriority, () => void queueMicrotask(() => hop(n - 1)));
+  const hop = (n: number): void =>
+    n === 0 ? fn() : void unstable_scheduleCallback(unstable_NormalPriority, () => queueMicrotask(() => hop(n - 1)));
   queueMicrotask(() => hop(2));
 }
 
@@ -67,7 +66,12 @@ export function keysPending(): number {
   return n;
 }
 
-export function createKeyFeed({ emit, textField, later = afterReact }: KeyFeedOptions): KeyFeed {
+export function createKeyFeed({
+  emit,
+  textField,
+  focus = () => '',
+  later = (fn) => void setImmediate(fn),
+}: KeyFeedOptions): KeyFeed {
   const queue: Token[] = [];
   let paste: string | null = null;
   let holds = 0;
@@ -105,21 +109,30 @@ export function createKeyFeed({ emit, textField, later = afterReact }: KeyFeedOp
     return out;
   };
 
+  // Keys go one after the other, at once, while they go to the same handlers (each reads what the previous key
+  // left from the store, so a burst costs one frame, not one per key). A key that changed what listens (another
+  // view, a dialog, a text field: `changedFocus`) makes the next one wait until React has drawn it and its
+  // handlers listen.
   const drain = () => {
     scheduled = false;
     if (draining) return;
     draining = true;
+    let wait = false;
     try {
-      if (holds === 0 && queue.length > 0) emit(take());
+      while (holds === 0 && queue.length > 0 && !wait) {
+        const before = focus();
+        emit(take());
+        wait = focus() !== before;
+      }
     } finally {
       draining = false;
     }
-    if (holds === 0 && queue.length > 0) schedule();
+    if (wait && holds === 0 && queue.length > 0) schedule(afterReact);
   };
-  const schedule = () => {
+  const schedule = (how = later) => {
     if (scheduled) return;
     scheduled = true;
-    later(drain);
+    how(drain);
   };
 
   const push = (raw: string): void => {
@@ -140,9 +153,7 @@ export function createKeyFeed({ emit, textField, later = afterReact }: KeyFeedOp
       if (rest) push(rest);
       return;
     } else if (raw) queue.push({ text: raw });
-    // The first key of a quiet moment goes at once; the others follow one per turn of the event loop.
-    if (!scheduled && !draining && holds === 0 && queue.length === 1) drain();
-    else if (holds === 0) schedule();
+    if (!scheduled) drain();
   };
 
   const feed: KeyFeed = {

@@ -6,6 +6,7 @@
  * Run: `npm run bench` or `npm run build && node dist/bench/run.js keys`.
  */
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchReport } from './run.js';
 
@@ -19,6 +20,8 @@ interface KeysResult {
   frames: number;
   linesPerSec: number;
   active: number;
+  handlerP50: number;
+  handlerP95: number;
 }
 
 function worker(): Promise<KeysResult> {
@@ -56,6 +59,7 @@ export const keysBenchmark: Benchmark = {
         `${r.keys} keys in ${r.bursts} bursts, ${r.active} runs streaming (${Math.round(r.linesPerSec).toLocaleString('en')} lines/s stored meanwhile)`,
         `keys lost: ${r.lost} (target 0)`,
         `key-to-frame latency: p50 ${ms(r.p50)}, p95 ${ms(r.p95)} (target < 50 ms), max ${ms(r.max)}`,
+        `key-to-handler: p50 ${ms(r.handlerP50)}, p95 ${ms(r.handlerP95)}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
       ],
       figures: { lost: r.lost, p50: r.p50, p95: r.p95, max: r.max, linesPerSec: r.linesPerSec },
     };

@@ -24,7 +24,7 @@ import { createApp } from '../../src/tui.js';
 const BURSTS = 50;
 const BURST = 20;
 const EVERY_MS = 150;
-const STREAMING = 10;
+const STREAMING = Number(process.env.BENCH_KEYS_STREAMING ?? 10);
 const ENDED = 40;
 
 class FakeStdin extends EventEmitter {
@@ -88,7 +88,8 @@ async function main() {
       );
       stacks.upsert({ name, dir: sdir, tool: 'custom', environment: 'dev' });
     }
-    const old = stacks.get('stream-0')!;
+    mkdirSync(join(dir, 'old'));
+    const old = stacks.upsert({ name: 'old', dir: join(dir, 'old'), tool: 'custom', environment: 'dev' });
     for (let i = 0; i < ENDED; i++) {
       const run = runs.create({
         stackId: old.id,
@@ -148,14 +149,18 @@ async function main() {
     unsub();
 
     const latencies: number[] = [];
+    const toHandler: number[] = [];
     for (let i = 0; i < handled.length && i < sent.length; i++) {
       const frame = stdout.frames.find((f) => f >= handled[i]);
       latencies.push((frame ?? performance.now()) - sent[i]);
+      toHandler.push(handled[i] - sent[i]);
     }
     const result = {
       keys: sent.length,
       lost: sent.length - handled.length,
       p50: pct(latencies, 0.5),
+      handlerP50: pct(toHandler, 0.5),
+      handlerP95: pct(toHandler, 0.95),
       p95: pct(latencies, 0.95),
       max: Math.max(...latencies),
       bursts: BURSTS,

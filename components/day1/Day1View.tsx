@@ -82,7 +82,9 @@ export function Day1View({ width, height }: { width: number; height: number }) {
 
   const lay = day1Layout(width, height, d, stacks.length);
   const focus = effectiveFocus(d, lay);
-  useKeyContexts(day1Contexts(d, lay));
+  // The run the run-level keys would act on: the one under the list's cursor, or the focused pane's.
+  const keyRun = focus === 'list' ? runs[selectedIndex(d, runs)] : paneRuns[d.pane];
+  useKeyContexts(day1Contexts(d, lay, keyRun));
 
   // The header names the stack the view is about.
   const focusedRun = lay.screen === 'run' ? paneRuns[d.pane] : undefined;

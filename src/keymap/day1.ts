@@ -100,7 +100,7 @@ export const DAY1: KeyContext[] = [
   },
   {
     id: 'day1.run',
-    title: 'The run under the cursor',
+    title: 'A run waiting for approval',
     bindings: [
       {
         id: 'day1.run.approve',
@@ -114,6 +114,13 @@ export const DAY1: KeyContext[] = [
         description: 'Discard a waiting run (confirm; prod: type its name)',
         hint: 'discard',
       },
+    ],
+  },
+  {
+    // Offered for a run that has not ended (queued, running or waiting); a finished run offers none of these.
+    id: 'day1.live',
+    title: 'A run that has not ended',
+    bindings: [
       {
         id: 'day1.run.cancel',
         keys: ['c'],
@@ -171,18 +178,21 @@ export const DAY1: KeyContext[] = [
     id: 'day1.confirm',
     title: 'Confirm',
     bindings: [
+      { id: 'day1.confirm.yes', keys: ['y'], description: 'Yes: do it', hint: 'yes' },
+      { id: 'day1.confirm.no', keys: ['n', 'esc'], description: 'No: nothing changes', hint: 'no' },
+    ],
+  },
+  {
+    id: 'day1.typeName',
+    title: "Confirm on a prod stack (type the stack's name)",
+    bindings: [
       {
-        id: 'day1.confirm.yes',
-        keys: ['y'],
-        description: 'Yes, for a non-prod stack (prod: type its name, then Enter)',
+        id: 'day1.typeName.confirm',
+        keys: ['enter'],
+        description: "Confirm, when what is typed is the stack's name",
+        hint: 'confirm',
       },
-      { id: 'day1.confirm.enter', keys: ['enter'], description: 'Confirm what was typed', hint: 'confirm' },
-      {
-        id: 'day1.confirm.no',
-        keys: ['esc', 'n'],
-        description: 'No: nothing changes (n works for non-prod stacks)',
-        hint: 'cancel',
-      },
+      { id: 'day1.typeName.cancel', keys: ['esc'], description: 'Nothing changes', hint: 'cancel' },
     ],
   },
   {

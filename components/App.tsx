@@ -2,6 +2,7 @@
  * The shell: header (which day, which stack), the body (one view per day, or help), the flash line and the
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
+import { keys } from './day0/keys.js';
 import { Box, Text, useApp } from 'ink';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
@@ -137,7 +138,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
       // Keys that arrive in one chunk are handled before React re-renders: read focus from the store.
       if (s.textInput) return;
       if (s.quitConfirm) {
-        if (input === 'y' || input === 'Y') s.requestQuit(true);
+        if (isKey('quit.yes', input, key)) s.requestQuit(true);
         else s.cancelQuit();
         return;
       }
@@ -162,7 +163,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
       <Box width={size.columns} height={Math.max(1, size.rows - 1)} flexDirection="column">
         <Text wrap="wrap">
           Terminal too small ({size.columns}x{size.rows}): dayops needs at least {MIN_COLUMNS}x{MIN_ROWS}. Enlarge the
-          window, or press q to quit.
+          window, or press {keys('global.quit')} to quit.
         </Text>
       </Box>
     );
@@ -193,7 +194,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
         <Box width={width} height={1}>
           <Text color={theme.status.warning} wrap="truncate">
             {activeRuns} run{activeRuns === 1 ? ' is' : 's are'} active. Quit and interrupt{' '}
-            {activeRuns === 1 ? 'it' : 'them'}? y / n
+            {activeRuns === 1 ? 'it' : 'them'}? {keys('quit.yes')} / {keys('quit.no')}
           </Text>
         </Box>
       ) : (

@@ -8,6 +8,7 @@
  * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
+import { keys } from '../day0/keys.js';
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
@@ -159,8 +160,8 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   const open = new Set(d.panes.map((p) => p.runId));
   const emptyText =
     stacks.length === 0
-      ? 'No stacks registered yet. Design one on Day-0 (press 1), or register a folder with `dayops stack add DIR`.'
-      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. t starts a tracked run (plan, approval, apply); p a proposed run (plan only).`;
+      ? `No stacks registered yet. Design one on Day-0 (press ${keys('global.day0')}), or register a folder with \`dayops stack add DIR\`.`
+      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. ${keys('day1.list.tracked')} starts a tracked run (plan, approval, apply); ${keys('day1.list.proposed')} a proposed run (plan only).`;
 
   const dialog = d.dialog;
   let dialogView = null;

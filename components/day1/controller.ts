@@ -145,7 +145,11 @@ function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
     return;
   }
   if (stacks.length === 0) {
-    flash(ctx, 'warning', 'No stacks yet: design one on Day-0 (press 1) or register one with `dayops stack add DIR`');
+    flash(
+      ctx,
+      'warning',
+      `No stacks yet: design one on Day-0 (press ${keys('global.day0')}) or register one with \`dayops stack add DIR\``,
+    );
     return;
   }
   // Start on the stack of the run under the cursor unless the operator picks another.

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { keys } from '../day0/keys.js';
 import { useState } from 'react';
 import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
@@ -66,7 +67,7 @@ export function Help({ width, height }: { width: number; height: number }) {
       </Box>
       <Box flexGrow={1} />
       <Text color={theme.text.secondary}>
-        Press ? or Esc to close
+        Press {keys('global.help')} or {keys('global.back')} to close
         {maxOffset > 0 ? ` · ↑/↓ scroll (${scroll + 1}-${Math.min(perColumn, scroll + rows)} of ${perColumn})` : ''}
       </Text>
     </Box>

@@ -9,7 +9,8 @@ import type { DB } from '../../src/db/open.js';
 import { PASTE_END, PASTE_START } from '../../components/layout/key-feed.js';
 import { driveApp, KEYS, type DrivenApp } from '../helpers/ink.js';
 import { tmpDb, tmpDir } from '../helpers/tmp.js';
-import { addStack } from '../day2/ui/helpers.js';
+import { addDrift, addStack } from '../day2/ui/helpers.js';
+import { LogsRepo } from '../../src/db/logs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,6 +79,53 @@ describe('keys in bursts', () => {
     expect(app.store.getState().day1.selected).toBe(20);
     await repeat(app, 'j', 10);
     expect(app.store.getState().day1.selected).toBe(10);
+    app.unmount();
+  });
+
+  it('Day-2 detail: 20 j in one read move the drift list 20 rows', async () => {
+    const { db } = tmpDb();
+    const stack = addStack(db, tmpDir(), 'web');
+    addDrift(
+      db,
+      stack,
+      Array.from({ length: 30 }, (_, i) => `aws_instance.web${String(i).padStart(2, '0')}`),
+    );
+    const app = await driveApp(db, { rows: 40 });
+    await app.press('enter');
+    expect(app.store.getState().day2.screen).toBe('detail');
+    await app.type('j'.repeat(20));
+    expect(app.store.getState().day2.cursors.drift).toBe(20);
+    await app.type('kkkkk');
+    expect(app.store.getState().day2.cursors.drift).toBe(15);
+    app.unmount();
+  });
+
+  it('Day-1 log pane: 20 j in one read scroll the log 20 lines', async () => {
+    const { db } = tmpDb();
+    runs(db, 1);
+    new LogsRepo(db).append(
+      1,
+      Array.from({ length: 200 }, (_, i) => ({
+        runId: 1,
+        seq: i + 1,
+        at: Date.now(),
+        stream: 'stdout' as const,
+        phase: 'plan' as const,
+        text: `line ${i + 1}`,
+        plain: null,
+        raw: null,
+      })),
+    );
+    const app = await driveApp(db, { rows: 30 });
+    await app.press('2');
+    await app.waitFor('#1 web');
+    await app.press('enter');
+    await app.press('g');
+    const top = app.store.getState().day1.panes[0].top;
+    await app.type('j'.repeat(20));
+    expect(app.store.getState().day1.panes[0].top).toBe(top + 20);
+    await repeat(app, 'k', 5);
+    expect(app.store.getState().day1.panes[0].top).toBe(top + 15);
     app.unmount();
   });
 

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { keys } from '../day0/keys.js';
 import { useState } from 'react';
-import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
+import { contextsById, helpContexts, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
 import { useKeys } from './KeyInput.js';
 import { theme } from '../theme.js';
@@ -9,7 +9,11 @@ import { theme } from '../theme.js';
 /** Every binding of the current view, grouped: this view, moving, everywhere. */
 export function Help({ width, height }: { width: number; height: number }) {
   const contexts = useAppStore((s) => s.keyContexts);
-  const groups = contextsById([...contexts.filter((c) => c !== 'nav' && c !== 'global'), 'nav', 'global']);
+  const groups = contextsById([
+    ...helpContexts(contexts).filter((c) => c !== 'nav' && c !== 'global'),
+    'nav',
+    'global',
+  ]);
   const lines: { key: string; text: string; heading?: boolean }[] = [];
   for (const g of groups) {
     lines.push({ key: '', text: g.title, heading: true });

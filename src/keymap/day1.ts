@@ -6,6 +6,13 @@ import type { KeyContext } from './types.js';
  * part) or `day1.list`, then `day1.run` (actions on the run under the cursor) and `day1.view`. Approve, discard
  * and cancel always ask first (for a prod stack, by typing its name) and none sits on a motion key.
  */
+/** Contexts help lists beside a live one, even when they do not apply right now (no run waiting, say). */
+export const DAY1_HELP_ALSO: Record<string, string[]> = {
+  'day1.list': ['day1.run', 'day1.live'],
+  'day1.pane': ['day1.run', 'day1.live'],
+  'day1.plan': ['day1.run', 'day1.live'],
+};
+
 export const DAY1: KeyContext[] = [
   {
     id: 'day1.list',

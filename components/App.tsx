@@ -3,7 +3,8 @@
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
 import { keys } from './day0/keys.js';
-import { Box, Text, useApp } from 'ink';
+import { Box, useApp } from 'ink';
+import { Text } from './layout/Text.js';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';

@@ -9,7 +9,8 @@
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
 import { keys } from '../day0/keys.js';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';

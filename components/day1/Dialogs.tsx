@@ -4,7 +4,8 @@
  * name typed out). Their keys are handled in keys.ts; these only draw.
  */
 import { keys } from '../day0/keys.js';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { Stack } from '../../src/domain/stack.js';
 import type { Day1Dialog } from '../../store/day1.js';
 import { TextFieldView } from '../day0/TextField.js';

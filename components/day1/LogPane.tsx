@@ -5,7 +5,8 @@
  * and the title names the phase on screen. Long lines are cut at the pane's edge (←/→ scroll sideways); the
  * tool's colours are kept unless colour is off. Search matches are inverted; the current one is marked `›`.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { LogLine } from '../../src/db/logs.js';
 import type { RunRecord } from '../../src/db/runs.js';
 import type { PaneState } from '../../store/day1.js';

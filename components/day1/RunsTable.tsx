@@ -4,7 +4,8 @@
  * table rather than @alcalzone/ink-table: that one sizes columns from their content with no way to cut a cell,
  * draws borders that cost rows, and has no selected row or per-cell colour.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import { formatRunChanges } from '../../src/domain/plan.js';

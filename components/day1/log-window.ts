@@ -7,6 +7,7 @@
  * escapes are dropped so a tool cannot redraw dayops' screen), tabs expanded, and plain text when colour is off.
  */
 import type { LogLine, LogsRepo } from '../../src/db/logs.js';
+import { sanitize } from '../../src/terminal/sanitize.js';
 import type { LiveLines } from './runtime.js';
 
 export interface LogReader {
@@ -128,24 +129,13 @@ export class LogWindow {
 
 // --------------------------------------------------------------------------------------------- line text
 
-const ESCAPES =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
-
-const SGR = /^\u001b\[[0-9;]*m$/;
-
-const CONTROLS = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f]/g;
-
-/** Only colour codes survive; tabs become spaces (to stops of 8); what a carriage return overwrote is gone. */
+/**
+ * Only colour codes survive (src/terminal/sanitize.ts, the one sanitiser); tabs become spaces (to stops of 8);
+ * what a carriage return overwrote is gone, as on a terminal.
+ */
 export function sanitizeLine(text: string, colour: boolean): string {
-  let t = text;
-  if (t.includes('\r')) {
-    const parts = t.split('\r').filter((p) => p !== '');
-    t = parts.length > 0 ? parts[parts.length - 1] : '';
-  }
-  t = t.replace(ESCAPES, (m) => (colour && SGR.test(m) ? m : ''));
-  t = t.replace(CONTROLS, '');
+  let t = sanitize(text, { colour, carriageReturn: 'overwrite' });
   if (t.includes('\t')) t = expandTabs(t);
-  if (colour && t.includes('\u001b[')) t += '\u001b[0m';
   return t;
 }
 

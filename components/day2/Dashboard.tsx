@@ -9,7 +9,8 @@
  * no cursor row, draws a border line between rows (half the rows on screen), and cannot cut cells to the width.
  */
 import { keys } from '../day0/keys.js';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useRef } from 'react';
 import { theme } from '../theme.js';
 import { fit } from './format.js';

@@ -4,7 +4,8 @@
  * Data comes from SQLite (reloaded on `dataVersion`); the network and the tools are only touched in the
  * background (the refresher, the scheduler, the actions), so keys never wait.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { RunsRepo } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';

@@ -3,7 +3,8 @@
  * a header of its figures, and the item under the cursor described in a side panel (wide terminals) or under the
  * list. Enter on an alert opens its detail with what changed before it fired.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useRef } from 'react';
 import type { DB } from '../../src/db/open.js';
 import type { StackStatus } from '../../src/day2/status.js';

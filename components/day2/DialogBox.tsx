@@ -1,6 +1,7 @@
 /** The dialog that has the keyboard, at the bottom of the Day-2 views: a prompt, then a field, choices or a confirm. */
 import { keys } from '../day0/keys.js';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { Day2Dialog } from '../../store/day2.js';
 import { theme } from '../theme.js';
 import { TextFieldView } from '../day0/TextField.js';

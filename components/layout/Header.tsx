@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useAppStore } from '../../store/index.js';
 import { VIEWS, type View } from '../../store/ui.js';
 import { theme } from '../theme.js';

@@ -1,5 +1,6 @@
-import { Box, Text } from 'ink';
 import { keys } from '../day0/keys.js';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useState } from 'react';
 import { contextsById, helpContexts, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';

@@ -33,10 +33,12 @@ export function Help({ width, height }: { width: number; height: number }) {
   useKeys((input, key) => {
     const move = (to: (o: number) => number) =>
       setOffset((o) => Math.max(0, Math.min(maxOffset, to(Math.min(o, maxOffset)))));
+    // A page keeps one line of the last one on screen: never a line skipped.
+    const page = Math.max(1, rows - 1);
     if (isKey('nav.down', input, key)) move((o) => o + 1);
     else if (isKey('nav.up', input, key)) move((o) => o - 1);
-    else if (isKey('nav.pageDown', input, key)) move((o) => o + rows);
-    else if (isKey('nav.pageUp', input, key)) move((o) => o - rows);
+    else if (isKey('nav.pageDown', input, key)) move((o) => o + page);
+    else if (isKey('nav.pageUp', input, key)) move((o) => o - page);
     else if (isKey('nav.top', input, key)) move(() => 0);
     else if (isKey('nav.bottom', input, key)) move(() => maxOffset);
   });

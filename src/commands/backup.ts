@@ -298,8 +298,16 @@ function statusJson(s: BackupStatus) {
     schedule: s.schedule,
     snapshotCount: s.snapshotCount,
     lastRestoreTest: s.lastRestoreTest
-      ? { at: iso(s.lastRestoreTest.at), ok: s.lastRestoreTest.ok, error: s.lastRestoreTest.error }
+      ? {
+          at: iso(s.lastRestoreTest.at),
+          ok: s.lastRestoreTest.ok,
+          error: s.lastRestoreTest.error,
+          ...(s.lastRestoreTest.stale ? { stale: true } : {}),
+        }
       : null,
+    ...(s.lastRestoreAttempt
+      ? { lastRestoreAttempt: { ...s.lastRestoreAttempt, at: iso(s.lastRestoreAttempt.at) } }
+      : {}),
     lastBackup: s.lastBackup ? { at: iso(s.lastBackup.at), ok: s.lastBackup.ok, error: s.lastBackup.error } : null,
     fetchedAt: iso(s.fetchedAt),
     stale: s.stale,

@@ -10,6 +10,7 @@ import type { RunDetail } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { PolicyResult } from '../../src/domain/policies.js';
 import { formatSummary, type Diagnostic, type ResourceChange } from '../../src/domain/plan.js';
+import { keys } from '../day0/keys.js';
 import { theme } from '../theme.js';
 import {
   CHANGE_SYMBOL,
@@ -145,7 +146,7 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
   push([
     { text: stateLabel(d.state), color: stateColor(d.state), bold: true },
     {
-      text: ` · ${kindLabel(d.kind)} · ${d.triggeredBy} (${d.trigger})${ms === null ? '' : ` · ${formatDuration(ms)}`}`,
+      text: ` · ${kindLabel(d)} · ${d.triggeredBy} (${d.trigger})${ms === null ? '' : ` · ${formatDuration(ms)}`}`,
       color: theme.text.secondary,
     },
   ]);
@@ -167,7 +168,7 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
           d.state === 'UNCONFIRMED'
             ? d.approvals.some((a) => a.user === user)
               ? ' · another user must approve'
-              : ' · a approves, d discards'
+              : ` · ${keys('day1.run.approve')} approves, ${keys('day1.run.discard')} discards`
             : '',
         color: theme.text.secondary,
       },

@@ -26,7 +26,7 @@ const COLUMNS: Column[] = [
   { key: 'id', title: 'RUN', width: 5, priority: 9, align: 'right' },
   { key: 'stack', title: 'STACK', width: 10, priority: 9 },
   { key: 'state', title: 'STATE', width: 15, priority: 9 },
-  { key: 'kind', title: 'KIND', width: 5, priority: 5 },
+  { key: 'kind', title: 'KIND', width: 11, priority: 5 },
   { key: 'by', title: 'BY', width: 14, priority: 2 },
   { key: 'duration', title: 'TIME', width: 7, priority: 6, align: 'right' },
   // what was applied once an apply reported (also a failed or canceled one), else what was planned: it says which
@@ -69,7 +69,7 @@ function cell(c: Column, r: RunRecord, now: number): { text: string; color?: str
     case 'state':
       return { text: stateLabel(r.state, c.width < 15), color: stateColor(r.state) };
     case 'kind':
-      return { text: kindLabel(r.kind), color: theme.text.secondary };
+      return { text: kindLabel(r), color: theme.text.secondary };
     case 'by':
       return { text: `${r.triggeredBy} (${r.trigger})`, color: theme.text.secondary };
     case 'duration': {

@@ -3,24 +3,15 @@
  * theme's tokens; a change is Terraform's symbol (+ ~ -/+ - <= →, ⇐ import, . forget) and its action; durations are
  * short.
  */
-import type { RunKind, RunState } from '../../src/day1/runner/state.js';
+import type { RunState } from '../../src/day1/runner/state.js';
+import { runKindName, stateText } from '../../src/domain/run-words.js';
 import type { ApplyStatus, ChangeAction, HostTaskStatus } from '../../src/domain/plan.js';
 import stringWidth from 'string-width';
 import { fit as fitColumns } from '../day2/format.js';
 import { theme } from '../theme.js';
 
-export const STATE_SYMBOL: Record<RunState, string> = {
-  QUEUED: '◌',
-  INITIALIZING: '▶',
-  PLANNING: '▶',
-  UNCONFIRMED: '◆',
-  APPLYING: '▶',
-  FINISHED: '✓',
-  FAILED: '✗',
-  DISCARDED: '–',
-  CANCELED: '⊘',
-  POLICY_DENIED: '✗',
-};
+/** Symbols and words of runs come from the one vocabulary (src/domain/run-words.ts). */
+export { STATE_SYMBOL } from '../../src/domain/run-words.js';
 
 /** The theme colour of a state. */
 export function stateColor(state: RunState): string | undefined {
@@ -43,15 +34,10 @@ export function stateColor(state: RunState): string | undefined {
 }
 
 /** `◆ UNCONFIRMED`; `DENIED` for POLICY_DENIED where room is short. */
-export function stateLabel(state: RunState, short = false): string {
-  const word = short && state === 'POLICY_DENIED' ? 'DENIED' : short && state === 'INITIALIZING' ? 'INIT' : state;
-  return `${STATE_SYMBOL[state]} ${word}`;
-}
+export const stateLabel = stateText;
 
-/** Proposed runs only plan; tracked runs plan and apply. */
-export function kindLabel(kind: RunKind): string {
-  return kind === 'proposed' ? 'plan' : 'apply';
-}
+/** `tracked`, `proposed`, `drift` or `remediation`: the run's `kindName`, as `--json` and `dayops runs` say it. */
+export const kindLabel = runKindName;
 
 /** 4s, 1m05s, 2h03m. */
 export function formatDuration(ms: number | null): string {

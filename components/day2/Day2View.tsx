@@ -9,6 +9,8 @@ import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { RunsRepo } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
+import { runKindName, stateText, WAITING_SYMBOL } from '../../src/domain/run-words.js';
+import { keys } from '../day0/keys.js';
 import type { Refresher, RefreshState } from '../../src/day2/refresh.js';
 import type { Services } from '../../src/services.js';
 import { DAY2_START_DELAY_MS } from '../../src/startup.js';
@@ -122,13 +124,16 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
     if (run.state === 'UNCONFIRMED') {
       setBanner(
         line(
-          `${SYMBOL.paused} run #${run.id} (${run.purpose}) waits for approval: in Runs, a approves, x discards, Enter opens it in Day-1`,
+          `${WAITING_SYMBOL} run #${run.id} (${runKindName(run)}) waits for approval: in Runs, ${keys('day2.runs.approve')} approves, ${keys('day2.runs.discard')} discards, ${keys('day2.runs.open')} opens it in Day-1`,
           'warning',
         ),
       );
       if (seen.current !== key) {
         seen.current = key;
-        s.showFlash('warning', `run #${run.id} of ${watch.stack} waits for your approval: a approves it (Runs)`);
+        s.showFlash(
+          'warning',
+          `${WAITING_SYMBOL} run #${run.id} of ${watch.stack} waits for your approval: ${keys('day2.runs.approve')} approves it (Runs)`,
+        );
         if (s.day2.screen === 'detail' && s.day2.stack === watch.stack && !s.day2.dialog) {
           const index = new RunsRepo(services.db)
             .list({ stack: watch.stack, limit: 200 })
@@ -143,7 +148,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
         const sum = run.summary ? ` (+${run.summary.add} ~${run.summary.change} -${run.summary.destroy})` : '';
         s.showFlash(
           run.state === 'FINISHED' ? 'info' : 'error',
-          `run #${run.id} of ${watch.stack} ${run.state}${sum}${run.error ? `: ${run.error}` : ''}`,
+          `run #${run.id} of ${watch.stack} ${stateText(run.state)}${sum}${run.error ? `: ${run.error}` : ''}`,
         );
         // A finished remediation: check again, so the drift figures say what is left.
         if (run.purpose === 'remediation' && run.state === 'FINISHED') checkDriftNow({ services, store }, watch.stack);
@@ -151,7 +156,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
       setBanner(null);
       s.day2Watch(null);
     } else {
-      setBanner(line(`${SYMBOL.running} ${run.purpose} run #${run.id}: ${run.state.toLowerCase()}`, 'running'));
+      setBanner(line(`${stateText(run.state)} ${runKindName(run)} run #${run.id}`, 'running'));
     }
   }, [watch, dataVersion, services, store]);
   return watch ? banner : null;

@@ -4,7 +4,9 @@
  */
 import type { StackStatus } from '../../src/day2/status.js';
 import type { Day2Sort } from '../../store/day2.js';
-import { compactDuration, minutes, SYMBOL, type Cell } from './format.js';
+import { isTerminal, type RunState } from '../../src/day1/runner/state.js';
+import { stateText } from '../../src/domain/run-words.js';
+import { compactDuration, minutes, SYMBOL, type Cell, type Tone } from './format.js';
 
 export type { StackStatus } from '../../src/day2/status.js';
 
@@ -51,26 +53,25 @@ export function runCell(s: StackStatus, now: number): Cell {
   if (!r) return { text: `${SYMBOL.none} no runs`, tone: 'muted' };
   const at = r.finishedAt ?? r.startedAt;
   const age = at ? ` ${compactDuration(now - at)}` : '';
-  switch (r.state) {
+  // The state in the words of every run list and of `--json` (src/domain/run-words.ts); the kind is in the side panel
+  return { text: `${stateText(r.state, true)}${isTerminal(r.state) ? age : ''}`, tone: runTone(r.state) };
+}
+
+/** The tone of a run's state: the same colour as in Day-1. */
+export function runTone(state: RunState): Tone {
+  switch (state) {
     case 'FINISHED':
-      if (r.purpose === 'drift') return { text: `${SYMBOL.ok} checked${age}`, tone: 'ok' };
-      return r.kind === 'proposed'
-        ? { text: `${SYMBOL.ok} planned${age}`, tone: 'ok' }
-        : { text: `${SYMBOL.ok} applied${age}`, tone: 'ok' };
+      return 'ok';
     case 'FAILED':
-      return { text: `${SYMBOL.error} failed${age}`, tone: 'error' };
     case 'POLICY_DENIED':
-      return { text: `${SYMBOL.error} denied${age}`, tone: 'error' };
+      return 'error';
     case 'UNCONFIRMED':
-      return { text: `${SYMBOL.paused} needs approval`, tone: 'warning' };
+      return 'warning';
     case 'DISCARDED':
-      return { text: `${SYMBOL.none} discarded${age}`, tone: 'muted' };
     case 'CANCELED':
-      return { text: `${SYMBOL.none} canceled${age}`, tone: 'muted' };
-    case 'QUEUED':
-      return { text: `${SYMBOL.running} queued`, tone: 'running' };
+      return 'muted';
     default:
-      return { text: `${SYMBOL.running} ${r.state.toLowerCase()}`, tone: 'running' };
+      return 'running';
   }
 }
 

@@ -12,6 +12,7 @@ import { LogsRepo } from '../db/logs.js';
 import { RunsRepo } from '../db/runs.js';
 import { StacksRepo } from '../db/stacks.js';
 import { formatRunChanges, fullSummary } from '../domain/plan.js';
+import { runKindName, stateText } from '../domain/run-words.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { rawStream, sanitize } from '../terminal/sanitize.js';
@@ -331,6 +332,7 @@ export const runsCommand: Command = {
           stack: r.stackName,
           kind: r.kind,
           purpose: r.purpose,
+          kindName: runKindName(r),
           state: r.state,
           triggeredBy: r.triggeredBy,
           trigger: r.trigger,
@@ -363,8 +365,8 @@ export const runsCommand: Command = {
         list.map((r) => [
           String(r.id),
           r.stackName,
-          r.state,
-          r.purpose === 'deploy' ? r.kind : `${r.kind}/${r.purpose}`,
+          stateText(r.state),
+          runKindName(r),
           `${r.triggeredBy} (${r.trigger})`,
           new Date(r.startedAt ?? r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
           duration(r.durationMs),

@@ -4,6 +4,7 @@
  * exit 0 whatever it says.
  */
 import { formatSummary } from '../domain/plan.js';
+import { runKindName, stateText } from '../domain/run-words.js';
 import { stackStatuses, statusJson, type StackStatus } from '../day2/status.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
@@ -24,7 +25,8 @@ function runText(s: StackStatus, now: number): string {
   const r = s.lastRun;
   if (!r) return '-';
   const summary = r.summary ? ` ${formatSummary(r.summary)}` : '';
-  return `#${r.id} ${r.purpose} ${r.state}${summary} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}`;
+  // A plan-only run is `proposed`, never `deploy`: its name and state in the words of `--json` (`kindName`, `state`)
+  return `#${r.id} ${runKindName(r)} ${stateText(r.state)}${summary} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}`;
 }
 
 function driftText(s: StackStatus, now: number): string {

@@ -12,6 +12,7 @@ import { DEFAULT_STALE_AFTER_MS, isStale } from '../db/sources.js';
 import type { Environment, Tool } from '../domain/stack.js';
 import { BACKUP_STALE_AFTER_MS, backupStatusAll, SCHEDULE_GRACE_MS, type BackupStatus } from './backups.js';
 import { nextSlot, stackConfigOf } from './configs.js';
+import { runKindName } from '../domain/run-words.js';
 import { driftSummaries, type DriftStatus, type DriftSummary } from './drift.js';
 
 export type LastRun = OverviewRun;
@@ -224,6 +225,7 @@ function runJson(r: LastRun | null): Record<string, unknown> | null {
     state: r.state,
     kind: r.kind,
     purpose: r.purpose,
+    kindName: runKindName(r),
     trigger: r.trigger,
     triggeredBy: r.triggeredBy,
     createdAt: iso(r.createdAt),

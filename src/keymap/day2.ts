@@ -44,7 +44,7 @@ export const DAY2: KeyContext[] = [
       {
         id: 'day2.dashboard.check',
         keys: ['D'],
-        description: 'Check the stack under the cursor for drift now (a plan-only run)',
+        description: 'Check the stack under the cursor for drift now (a proposed run, plan only)',
       },
       { id: 'day2.dashboard.clear', keys: ['esc'], description: 'Clear the filter' },
     ],
@@ -97,7 +97,7 @@ export const DAY2: KeyContext[] = [
           'Remediate: a tracked run that plans the code against reality, checks policies and waits for approval (asks first)',
         hint: 'remediate',
       },
-      { id: 'day2.drift.check', keys: ['D'], description: 'Check the stack for drift now (a plan-only run)' },
+      { id: 'day2.drift.check', keys: ['D'], description: 'Check the stack for drift now (a proposed run, plan only)' },
       {
         id: 'day2.drift.open',
         keys: ['enter'],

@@ -1,8 +1,9 @@
 /**
  * The README's key list, generated from the keymap so the two never disagree:
- * `node dist/src/keymap/markdown.js` prints it; test/readme.test.ts checks the README holds exactly this.
+ * `node dist/src/keymap/markdown.js` prints it (with `runs`, the table of run names and states); test/readme.test.ts checks the README holds exactly this.
  */
 import { pathToFileURL } from 'node:url';
+import { runWordsMarkdown } from '../domain/run-words.js';
 import { CONTEXTS } from './index.js';
 import { keyLabel } from './types.js';
 
@@ -21,5 +22,6 @@ export function keysMarkdown(): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(`${keysMarkdown()}\n`);
+  // `runs`: the README's table of run names and states instead (npm run docs:runs)
+  process.stdout.write(`${process.argv[2] === 'runs' ? runWordsMarkdown() : keysMarkdown()}\n`);
 }

@@ -3,7 +3,10 @@ import { changesBefore, type AlertView, type ApplyBeforeAlert } from '../../../s
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import type { DB } from '../../../src/db/open.js';
 import { fieldDiffs, type DriftedResource } from '../../../src/day2/drift.js';
+import type { RunPurpose, RunState } from '../../../src/day1/runner/state.js';
+import { runKindName, stateText } from '../../../src/domain/run-words.js';
 import { ago, compactDuration, localTime, SYMBOL, type Tone } from '../format.js';
+import { keys } from '../../day0/keys.js';
 import { line, spans, wrapLines, type Item, type Line } from './items.js';
 import { runStateCell, severityCell } from './item-line.js';
 
@@ -162,7 +165,7 @@ export function itemDetail(item: Item, now: number): Line[] {
     }
     case 'run': {
       const r = item.run;
-      out.push(line(`Run #${r.id} · ${r.kind} ${r.purpose}`, undefined, true));
+      out.push(line(`Run #${r.id} · ${runKindName(r)}`, undefined, true));
       out.push(spans(runStateCell(r.state), { text: ` · by ${r.triggeredBy} (${r.trigger})`, tone: 'muted' }));
       out.push(
         line(
@@ -175,8 +178,8 @@ export function itemDetail(item: Item, now: number): Line[] {
       out.push(
         line(
           r.state === 'UNCONFIRMED'
-            ? 'a approve · x discard · Enter opens it in Day-1'
-            : 'Enter opens its log and plan in Day-1',
+            ? `${keys('day2.runs.approve')} approve · ${keys('day2.runs.discard')} discard · ${keys('day2.runs.open')} opens it in Day-1`
+            : `${keys('day2.runs.open')} opens its log and plan in Day-1`,
           'muted',
         ),
       );
@@ -255,7 +258,7 @@ export function changesLines(runs: ApplyBeforeAlert[], startsAt: number, now: nu
       spans(
         { text: `  #${r.runId} `, tone: 'accent' },
         {
-          text: `${r.purpose} ${r.state} by ${r.triggeredBy}, applied ${when} (${ago(r.appliedAt, now)})${s}`,
+          text: `${runKindName({ kind: 'tracked', purpose: r.purpose as RunPurpose })} ${stateText(r.state as RunState)} by ${r.triggeredBy}, applied ${when} (${ago(r.appliedAt, now)})${s}`,
           tone: r.state === 'FAILED' ? 'error' : undefined,
         },
       ),

@@ -3,6 +3,9 @@ import stringWidth from 'string-width';
 import type { AuditEntry } from '../../../src/db/audit.js';
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import { describeDrift } from '../../../src/day2/drift.js';
+import type { RunState } from '../../../src/day1/runner/state.js';
+import { runKindName, stateText } from '../../../src/domain/run-words.js';
+import { runTone } from '../model.js';
 import { ago, compactDuration, localTime, SYMBOL, type Cell } from '../format.js';
 import { type Item } from './items.js';
 
@@ -15,21 +18,8 @@ export const severityCell = (severity: string): Cell =>
       ? { text: `${SYMBOL.warning} warning`, tone: 'warning' }
       : { text: `• ${severity || 'none'}`, tone: 'info' };
 
-export function runStateCell(state: string): Cell {
-  switch (state) {
-    case 'FINISHED':
-      return { text: `${SYMBOL.ok} FINISHED`, tone: 'ok' };
-    case 'FAILED':
-    case 'POLICY_DENIED':
-      return { text: `${SYMBOL.error} ${state}`, tone: 'error' };
-    case 'UNCONFIRMED':
-      return { text: `${SYMBOL.paused} UNCONFIRMED`, tone: 'warning' };
-    case 'DISCARDED':
-    case 'CANCELED':
-      return { text: `${SYMBOL.none} ${state}`, tone: 'muted' };
-    default:
-      return { text: `${SYMBOL.running} ${state}`, tone: 'running' };
-  }
+export function runStateCell(state: RunState): Cell {
+  return { text: stateText(state), tone: runTone(state) };
 }
 
 /** Padded to `n` terminal columns (CJK and emoji count two). */
@@ -132,7 +122,7 @@ export function itemLine(item: Item, now: number): Cell[] {
       const s = r.summary ? `  +${r.summary.add} ~${r.summary.change} -${r.summary.destroy}` : '';
       return [
         { text: pad(`#${r.id}`, 6), tone: 'accent' },
-        { text: pad(r.purpose, 12), tone: undefined },
+        { text: pad(runKindName(r), 12), tone: undefined },
         { ...runStateCell(r.state), text: pad(runStateCell(r.state).text, 15) },
         { text: ` ${pad(ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now), 8)} by ${r.triggeredBy}`, tone: 'muted' },
         { text: s, tone: undefined },

@@ -1,5 +1,6 @@
 /** A stack's summary lines. */
 import type { StackStatus } from '../../../src/day2/status.js';
+import { runKindName } from '../../../src/domain/run-words.js';
 import { ago, minutes, SYMBOL } from '../format.js';
 import { knownDrift } from '../model.js';
 import { line, spans, type Line } from './items.js';
@@ -20,7 +21,7 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
     const sum = r.summary ? ` +${r.summary.add} ~${r.summary.change} -${r.summary.destroy}` : '';
     out.push(
       spans({ text: `${label} #${r.id} `, tone: undefined }, runStateCell(r.state), {
-        text: ` ${r.purpose} by ${r.triggeredBy} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}${sum}`,
+        text: ` ${runKindName(r)} by ${r.triggeredBy} ${ago(r.finishedAt ?? r.startedAt ?? r.createdAt, now)}${sum}`,
         tone: 'muted',
       }),
     );

@@ -1,6 +1,7 @@
 /** How runs leave dayops: diagnostics as one line, `--json`, and the exit code of a headless command. */
 import type { RunDetail } from '../../db/runs.js';
 import { fullSummary, type Diagnostic } from '../../domain/plan.js';
+import { runKindName } from '../../domain/run-words.js';
 import { isTerminal, type RunState } from '../runner/state.js';
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -39,6 +40,7 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     tool: d.stackTool,
     kind: d.kind,
     purpose: d.purpose,
+    kindName: runKindName(d),
     state: d.state,
     triggeredBy: d.triggeredBy,
     trigger: d.trigger,

@@ -204,7 +204,7 @@ describe('failed and canceled applies say what they applied', () => {
       expect.objectContaining({ severity: 'error', summary: 'local-exec provisioner error', file: 'main.tf', line: 9 }),
     ]);
     const list = await cli(['runs']);
-    expect(list.stdout.split('\n')[1]).toMatch(/^1\s+boot\s+FAILED\s+tracked\s.*\s\+1 ~0 -0 applied\s+apply failed/);
+    expect(list.stdout.split('\n')[1]).toMatch(/^1\s+boot\s+✗ FAILED\s+tracked\s.*\s\+1 ~0 -0 applied\s+apply failed/);
     const lj = onlyJson((await cli(['runs', '--json'])).stdout, 'runs --json');
     expect(lj.runs[0]).toMatchObject({
       summary: { add: 2, change: 0, destroy: 0, import: 0, forget: 0 },
@@ -243,11 +243,11 @@ describe('failed and canceled applies say what they applied', () => {
       'terraform_data.db': 'not-started',
     });
     const list = await cli(['runs']);
-    expect(list.stdout.split('\n')[1]).toMatch(/^1\s+five\s+CANCELED\s.*\s\+1 ~0 -0 applied\s+canceled from/);
+    expect(list.stdout.split('\n')[1]).toMatch(/^1\s+five\s+⊘ CANCELED\s.*\s\+1 ~0 -0 applied\s+canceled from/);
     // a plan-only run shows what it planned, and says so
     expect((await cli(['run', 'five', '--plan-only'], env)).code).toBe(0);
     expect((await cli(['runs'])).stdout.split('\n')[1]).toMatch(
-      /^2\s+five\s+FINISHED\s+proposed\s.*\s\+5 ~0 -0 planned/,
+      /^2\s+five\s+✓ FINISHED\s+proposed\s.*\s\+5 ~0 -0 planned/,
     );
   });
 });

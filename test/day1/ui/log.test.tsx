@@ -175,7 +175,7 @@ describe('Day-1 split view', () => {
     await app.press('x'); // close beta's pane: alpha alone
     await app.press('esc'); // the list, full width
     let f = app.frame();
-    expect(f).toMatch(/#2 beta\s+◆ UNCONFIRMED\s+apply/);
+    expect(f).toMatch(/#2 beta\s+◆ UNCONFIRMED\s+tracked/);
     // s: beta next to alpha.
     f = await app.press('s');
     const titles = f.split('\n').find((l) => l.includes('#1 alpha ◆') && l.includes('#2 beta ◆'));

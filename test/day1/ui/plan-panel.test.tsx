@@ -117,7 +117,7 @@ describe('Day-1 plan panel', () => {
     await new Promise((res) => setTimeout(res, 50));
     const f = r.lastFrame()!;
     expect(f).toContain('Run #7 fleet (staging, ansible)');
-    expect(f).toContain('✓ FINISHED · apply · alice (tui) · 1m05s');
+    expect(f).toContain('✓ FINISHED · tracked · alice (tui) · 1m05s');
     expect(f).toContain('Approvals 1 of 1');
     expect(f).toContain('✓ bob');
     expect(f).toContain('Changes (1)');

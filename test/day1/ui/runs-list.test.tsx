@@ -35,9 +35,9 @@ describe('Day-1 runs list', () => {
     expect(f).toMatch(/RUN STACK\s+STATE\s+KIND\s+BY\s+TIME\s+CHANGES\s+STARTED/);
     expect(f.indexOf('#3 ')).toBeLessThan(f.indexOf('#2 '));
     expect(f.indexOf('#2 ')).toBeLessThan(f.indexOf('#1 '));
-    expect(rowOf(f, 3)).toMatch(/›\s+#3 bad\s+✗ FAILED\s+apply\s+bob \(cli\)\s+\d+s/);
-    expect(rowOf(f, 2)).toMatch(/#2 api\s+◆ UNCONFIRMED\s+apply\s+bob \(cli\)\s+\d+s\s+\+0 ~1 -0 planned/);
-    expect(rowOf(f, 1)).toMatch(/#1 web\s+✓ FINISHED\s+plan\s+bob \(cli\)\s+\d+s\s+\+5 ~0 -0 planned/);
+    expect(rowOf(f, 3)).toMatch(/›\s+#3 bad\s+✗ FAILED\s+tracked\s+bob \(cli\)\s+\d+s/);
+    expect(rowOf(f, 2)).toMatch(/#2 api\s+◆ UNCONFIRMED\s+tracked\s+bob \(cli\)\s+\d+s\s+\+0 ~1 -0 planned/);
+    expect(rowOf(f, 1)).toMatch(/#1 web\s+✓ FINISHED\s+proposed\s+bob \(cli\)\s+\d+s\s+\+5 ~0 -0 planned/);
     expect(f).toContain('3 runs');
 
     // → walks the stacks (sorted by name): api first.
@@ -81,8 +81,8 @@ describe('Day-1 runs list', () => {
     const app = await openDay1(fx);
     const f = app.frame();
     // planned +2 and +5; applied +1 each
-    expect(rowOf(f, failed)).toMatch(/✗ FAILED\s+apply\s+bob \(cli\)\s+\d+s\s+\+1 ~0 -0 applied/);
-    expect(rowOf(f, canceled)).toMatch(/⊘ CANCELED\s+apply\s+bob \(cli\)\s+\d+s\s+\+1 ~0 -0 applied/);
+    expect(rowOf(f, failed)).toMatch(/✗ FAILED\s+tracked\s+bob \(cli\)\s+\d+s\s+\+1 ~0 -0 applied/);
+    expect(rowOf(f, canceled)).toMatch(/⊘ CANCELED\s+tracked\s+bob \(cli\)\s+\d+s\s+\+1 ~0 -0 applied/);
   });
 
   it('fits 80x24: fewer columns, still every state readable; the run view stacks its parts', async () => {
@@ -91,7 +91,7 @@ describe('Day-1 runs list', () => {
     const f = app.frame();
     for (const l of f.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
     expect(f).not.toContain('STARTED');
-    expect(rowOf(f, 2)).toMatch(/#2 api\s+◆ UNCONFIRMED\s+apply/);
+    expect(rowOf(f, 2)).toMatch(/#2 api\s+◆ UNCONFIRMED\s+tracked/);
     expect(rowOf(f, 2)).toContain('+0 ~1 -0');
     // The run under the cursor (#3) failed: nothing to approve; the waiting #2 offers it.
     expect(f).not.toContain('a approve');

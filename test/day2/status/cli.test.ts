@@ -144,7 +144,7 @@ describe('dayops status', () => {
     const lines = t.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^STACK\s+ENV\s+TOOL\s+LAST RUN\s+DRIFT\s+ALERTS\s+BACKUP$/);
     expect(lines[1]).toMatch(
-      /^payments\s+prod\s+custom\s+#1 drift FINISHED \+0 ~1 -0 .*drifted 1 .*1 crit, 2 warn 2m ago \[stale: connect ECONNREFUSED 127\.0\.0\.1:9\]\s+missing/,
+      /^payments\s+prod\s+custom\s+#1 drift ✓ FINISHED \+0 ~1 -0 .*drifted 1 .*1 crit, 2 warn 2m ago \[stale: connect ECONNREFUSED 127\.0\.0\.1:9\]\s+missing/,
     );
     expect(lines[2]).toMatch(/^web\s+dev\s+custom\s+-\s+-\s+-\s+-$/);
   }, 60_000);

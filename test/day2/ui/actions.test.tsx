@@ -190,7 +190,7 @@ describe('acknowledging and what changed before an alert', () => {
     const f = await app.press('enter');
     expect(f).toContain('What changed in the 6h before it fired');
     expect(f).toContain(`#${run.id}`);
-    expect(f).toMatch(/deploy FINISHED by bob, applied (39|40)m before/);
+    expect(f).toMatch(/tracked ✓ FINISHED by bob, applied (39|40)m before/);
     expect(f).toContain('~ aws_lb_listener.api');
     expect(f).toContain('service="api"');
     await app.press('esc');
@@ -322,7 +322,7 @@ describe('remediation', () => {
     await app.waitFor('it applies as soon as the approvals are enough');
     await app.press('y');
     await until(() => new RunsRepo(db).get(run.id)?.state === 'FINISHED', 30_000);
-    await until(() => new RegExp(`run #${run.id} of edge FINISHED`).test(flash()));
+    await until(() => new RegExp(`run #${run.id} of edge ✓ FINISHED`).test(flash()));
     expect(tf.invocations().some((i) => i.argv[1] === 'apply')).toBe(true);
     const audit = db
       .prepare<[number], { action: string; user: string; comment: string | null }>(

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RunsRepo } from '../../../src/db/runs.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
+import { WAITING_SYMBOL } from '../../../src/domain/run-words.js';
 import { driveApp, type DrivenApp } from '../../helpers/ink.js';
 import { tmpDb } from '../../helpers/tmp.js';
 import { addDrift, addStack, alertRecord, cacheAlerts, cacheSnapshot, configsRead, order, rowOf } from './helpers.js';
@@ -191,5 +193,38 @@ describe('the Day-2 dashboard', () => {
     f = await app.press('g');
     expect(rowOf(f, 'stack-0000')).toContain('›');
     expect(f).not.toContain('stack-0999');
+  });
+});
+
+describe('runs on the dashboard speak the one vocabulary', () => {
+  it('a waiting run is ◆ UNCONFIRMED on the dashboard, in the side panel and in Day-1 alike; its name is tracked', async () => {
+    const { db, path } = fleet();
+    const stack = new StacksRepo(db).get('web')!;
+    const runs = new RunsRepo(db);
+    const owner = { host: 'h', pid: 1, start: null };
+    const r = runs.create({
+      stackId: stack.id,
+      kind: 'tracked',
+      purpose: 'deploy',
+      triggeredBy: 'bob',
+      trigger: 'cli',
+      autoApply: false,
+      owner,
+    });
+    runs.tryStart(r.id, owner);
+    runs.move(r.id, 'plan');
+    runs.move(r.id, 'park');
+    app = await driveApp(db, { dbPath: path, columns: 200, rows: 30 });
+    let f = await configsRead(app);
+    expect(rowOf(f, 'web')).toContain(`${WAITING_SYMBOL} UNCONFIRMED`);
+    expect(f).not.toContain('⏸');
+    expect(f).not.toContain('needs approval');
+    // the side panel of web: its name and its state
+    await app.press('/');
+    await app.type('web');
+    f = await app.press('enter');
+    expect(f).toMatch(new RegExp(`#${r.id} ${WAITING_SYMBOL} UNCONFIRMED tracked by bob`));
+    f = await app.press('2');
+    expect(f).toMatch(new RegExp(`#${r.id} web\\s+${WAITING_SYMBOL} UNCONFIRMED\\s+tracked`));
   });
 });

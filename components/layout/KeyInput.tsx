@@ -95,6 +95,9 @@ export function KeyInputProvider({ store, children }: { store: AppStore; childre
   useEffect(() => () => input.uninstall(), [input]);
   // The one Ink input hook: it sets raw mode and parses each key; every view's handler hears it from here.
   useInput((text, key) => {
+    // A flash line belongs to the action that raised it: the next key (the next action) clears it, in every view,
+    // before any handler runs, so what that key says in turn stays until the key after it.
+    store.getState().clearFlash();
     for (const l of [...input.listeners]) if (l.active && input.listeners.has(l)) l.handler(text, key);
   });
   return <KeyInputContext.Provider value={input}>{children}</KeyInputContext.Provider>;

@@ -145,7 +145,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
       }
       if (isKey('global.help', input, key)) return s.toggleHelp();
       if (s.helpOpen) {
-        if (isKey('global.back', input, key)) s.toggleHelp(false);
+        if (isKey('help.close', input, key)) s.toggleHelp(false);
         else if (isKey('global.quit', input, key)) s.requestQuit();
         return;
       }

@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import { contextsById, keyLabel, type Binding } from '../../src/keymap/index.js';
+import { binding, contextsById, keyLabel, type Binding } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
 import { theme } from '../theme.js';
 
@@ -42,10 +42,27 @@ export function footerHints(contextIds: readonly string[], textInput: boolean): 
   return hintsOf([...own, ...global]);
 }
 
+/**
+ * The keys that work on what covers the view: the quit question takes only its own keys; the help screen scrolls,
+ * closes (Esc, `?`) and quits, and none of the view's keys (its `Esc back` included) work under it.
+ */
+export function overlayHints(helpOpen: boolean, quitConfirm: boolean): Hint[] | null {
+  if (quitConfirm) return hintsOf(contextsById(['quit']).flatMap((c) => c.bindings));
+  if (helpOpen)
+    return hintsOf([
+      ...contextsById(['help']).flatMap((c) => c.bindings),
+      binding('global.help'),
+      binding('global.quit'),
+    ]);
+  return null;
+}
+
 export function Footer({ width }: { width: number }) {
   const contexts = useAppStore((s) => s.keyContexts);
   const textInput = useAppStore((s) => s.textInput);
-  const hints = footerHints(contexts, textInput);
+  const helpOpen = useAppStore((s) => s.helpOpen);
+  const quitConfirm = useAppStore((s) => s.quitConfirm);
+  const hints = overlayHints(helpOpen, quitConfirm) ?? footerHints(contexts, textInput);
   // Fit as many hints as the width allows, keeping `? help` visible.
   const parts: Hint[] = [];
   let used = 0;

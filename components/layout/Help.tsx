@@ -35,12 +35,12 @@ export function Help({ width, height }: { width: number; height: number }) {
       setOffset((o) => Math.max(0, Math.min(maxOffset, to(Math.min(o, maxOffset)))));
     // A page keeps one line of the last one on screen: never a line skipped.
     const page = Math.max(1, rows - 1);
-    if (isKey('nav.down', input, key)) move((o) => o + 1);
-    else if (isKey('nav.up', input, key)) move((o) => o - 1);
-    else if (isKey('nav.pageDown', input, key)) move((o) => o + page);
-    else if (isKey('nav.pageUp', input, key)) move((o) => o - page);
-    else if (isKey('nav.top', input, key)) move(() => 0);
-    else if (isKey('nav.bottom', input, key)) move(() => maxOffset);
+    if (isKey('help.down', input, key)) move((o) => o + 1);
+    else if (isKey('help.up', input, key)) move((o) => o - 1);
+    else if (isKey('help.pageDown', input, key)) move((o) => o + page);
+    else if (isKey('help.pageUp', input, key)) move((o) => o - page);
+    else if (isKey('help.top', input, key)) move(() => 0);
+    else if (isKey('help.bottom', input, key)) move(() => maxOffset);
   });
   return (
     <Box
@@ -74,7 +74,7 @@ export function Help({ width, height }: { width: number; height: number }) {
       </Box>
       <Box flexGrow={1} />
       <Text color={theme.text.secondary}>
-        Press {keys('global.help')} or {keys('global.back')} to close
+        Press {keys('global.help')} or {keys('help.close')} to close
         {maxOffset > 0 ? ` · ↑/↓ scroll (${scroll + 1}-${Math.min(perColumn, scroll + rows)} of ${perColumn})` : ''}
       </Text>
     </Box>

@@ -27,6 +27,21 @@ export const QUIT: KeyContext = {
   ],
 };
 
+/** The help screen: it scrolls, and closes with Esc or `?` (nothing else of the view works while it is open). */
+export const HELP: KeyContext = {
+  id: 'help',
+  title: 'Help screen',
+  bindings: [
+    { id: 'help.down', keys: ['down', 'j'], description: 'Scroll down' },
+    { id: 'help.up', keys: ['up', 'k'], description: 'Scroll up', hint: 'scroll' },
+    { id: 'help.pageDown', keys: ['pgdown', 'ctrl+d'], description: 'Down a page' },
+    { id: 'help.pageUp', keys: ['pgup', 'ctrl+u'], description: 'Up a page' },
+    { id: 'help.top', keys: ['home', 'g'], description: 'Top of the help' },
+    { id: 'help.bottom', keys: ['end', 'G'], description: 'Bottom of the help' },
+    { id: 'help.close', keys: ['esc'], description: 'Close the help', hint: 'close' },
+  ],
+};
+
 /** Motion keys every list shares. No destructive action is ever bound to one of these. */
 export const NAV: KeyContext = {
   id: 'nav',

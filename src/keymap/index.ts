@@ -3,7 +3,7 @@
  * the footer, the help screen, and the README's key list are drawn from here.
  */
 import type { Key } from 'ink';
-import { GLOBAL, NAV, QUIT } from './global.js';
+import { GLOBAL, HELP, NAV, QUIT } from './global.js';
 import { DAY0 } from './day0.js';
 import { DAY1, DAY1_HELP_ALSO } from './day1.js';
 import { DAY2 } from './day2.js';
@@ -12,7 +12,7 @@ import { keyName, type Binding, type KeyContext } from './types.js';
 export { keyName, keyLabel } from './types.js';
 export type { Binding, KeyContext } from './types.js';
 
-export const CONTEXTS: KeyContext[] = [GLOBAL, NAV, QUIT, ...DAY0, ...DAY1, ...DAY2];
+export const CONTEXTS: KeyContext[] = [GLOBAL, NAV, QUIT, HELP, ...DAY0, ...DAY1, ...DAY2];
 
 const byId = new Map<string, Binding>();
 for (const ctx of CONTEXTS) {

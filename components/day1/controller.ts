@@ -4,6 +4,7 @@
  * Starting runs, approving, discarding and canceling all go through the RunService, which writes the audit log;
  * approve, discard and cancel always pass a confirm first (prod: the stack's name typed out).
  */
+import { stateText } from '../../src/domain/run-words.js';
 import type { Key } from 'ink';
 import type { RunRecord, RunService } from '../../src/day1/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
@@ -175,14 +176,14 @@ function askAction(ctx: Day1Ctx, action: Day1Action): void {
   }
   if (action === 'cancel') {
     if (isTerminal(run.state)) {
-      flash(ctx, 'warning', `Run #${run.id} has already ended (${run.state}); nothing to cancel`);
+      flash(ctx, 'warning', `Run #${run.id} has already ended (${stateText(run.state)}); nothing to cancel`);
       return;
     }
   } else if (run.state !== 'UNCONFIRMED') {
     flash(
       ctx,
       'warning',
-      `Run #${run.id} is ${run.state}; only a run waiting for approval (UNCONFIRMED) can be ${action === 'approve' ? 'approved' : 'discarded'}`,
+      `Run #${run.id} is ${stateText(run.state)}; only a run waiting for approval (${stateText('UNCONFIRMED')}) can be ${action === 'approve' ? 'approved' : 'discarded'}`,
     );
     return;
   } else if (action === 'approve') {

@@ -3,6 +3,7 @@
  * dashboard, the items of the open section, page sizes). State is always read from the store (`getState()`), so
  * keys that arrive in one chunk each see the previous key's result.
  */
+import { stateText } from '../../src/domain/run-words.js';
 import type { Key } from 'ink';
 import { commandFor, isKey } from '../../src/keymap/index.js';
 import type { Day2Action, Day2Dialog } from '../../store/day2.js';
@@ -336,7 +337,10 @@ function detailKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
       const action = cmd === 'day2.runs.approve' ? 'approve' : 'discard';
       if (refuseReadonly(ctx, `${action === 'approve' ? 'approving' : 'discarding'} a run`)) return;
       if (item.run.state !== 'UNCONFIRMED')
-        return warn(s, `run #${item.run.id} is ${item.run.state}: only a run waiting for approval can be ${action}d`);
+        return warn(
+          s,
+          `run #${item.run.id} is ${stateText(item.run.state)}: only a run waiting for approval (${stateText('UNCONFIRMED')}) can be ${action}d`,
+        );
       const sum = item.run.summary
         ? `plan +${item.run.summary.add} ~${item.run.summary.change} -${item.run.summary.destroy}`
         : 'no plan summary';

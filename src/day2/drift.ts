@@ -23,6 +23,7 @@
  * through the usual plan, policies and approval; `drift.autoRemediate: true` starts it after a drifted check,
  * but it always stops for an approval (never auto-applied, whatever `autoApply` says).
  */
+import { runKindName } from '../domain/run-words.js';
 import { createHash } from 'node:crypto';
 import {
   DriftRepo,
@@ -526,7 +527,8 @@ async function autoRemediate(
   };
   if (runs.readonly) return note('dayops is read-only (--readonly)');
   const pending = runsRepo.live().find((r) => r.stackId === stack.id && r.kind === 'tracked');
-  if (pending) return note(`run ${pending.id} (${pending.purpose}, ${pending.state}) is already pending for the stack`);
+  if (pending)
+    return note(`run ${pending.id} (${runKindName(pending)}, ${pending.state}) is already pending for the stack`);
   let runId: number;
   try {
     runId = await runs.start(stack.name, {

@@ -164,7 +164,7 @@ describe('Day-1: a tracked run from the keyboard', () => {
     expect(new AuditRepo(fx.db).forRun(1).map((e) => [e.action, e.comment])).toEqual([['discard', 'wrong branch']]);
     // Its plan can no longer be approved.
     const refused = await app.press('a');
-    expect(refused).toContain('Run #1 is DISCARDED; only a run waiting for approval (UNCONFIRMED) can be approved');
+    expect(refused).toContain('Run #1 is – DISCARDED; only a run waiting for approval (◆ UNCONFIRMED) can be approved');
   });
 
   it('c cancels a hanging run: the tool is interrupted and the run ends CANCELED with its log kept', async () => {

@@ -7,7 +7,7 @@
  * escapes are dropped so a tool cannot redraw dayops' screen), tabs expanded, and plain text when colour is off.
  */
 import type { LogLine, LogsRepo } from '../../src/db/logs.js';
-import type { LiveLines } from './runtime.js';
+import type { LiveLines } from '../../src/day1/live-lines.js';
 
 export interface LogReader {
   /** The last seq of the run's log (stored or in memory). */

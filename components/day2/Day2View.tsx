@@ -6,7 +6,6 @@
  */
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { RunsRepo } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { Refresher, RefreshState } from '../../src/day2/refresh.js';
 import type { Services } from '../../src/services.js';
@@ -43,13 +42,10 @@ function useRefreshState(services: Services): RefreshState {
     let gone = false;
     const on = (s: RefreshState) => setState(s);
     const t = setTimeout(() => {
-      void import('../../src/day2/refresh.js').then(({ REFRESHER_KEY, Refresher }) => {
+      void import('../../src/day2/refresh.js').then(({ REFRESHER }) => {
         if (gone) return;
         try {
-          refresher = services.get(
-            REFRESHER_KEY,
-            (s) => new Refresher({ db: s.db, now: s.now, env: s.env, timers: false }),
-          );
+          refresher = services.use(REFRESHER);
         } catch {
           return; // shutting down
         }
@@ -110,7 +106,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
     }
     let run;
     try {
-      run = new RunsRepo(services.db).get(watch.runId);
+      run = services.repos.runs.get(watch.runId);
     } catch {
       return;
     }
@@ -128,9 +124,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
         seen.current = key;
         s.showFlash('warning', `run #${run.id} of ${watch.stack} waits for your approval: a approves it (Runs)`);
         if (s.day2.screen === 'detail' && s.day2.stack === watch.stack && !s.day2.dialog) {
-          const index = new RunsRepo(services.db)
-            .list({ stack: watch.stack, limit: 200 })
-            .findIndex((r) => r.id === run.id);
+          const index = services.repos.runs.list({ stack: watch.stack, limit: 200 }).findIndex((r) => r.id === run.id);
           s.day2SetSection('runs');
           s.day2SetCursor('runs', Math.max(0, index));
         }

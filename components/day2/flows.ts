@@ -5,8 +5,6 @@
  * verify, check drift, refresh) run at once. Everything slow runs in the background: the view stays responsive,
  * `busy` names it in the status line and the flash line tells the outcome in one line.
  */
-import { AlertsRepo } from '../../src/db/alerts.js';
-import { StacksRepo } from '../../src/db/stacks.js';
 import {
   acknowledge,
   alertingTarget,
@@ -157,7 +155,7 @@ function flash(ctx: Ctx, level: 'info' | 'warning' | 'error', text: string): voi
 }
 
 function stackOf(ctx: Ctx, name: string): Stack {
-  const s = new StacksRepo(ctx.services.db).get(name);
+  const s = ctx.services.repos.stacks.get(name);
   if (!s) throw new Error(`stack ${name} is gone`);
   return s;
 }
@@ -301,7 +299,7 @@ async function runService(services: Services): Promise<RunService> {
 }
 
 function knownSilence(ctx: Ctx, id: string): boolean {
-  return new AlertsRepo(ctx.services.db).silence(id) !== undefined;
+  return ctx.services.repos.alerts.silence(id) !== undefined;
 }
 
 // ------------------------------------------------------------------------------------------------ quick actions

@@ -2,7 +2,8 @@
  * The shell: header (which day, which stack), the body (one view per day, or help), the flash line and the
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, useApp, useInput } from 'ink';
+import { Text } from './layout/Text.js';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';

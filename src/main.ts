@@ -2,6 +2,7 @@
  * dayops: arguments -> open the database -> a headless command, or the full-screen app.
  */
 import { UserError } from './errors.js';
+import { terminalStream } from './terminal/sanitize.js';
 import { resolveDbPath } from './paths.js';
 import { openDatabase, type DB } from './db/open.js';
 import type { CommandContext } from './commands/context.js';
@@ -76,8 +77,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const ctx: CommandContext = {
     dbPath,
     db: () => (handle ??= openDatabase(dbPath)),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Every line a command prints goes through the one sanitiser: text from outside never drives the terminal.
+    stdout: terminalStream(process.stdout, env),
+    stderr: terminalStream(process.stderr, env),
     isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     readonly,
     env,

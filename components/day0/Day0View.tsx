@@ -8,7 +8,8 @@
  * state lives in the store (store/wizard.ts), so switching days keeps it; the draft is saved as the operator
  * goes (useDraft) and resumed when dayops opens again.
  */
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, useInput, type Key } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { REVIEW_STEP } from '../../src/day0/wizard-steps.js';
 import { isKey } from '../../src/keymap/index.js';

@@ -8,7 +8,8 @@
  * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
@@ -19,7 +20,8 @@ import { actionDetail } from '../../src/app/day1/index.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import { day1Contexts, effectiveFocus, handleDay1Key, selectedIndex, type Day1Ctx } from './controller.js';
-import { ActionDialog, SearchPrompt, StackPicker } from './Dialogs.js';
+import { ActionDialog, actionDialogLines, SearchPrompt, StackPicker, type DialogChange } from './Dialogs.js';
+import { CHANGE_SYMBOL } from './format.js';
 import { day1Layout, type Day1Layout } from './layout.js';
 import { LogPane, type Viewport } from './LogPane.js';
 import { LogSource, LogWindow } from './log-window.js';
@@ -73,7 +75,21 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   const paneRuns = d.panes.map((p) => svc.get(p.runId));
   const now = useClock(runs.some((r) => !isTerminal(r.state)) || paneRuns.some((r) => r && !isTerminal(r.state)));
 
-  const lay = day1Layout(width, height, d, stacks.length);
+  // What an approve/discard dialog confirms: the run's summary and its plan's changes, the dialog sized to them.
+  const actionRunId = d.dialog?.kind === 'action' ? d.dialog.runId : null;
+  const actionData = useMemo(() => {
+    if (actionRunId === null) return { detail: '', changes: [] as DialogChange[] };
+    const changes = (svc.detail(actionRunId)?.plan?.changes ?? [])
+      .filter((c) => c.action !== 'no-op')
+      .map((c) => ({ symbol: CHANGE_SYMBOL[c.action] ?? c.action, address: c.task ?? c.address, action: c.action }));
+    return { detail: actionDetail(svc, actionRunId), changes };
+  }, [svc, actionRunId, dataVersion]); // eslint-disable-line react-hooks/exhaustive-deps
+  const actionDialog = actionData;
+  const actionRows =
+    d.dialog?.kind === 'action'
+      ? actionDialogLines(d.dialog, actionData.detail, actionData.changes, width).length + 1
+      : undefined;
+  const lay = day1Layout(width, height, d, stacks.length, actionRows);
   const focus = effectiveFocus(d, lay);
   useKeyContexts(day1Contexts(d, lay));
 
@@ -160,7 +176,14 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   else if (dialog?.kind === 'search') dialogView = <SearchPrompt d={dialog} width={width} />;
   else if (dialog?.kind === 'action')
     dialogView = (
-      <ActionDialog d={dialog} width={width} height={lay.dialogHeight} detail={actionDetail(svc, dialog.runId)} />
+      <ActionDialog
+        d={dialog}
+        width={width}
+        height={lay.dialogHeight}
+        detail={actionDialog.detail}
+        changes={actionDialog.changes}
+        scroll={dialog.scroll ?? 0}
+      />
     );
 
   let main;

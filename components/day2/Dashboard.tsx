@@ -8,7 +8,8 @@
  * (a windowed slice would make columns jump while scrolling), takes only scalar cells (no colour per cell), has
  * no cursor row, draws a border line between rows (half the rows on screen), and cannot cut cells to the width.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useRef } from 'react';
 import { theme } from '../theme.js';
 import { fit } from './format.js';

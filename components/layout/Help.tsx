@@ -1,9 +1,10 @@
 import { Table } from '@alcalzone/ink-table';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
 import { useState } from 'react';
 import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
 import { theme } from '../theme.js';
+import { Text } from './Text.js';
 
 type KeyRow = Record<string, string>;
 
@@ -85,8 +86,9 @@ export function Help({ width, height }: { width: number; height: number }) {
   useInput((input, key) => {
     if (isKey('nav.down', input, key)) setOffset(Math.min(maxOffset, scroll + 1));
     else if (isKey('nav.up', input, key)) setOffset(Math.max(0, scroll - 1));
-    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + rows));
-    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - rows));
+    // A page keeps one line of the last one on screen: never a line skipped.
+    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + Math.max(1, rows - 1)));
+    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - Math.max(1, rows - 1)));
     else if (isKey('nav.top', input, key)) setOffset(0);
     else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
   });
@@ -119,6 +121,7 @@ export function Help({ width, height }: { width: number; height: number }) {
                       {children}
                     </Text>
                   )}
+                  cell={({ children }) => <Text>{children}</Text>}
                   skeleton={({ children }) => <Text color={theme.text.secondary}>{children}</Text>}
                 />
               );

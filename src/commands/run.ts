@@ -15,6 +15,7 @@ import { StacksRepo } from '../db/stacks.js';
 import { formatRunChanges, fullSummary } from '../domain/plan.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
+import { rawStream, sanitize } from '../terminal/sanitize.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 
@@ -59,7 +60,9 @@ class LogFollower {
       const page = this.logs.page(this.runId, this.next, 1000);
       if (page.length === 0) return;
       let out = '';
-      for (const l of page) out += `${this.colour ? l.text : (l.plain ?? l.text)}\n`;
+      // A progress line shows where it ended, as in the app's log pane; the stream sanitises the rest.
+      for (const l of page)
+        out += `${sanitize(this.colour ? l.text : (l.plain ?? l.text), { colour: this.colour, carriageReturn: 'overwrite' })}\n`;
       this.out.write(out);
       this.next = page[page.length - 1].seq + 1;
       if (page.length < 1000) return;
@@ -95,7 +98,8 @@ function leftUnconfirmed(runs: RunsRepo, id: number, signal: AbortSignal, everyM
 /** Ask on the terminal; resolves with the answer, or undefined on Ctrl-C / end of input / abort. */
 function ask(question: string, out: Writable, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: out, terminal: true });
+    // The line editor draws with its own control codes (raw); the question is sanitised (it holds a stack name).
+    const rl = createInterface({ input: process.stdin, output: rawStream(out), terminal: true });
     let done = false;
     const finish = (v: string | undefined) => {
       if (done) return;
@@ -103,7 +107,7 @@ function ask(question: string, out: Writable, signal: AbortSignal): Promise<stri
       rl.close();
       resolve(v);
     };
-    rl.question(question, (a) => finish(a.trim()));
+    rl.question(sanitize(question, { colour: false }), (a) => finish(a.trim()));
     rl.on('SIGINT', () => {
       out.write('\n');
       finish(undefined);

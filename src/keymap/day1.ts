@@ -68,6 +68,12 @@ export const DAY1: KeyContext[] = [
         description: "Scroll long lines right (they are cut at the pane's edge)",
       },
       {
+        id: 'day1.pane.wrap',
+        keys: ['w'],
+        description: "Wrap long lines onto the next rows, or cut them at the pane's edge again",
+        hint: 'wrap',
+      },
+      {
         id: 'day1.pane.search',
         keys: ['/'],
         description: 'Search the whole log (Enter finds the next match)',
@@ -165,6 +171,8 @@ export const DAY1: KeyContext[] = [
         hint: 'next',
       },
       { id: 'day1.comment.cancel', keys: ['esc'], description: 'Do nothing', hint: 'cancel' },
+      { id: 'day1.comment.down', keys: ['down'], description: 'Scroll down what is being approved or discarded' },
+      { id: 'day1.comment.up', keys: ['up'], description: 'Scroll up what is being approved or discarded' },
     ],
   },
   {
@@ -183,6 +191,8 @@ export const DAY1: KeyContext[] = [
         description: 'No: nothing changes (n works for non-prod stacks)',
         hint: 'cancel',
       },
+      { id: 'day1.confirm.down', keys: ['down'], description: 'Scroll down what is being confirmed (the changes)' },
+      { id: 'day1.confirm.up', keys: ['up'], description: 'Scroll up what is being confirmed' },
     ],
   },
   {

@@ -2,16 +2,61 @@
 import { changesBefore, type AlertView, type ApplyBeforeAlert } from '../../../src/day2/alerts.js';
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import type { DB } from '../../../src/db/open.js';
-import { ago, compactDuration, localTime, SYMBOL } from '../format.js';
-import { line, spans, type Item, type Line } from './items.js';
+import { fieldDiffs, type DriftedResource } from '../../../src/day2/drift.js';
+import { ago, compactDuration, localTime, SYMBOL, type Tone } from '../format.js';
+import { line, spans, wrapLines, type Item, type Line } from './items.js';
 import { runStateCell, severityCell } from './item-line.js';
 
 // ------------------------------------------------------------------------------------------------ detail
 
-const json = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'null' : s.length > 80 ? `${s.slice(0, 79)}…` : s;
-};
+/** A value as JSON, whole: the panel wraps it to its width. */
+const json = (v: unknown): string => JSON.stringify(v) ?? 'null';
+
+/** `label:` then one row per item of a list (paths, files), each wrapped on its own; a scalar stays on one row. */
+function listLines(label: string, v: unknown, indent: string, tone?: Tone): Line[] {
+  if (!Array.isArray(v)) return [line(`${indent}${label}: ${typeof v === 'string' ? v : json(v)}`, tone)];
+  if (v.length === 0) return [line(`${indent}${label}: none`, tone)];
+  return [
+    line(`${indent}${label}:`, tone),
+    ...v.map((x) => line(`${indent}  ${typeof x === 'string' ? x : json(x)}`, tone)),
+  ];
+}
+
+/**
+ * What changed in a drifted resource, attribute by attribute (arrays and objects walked: one rule of a security
+ * group's `ingress`, not the whole list twice). A scalar is one line `path: before -> after`; a structured value is
+ * shown indented, one JSON line a row, `-` before and `+` after. Values terraform marks sensitive arrive masked.
+ */
+export function fieldLines(r: DriftedResource): Line[] {
+  const main = r.detail.drift ?? r.detail.plan;
+  const fields =
+    main && (main.before !== undefined || main.after !== undefined)
+      ? fieldDiffs(main.before, main.after, 200)
+      : (r.detail.fields ?? []);
+  const out: Line[] = [];
+  const structured = (v: unknown) => typeof v === 'object' && v !== null;
+  for (const f of fields) {
+    if (!structured(f.before) && !structured(f.after)) {
+      out.push(line(`  ${f.path}: ${JSON.stringify(f.before ?? null)} -> ${JSON.stringify(f.after ?? null)}`));
+      continue;
+    }
+    out.push(line(`  ${f.path}:`));
+    const block = (v: unknown, sign: '-' | '+') => {
+      if (v === null || v === undefined) return;
+      for (const l of JSON.stringify(v, null, 2).split('\n'))
+        out.push(line(`    ${sign} ${l}`, sign === '+' ? 'ok' : 'error'));
+    };
+    block(f.before, '-');
+    block(f.after, '+');
+  }
+  return out;
+}
+
+/** The lines of an item opened on the whole body (Enter): an alert's detail, or a drifted resource's change. */
+export function openItemLines(item: Item, now: number, db: DB, width: number): Line[] {
+  if (item.kind === 'alert') return wrapLines(alertLines(item.alert, now, true, db), width);
+  return wrapLines(itemDetail(item, now), width, Infinity);
+}
 
 /** The longer description of an item. */
 export function itemDetail(item: Item, now: number): Line[] {
@@ -43,15 +88,7 @@ export function itemDetail(item: Item, now: number): Line[] {
       else if (t.lapsed === 'expired')
         out.push(line(`${SYMBOL.warning} its snooze by ${t.user} ended ${ago(t.until, now)}`, 'warning'));
       else out.push(line(`${SYMBOL.error} open: A accept · z snooze · r remediate`, 'error'));
-      for (const f of r.detail.fields ?? [])
-        out.push(
-          spans(
-            { text: `  ${f.path}: `, tone: undefined },
-            { text: json(f.before), tone: 'error' },
-            { text: ' -> ', tone: 'muted' },
-            { text: json(f.after), tone: 'ok' },
-          ),
-        );
+      out.push(...fieldLines(r));
       if (r.detail.diff)
         for (const l of r.detail.diff.split('\n').slice(0, 30))
           out.push(line(`  ${l}`, l.startsWith('+') ? 'ok' : l.startsWith('-') ? 'error' : 'muted'));
@@ -85,7 +122,7 @@ export function itemDetail(item: Item, now: number): Line[] {
       const s = item.snapshot;
       out.push(line(`Snapshot ${s.shortId}`, undefined, true));
       out.push(line(`${localTime(s.time)} (${ago(s.time, now)}) on ${s.hostname}`, 'muted'));
-      out.push(line(`paths: ${s.paths.join(', ')}`));
+      out.push(...listLines('paths', s.paths, ''));
       out.push(line(`tags: ${s.tags.join(', ')}`, 'muted'));
       if (s.summary)
         out.push(
@@ -152,7 +189,7 @@ export function itemDetail(item: Item, now: number): Line[] {
       if (e.comment) out.push(line(`«${e.comment}»`));
       if (e.detail && typeof e.detail === 'object') {
         for (const [k, v] of Object.entries(e.detail as Record<string, unknown>))
-          out.push(line(`  ${k}: ${typeof v === 'string' ? v : json(v)}`, 'muted'));
+          out.push(...listLines(k, v, '  ', 'muted'));
       }
       break;
     }

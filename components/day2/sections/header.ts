@@ -4,6 +4,7 @@ import type { StackStatus } from '../../../src/day2/status.js';
 import type { Day2Section } from '../../../store/day2.js';
 import type { SectionData } from '../data.js';
 import { ago, minutes, SYMBOL, type Cell } from '../format.js';
+import { knownDrift } from '../model.js';
 import { line, spans, type Line } from './items.js';
 
 // ------------------------------------------------------------------------------------------------ headers
@@ -24,7 +25,14 @@ export function sectionHeader(
           : d.status === 'in_sync'
             ? { text: `${SYMBOL.ok} in sync`, tone: 'ok' }
             : d.status === 'failed'
-              ? { text: `${SYMBOL.warning} last check failed`, tone: 'warning' }
+              ? knownDrift(d) === 'drifted'
+                ? {
+                    text: `${SYMBOL.error} drifted ${d.drifted} ${SYMBOL.stale} stale: last check failed`,
+                    tone: 'error',
+                  }
+                : knownDrift(d) === 'in_sync'
+                  ? { text: `${SYMBOL.ok} in sync ${SYMBOL.stale} stale: last check failed`, tone: 'warning' }
+                  : { text: `${SYMBOL.warning} last check failed`, tone: 'warning' }
               : d.status === 'checking'
                 ? { text: `${SYMBOL.running} checking now`, tone: 'running' }
                 : { text: `${SYMBOL.unknown} never checked`, tone: 'muted' };
@@ -88,7 +96,10 @@ export function sectionHeader(
           { text: `${age} · ${b.snapshotCount} snapshots · `, tone: 'muted' },
           rt
             ? rt.ok
-              ? { text: `${SYMBOL.ok} restore test ${ago(rt.at, now)}`, tone: 'ok' }
+              ? {
+                  text: `${SYMBOL.ok} restore test ${ago(rt.at, now)}${rt.stale ? ` ${SYMBOL.stale} stale` : ''}`,
+                  tone: rt.stale ? 'warning' : 'ok',
+                }
               : { text: `${SYMBOL.error} restore test failed ${ago(rt.at, now)}`, tone: 'error' }
             : { text: 'never restore-tested', tone: 'warning' },
           {
@@ -98,7 +109,14 @@ export function sectionHeader(
         ),
       ];
       if (b.error) out.push(line(`${SYMBOL.stale} ${b.error}`, 'warning'));
-      else if (b.lastBackup && !b.lastBackup.ok)
+      if (b.lastRestoreAttempt && b.lastRestoreAttempt.error !== b.error)
+        out.push(
+          line(
+            `${SYMBOL.stale} restore test ${ago(b.lastRestoreAttempt.at, now)} could not run: ${b.lastRestoreAttempt.error ?? ''}`,
+            'warning',
+          ),
+        );
+      if (!b.error && b.lastBackup && !b.lastBackup.ok)
         out.push(
           line(`${SYMBOL.error} last backup failed ${ago(b.lastBackup.at, now)}: ${b.lastBackup.error ?? ''}`, 'error'),
         );

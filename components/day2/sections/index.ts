@@ -8,6 +8,6 @@
  */
 export { type Line, line, spans, type Item, itemsOf, wrapLines } from './items.js';
 export { itemLine } from './item-line.js';
-export { itemDetail, alertLines, changesLines } from './detail.js';
+export { itemDetail, alertLines, changesLines, fieldLines, openItemLines } from './detail.js';
 export { sectionHeader } from './header.js';
 export { stackSummaryLines } from './summary.js';

@@ -1,4 +1,5 @@
 /** An item as one line of cells (word + symbol + tone). */
+import stringWidth from 'string-width';
 import type { AuditEntry } from '../../../src/db/audit.js';
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import { describeDrift } from '../../../src/day2/drift.js';
@@ -31,7 +32,11 @@ export function runStateCell(state: string): Cell {
   }
 }
 
-const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+/** Padded to `n` terminal columns (CJK and emoji count two). */
+const pad = (s: string, n: number) => {
+  const w = stringWidth(s);
+  return w >= n ? s : s + ' '.repeat(n - w);
+};
 
 /** One line per item, for the list. */
 export function itemLine(item: Item, now: number): Cell[] {
@@ -74,8 +79,9 @@ export function itemLine(item: Item, now: number): Cell[] {
       const summary = a.annotations.summary ?? '';
       return [
         { ...severityCell(a.severity), text: pad(severityCell(a.severity).text, 10) },
-        { text: ` ${a.alertname}`, tone: undefined },
-        { text: ` ${compactDuration(now - a.startsAt)}`, tone: 'muted' },
+        // Names padded in terminal columns: the age lines up under a CJK or emoji name too.
+        { text: ` ${pad(a.alertname, 22)}`, tone: undefined },
+        { text: ` ${pad(compactDuration(now - a.startsAt), 4)}`, tone: 'muted' },
         state,
         ack,
         { text: summary ? `  ${summary}` : '', tone: 'muted' },

@@ -1,4 +1,7 @@
 /** Lines of spans, the items of a section in display order, and wrapping lines to a width. */
+import sliceAnsi from 'slice-ansi';
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
 import type { AuditEntry } from '../../../src/db/audit.js';
 import type { BackupEvent } from '../../../src/db/backups.js';
 import type { RunRecord } from '../../../src/db/runs.js';
@@ -60,31 +63,28 @@ export function itemsOf(section: Day2Section, data: SectionData[Day2Section] | n
   }
 }
 
-/** Lines of one span longer than `width` broken at spaces (others are cut at the edge when drawn). */
+/**
+ * Lines of one span wider than `width` (as the terminal measures: CJK and emoji take two columns) broken at spaces,
+ * continuations indented; at most `maxPerLine` rows each (the last one then ends in …). Others are cut at the edge.
+ */
 export function wrapLines(lines: Line[], width: number, maxPerLine = 4): Line[] {
   const out: Line[] = [];
   const w = Math.max(10, width);
   for (const l of lines) {
     const text = l.spans.length === 1 ? l.spans[0].text : null;
-    if (text === null || [...text].length <= w) {
+    if (text === null || stringWidth(text) <= w) {
       out.push(l);
       continue;
     }
     const indent = /^\s*/.exec(text)![0];
-    let rest = text;
-    let n = 0;
-    while (rest.length > 0 && n < maxPerLine) {
-      let cut = rest.length <= w ? rest.length : rest.lastIndexOf(' ', w);
-      if (cut <= indent.length) cut = Math.min(w, rest.length);
-      out.push({ spans: [{ ...l.spans[0], text: rest.slice(0, cut) }], bold: l.bold });
-      rest = rest.slice(cut).trimStart();
-      if (rest) rest = `${indent}  ${rest}`;
-      n++;
-    }
-    if (rest.trim() && out.length) {
-      const last = out[out.length - 1];
-      last.spans = [{ ...last.spans[0], text: `${last.spans[0].text.slice(0, w - 1)}…` }];
-    }
+    const pad = indent.length + 2 < w / 2 ? indent + '  ' : indent;
+    const rows = wrapAnsi(text.slice(indent.length), w - pad.length, { hard: true, trim: true }).split('\n');
+    const kept = rows.slice(0, Math.max(1, maxPerLine));
+    kept.forEach((r, i) => {
+      let t = (i === 0 ? indent : pad) + r;
+      if (i === kept.length - 1 && kept.length < rows.length) t = `${sliceAnsi(t, 0, w - 1)}…`;
+      out.push({ spans: [{ ...l.spans[0], text: t }], bold: l.bold });
+    });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /** A stack's summary lines. */
 import type { StackStatus } from '../../../src/day2/status.js';
 import { ago, minutes, SYMBOL } from '../format.js';
+import { knownDrift } from '../model.js';
 import { line, spans, type Line } from './items.js';
 import { runStateCell } from './item-line.js';
 
@@ -39,11 +40,21 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
         : d.status === 'in_sync'
           ? `${SYMBOL.ok} in sync${d.accepted ? ` (${d.accepted} accepted)` : ''}`
           : d.status === 'failed'
-            ? `${SYMBOL.warning} last check failed`
+            ? knownDrift(d) === 'drifted'
+              ? `${SYMBOL.error} drifted ${d.drifted} (${d.accepted} accepted, ${d.snoozed} snoozed) ${SYMBOL.stale} last check failed`
+              : knownDrift(d) === 'in_sync'
+                ? `${SYMBOL.ok} in sync ${SYMBOL.stale} last check failed`
+                : `${SYMBOL.warning} last check failed`
             : d.status === 'checking'
               ? `${SYMBOL.running} checking`
               : `${SYMBOL.unknown} never checked`,
-      d.status === 'drifted' ? 'error' : d.status === 'in_sync' ? 'ok' : d.status === 'failed' ? 'warning' : 'muted',
+      knownDrift(d) === 'drifted'
+        ? 'error'
+        : d.status === 'in_sync'
+          ? 'ok'
+          : d.status === 'failed'
+            ? 'warning'
+            : 'muted',
     ),
   );
   out.push(

@@ -4,6 +4,7 @@ import { ApprovalRefused, type RunRecord } from '../../db/runs.js';
 import { emptySummary, type PlanResult } from '../../domain/plan.js';
 import type { Stack } from '../../domain/stack.js';
 import { errorMessage, UserError } from '../../errors.js';
+import { requireEstablishedUser } from '../../os-user.js';
 import { currentOwner } from '../runner/procinfo.js';
 import { recoverRuns } from '../runner/recover.js';
 import { removeRunDir, runDirFor } from '../runner/rundir.js';
@@ -46,6 +47,7 @@ export class RunService extends RunDriver {
    */
   async approve(runId: number, user: string = this.user, comment?: string): Promise<ApproveResult> {
     this.refuseReadonly('approving a run');
+    requireEstablishedUser(user, `approving run ${runId}`);
     const run = this.mustGet(runId);
     if (run.state !== 'UNCONFIRMED') {
       throw new UserError(

@@ -6,6 +6,8 @@ import { loadPolicies, policyOutcome, type PolicyResult } from '../../domain/pol
 import { applyProgress, formatSummary, fullSummary, isRealChange, type PlanResult } from '../../domain/plan.js';
 import type { Stack } from '../../domain/stack.js';
 import { errorMessage, UserError } from '../../errors.js';
+import { requireEstablishedUser } from '../../os-user.js';
+import { governancePolicies, refuseEnvironmentMismatch } from '../governance.js';
 import { ToolError, type AdapterContext } from '../adapter.js';
 import { Redactor, resolveStackEnv } from '../secrets.js';
 import { redactDeep } from '../../secrets/redactor.js';
@@ -49,6 +51,7 @@ export abstract class RunDriver extends RunQueue {
       throw new UserError('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
     }
     const user = opts.user ?? this.user;
+    if (kind === 'tracked' && opts.autoApprove) requireEstablishedUser(user, `auto-approving a run of ${stack.name}`);
     let prep: Prepared | undefined;
     let failure: string | undefined;
     try {
@@ -114,6 +117,7 @@ export abstract class RunDriver extends RunQueue {
     }
     if (!isDir) throw new UserError(`the folder of stack ${stack.name} (${stack.dir}) does not exist`);
     const config = loadStackConfig(stack.dir);
+    refuseEnvironmentMismatch(stack, config);
     const policies = loadPolicies(config, stack.dir, stack.environment);
     const resolved = resolveStackEnv(config, stack.dir, this.env);
     return {
@@ -184,11 +188,15 @@ export abstract class RunDriver extends RunQueue {
       this.checkAbort(live);
       live.plan = plan;
       const run = this.runs.get(id)!;
-      const results = prep.policies.evaluate({
-        plan,
-        stack: { name: stack.name, environment: stack.environment, tool: stack.tool },
-        run: { id, kind: run.kind, purpose: run.purpose, triggeredBy: run.triggeredBy },
-      });
+      const results = [
+        ...prep.policies.evaluate({
+          plan,
+          stack: { name: stack.name, environment: stack.environment, tool: stack.tool },
+          run: { id, kind: run.kind, purpose: run.purpose, triggeredBy: run.triggeredBy },
+        }),
+        // Governance (issue 7): a prod stack that lost policies shows it and needs a second approver once
+        ...governancePolicies(this.db, stack, prep.config, prep.policies, id, run.triggeredBy),
+      ];
       const outcome = policyOutcome(results);
       const storedPlan = redactDeep(plan, prep.redactor);
       const storedPolicies = redactDeep(results, prep.redactor);

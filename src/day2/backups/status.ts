@@ -29,7 +29,13 @@ export interface BackupStatus {
   schedule: string | null;
   status: BackupState;
   snapshotCount: number;
-  lastRestoreTest: { at: number; ok: boolean; error: string | null } | null;
+  /**
+   * The newest restore test that tested a snapshot. When a newer one failed before it reached any (restic could
+   * not open the repository), this one is kept, marked `stale`, and the newer failure is `lastRestoreAttempt`.
+   */
+  lastRestoreTest: { at: number; ok: boolean; error: string | null; stale?: boolean } | null;
+  /** A newer restore test that could not test anything (restic failed before it reached a snapshot). */
+  lastRestoreAttempt?: { at: number; ok: false; error: string | null };
   lastBackup: { at: number; ok: boolean; error: string | null } | null;
   /** When the snapshot list was last fetched successfully. */
   fetchedAt: number | null;
@@ -118,12 +124,26 @@ function computeStatus(
     schedule,
     status,
     snapshotCount: row.snapshotCount,
-    lastRestoreTest:
-      row.verifyAt === null ? null : { at: row.verifyAt, ok: row.verifyOk === true, error: row.verifyError },
+    ...restoreTestOf(row),
     lastBackup: row.backupAt === null ? null : { at: row.backupAt, ok: row.backupOk === true, error: row.backupError },
     fetchedAt: row.sourceOkAt,
     stale: configured ? isStale(source, now, staleAfterMs) : false,
     error: configError ?? (configured ? row.sourceError : null),
+  };
+}
+
+/**
+ * The restore test to show: the newest, unless it failed before testing any snapshot (restic could not open the
+ * repository) while an older one did test one. Then the older one is kept, stale, beside the failed attempt:
+ * a failure to reach restic never hides what the last real restore test proved.
+ */
+function restoreTestOf(row: BackupStatusRow): Pick<BackupStatus, 'lastRestoreTest' | 'lastRestoreAttempt'> {
+  if (row.verifyAt === null) return { lastRestoreTest: null };
+  const newest = { at: row.verifyAt, ok: row.verifyOk === true, error: row.verifyError };
+  if (!row.verifyUnreachable || row.testedAt === null) return { lastRestoreTest: newest };
+  return {
+    lastRestoreTest: { at: row.testedAt, ok: row.testedOk === true, error: row.testedError, stale: true },
+    lastRestoreAttempt: { at: row.verifyAt, ok: false, error: row.verifyError },
   };
 }
 

@@ -16,16 +16,28 @@ import { join } from 'node:path';
 import { AuditRepo } from '../../db/audit.js';
 import { BackupsRepo } from '../../db/backups.js';
 import type { DB } from '../../db/open.js';
+import { SourcesRepo } from '../../db/sources.js';
 import { UserError } from '../../errors.js';
 import { osUser } from '../../os-user.js';
 import { type CheckResult, type LsNode, type Snapshot } from '../restic.js';
-import { clock, isAlive, oneLine, setup, stackBackupsConfig, type BackupDeps, type StackRef } from './common.js';
+import {
+  backupSourceKey,
+  clock,
+  isAlive,
+  oneLine,
+  setup,
+  stackBackupsConfig,
+  type BackupDeps,
+  type StackRef,
+} from './common.js';
 import { fetchSnapshots, storeListing } from './snapshots.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Restore test
 
 export interface VerifyDetail {
+  /** restic could not open the repository: nothing was tested (the last real restore test still stands, stale). */
+  unreachable?: boolean;
   snapshotId: string | null;
   snapshotTime: string | null;
   /** `restic check`: index, pack files present with the indexed sizes, every tree and snapshot readable. */
@@ -200,7 +212,17 @@ export async function verifyBackup(
   let tmp: string | null = null;
   try {
     const { restic } = setup(stack, opts, notices);
-    const snapshots = await fetchSnapshots(restic, stack.name, opts.signal);
+    let snapshots: Snapshot[];
+    try {
+      snapshots = await fetchSnapshots(restic, stack.name, opts.signal);
+    } catch (err) {
+      // restic cannot open the repository: the cached snapshot list is kept, now stale with this error
+      if (err instanceof UserError) {
+        detail.unreachable = true;
+        new SourcesRepo(db).recordFailure(backupSourceKey(stack.name), oneLine(err), clock(opts));
+      }
+      throw err;
+    }
     storeListing(db, stack, snapshots, clock(opts));
     const target = opts.snapshotId
       ? snapshots.find((s) => s.id.startsWith(opts.snapshotId!))

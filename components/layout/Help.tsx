@@ -83,12 +83,21 @@ export function Help({ width, height }: { width: number; height: number }) {
     maxOffset++;
   const [offset, setOffset] = useState(0);
   const scroll = Math.min(offset, maxOffset);
+  const shownFrom = (o: number) => Math.max(...perColumn.map((col) => rowCount(page(col, o, rows))));
+  // Bindings on this page; a page moves by one less, so its last binding is the first of the next.
+  const onPage = shownFrom(scroll);
+  /** The first binding of the page whose last binding is the one at `top`. */
+  const pageUpFrom = (top: number) => {
+    let o = top;
+    while (o > 0 && o - 1 + shownFrom(o - 1) - 1 >= top) o--;
+    return o === top ? Math.max(0, top - 1) : o;
+  };
   useInput((input, key) => {
     if (isKey('nav.down', input, key)) setOffset(Math.min(maxOffset, scroll + 1));
     else if (isKey('nav.up', input, key)) setOffset(Math.max(0, scroll - 1));
     // A page keeps one line of the last one on screen: never a line skipped.
-    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + Math.max(1, rows - 1)));
-    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - Math.max(1, rows - 1)));
+    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + Math.max(1, onPage - 1)));
+    else if (isKey('nav.pageUp', input, key)) setOffset(pageUpFrom(scroll));
     else if (isKey('nav.top', input, key)) setOffset(0);
     else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
   });

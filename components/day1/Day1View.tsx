@@ -8,7 +8,8 @@
  * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
-import { Box, useInput } from 'ink';
+import { keys } from '../day0/keys.js';
+import { Box } from 'ink';
 import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
@@ -17,6 +18,7 @@ import type { Stack } from '../../src/domain/stack.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
 import { actionDetail } from '../../src/app/day1/index.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import { day1Contexts, effectiveFocus, handleDay1Key, selectedIndex, type Day1Ctx } from './controller.js';
@@ -91,7 +93,9 @@ export function Day1View({ width, height }: { width: number; height: number }) {
       : undefined;
   const lay = day1Layout(width, height, d, stacks.length, actionRows);
   const focus = effectiveFocus(d, lay);
-  useKeyContexts(day1Contexts(d, lay));
+  // The run the run-level keys would act on: the one under the list's cursor, or the focused pane's.
+  const keyRun = focus === 'list' ? runs[selectedIndex(d, runs)] : paneRuns[d.pane];
+  useKeyContexts(day1Contexts(d, lay, keyRun));
 
   // The header names the stack the view is about.
   const focusedRun = lay.screen === 'run' ? paneRuns[d.pane] : undefined;
@@ -146,7 +150,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
     }),
     [store, services, svc, source],
   );
-  useInput((input, key) => handleDay1Key(input, key, ctx));
+  useKeys((input, key) => handleDay1Key(input, key, ctx));
 
   // The plan panel's run: the focused pane's. Its detail is read again when its state changes, or while it waits
   // for approvals when anything changes (an approval from another process).
@@ -166,8 +170,8 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   const open = new Set(d.panes.map((p) => p.runId));
   const emptyText =
     stacks.length === 0
-      ? 'No stacks registered yet. Design one on Day-0 (press 1), or register a folder with `dayops stack add DIR`.'
-      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. t starts a tracked run (plan, approval, apply); p a proposed run (plan only).`;
+      ? `No stacks registered yet. Design one on Day-0 (press ${keys('global.day0')}), or register a folder with \`dayops stack add DIR\`.`
+      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. ${keys('day1.list.tracked')} starts a tracked run (plan, approval, apply); ${keys('day1.list.proposed')} a proposed run (plan only).`;
 
   const dialog = d.dialog;
   let dialogView = null;

@@ -3,6 +3,7 @@
  * of a log pane, and the approve/discard/cancel confirm (an optional comment, then y, or for a prod stack its
  * name typed out). Their keys are handled in keys.ts; these only draw.
  */
+import { keys } from '../day0/keys.js';
 import { Box } from 'ink';
 import wrapAnsi from 'wrap-ansi';
 import { Text } from '../layout/Text.js';
@@ -60,7 +61,9 @@ export function SearchPrompt({ d, width }: { d: Extract<Day1Dialog, { kind: 'sea
         /
       </Text>
       <TextFieldView text={d.text} cursor={d.cursor} />
-      <Text color={theme.text.secondary}> Enter find · Esc stop</Text>
+      <Text
+        color={theme.text.secondary}
+      >{` ${keys('day1.search.find')} find · ${keys('day1.search.cancel')} stop`}</Text>
     </Box>
   );
 }
@@ -153,17 +156,24 @@ export function ActionDialog({
       {d.step === 'comment' ? (
         <Text wrap="truncate">
           Comment (optional): <TextFieldView text={d.text} cursor={d.cursor} />
-          <Text color={theme.text.secondary}> Enter next · Esc cancel{more}</Text>
+          <Text color={theme.text.secondary}>
+            {` ${keys('day1.comment.next')} next · ${keys('day1.comment.cancel')} cancel`}
+            {more}
+          </Text>
         </Text>
       ) : d.prod ? (
         <Text wrap="truncate">
           Type the stack&apos;s name <Text bold>{d.stackName}</Text> to {d.action}:{' '}
           <TextFieldView text={d.text} cursor={d.cursor} />
-          <Text color={theme.text.secondary}> Enter confirm · Esc cancel{more}</Text>
+          <Text color={theme.text.secondary}>
+            {` ${keys('day1.typeName.confirm')} confirm · ${keys('day1.typeName.cancel')} cancel`}
+            {more}
+          </Text>
         </Text>
       ) : (
         <Text wrap="truncate">
-          {verb} run #{d.runId}? <Text bold>y</Text> yes · <Text bold>n</Text>/Esc no
+          {verb} run #{d.runId}? <Text bold>{keys('day1.confirm.yes')}</Text> yes ·{' '}
+          <Text bold>{keys('day1.confirm.no', 2)}</Text> no
           <Text color={theme.text.secondary}>{more}</Text>
         </Text>
       )}

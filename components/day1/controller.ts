@@ -26,6 +26,7 @@ import {
 } from '../../store/day1.js';
 import type { AppStore } from '../../store/index.js';
 import { editKey } from '../day0/TextField.js';
+import { keys } from '../day0/keys.js';
 import type { Day1Layout } from './layout.js';
 import { wrappedRows, type LogReader } from './log-window.js';
 import type { Viewport } from './LogPane.js';
@@ -55,17 +56,27 @@ export function effectiveFocus(d: Day1State, lay: Day1Layout): Day1Focus {
   return lay.plan ? 'plan' : 'list';
 }
 
-/** The key contexts of the view's state, most specific first. */
-export function day1Contexts(d: Day1State, lay: Day1Layout): string[] {
+/**
+ * The key contexts of the view's state, most specific first. The run-level keys are offered only for a run they
+ * can act on: approve and discard for a run waiting for approval, cancel for one that has not ended.
+ */
+export function day1Contexts(d: Day1State, lay: Day1Layout, run?: Pick<RunRecord, 'state'>): string[] {
   const dlg = d.dialog;
   if (dlg) {
     if (dlg.kind === 'pick') return ['day1.pick'];
     if (dlg.kind === 'search') return ['day1.search'];
-    return [dlg.step === 'comment' ? 'day1.comment' : 'day1.confirm'];
+    return [dlg.step === 'comment' ? 'day1.comment' : dlg.prod ? 'day1.typeName' : 'day1.confirm'];
   }
   const f = effectiveFocus(d, lay);
-  if (lay.screen === 'list') return ['day1.list', 'day1.run'];
-  return [f === 'list' ? 'day1.list' : f === 'pane' ? 'day1.pane' : 'day1.plan', 'day1.run', 'day1.view'];
+  const runKeys = !run
+    ? []
+    : run.state === 'UNCONFIRMED'
+      ? ['day1.run', 'day1.live']
+      : isTerminal(run.state)
+        ? []
+        : ['day1.live'];
+  if (lay.screen === 'list') return ['day1.list', ...runKeys];
+  return [f === 'list' ? 'day1.list' : f === 'pane' ? 'day1.pane' : 'day1.plan', ...runKeys, 'day1.view'];
 }
 
 export function selectedIndex(d: Day1State, runs: readonly RunRecord[]): number {
@@ -130,7 +141,11 @@ function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
     return;
   }
   if (stacks.length === 0) {
-    flash(ctx, 'warning', 'No stacks yet: design one on Day-0 (press 1) or register one with `dayops stack add DIR`');
+    flash(
+      ctx,
+      'warning',
+      `No stacks yet: design one on Day-0 (press ${keys('global.day0')}) or register one with \`dayops stack add DIR\``,
+    );
     return;
   }
   // Start on the stack of the run under the cursor unless the operator picks another.
@@ -480,7 +495,7 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
     flash(ctx, 'info', `Nothing ${verb}: run #${dlg.runId} is as it was`);
   };
   // What is confirmed scrolls when it is taller than the dialog (the dialog clamps the line shown).
-  const ctxName = dlg.step === 'comment' ? 'day1.comment' : 'day1.confirm';
+  const ctxName = dlg.step === 'comment' ? 'day1.comment' : dlg.prod ? 'day1.typeName' : 'day1.confirm';
   if (isKey(`${ctxName}.down`, input, key)) return s.day1UpdateDialog({ scroll: (dlg.scroll ?? 0) + 1 });
   if (isKey(`${ctxName}.up`, input, key)) return s.day1UpdateDialog({ scroll: Math.max(0, (dlg.scroll ?? 0) - 1) });
   if (dlg.step === 'comment') {
@@ -498,8 +513,8 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
     return;
   }
   const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
-  if (r.cancel) return nothing();
-  if (r.submit) {
+  if (isKey('day1.typeName.cancel', input, key) || r.cancel) return nothing();
+  if (isKey('day1.typeName.confirm', input, key) || r.submit) {
     if (r.text.trim() === dlg.stackName) {
       s.day1CloseDialog();
       void performAction(ctx, dlg.action, dlg.runId, dlg.comment);
@@ -508,7 +523,7 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
       flash(
         ctx,
         'error',
-        `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or Esc`,
+        `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or ${keys('day1.typeName.cancel')}`,
       );
     }
     return;

@@ -4,7 +4,7 @@
  * Data comes from SQLite (reloaded on `dataVersion`); the network and the tools are only touched in the
  * background (the refresher, the scheduler, the actions), so keys never wait.
  */
-import { Box, useInput } from 'ink';
+import { Box } from 'ink';
 import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { isTerminal } from '../../src/day1/runner/state.js';
@@ -14,6 +14,7 @@ import { DAY2_START_DELAY_MS } from '../../src/startup.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import type { AppStore } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import { TextFieldView } from '../day0/TextField.js';
@@ -191,7 +192,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
     alertPage: layout.alertHeight,
   };
   const ctx = useMemo<Ctx>(() => ({ services, store }), [services, store]);
-  useInput((input, key) => handleKey(ctx, screen.current, input, key));
+  useKeys((input, key) => handleKey(ctx, screen.current, input, key));
 
   // The detail of a stack that is gone (removed elsewhere) falls back to the dashboard.
   useEffect(() => {

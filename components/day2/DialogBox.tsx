@@ -1,4 +1,5 @@
 /** The dialog that has the keyboard, at the bottom of the Day-2 views: a prompt, then a field, choices or a confirm. */
+import { keys } from '../day0/keys.js';
 import { Box } from 'ink';
 import wrapAnsi from 'wrap-ansi';
 import { Text } from '../layout/Text.js';
@@ -45,19 +46,19 @@ export function DialogBox({ dialog: d, width, now }: { dialog: Day2Dialog; width
         {`${i === d.choice ? '› ' : '  '}${o.label}`}
       </Text>
     ));
-    hint = '↑/↓ choose · Enter take it · Esc cancel';
+    hint = `${keys('day2.choose.up')}/${keys('day2.choose.down')} choose · ${keys('day2.choose.pick')} take it · ${keys('day2.choose.cancel')} cancel`;
   } else if (step.kind === 'confirm' && !typesName(d)) {
     body = (
       <Text>
         <Text bold color={theme.status.warning}>
-          y
+          {keys('day2.confirm.yes')}
         </Text>
         <Text> yes · </Text>
-        <Text bold>n</Text>
-        <Text> / Esc no</Text>
+        <Text bold>{keys('day2.confirm.no', 2)}</Text>
+        <Text> no</Text>
       </Text>
     );
-    hint = 'nothing changes until you press y';
+    hint = `nothing changes until you press ${keys('day2.confirm.yes')}`;
   } else {
     const preview = step.kind === 'text' && step.preview ? step.preview(d.text.trim(), now) : '';
     body = (
@@ -69,8 +70,8 @@ export function DialogBox({ dialog: d, width, now }: { dialog: Day2Dialog; width
     );
     hint =
       step.kind === 'confirm'
-        ? `prod stack: type its name and press Enter · Esc cancel`
-        : `Enter ${d.step + 1 < steps.length ? 'next' : 'done'} · Esc cancel`;
+        ? `prod stack: type its name and press ${keys('day2.confirm.enter')} · ${keys('day2.prompt.cancel')} cancel`
+        : `${keys('day2.prompt.next')} ${d.step + 1 < steps.length ? 'next' : 'done'} · ${keys('day2.prompt.cancel')} cancel`;
   }
   return (
     <Box

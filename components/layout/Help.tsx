@@ -1,8 +1,10 @@
 import { Table } from '@alcalzone/ink-table';
-import { Box, useInput } from 'ink';
+import { keys } from '../day0/keys.js';
+import { Box } from 'ink';
 import { useState } from 'react';
-import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
+import { contextsById, helpContexts, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
+import { useKeys } from './KeyInput.js';
 import { theme } from '../theme.js';
 import { Text } from './Text.js';
 
@@ -58,12 +60,14 @@ const cut = (s: string, width: number) => (s.length <= width ? s : `${s.slice(0,
 /** Every binding of the current view, grouped: this view, moving, everywhere; one key table per group. */
 export function Help({ width, height }: { width: number; height: number }) {
   const contexts = useAppStore((s) => s.keyContexts);
-  const all: Group[] = contextsById([...contexts.filter((c) => c !== 'nav' && c !== 'global'), 'nav', 'global']).map(
-    (g) => ({
-      title: g.title,
-      rows: g.bindings.map((b) => ({ key: b.keys.map(keyLabel).join(' '), text: b.description })),
-    }),
-  );
+  const all: Group[] = contextsById([
+    ...helpContexts(contexts).filter((c) => c !== 'nav' && c !== 'global'),
+    'nav',
+    'global',
+  ]).map((g) => ({
+    title: g.title,
+    rows: g.bindings.map((b) => ({ key: b.keys.map(keyLabel).join(' '), text: b.description })),
+  }));
   // Borders, padding and the closing line take 3 rows. Wide terminals get columns of whole groups; every column
   // scrolls with the motion keys.
   const rows = Math.max(TABLE_CHROME + 1, height - 3);
@@ -84,22 +88,23 @@ export function Help({ width, height }: { width: number; height: number }) {
   const [offset, setOffset] = useState(0);
   const scroll = Math.min(offset, maxOffset);
   const shownFrom = (o: number) => Math.max(...perColumn.map((col) => rowCount(page(col, o, rows))));
-  // Bindings on this page; a page moves by one less, so its last binding is the first of the next.
-  const onPage = shownFrom(scroll);
   /** The first binding of the page whose last binding is the one at `top`. */
   const pageUpFrom = (top: number) => {
     let o = top;
     while (o > 0 && o - 1 + shownFrom(o - 1) - 1 >= top) o--;
     return o === top ? Math.max(0, top - 1) : o;
   };
-  useInput((input, key) => {
-    if (isKey('nav.down', input, key)) setOffset(Math.min(maxOffset, scroll + 1));
-    else if (isKey('nav.up', input, key)) setOffset(Math.max(0, scroll - 1));
-    // A page keeps one line of the last one on screen: never a line skipped.
-    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + Math.max(1, onPage - 1)));
-    else if (isKey('nav.pageUp', input, key)) setOffset(pageUpFrom(scroll));
-    else if (isKey('nav.top', input, key)) setOffset(0);
-    else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
+  // Keys of one chunk may all be handled before React draws again: move from the offset the last key left.
+  useKeys((input, key) => {
+    const move = (to: (o: number) => number) =>
+      setOffset((o) => Math.max(0, Math.min(maxOffset, to(Math.min(o, maxOffset)))));
+    // A page moves by one binding less than it shows, so its last binding is the first of the next.
+    if (isKey('nav.down', input, key)) move((o) => o + 1);
+    else if (isKey('nav.up', input, key)) move((o) => o - 1);
+    else if (isKey('nav.pageDown', input, key)) move((o) => o + Math.max(1, shownFrom(o) - 1));
+    else if (isKey('nav.pageUp', input, key)) move((o) => pageUpFrom(o));
+    else if (isKey('nav.top', input, key)) move(() => 0);
+    else if (isKey('nav.bottom', input, key)) move(() => maxOffset);
   });
   const shown = perColumn.map((col) => page(col, scroll, rows));
   const last = Math.max(...shown.map((col) => scroll + rowCount(col)));
@@ -140,7 +145,7 @@ export function Help({ width, height }: { width: number; height: number }) {
       </Box>
       <Box flexGrow={1} />
       <Text color={theme.text.secondary}>
-        Press ? or Esc to close
+        Press {keys('global.help')} or {keys('global.back')} to close
         {maxOffset > 0 ? ` · ↑/↓ scroll (${scroll + 1}-${last} of ${total})` : ''}
       </Text>
     </Box>

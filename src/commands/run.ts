@@ -190,13 +190,14 @@ export const runCommand: Command = {
     if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
     const out = logStream(ctx, Boolean(values.json));
     const svc = service(ctx);
+    let follower: LogFollower | undefined;
     try {
       const id = await svc.start(positionals[0], {
         planOnly: Boolean(values['plan-only']),
         autoApprove: Boolean(values['auto-approve']),
         trigger: 'cli',
       });
-      const follower = new LogFollower(ctx, svc.logs, id, out).start();
+      follower = new LogFollower(ctx, svc.logs, id, out).start();
       let run = await svc.wait(id);
       follower.drain();
       if (run.state === 'UNCONFIRMED') {
@@ -206,6 +207,8 @@ export const runCommand: Command = {
       follower.stop();
       return finalReport(ctx, svc, run, Boolean(values.json));
     } finally {
+      // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
+      follower?.stop();
       await svc.shutdown();
     }
   },
@@ -222,6 +225,7 @@ export const approveCommand: Command = {
     });
     const id = runIdArg('approve', positionals);
     const svc = service(ctx);
+    let follower: LogFollower | undefined;
     try {
       const from = svc.logs.count(id) + 1;
       const res = await svc.approve(id, svc.user, values.comment);
@@ -230,11 +234,12 @@ export const approveCommand: Command = {
         if (values.json) writeJson(ctx, runJson(svc.runs.detail(id)!));
         return 4;
       }
-      const follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
+      follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
       return finalReport(ctx, svc, run, Boolean(values.json));
     } finally {
+      follower?.stop();
       await svc.shutdown();
     }
   },

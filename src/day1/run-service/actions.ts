@@ -266,12 +266,24 @@ export class RunService extends RunDriver {
       const onState = (run: RunRecord) => {
         if (run.id === runId) check();
       };
+      // A run of this process that cannot be stored any more will never be seen to end: say why, once it stopped.
+      const onStoreFailed = (id: number, message: string) => {
+        if (id !== runId) return;
+        const live = this.live.get(runId);
+        void (live?.done ?? Promise.resolve()).then(() => {
+          if (check()) return;
+          cleanup();
+          reject(new UserError(`dayops: run ${runId} stopped: ${message}`));
+        });
+      };
       const timer = setInterval(check, this.pollMs);
       const cleanup = () => {
         clearInterval(timer);
         this.off('state', onState);
+        this.off('store-failed', onStoreFailed);
       };
       this.on('state', onState);
+      this.on('store-failed', onStoreFailed);
       check();
     });
   }
@@ -285,8 +297,12 @@ export class RunService extends RunDriver {
     const all = [...this.live.values()];
     for (const live of all) {
       const run = this.runs.get(live.id);
-      if (run && !isTerminal(run.state) && run.state !== 'UNCONFIRMED') {
-        this.runs.requestCancel(live.id, this.user, reason);
+      try {
+        if (run && !isTerminal(run.state) && run.state !== 'UNCONFIRMED') {
+          this.runs.requestCancel(live.id, this.user, reason);
+        }
+      } catch {
+        /* not stored (a full disk): the tool is interrupted all the same */
       }
       this.interrupt(live, `canceled: ${reason}`);
     }

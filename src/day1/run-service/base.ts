@@ -4,6 +4,7 @@ import type { DB } from '../../db/open.js';
 import { LogsRepo } from '../../db/logs.js';
 import { RunsRepo, type RunDetail, type RunRecord } from '../../db/runs.js';
 import { StacksRepo } from '../../db/stacks.js';
+import { ToolGroupsRepo } from '../../db/tool-groups.js';
 import type { Tool } from '../../domain/stack.js';
 import { osUser } from '../../os-user.js';
 import type { ToolAdapter } from '../adapter.js';
@@ -17,6 +18,8 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   readonly runs: RunsRepo;
   readonly logs: LogsRepo;
   readonly stacks: StacksRepo;
+  /** The tools' process groups that may still run, so a dayops that dies leaves none behind unrecorded. */
+  protected readonly toolGroups: ToolGroupsRepo;
   /** Runs of dead dayops processes that were marked FAILED when this service started. */
   readonly recovered: RecoveredRun[];
   readonly dbPath: string;
@@ -43,6 +46,7 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
     this.runs = new RunsRepo(db);
     this.logs = new LogsRepo(db);
     this.stacks = new StacksRepo(db);
+    this.toolGroups = new ToolGroupsRepo(db);
     this.dbPath = opts.dbPath ?? db.name;
     this.user = opts.user ?? osUser();
     this.readonly = opts.readonly ?? false;

@@ -12,7 +12,7 @@ import { ToolError, type AdapterContext } from '../adapter.js';
 import { Redactor, resolveStackEnv } from '../secrets.js';
 import { redactDeep } from '../../secrets/redactor.js';
 import { callRunHooks, type RunHookContext } from '../runner/hooks.js';
-import { RunLog } from '../runner/log.js';
+import { isStorageError, RunLog } from '../runner/log.js';
 import { execInRun } from '../runner/process.js';
 import { currentOwner } from '../runner/procinfo.js';
 import { createRunDir, removeRunDir, runDirFor } from '../runner/rundir.js';
@@ -104,7 +104,25 @@ export abstract class RunDriver extends RunQueue {
 
   /** A run's log: lines go to listeners at once and to the database in batches. */
   protected openLog(runId: number, redactor: Redactor | undefined): RunLog {
-    return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), this.logOptions);
+    return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), {
+      ...this.logOptions,
+      onGiveUp: (err) => {
+        this.logOptions.onGiveUp?.(err);
+        const live = this.live.get(runId);
+        if (live) this.storeFailed(live, err);
+      },
+    });
+  }
+
+  /**
+   * The database cannot take the run's lines or state any more (the disk stayed full): the tool is interrupted
+   * (SIGINT, SIGTERM, SIGKILL), and the run ends FAILED with why when that can still be stored.
+   */
+  protected storeFailed(live: LiveRun, err: unknown): void {
+    if (live.storeFailure) return;
+    live.storeFailure = storeFailureMessage(err, this.dbPath);
+    this.emit('store-failed', live.id, live.storeFailure);
+    this.interrupt(live, live.storeFailure);
   }
 
   /** Config, policies, secrets and adapter of a stack; throws the one-line error that fails the run. */
@@ -152,7 +170,11 @@ export abstract class RunDriver extends RunQueue {
             log: live.log,
             signal: live.abort.signal,
             graceMs: this.graceMs,
-            onSpawn: (pid, start) => this.runs.setTool(live.id, pid, start),
+            onSpawn: (pid, start) => {
+              this.runs.setTool(live.id, pid, start);
+              this.toolGroups.add(live.id, pid, start, currentOwner());
+            },
+            onGroupEnd: (pid) => this.toolGroups.remove(live.id, pid),
           });
         } finally {
           this.runs.setTool(live.id, null, null);
@@ -297,6 +319,11 @@ export abstract class RunDriver extends RunQueue {
     else if (tool?.diagnostics.length) {
       patch.diagnostics = [...live.diagnostics, ...redactDeep(tool.diagnostics, prep.redactor)];
     }
+    if (!live.storeFailure && isStorageError(err)) this.storeFailed(live, err);
+    if (live.storeFailure) {
+      patch.error = live.storeFailure;
+      return ['fail', { patch }];
+    }
     if (live.abort.signal.aborted || err instanceof Canceled) {
       const reason = live.cancelReason ?? 'canceled';
       patch.error = tool?.partial ? `${reason} (${applyProgress(tool.partial)})` : reason;
@@ -326,8 +353,15 @@ export abstract class RunDriver extends RunQueue {
     opts: { patch?: RunPatch; note?: string; expect?: RunState[] } = {},
   ): Promise<void> {
     await live.log.close();
-    const current = this.runs.get(live.id);
-    const moved = current && !isTerminal(current.state) ? this.runs.move(live.id, event, opts) : undefined;
+    let moved: RunRecord | undefined;
+    try {
+      const current = this.runs.get(live.id);
+      moved = current && !isTerminal(current.state) ? this.runs.move(live.id, event, opts) : undefined;
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      // Not even the end could be stored: the run stays as it was, and the next dayops start marks it FAILED.
+      if (!live.storeFailure) this.storeFailed(live, err);
+    }
     this.finish(live, moved ?? this.runs.get(live.id));
   }
 
@@ -353,4 +387,13 @@ export abstract class RunDriver extends RunQueue {
     this.kick();
     if (this.live.size === 0) this.stopPoller();
   }
+}
+
+/** Why a run stopped when the database could not store it. */
+function storeFailureMessage(err: unknown, dbPath: string): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const msg = (err as Error)?.message ?? String(err);
+  return code.startsWith('SQLITE_FULL')
+    ? `disk full: dayops could not store the run in ${dbPath} (${msg})`
+    : `dayops could not store the run in ${dbPath} (${msg})`;
 }

@@ -58,6 +58,8 @@ export interface ApproveResult {
 export interface RunServiceEvents {
   line: [LogLine];
   state: [RunRecord];
+  /** A run driven here could not be stored any more (a full disk): it is being stopped. */
+  'store-failed': [runId: number, message: string];
 }
 
 /** What a run needs from its stack, resolved when the run starts (and again when a parked run is applied). */
@@ -86,6 +88,8 @@ export interface LiveRun {
   /** Diagnostics stored with the run itself (init's): those no plan or apply result holds. */
   diagnostics: Diagnostic[];
   done: Promise<void>;
+  /** Why the run's log or state could not be stored (a full disk): the run stops, FAILED with this when it can. */
+  storeFailure?: string;
 }
 
 export class Canceled extends Error {}

@@ -47,7 +47,7 @@
  * 'delete').map(r, r.address) }}`. A template that fails shows `(?)` in its place; it never changes the verdict.
  * An expression inside `{{ }}` cannot contain `}}`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { MAX_CONFIG_BYTES, readTextFile, somethingAt } from '../config/safe-read.js';
 import { join, resolve } from 'node:path';
 import {
   celEnv,
@@ -584,7 +584,7 @@ function fileLocator(file: string): Locator {
   const load = (): Locator => {
     if (!inner) {
       try {
-        inner = yamlLocator(readFileSync(file, 'utf8'));
+        inner = yamlLocator(readTextFile(file, { maxBytes: MAX_CONFIG_BYTES }));
       } catch {
         inner = () => undefined;
       }
@@ -698,23 +698,15 @@ export function loadPolicies(config: StackConfig, stackDir: string, environment:
 
   config.policyFiles.forEach((rel, i) => {
     const file = resolve(stackDir, rel);
-    if (!existsSync(file)) {
+    if (!somethingAt(file)) {
       throw new ConfigError(
         configFile,
         `policyFiles[${i}]: ${rel} does not exist (looked for ${file})`,
         configLocate(['policyFiles', i]),
       );
     }
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(
-        file,
-        code === 'EISDIR' ? 'is a folder, not a policy file' : `cannot be read (${code ?? errorMessage(err)})`,
-      );
-    }
+    // A regular file under the limit, else one line naming it (a FIFO or a device is never waited on).
+    const text = readTextFile(file, { maxBytes: MAX_CONFIG_BYTES });
     const parsed = parseYaml(text, file, policyFileSchema);
     const locate = yamlLocator(text);
     parsed.policies.forEach((p, j) => {

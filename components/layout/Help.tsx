@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
 import { theme } from '../theme.js';
+import { maxOf } from '../../src/arrays.js';
 
 /** Every binding of the current view, grouped: this view, moving, everywhere. */
 export function Help({ width, height }: { width: number; height: number }) {
@@ -13,7 +14,7 @@ export function Help({ width, height }: { width: number; height: number }) {
     lines.push({ key: '', text: g.title, heading: true });
     for (const b of g.bindings) lines.push({ key: b.keys.map(keyLabel).join(' '), text: b.description });
   }
-  const keyWidth = Math.max(...lines.map((l) => l.key.length)) + 2;
+  const keyWidth = maxOf(lines.map((l) => l.key.length)) + 2;
   // Borders and the closing line take 3 rows. Wide terminals get columns; others scroll with the motion keys.
   const rows = Math.max(1, height - 3);
   const columns = width >= 120 ? Math.min(3, Math.max(1, Math.ceil(lines.length / rows)), Math.floor(width / 60)) : 1;

@@ -61,10 +61,10 @@ export const alertsSync: Command = {
     }
     for (const r of results) {
       if (r.ok) line(ctx, `${r.stack}: ok, ${r.alerts} alert${r.alerts === 1 ? '' : 's'}`);
+      // A source that failed is an error: on stderr, as every command's errors are.
       else
-        line(
-          ctx,
-          `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}`,
+        ctx.stderr.write(
+          `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}\n`,
         );
     }
     return allOk ? 0 : 1;

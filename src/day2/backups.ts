@@ -47,6 +47,7 @@ import {
   type Retention,
   type Snapshot,
 } from './restic.js';
+import { pushAll } from '../arrays.js';
 
 export type { BackupProgress, Snapshot } from './restic.js';
 
@@ -618,7 +619,7 @@ export async function verifyBackup(
         bytes: cmp.bytes,
         comparedWithSource: cmp.comparedWithSource,
       });
-      detail.problems.push(...cmp.problems);
+      pushAll(detail.problems, cmp.problems);
       if (cmp.problems.length === 0) {
         detail.proven.push(
           `all ${cmp.files} files, ${cmp.dirs} folders and ${cmp.others} other entries of the snapshot were restored with their sizes (${cmp.bytes} bytes)`,

@@ -73,6 +73,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_POLICIES, DEFAULT_POLICY_SOURCE } from './default-policies.js';
 import { fullSummary, type ChangeAction, type PlanResult, type ResourceChange } from './plan.js';
 import type { Environment, Tool } from './stack.js';
+import { maxOf } from '../arrays.js';
 
 export type PolicyKindName = 'deny' | 'warn' | 'require_approvals';
 
@@ -791,7 +792,7 @@ export function policyOutcome(results: readonly PolicyResult[]): PolicyOutcome {
     denied: denials.length > 0,
     denials,
     warnings: fired.filter((r) => r.kind === 'warn'),
-    requiredApprovals: Math.max(1, ...approvalRules.map((r) => r.approvals ?? 1)),
+    requiredApprovals: maxOf(approvalRules.map((r) => r.approvals ?? 1), 1),
     approvalRules,
   };
 }

@@ -25,7 +25,6 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Controls and escapes out of a message before it reaches the terminal, and one line of it at most. */
 function oneLine(text: string, max = 300): string {
   const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  // eslint-disable-next-line no-control-regex
   const plain = first.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').trim();
   return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
 }
@@ -95,7 +94,9 @@ export function recordCrash(err: unknown, opts: CrashOptions = {}): { line: stri
     '',
   ].join('\n');
   const what = oneLine(err instanceof Error ? err.message || err.name : String(err)) || 'unknown error';
-  for (const dir of [join(dataDir(opts.env), 'crashes'), join(tmpdir(), `dayops-crashes-${process.getuid?.() ?? 0}`)]) {
+  const places = [join(dataDir(opts.env), 'crashes'), join(tmpdir(), `dayops-crashes-${process.getuid?.() ?? 0}`)];
+  // Never under a kernel file system: a recursive mkdir under /proc may never return.
+  for (const dir of places.filter((d) => !/^\/(proc|sys|dev)(\/|$)/.test(d))) {
     const file = join(dir, `crash-${stamp}-${process.pid}.txt`);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -118,9 +119,19 @@ export function recordCrash(err: unknown, opts: CrashOptions = {}): { line: stri
   };
 }
 
+/**
+ * A value quoted from the input (`--name "xxxx..."`) shortened to its start and end when it is long, so that a
+ * 5,000-character argument does not become a 5,000-character error line.
+ */
+export function shortenQuoted(message: string, max = 120): string {
+  return message.replace(/"([^"\n]{121,})"/g, (_m, v: string) =>
+    v.length > max ? `"${v.slice(0, 80)}…${v.slice(-20)}" (${v.length} characters)` : `"${v}"`,
+  );
+}
+
 /** The one line and the exit code for any error that reached the executable's top. */
 export function describeFailure(err: unknown, opts: CrashOptions = {}): { line: string; code: number } {
-  if (err instanceof UserError) return { line: err.message, code: err.exitCode };
+  if (err instanceof UserError) return { line: shortenQuoted(err.message), code: err.exitCode };
   const env = environmentProblem(err);
   if (env) return { line: env, code: 1 };
   return { line: recordCrash(err, opts).line, code: EXIT_BUG };

@@ -48,7 +48,7 @@ describe('dayops alerts with 180,000 cached alerts', () => {
     const json = await runCli(['--db', dbPath, 'alerts', 'big', '--json']);
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { alerts: unknown[] }).alerts).toHaveLength(N);
-  }, 300_000);
+  }, 600_000);
 
   it('the helpers that replace spreads work at any length', () => {
     const big = Array.from({ length: 500_000 }, (_, i) => (i * 7919) % 1_000_003);

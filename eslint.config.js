@@ -22,4 +22,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Text from outside never drives the terminal: the app's strings are drawn by the sanitising Text.
+    files: ['components/**/*.tsx', 'src/**/*.tsx'],
+    ignores: ['components/layout/Text.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'ink',
+              importNames: ['Text'],
+              message: 'Use components/layout/Text.tsx: it sanitises what it draws (src/terminal/sanitize.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -10,6 +10,7 @@ import { statusBenchmark } from './status.js';
 import { day0Benchmark } from './day0.js';
 import { dashboardBenchmark } from './dashboard.js';
 import { alertsBenchmark } from './alerts.js';
+import { keysBenchmark } from './keys.js';
 
 export interface BenchReport {
   name: string;
@@ -34,6 +35,7 @@ export const BENCHMARKS: Benchmark[] = [
   backupsBenchmark,
   statusBenchmark,
   dashboardBenchmark,
+  keysBenchmark,
 ];
 
 async function main(argv: string[]): Promise<number> {

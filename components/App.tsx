@@ -2,13 +2,16 @@
  * The shell: header (which day, which stack), the body (one view per day, or help), the flash line and the
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
-import { Box, Text, useApp, useInput } from 'ink';
+import { keys } from './day0/keys.js';
+import { Box, useApp } from 'ink';
+import { Text } from './layout/Text.js';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
 import { Day2View } from './day2/Day2View.js';
+import { HoldKeys, KeyInputProvider, KeysReady, useKeys } from './layout/KeyInput.js';
 import { FlashLine } from './layout/FlashLine.js';
 import { Footer } from './layout/Footer.js';
 import { Header } from './layout/Header.js';
@@ -24,7 +27,17 @@ type ViewProps = { width: number; height: number };
 function lazyView(load: () => Promise<ComponentType<ViewProps>>) {
   let loaded: ComponentType<ViewProps> | undefined;
   const preload = () => load().then((c) => (loaded = c));
-  const Suspending = lazy(() => preload().then((c) => ({ default: c })));
+  // Keys pressed while it loads are held (the Suspense fallback) and handed to it once it listens.
+  const Suspending = lazy(() =>
+    preload().then((C) => ({
+      default: (props: ViewProps) => (
+        <>
+          <C {...props} />
+          <KeysReady />
+        </>
+      ),
+    })),
+  );
   const View = (props: ViewProps) => {
     const Loaded = loaded;
     return Loaded ? <Loaded {...props} /> : <Suspending {...props} />;
@@ -62,7 +75,9 @@ export function App({ store, services, size }: AppProps) {
   return (
     <StoreContext.Provider value={store}>
       <ServicesContext.Provider value={services}>
-        <Shell services={services} fixedSize={size} />
+        <KeyInputProvider store={store}>
+          <Shell services={services} fixedSize={size} />
+        </KeyInputProvider>
       </ServicesContext.Provider>
     </StoreContext.Provider>
   );
@@ -114,17 +129,17 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
   }, []);
 
   // Ctrl-C always quits, even from a text field.
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (isKey('global.forceQuit', input, key)) store.getState().requestQuit(true);
   });
 
-  useInput(
+  useKeys(
     (input, key) => {
       const s = store.getState();
       // Keys that arrive in one chunk are handled before React re-renders: read focus from the store.
       if (s.textInput) return;
       if (s.quitConfirm) {
-        if (input === 'y' || input === 'Y') s.requestQuit(true);
+        if (isKey('quit.yes', input, key)) s.requestQuit(true);
         else s.cancelQuit();
         return;
       }
@@ -149,7 +164,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
       <Box width={size.columns} height={Math.max(1, size.rows - 1)} flexDirection="column">
         <Text wrap="wrap">
           Terminal too small ({size.columns}x{size.rows}): dayops needs at least {MIN_COLUMNS}x{MIN_ROWS}. Enlarge the
-          window, or press q to quit.
+          window, or press {keys('global.quit')} to quit.
         </Text>
       </Box>
     );
@@ -164,7 +179,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
     <Box flexDirection="column" width={width} height={height}>
       <Header width={width} readonly={services.readonly} />
       <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
-        <Suspense fallback={null}>
+        <Suspense fallback={<HoldKeys />}>
           {helpOpen ? (
             <Help {...props} />
           ) : view === 'day0' ? (
@@ -180,7 +195,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
         <Box width={width} height={1}>
           <Text color={theme.status.warning} wrap="truncate">
             {activeRuns} run{activeRuns === 1 ? ' is' : 's are'} active. Quit and interrupt{' '}
-            {activeRuns === 1 ? 'it' : 'them'}? y / n
+            {activeRuns === 1 ? 'it' : 'them'}? {keys('quit.yes')} / {keys('quit.no')}
           </Text>
         </Box>
       ) : (

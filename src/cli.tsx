@@ -7,6 +7,10 @@
  */
 import { describeFailure } from './crash.js';
 import { main, VERSION } from './main.js';
+import { sanitize } from './terminal/sanitize.js';
+
+/** The error line, sanitised as everything dayops prints (a path or a stack name in it is text from outside). */
+const safe = (text: string) => sanitize(text, { colour: false });
 
 const argv = process.argv.slice(2);
 let failed = false;
@@ -16,7 +20,7 @@ function fail(err: unknown): void {
   failed = true;
   const { line, code } = describeFailure(err, { argv, version: VERSION });
   try {
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${safe(line)}\n`);
   } catch {
     /* stderr is gone too: the exit code says it */
   }

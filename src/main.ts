@@ -2,8 +2,9 @@
  * dayops: arguments -> open the database -> a headless command, or the full-screen app.
  */
 import { UserError } from './errors.js';
+import { terminalStream } from './terminal/sanitize.js';
 import { resolveDbPath } from './paths.js';
-import { openDatabase, type DB } from './db/open.js';
+import { databaseError, dbWaitMs, openDatabase, type DB } from './db/open.js';
 import type { CommandContext } from './commands/context.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { recoverRuns } from './day1/runner/recover.js';
@@ -73,11 +74,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   let handle: DB | undefined;
   const dbPath = resolveDbPath(dbFlag, env);
+  // Waiting for another dayops's lock, or a database that cannot be written, is said on stderr (before the app's
+  // screen opens); a database opened read-only makes this dayops read-only too.
+  const open = (): DB => {
+    const db = openDatabase(dbPath, {
+      waitMs: dbWaitMs(env),
+      onWait: (m) => ctx.stderr.write(`dayops: ${m}\n`),
+      onReadonly: (m) => ctx.stderr.write(`dayops: ${m}\n`),
+    });
+    if (db.readonly) ctx.readonly = true;
+    return db;
+  };
   const ctx: CommandContext = {
     dbPath,
-    db: () => (handle ??= openDatabase(dbPath)),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    db: () => (handle ??= open()),
+    // Every line a command prints goes through the one sanitiser: text from outside never drives the terminal.
+    stdout: terminalStream(process.stdout, env),
+    stderr: terminalStream(process.stderr, env),
     isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     readonly,
     env,
@@ -96,7 +109,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // and said so on stderr (the app does the same at start-up, and says so on screen).
     ctx.db = () => {
       if (!handle) {
-        handle = openDatabase(dbPath);
+        handle = open();
+        if (handle.readonly) return handle;
         for (const r of recoverRuns(handle, { dbPath })) {
           ctx.stderr.write(`dayops: run ${r.id} (${r.stackName}) was ${r.error}; marked FAILED\n`);
         }
@@ -104,6 +118,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return handle;
     };
     return await found.command.run(found.rest, ctx);
+  } catch (err) {
+    // What SQLite says about the file (locked, damaged, read-only, full) is one line naming it, never a trace.
+    throw databaseError(dbPath, err) ?? err;
   } finally {
     handle?.close();
   }

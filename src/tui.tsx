@@ -14,8 +14,10 @@ import { Services } from './services.js';
 import type { View } from '../store/ui.js';
 import { startupHooks } from './startup.js';
 
-const ENTER_ALT_SCREEN = '\x1b[?1049h';
-const LEAVE_ALT_SCREEN = '\x1b[?1049l';
+// The alternate screen, and bracketed paste: a paste arrives marked, so a focused text field takes it whole,
+// as one paste (components/layout/key-feed.ts).
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?2004h';
+const LEAVE_ALT_SCREEN = '\x1b[?2004l\x1b[?1049l';
 
 /** Build what the app needs from a database: the views' store and the services. */
 export function createApp(ctx: Pick<CommandContext, 'db' | 'dbPath' | 'readonly' | 'env'>): {

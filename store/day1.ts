@@ -33,6 +33,8 @@ export interface PaneState {
   search: string;
   /** The line of the current match. */
   match: number | null;
+  /** Long lines wrapped onto the next rows instead of cut at the edge (and scrolled sideways). */
+  wrap: boolean;
 }
 
 export type Day1Dialog =
@@ -50,6 +52,8 @@ export type Day1Dialog =
       /** What is typed in the current step. */
       text: string;
       cursor: number;
+      /** First line of what is confirmed shown, when it is taller than the dialog. */
+      scroll?: number;
     };
 
 export interface Day1State {
@@ -114,6 +118,7 @@ export const newPane = (runId: number): PaneState => ({
   hscroll: 0,
   search: '',
   match: null,
+  wrap: false,
 });
 
 const takesText = (d: Day1Dialog | null) => d !== null && d.kind !== 'pick';

@@ -8,12 +8,14 @@
  * state lives in the store (store/wizard.ts), so switching days keeps it; the draft is saved as the operator
  * goes (useDraft) and resumed when dayops opens again.
  */
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, type Key } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { REVIEW_STEP } from '../../src/day0/wizard-steps.js';
 import { isKey } from '../../src/keymap/index.js';
 import { useAppStore, useAppStoreApi, type AppStore } from '../../store/index.js';
 import { findingsOf, focusedRow, rowsOf, type WizardRow, type WizardState } from '../../store/wizard.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import { offerDesigns, openChoice, startNewDesign, writeWizardDesign } from './actions.js';
@@ -64,29 +66,6 @@ export function wizardContexts(w: WizardState, row: WizardRow | undefined): stri
     }
   }
 }
-
-const PLAIN_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 
 /** The form: motion, steps, Enter, lists, write, open. Reads the wizard from the store (keys may come in bursts). */
 function formKey(store: AppStore, deps: WizardDeps, page: number, input: string, key: Key): void {
@@ -197,13 +176,8 @@ export function Day0View({ width, height }: { width: number; height: number }) {
       switch (cur.mode) {
         case 'nav':
           if (s.textInput) return;
-          // Printable keys that arrived in one chunk (a fast typist, tmux) come as one string: one at a time.
-          if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
-            for (const ch of input) {
-              if (store.getState().wizard?.mode !== 'nav') break;
-              formKey(store, deps, page.current, ch, PLAIN_KEY);
-            }
-          } else formKey(store, deps, page.current, input, key);
+          // The shell hands keys on one at a time, however they arrived (components/layout/keyFeed.ts).
+          formKey(store, deps, page.current, input, key);
           return;
         case 'edit':
         case 'overwrite': {
@@ -257,7 +231,7 @@ export function Day0View({ width, height }: { width: number; height: number }) {
     },
     [store, deps],
   );
-  useInput(onKey, { isActive: Boolean(w) });
+  useKeys(onKey, { isActive: Boolean(w) });
 
   if (!w) {
     return (

@@ -3,7 +3,8 @@
  * overwrites), moving a stack registered at another folder, and choosing a design to open. Every key named
  * here comes from the keymap.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { ReactNode } from 'react';
 import { outDirOf, type WizardState } from '../../store/wizard.js';
 import { theme } from '../theme.js';

@@ -4,7 +4,8 @@
  * re-render each move from where the previous one left it; these components only draw the list, scrolled to keep
  * the highlighted choice in view.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { Option } from '../../src/day0/wizard-steps.js';
 import { theme } from '../theme.js';
 

@@ -2,7 +2,8 @@
  * The right-hand column of a large terminal: what the focused field means, the reason a typed value is refused,
  * and the live audit's findings for this step (on the review step, all of them), with their full messages.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { Finding } from '../../src/day0/audit.js';
 import { REVIEW_STEP, STEPS, findingsByStep } from '../../src/day0/wizard-steps.js';
 import { outDirOf, type WizardRow, type WizardState } from '../../store/wizard.js';

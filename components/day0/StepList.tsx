@@ -3,7 +3,8 @@
  * finds errors or warnings in. Marks are symbols so NO_COLOR reads the same: › current, ✓ done, ✗ errors,
  * ! warnings, · not reached yet.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { Finding } from '../../src/day0/audit.js';
 import { REVIEW_STEP, STEPS, findingsByStep } from '../../src/day0/wizard-steps.js';
 import type { WizardState } from '../../store/wizard.js';

@@ -3,7 +3,8 @@
  * in one chunk (a paste, a fast typist, tmux) each see the previous key's result. The keys are the usual line
  * editing ones: ←/→, Home/End (Ctrl-A/Ctrl-E), Backspace, Ctrl-U clears, Enter keeps, Esc leaves.
  */
-import { Text, type Key } from 'ink';
+import { type Key } from 'ink';
+import { Text } from '../layout/Text.js';
 import { theme } from '../theme.js';
 
 export interface EditState {

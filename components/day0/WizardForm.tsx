@@ -2,7 +2,8 @@
  * The middle of the wizard: the step's title, its rows scrolled to keep the focused one (and an open picker)
  * in view, and at the bottom what the focused field means, or the question being asked.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useRef, type ReactNode } from 'react';
 import type { Finding } from '../../src/day0/audit.js';
 import { REVIEW_STEP, STEPS, findList, findingsFor, getIn, outputDir } from '../../src/day0/wizard-steps.js';

@@ -2,7 +2,8 @@
  * Text wrapped at word boundaries into whole lines (Ink's own wrapping starts continuation lines with the space
  * it broke at). Words longer than a line are cut; `maxLines` keeps the last line with an ellipsis.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 
 export function wrapWords(text: string, width: number): string[] {
   const w = Math.max(1, width);

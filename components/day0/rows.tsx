@@ -2,7 +2,8 @@
  * One line per row of the wizard's form: a field (label, value, and while typing the reason it is refused), a
  * list's heading, an item, the review's rows. Every status has a symbol or a word, so NO_COLOR reads the same.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { ReactNode } from 'react';
 import type { Finding } from '../../src/day0/audit.js';
 import {

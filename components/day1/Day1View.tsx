@@ -8,13 +8,16 @@
  * and cancel after a confirm. Everything shown is read from the database (reloaded when `dataVersion` moves,
  * so runs of other dayops processes appear too) or, for lines not stored yet, from the run service's events.
  */
-import { Box, Text, useInput } from 'ink';
+import { keys } from '../day0/keys.js';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunDetail, RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { Stack } from '../../src/domain/stack.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import {
@@ -25,7 +28,8 @@ import {
   actionDetail,
   type Day1Ctx,
 } from './controller.js';
-import { ActionDialog, SearchPrompt, StackPicker } from './Dialogs.js';
+import { ActionDialog, actionDialogLines, SearchPrompt, StackPicker, type DialogChange } from './Dialogs.js';
+import { CHANGE_SYMBOL } from './format.js';
 import { day1Layout, type Day1Layout } from './layout.js';
 import { LogPane, type Viewport } from './LogPane.js';
 import { LogSource, LogWindow } from './log-window.js';
@@ -79,9 +83,25 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   const paneRuns = d.panes.map((p) => svc.get(p.runId));
   const now = useClock(runs.some((r) => !isTerminal(r.state)) || paneRuns.some((r) => r && !isTerminal(r.state)));
 
-  const lay = day1Layout(width, height, d, stacks.length);
+  // What an approve/discard dialog confirms: the run's summary and its plan's changes, the dialog sized to them.
+  const actionRunId = d.dialog?.kind === 'action' ? d.dialog.runId : null;
+  const actionData = useMemo(() => {
+    if (actionRunId === null) return { detail: '', changes: [] as DialogChange[] };
+    const changes = (svc.detail(actionRunId)?.plan?.changes ?? [])
+      .filter((c) => c.action !== 'no-op')
+      .map((c) => ({ symbol: CHANGE_SYMBOL[c.action] ?? c.action, address: c.task ?? c.address, action: c.action }));
+    return { detail: actionDetail(svc, actionRunId), changes };
+  }, [svc, actionRunId, dataVersion]); // eslint-disable-line react-hooks/exhaustive-deps
+  const actionDialog = actionData;
+  const actionRows =
+    d.dialog?.kind === 'action'
+      ? actionDialogLines(d.dialog, actionData.detail, actionData.changes, width).length + 1
+      : undefined;
+  const lay = day1Layout(width, height, d, stacks.length, actionRows);
   const focus = effectiveFocus(d, lay);
-  useKeyContexts(day1Contexts(d, lay));
+  // The run the run-level keys would act on: the one under the list's cursor, or the focused pane's.
+  const keyRun = focus === 'list' ? runs[selectedIndex(d, runs)] : paneRuns[d.pane];
+  useKeyContexts(day1Contexts(d, lay, keyRun));
 
   // The header names the stack the view is about.
   const focusedRun = lay.screen === 'run' ? paneRuns[d.pane] : undefined;
@@ -136,7 +156,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
     }),
     [store, services, svc, source],
   );
-  useInput((input, key) => handleDay1Key(input, key, ctx));
+  useKeys((input, key) => handleDay1Key(input, key, ctx));
 
   // The plan panel's run: the focused pane's. Its detail is read again when its state changes, or while it waits
   // for approvals when anything changes (an approval from another process).
@@ -156,8 +176,8 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   const open = new Set(d.panes.map((p) => p.runId));
   const emptyText =
     stacks.length === 0
-      ? 'No stacks registered yet. Design one on Day-0 (press 1), or register a folder with `dayops stack add DIR`.'
-      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. t starts a tracked run (plan, approval, apply); p a proposed run (plan only).`;
+      ? `No stacks registered yet. Design one on Day-0 (press ${keys('global.day0')}), or register a folder with \`dayops stack add DIR\`.`
+      : `No runs${d.stackFilter ? ` of ${d.stackFilter}` : ''} yet. ${keys('day1.list.tracked')} starts a tracked run (plan, approval, apply); ${keys('day1.list.proposed')} a proposed run (plan only).`;
 
   const dialog = d.dialog;
   let dialogView = null;
@@ -166,7 +186,14 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   else if (dialog?.kind === 'search') dialogView = <SearchPrompt d={dialog} width={width} />;
   else if (dialog?.kind === 'action')
     dialogView = (
-      <ActionDialog d={dialog} width={width} height={lay.dialogHeight} detail={actionDetail(svc, dialog.runId)} />
+      <ActionDialog
+        d={dialog}
+        width={width}
+        height={lay.dialogHeight}
+        detail={actionDialog.detail}
+        changes={actionDialog.changes}
+        scroll={dialog.scroll ?? 0}
+      />
     );
 
   let main;

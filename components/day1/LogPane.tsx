@@ -5,14 +5,26 @@
  * and the title names the phase on screen. Long lines are cut at the pane's edge (←/→ scroll sideways); the
  * tool's colours are kept unless colour is off. Search matches are inverted; the current one is marked `›`.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { LogLine } from '../../src/db/logs.js';
 import type { RunRecord } from '../../src/db/runs.js';
 import type { PaneState } from '../../store/day1.js';
 import { theme } from '../theme.js';
 import { stateColor, stateLabel } from './format.js';
 import { PANE_CHROME_ROWS } from './layout.js';
-import { highlight, plainOf, sanitizeLine, type LogReader, type LogWindow } from './log-window.js';
+import { useMemo } from 'react';
+import sliceAnsi from 'slice-ansi';
+import wrapAnsi from 'wrap-ansi';
+import {
+  highlight,
+  matchLabel,
+  plainOf,
+  sanitizeLine,
+  wrappedRows,
+  type LogReader,
+  type LogWindow,
+} from './log-window.js';
 
 export interface Viewport {
   /** First and last line (seq) on screen; 0 when the log is empty. */
@@ -27,22 +39,33 @@ type Row = { kind: 'header'; phase: string } | { kind: 'line'; line: LogLine };
 
 const PHASE_ORDER = ['init', 'plan', 'apply'];
 
-/** The rows on screen: lines and, where a phase starts, a header above its first line. */
+/**
+ * The rows on screen: lines and, where a phase starts, a header above its first line. A line takes `lineRows(line)`
+ * rows (more than one when long lines are wrapped); following, the last line ends on the last row.
+ */
 export function paneRowsOf(
   win: LogWindow,
   count: number,
   pane: Pick<PaneState, 'follow' | 'top'>,
   rows: number,
   phaseAt: ReadonlyMap<number, string>,
+  lineRows: (line: LogLine) => number = () => 1,
 ): { rows: Row[]; top: number; bottom: number } {
   if (count === 0) return { rows: [], top: 0, bottom: 0 };
   const out: Row[] = [];
+  let used = 0;
   if (pane.follow) {
     const lines = win.range(Math.max(1, count - rows + 1), count);
-    for (let i = lines.length - 1; i >= 0 && out.length < rows; i--) {
+    for (let i = lines.length - 1; i >= 0 && used < rows; i--) {
+      const cost = lineRows(lines[i]);
+      if (used + cost > rows && out.length > 0) break;
       out.push({ kind: 'line', line: lines[i] });
+      used += cost;
       const phase = phaseAt.get(lines[i].seq);
-      if (phase && out.length < rows) out.push({ kind: 'header', phase });
+      if (phase && used < rows) {
+        out.push({ kind: 'header', phase });
+        used++;
+      }
     }
     out.reverse();
   } else {
@@ -50,9 +73,15 @@ export function paneRowsOf(
     const lines = win.range(top, Math.min(count, top + rows - 1));
     for (const l of lines) {
       const phase = phaseAt.get(l.seq);
-      if (phase && out.length < rows - 1) out.push({ kind: 'header', phase });
-      if (out.length >= rows) break;
+      if (phase && used < rows - 1) {
+        out.push({ kind: 'header', phase });
+        used++;
+      }
+      if (used >= rows) break;
+      const cost = lineRows(l);
+      if (used + cost > rows && out.some((r) => r.kind === 'line')) break;
       out.push({ kind: 'line', line: l });
+      used += cost;
     }
   }
   const shown = out.filter((r): r is { kind: 'line'; line: LogLine } => r.kind === 'line');
@@ -94,7 +123,8 @@ export function LogPane({
   const phases = source.phases(pane.runId);
   const phaseAt = new Map<number, string>();
   for (const [p, seq] of Object.entries(phases)) phaseAt.set(seq, p);
-  const view = paneRowsOf(win, count, pane, rows, phaseAt);
+  const inner = width - 2;
+  const view = paneRowsOf(win, count, pane, rows, phaseAt, pane.wrap ? (l) => wrappedRows(l, inner) : undefined);
   onViewport(index, { top: view.top, bottom: view.bottom, rows, count });
 
   // The phase on screen: the last one that started at or before the bottom line.
@@ -107,7 +137,13 @@ export function LogPane({
   const position = pane.follow
     ? 'following'
     : `${view.top}-${view.bottom}/${count}${width >= 70 ? ` · End follows${more}` : more}`;
-  const search = query ? ` · /${query}${pane.match ? ` @${pane.match}` : ''}` : '';
+  // Every match counted once per search and log length (not per frame): "match 3 of 17".
+  const matchSeqs = useMemo(
+    () => (query ? source.matches(pane.runId, query) : []),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- count: new lines may hold new matches
+    [source, pane.runId, query, count],
+  );
+  const search = query ? ` · /${query} ${matchLabel(matchSeqs, query === pane.search ? pane.match : null)}` : '';
 
   return (
     <Box
@@ -159,8 +195,9 @@ export function LogPane({
             line={r.line}
             query={query}
             current={pane.match === r.line.seq}
-            hscroll={pane.hscroll}
+            hscroll={pane.wrap ? 0 : pane.hscroll}
             colour={colour}
+            wrapWidth={pane.wrap ? inner : 0}
           />
         ),
       )}
@@ -174,42 +211,52 @@ function LineRow({
   current,
   hscroll,
   colour,
+  wrapWidth,
 }: {
   line: LogLine;
   query: string;
   current: boolean;
   hscroll: number;
   colour: boolean;
+  /** Wrap at this many columns (the gutter included); 0 cuts the line at the edge. */
+  wrapWidth: number;
 }) {
   const gutter = current ? '›' : ' ';
   const system = line.stream === 'system';
-  const plain = query || hscroll > 0 ? plainOf(line).slice(hscroll) : '';
+  // Wrapped: the rows as wrappedRows counts them. Else one row, scrolled sideways by terminal columns (a CJK
+  // character is two), the tool's colours kept.
+  const rowsOf = (text: string): string[] =>
+    wrapWidth > 0 ? wrapAnsi(gutter + text, wrapWidth, { trim: false, hard: true }).split('\n') : [gutter + text];
+  const plain = query ? sliceAnsi(plainOf(line), hscroll) : '';
   if (query && plain.toLowerCase().includes(query.toLowerCase())) {
     return (
-      <Text wrap="truncate" bold={current}>
-        {gutter}
-        {highlight(plain, query).map((s, i) => (
-          <Text key={i} inverse={s.hit}>
-            {s.text}
+      <Box flexDirection="column">
+        {rowsOf(plain).map((row, r) => (
+          <Text key={r} wrap="truncate" bold={current}>
+            {highlight(row, query).map((seg, i) => (
+              <Text key={i} inverse={seg.hit}>
+                {seg.text}
+              </Text>
+            ))}
           </Text>
         ))}
-      </Text>
+      </Box>
     );
   }
-  const text = hscroll > 0 ? plain : sanitizeLine(colour ? line.text : (line.plain ?? line.text), colour);
+  const whole = sanitizeLine(colour ? line.text : (line.plain ?? line.text), colour);
+  const text = hscroll > 0 ? sliceAnsi(whole, hscroll) : whole;
+  const color = system
+    ? theme.text.accent
+    : line.stream === 'stderr' && !text.includes('\u001b[')
+      ? theme.status.warning
+      : undefined;
   return (
-    <Text
-      wrap="truncate"
-      color={
-        system
-          ? theme.text.accent
-          : line.stream === 'stderr' && !text.includes('\u001b[')
-            ? theme.status.warning
-            : undefined
-      }
-    >
-      {gutter}
-      {text === '' ? ' ' : text}
-    </Text>
+    <Box flexDirection="column">
+      {rowsOf(text === '' ? ' ' : text).map((row, r) => (
+        <Text key={r} wrap="truncate" color={color}>
+          {row}
+        </Text>
+      ))}
+    </Box>
   );
 }

@@ -4,7 +4,8 @@
  * the diagnostics, the policy results (fired or passed, with their messages) and what the apply did.
  * Long messages wrap; the panel scrolls when it is focused.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import type { RunDetail } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { PolicyResult } from '../../src/domain/policies.js';

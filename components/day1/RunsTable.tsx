@@ -4,7 +4,9 @@
  * table rather than @alcalzone/ink-table: that one sizes columns from their content with no way to cut a cell,
  * draws borders that cost rows, and has no selected row or per-cell colour.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import stringWidth from 'string-width';
+import { Text } from '../layout/Text.js';
 import type { RunRecord } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import { formatRunChanges } from '../../src/domain/plan.js';
@@ -47,6 +49,14 @@ export function fitColumns(width: number): Column[] {
   const stack = cols.find((c) => c.key === 'stack')!;
   stack.width = Math.max(4, Math.min(28, stack.width + width - used(cols)));
   if (used(cols) > width) stack.width = Math.max(4, stack.width - (used(cols) - width));
+  // Room left on a wide terminal goes to what is cut first: the changes, who ran it, then longer stack names.
+  const grow = (key: Column['key'], upTo: number) => {
+    const c = cols.find((x) => x.key === key);
+    if (c) c.width = Math.max(c.width, Math.min(upTo, c.width + width - used(cols)));
+  };
+  grow('changes', 24);
+  grow('by', 24);
+  grow('stack', 48);
   return cols;
 }
 
@@ -75,7 +85,8 @@ function cell(c: Column, r: RunRecord, now: number): { text: string; color?: str
 
 function pad(text: string, c: Column): string {
   const t = fit(text, c.width, false);
-  return c.align === 'right' ? t.padStart(c.width) : t.padEnd(c.width);
+  const room = ' '.repeat(Math.max(0, c.width - stringWidth(t)));
+  return c.align === 'right' ? room + t : t + room;
 }
 
 export interface RunsTableProps {

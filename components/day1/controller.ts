@@ -21,8 +21,9 @@ import {
 } from '../../store/day1.js';
 import type { AppStore } from '../../store/index.js';
 import { editKey } from '../day0/TextField.js';
+import { keys } from '../day0/keys.js';
 import type { Day1Layout } from './layout.js';
-import type { LogReader } from './log-window.js';
+import { wrappedRows, type LogReader } from './log-window.js';
 import type { Viewport } from './LogPane.js';
 
 export interface Day1Ctx {
@@ -50,17 +51,27 @@ export function effectiveFocus(d: Day1State, lay: Day1Layout): Day1Focus {
   return lay.plan ? 'plan' : 'list';
 }
 
-/** The key contexts of the view's state, most specific first. */
-export function day1Contexts(d: Day1State, lay: Day1Layout): string[] {
+/**
+ * The key contexts of the view's state, most specific first. The run-level keys are offered only for a run they
+ * can act on: approve and discard for a run waiting for approval, cancel for one that has not ended.
+ */
+export function day1Contexts(d: Day1State, lay: Day1Layout, run?: Pick<RunRecord, 'state'>): string[] {
   const dlg = d.dialog;
   if (dlg) {
     if (dlg.kind === 'pick') return ['day1.pick'];
     if (dlg.kind === 'search') return ['day1.search'];
-    return [dlg.step === 'comment' ? 'day1.comment' : 'day1.confirm'];
+    return [dlg.step === 'comment' ? 'day1.comment' : dlg.prod ? 'day1.typeName' : 'day1.confirm'];
   }
   const f = effectiveFocus(d, lay);
-  if (lay.screen === 'list') return ['day1.list', 'day1.run'];
-  return [f === 'list' ? 'day1.list' : f === 'pane' ? 'day1.pane' : 'day1.plan', 'day1.run', 'day1.view'];
+  const runKeys = !run
+    ? []
+    : run.state === 'UNCONFIRMED'
+      ? ['day1.run', 'day1.live']
+      : isTerminal(run.state)
+        ? []
+        : ['day1.live'];
+  if (lay.screen === 'list') return ['day1.list', ...runKeys];
+  return [f === 'list' ? 'day1.list' : f === 'pane' ? 'day1.pane' : 'day1.plan', ...runKeys, 'day1.view'];
 }
 
 export function selectedIndex(d: Day1State, runs: readonly RunRecord[]): number {
@@ -134,7 +145,11 @@ function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
     return;
   }
   if (stacks.length === 0) {
-    flash(ctx, 'warning', 'No stacks yet: design one on Day-0 (press 1) or register one with `dayops stack add DIR`');
+    flash(
+      ctx,
+      'warning',
+      `No stacks yet: design one on Day-0 (press ${keys('global.day0')}) or register one with \`dayops stack add DIR\``,
+    );
     return;
   }
   // Start on the stack of the run under the cursor unless the operator picks another.
@@ -337,9 +352,19 @@ function listKey(input: string, key: Key, ctx: Day1Ctx): void {
   if (isKey('day1.list.pageUp', input, key)) return moveTo(i - page);
   if (isKey('day1.list.top', input, key)) return moveTo(0);
   if (isKey('day1.list.bottom', input, key)) return moveTo(runs.length - 1);
-  if (isKey('day1.list.open', input, key) || isKey('day1.list.split', input, key)) {
+  if (isKey('day1.list.open', input, key)) {
     if (i < 0) return;
-    s.day1Open(runs[i].id, isKey('day1.list.split', input, key) ? 'add' : 'replace');
+    s.day1Open(runs[i].id, 'replace');
+    return;
+  }
+  if (isKey('day1.list.split', input, key)) {
+    if (i < 0) return;
+    const wasList = lay.screen === 'list';
+    s.day1Open(runs[i].id, 'add');
+    // The focus stays on the runs list until the operator moves it: beside the panes when the width has room for
+    // the list, else on the list screen itself (the runs in panes are marked; Enter shows one).
+    if (ctx.layout().list) ctx.store.getState().day1SetFocus('list');
+    else if (wasList) ctx.store.getState().day1Back();
     return;
   }
   if (isKey('day1.list.nextStack', input, key) || isKey('day1.list.prevStack', input, key)) {
@@ -376,11 +401,24 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
     if (!pane.follow) scrollTo(from + 1);
     return;
   }
-  if (isKey('day1.pane.pageUp', input, key)) return scrollTo(from - Math.max(1, rows - 1));
+  // A page keeps one line of the last one on screen (phase headers and wrapped lines take rows too): never a line
+  // skipped.
+  const lineRowsFrom = (first: number): ((seq: number) => number) => {
+    if (!pane.wrap) return () => 1;
+    const inner = (ctx.layout().panes[index]?.width ?? 80) - 2;
+    const costs = new Map(ctx.source.page(pane.runId, first, rows + 1).map((l) => [l.seq, wrappedRows(l, inner)]));
+    return (seq) => costs.get(seq) ?? 1;
+  };
+  if (isKey('day1.pane.pageUp', input, key)) {
+    const phaseStarts = new Set(Object.values(ctx.source.phases(pane.runId)));
+    return scrollTo(pageUpTop(from, rows, phaseStarts, lineRowsFrom(Math.max(1, from - rows))));
+  }
   if (isKey('day1.pane.pageDown', input, key)) {
-    if (!pane.follow) scrollTo(from + Math.max(1, rows - 1));
+    const phaseStarts = new Set(Object.values(ctx.source.phases(pane.runId)));
+    if (!pane.follow) scrollTo(pageDownTop(from, rows, phaseStarts, count, lineRowsFrom(from)));
     return;
   }
+  if (isKey('day1.pane.wrap', input, key)) return s.day1UpdatePane(index, { wrap: !pane.wrap, hscroll: 0 });
   if (isKey('day1.pane.top', input, key)) return scrollTo(1);
   if (isKey('day1.pane.bottom', input, key)) return s.day1UpdatePane(index, { follow: true });
   if (isKey('day1.pane.left', input, key)) return s.day1UpdatePane(index, { hscroll: Math.max(0, pane.hscroll - 8) });
@@ -405,6 +443,48 @@ function paneKey(input: string, key: Key, ctx: Day1Ctx): void {
     if (pane.search) s.day1UpdatePane(index, { search: '', match: null });
     else s.day1Back();
   }
+}
+
+/**
+ * The first line of the page above one that starts at `top`: as many lines as fit in `rows` rows (a line where a
+ * phase starts takes a header row too, a wrapped line its rows) and that end on `top` itself, so the page
+ * overlaps by one line.
+ */
+export function pageUpTop(
+  top: number,
+  rows: number,
+  phaseStarts: ReadonlySet<number>,
+  lineRows: (seq: number) => number = () => 1,
+): number {
+  const cost = (seq: number) => lineRows(seq) + (phaseStarts.has(seq) ? 1 : 0);
+  let t = Math.max(1, top);
+  let used = cost(t);
+  while (t > 1 && used + cost(t - 1) <= rows) {
+    t--;
+    used += cost(t);
+  }
+  return t === top && top > 1 ? top - 1 : t;
+}
+
+/** The first line of the page below one that starts at `top`: the last line on screen (as paneRowsOf lays it). */
+export function pageDownTop(
+  top: number,
+  rows: number,
+  phaseStarts: ReadonlySet<number>,
+  count: number,
+  lineRows: (seq: number) => number = () => 1,
+): number {
+  let used = 0;
+  let last = top;
+  for (let seq = top; seq <= count; seq++) {
+    if (phaseStarts.has(seq) && used < rows - 1) used++;
+    if (used >= rows) break;
+    const cost = lineRows(seq);
+    if (used + cost > rows && seq > top) break;
+    used += cost;
+    last = seq;
+  }
+  return last > top ? last : top + 1;
 }
 
 function planKey(input: string, key: Key, ctx: Day1Ctx): void {
@@ -470,6 +550,10 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
     s.day1CloseDialog();
     flash(ctx, 'info', `Nothing ${verb}: run #${dlg.runId} is as it was`);
   };
+  // What is confirmed scrolls when it is taller than the dialog (the dialog clamps the line shown).
+  const ctxName = dlg.step === 'comment' ? 'day1.comment' : dlg.prod ? 'day1.typeName' : 'day1.confirm';
+  if (isKey(`${ctxName}.down`, input, key)) return s.day1UpdateDialog({ scroll: (dlg.scroll ?? 0) + 1 });
+  if (isKey(`${ctxName}.up`, input, key)) return s.day1UpdateDialog({ scroll: Math.max(0, (dlg.scroll ?? 0) - 1) });
   if (dlg.step === 'comment') {
     const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
     if (r.cancel) return nothing();
@@ -485,8 +569,8 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
     return;
   }
   const r = editKey({ text: dlg.text, cursor: dlg.cursor }, input, key);
-  if (r.cancel) return nothing();
-  if (r.submit) {
+  if (isKey('day1.typeName.cancel', input, key) || r.cancel) return nothing();
+  if (isKey('day1.typeName.confirm', input, key) || r.submit) {
     if (r.text.trim() === dlg.stackName) {
       s.day1CloseDialog();
       void performAction(ctx, dlg.action, dlg.runId, dlg.comment);
@@ -495,7 +579,7 @@ function dialogKey(input: string, key: Key, ctx: Day1Ctx, dlg: Day1Dialog): void
       flash(
         ctx,
         'error',
-        `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or Esc`,
+        `"${r.text.trim()}" is not ${dlg.stackName}: nothing ${verb}. Type ${dlg.stackName} exactly, or ${keys('day1.typeName.cancel')}`,
       );
     }
     return;

@@ -5,6 +5,8 @@
  */
 import type { RunKind, RunState } from '../../src/day1/runner/state.js';
 import type { ApplyStatus, ChangeAction, HostTaskStatus } from '../../src/domain/plan.js';
+import stringWidth from 'string-width';
+import { fit as fitColumns } from '../day2/format.js';
 import { theme } from '../theme.js';
 
 export const STATE_SYMBOL: Record<RunState, string> = {
@@ -120,6 +122,7 @@ export function hostStatusColor(status: HostTaskStatus | ApplyStatus | undefined
 /** Cut to `width` columns with an ellipsis; pad to it when `pad`. */
 export function fit(text: string, width: number, pad = true): string {
   if (width <= 0) return '';
-  const t = text.length > width ? (width === 1 ? '…' : `${text.slice(0, width - 1)}…`) : text;
-  return pad ? t.padEnd(width) : t;
+  // Terminal columns (a CJK stack name or emoji takes two): the cut and the padding keep columns aligned.
+  if (stringWidth(text) <= width) return pad ? text + ' '.repeat(width - stringWidth(text)) : text;
+  return fitColumns(text, width);
 }

@@ -41,17 +41,28 @@ export const PANE_CHROME_ROWS = 3;
 /** Log rows inside a pane of this outer height. */
 export const paneRows = (b: Box2): number => Math.max(1, b.height - PANE_CHROME_ROWS);
 
-const planWidth = (width: number) => Math.min(64, Math.max(44, Math.floor(width * 0.36)));
+/** The plan panel: about a third of the width, more on a wide terminal (long addresses stay whole). */
+const planWidth = (width: number) => Math.min(110, Math.max(44, Math.floor(width * 0.38)));
 
-export function dialogHeight(d: Day1State['dialog'], stackCount: number, height: number): number {
+/**
+ * Rows of a dialog. An approve/discard/cancel dialog is as tall as what it confirms (`actionRows`: its wrapped
+ * lines, the plan's changes among them), leaving the view at least 6 rows; past that it scrolls.
+ */
+export function dialogHeight(d: Day1State['dialog'], stackCount: number, height: number, actionRows = 3): number {
   if (!d) return 0;
   if (d.kind === 'pick') return Math.min(Math.max(4, height - 6), stackCount + 3);
   if (d.kind === 'search') return 1;
-  return 5;
+  return Math.max(5, Math.min(height - 6, actionRows + 2));
 }
 
-export function day1Layout(width: number, height: number, s: Day1State, stackCount: number): Day1Layout {
-  const dh = dialogHeight(s.dialog, stackCount, height);
+export function day1Layout(
+  width: number,
+  height: number,
+  s: Day1State,
+  stackCount: number,
+  actionRows?: number,
+): Day1Layout {
+  const dh = dialogHeight(s.dialog, stackCount, height, actionRows);
   const mainHeight = Math.max(3, height - dh);
   if (s.screen === 'list' || s.panes.length === 0) {
     // Wide: the plan of the run under the cursor, as a preview next to the list.

@@ -6,7 +6,10 @@
  * Also the text a pane shows for a line: the tool's ANSI colours kept (only colour codes: cursor moves and other
  * escapes are dropped so a tool cannot redraw dayops' screen), tabs expanded, and plain text when colour is off.
  */
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
 import type { LogLine, LogsRepo } from '../../src/db/logs.js';
+import { sanitize } from '../../src/terminal/sanitize.js';
 import type { LiveLines } from './runtime.js';
 
 export interface LogReader {
@@ -17,6 +20,8 @@ export interface LogReader {
   /** The first seq of each phase the run reached. */
   phases(runId: number): Record<string, number>;
   search(runId: number, text: string, fromSeq: number, direction: 'forward' | 'backward'): number | undefined;
+  /** The seqs of every line that matches, in order (for "match 3 of 17"). */
+  matches(runId: number, text: string): number[];
 }
 
 /** What the panes read, for tests and benchmarks: rows read from the database, and the most lines ever held. */
@@ -58,6 +63,24 @@ export class LogSource implements LogReader {
   search(runId: number, text: string, fromSeq: number, direction: 'forward' | 'backward'): number | undefined {
     return this.logs.search(runId, text, fromSeq, direction);
   }
+
+  matches(runId: number, text: string): number[] {
+    return this.logs.matches(runId, text);
+  }
+}
+
+/** "match 3 of 17" for the current match among the sorted seqs of all matches ("17 matches" before one is chosen). */
+export function matchLabel(seqs: readonly number[], current: number | null): string {
+  if (seqs.length === 0) return 'no match';
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seqs[mid] < (current ?? 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  if (current !== null && seqs[lo] === current) return `match ${lo + 1} of ${seqs.length}`;
+  return `${seqs.length} match${seqs.length === 1 ? '' : 'es'}`;
 }
 
 /** A bounded, contiguous slice of one run's log, moved along with the viewport. */
@@ -128,24 +151,13 @@ export class LogWindow {
 
 // --------------------------------------------------------------------------------------------- line text
 
-const ESCAPES =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
-
-const SGR = /^\u001b\[[0-9;]*m$/;
-
-const CONTROLS = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f]/g;
-
-/** Only colour codes survive; tabs become spaces (to stops of 8); what a carriage return overwrote is gone. */
+/**
+ * Only colour codes survive (src/terminal/sanitize.ts, the one sanitiser); tabs become spaces (to stops of 8);
+ * what a carriage return overwrote is gone, as on a terminal.
+ */
 export function sanitizeLine(text: string, colour: boolean): string {
-  let t = text;
-  if (t.includes('\r')) {
-    const parts = t.split('\r').filter((p) => p !== '');
-    t = parts.length > 0 ? parts[parts.length - 1] : '';
-  }
-  t = t.replace(ESCAPES, (m) => (colour && SGR.test(m) ? m : ''));
-  t = t.replace(CONTROLS, '');
+  let t = sanitize(text, { colour, carriageReturn: 'overwrite' });
   if (t.includes('\t')) t = expandTabs(t);
-  if (colour && t.includes('\u001b[')) t += '\u001b[0m';
   return t;
 }
 
@@ -200,4 +212,14 @@ export function highlight(text: string, query: string): Segment[] {
   }
   if (at < text.length || out.length === 0) out.push({ text: text.slice(at), hit: false });
   return out;
+}
+
+/**
+ * The rows a log line takes in a pane `inner` columns wide (the gutter included), wrapped as Ink wraps a Text
+ * (wrap-ansi, words kept whole where they fit, measured in terminal columns).
+ */
+export function wrappedRows(line: LogLine, inner: number): number {
+  const text = ` ${plainOf(line)}`;
+  if (stringWidth(text) <= inner) return 1;
+  return wrapAnsi(text, Math.max(1, inner), { trim: false, hard: true }).split('\n').length;
 }

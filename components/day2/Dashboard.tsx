@@ -8,7 +8,9 @@
  * (a windowed slice would make columns jump while scrolling), takes only scalar cells (no colour per cell), has
  * no cursor row, draws a border line between rows (half the rows on screen), and cannot cut cells to the width.
  */
-import { Box, Text } from 'ink';
+import { keys } from '../day0/keys.js';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useRef } from 'react';
 import { theme } from '../theme.js';
 import { fit } from './format.js';
@@ -79,8 +81,8 @@ export function Dashboard({ rows, total, width, height, selected, now, sort, rev
         {rows.length === 0 ? (
           <Text color={theme.status.muted} wrap="wrap">
             {total === 0
-              ? 'No stacks yet: design one (press 1), register a folder with `dayops stack add DIR`, or try `dayops demo`.'
-              : `No stack matches the filter "${filter}". Esc clears it; ${SORT_LABELS.status} sorts the worst first (s).`}
+              ? `No stacks yet: design one (press ${keys('global.day0')}), register a folder with \`dayops stack add DIR\`, or try \`dayops demo\`.`
+              : `No stack matches the filter "${filter}". ${keys('day2.dashboard.clear')} clears it; ${SORT_LABELS.status} sorts the worst first (${keys('day2.dashboard.sort')}).`}
           </Text>
         ) : (
           shown.map((r) => {

@@ -4,7 +4,8 @@
  * Data comes from SQLite (reloaded on `dataVersion`); the network and the tools are only touched in the
  * background (the refresher, the scheduler, the actions), so keys never wait.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { RunsRepo } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
@@ -14,6 +15,7 @@ import { DAY2_START_DELAY_MS } from '../../src/startup.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import type { AppStore } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
+import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
 import { TextFieldView } from '../day0/TextField.js';
@@ -25,7 +27,7 @@ import { DialogBox, dialogHeight } from './DialogBox.js';
 import { checkDriftNow, FLOWS, type Ctx } from './flows.js';
 import { SYMBOL } from './format.js';
 import { toRow } from './model.js';
-import { alertLines, itemsOf, line, wrapLines, type Line } from './sections.js';
+import { itemsOf, line, openItemLines, type Line } from './sections.js';
 
 /**
  * The refresher's state, following its change events. The app starts the refresher just after the first frame
@@ -173,16 +175,17 @@ export function Day2View({ width, height }: { width: number; height: number }) {
   const detailStatus = day2.screen === 'detail' ? statuses.find((s) => s.name === day2.stack) : undefined;
   const { data, error: sectionError } = useSection(detailStatus, day2.section, now);
   const items = useMemo(() => itemsOf(day2.section, data), [day2.section, data]);
-  const openAlert = day2.alert !== null ? items.find((i) => i.kind === 'alert' && i.key === day2.alert) : undefined;
+  // The item opened on the whole body: an alert, or a drifted resource's change.
+  const openAlert =
+    day2.alert !== null
+      ? items.find((i) => (i.kind === 'alert' || i.kind === 'drift') && i.key === day2.alert)
+      : undefined;
 
   const dlgHeight = dialogHeight(day2.dialog, width);
   const bodyHeight = Math.max(3, height - 1 - dlgHeight);
   const headerLines = detailStatus ? detailHeaderLines(day2.section, detailStatus, data, now, banner, width).length : 0;
   const layout = detailLayout(width, bodyHeight, headerLines);
-  const alertLineCount =
-    openAlert && openAlert.kind === 'alert'
-      ? wrapLines(alertLines(openAlert.alert, now, true, services.db), width).length
-      : 0;
+  const alertLineCount = openAlert ? openItemLines(openAlert, now, services.db, width).length : 0;
 
   // What the key handler needs, as of the last render (state itself is read from the store per key).
   const screen = useRef<Screen>({ rows: [], dashboardPage: 1, items: [], itemsPage: 1, alertLines: 0, alertPage: 1 });
@@ -195,7 +198,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
     alertPage: layout.alertHeight,
   };
   const ctx = useMemo<Ctx>(() => ({ services, store }), [services, store]);
-  useInput((input, key) => handleKey(ctx, screen.current, input, key));
+  useKeys((input, key) => handleKey(ctx, screen.current, input, key));
 
   // The detail of a stack that is gone (removed elsewhere) falls back to the dashboard.
   useEffect(() => {
@@ -226,7 +229,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
       : day2.screen === 'dashboard'
         ? ['day2.dashboard', 'nav']
         : day2.alert !== null
-          ? ['day2.alert', 'nav']
+          ? [openAlert?.kind === 'drift' ? 'day2.change' : 'day2.alert', 'nav']
           : [`day2.${day2.section}`, 'day2.detail', 'nav'];
   useKeyContexts(contexts);
 

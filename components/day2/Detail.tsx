@@ -3,14 +3,15 @@
  * a header of its figures, and the item under the cursor described in a side panel (wide terminals) or under the
  * list. Enter on an alert opens its detail with what changed before it fired.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { useRef } from 'react';
 import type { DB } from '../../src/db/open.js';
 import type { StackStatus } from '../../src/day2/status.js';
 import { DAY2_SECTIONS, type Day2Section } from '../../store/day2.js';
 import { theme } from '../theme.js';
 import type { SectionData } from './data.js';
-import { alertLines, itemDetail, itemLine, sectionHeader, wrapLines, type Item, type Line } from './sections.js';
+import { itemDetail, itemLine, openItemLines, sectionHeader, wrapLines, type Item, type Line } from './sections.js';
 import { Lines, Spans, windowTop } from './ui.js';
 
 /** Side panel from this width on. */
@@ -110,22 +111,24 @@ export function Detail({
       </Text>
     </Box>
   );
-  if (alert && alert.kind === 'alert') {
-    const lines = alertLines(alert.alert, now, true, db);
+  if (alert && (alert.kind === 'alert' || alert.kind === 'drift')) {
+    const lines = openItemLines(alert, now, db, width);
+    const name = alert.kind === 'alert' ? `Alert ${alert.alert.alertname}` : `Change of ${alert.resource.address}`;
     return (
       <Box flexDirection="column" width={width} height={height}>
         {title}
         <Box width={width} height={1}>
           <Text wrap="truncate" color={theme.text.secondary}>
-            {`Alert ${alert.alert.alertname} · ${lines.length > layout.alertHeight ? `lines ${alertScroll + 1}-${Math.min(lines.length, alertScroll + layout.alertHeight)} of ${lines.length} · ` : ''}Esc back`}
+            {`${name} · ${lines.length > layout.alertHeight ? `lines ${alertScroll + 1}-${Math.min(lines.length, alertScroll + layout.alertHeight)} of ${lines.length} · ` : ''}Esc back`}
           </Text>
         </Box>
-        <Lines lines={wrapLines(lines, width)} width={width} height={layout.alertHeight} offset={alertScroll} />
+        <Lines lines={lines} width={width} height={layout.alertHeight} offset={alertScroll} />
       </Box>
     );
   }
   const side = width >= DETAIL_SIDE_MIN;
-  const sideWidth = side ? Math.min(70, Math.floor(width * 0.4)) : 0;
+  // The item's description gets the room a wide terminal has (the list keeps at least its 72 columns).
+  const sideWidth = side ? Math.max(Math.floor(width * 0.4), Math.min(width - 72, Math.floor(width * 0.5))) : 0;
   const listWidth = width - (side ? sideWidth + 1 : 0);
   const below = !side && height >= 18 ? height - 2 - header.length - layout.listHeight - 1 : 0;
   const current = items[index];

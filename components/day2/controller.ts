@@ -59,8 +59,9 @@ function motion(input: string, key: Key, index: number, count: number, page: num
   const last = Math.max(0, count - 1);
   if (isKey('nav.down', input, key)) return Math.min(last, index + 1);
   if (isKey('nav.up', input, key)) return Math.max(0, index - 1);
-  if (isKey('nav.pageDown', input, key)) return Math.min(last, index + Math.max(1, page));
-  if (isKey('nav.pageUp', input, key)) return Math.max(0, index - Math.max(1, page));
+  // A page keeps one row of the last one on screen: never a row skipped.
+  if (isKey('nav.pageDown', input, key)) return Math.min(last, index + Math.max(1, page - 1));
+  if (isKey('nav.pageUp', input, key)) return Math.max(0, index - Math.max(1, page - 1));
   if (isKey('nav.top', input, key)) return 0;
   if (isKey('nav.bottom', input, key)) return last;
   return undefined;
@@ -262,8 +263,8 @@ function detailKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
     const maxScroll = Math.max(0, screen.alertLines - screen.alertPage);
     const moved = motion(input, key, d.alertScroll, maxScroll + 1, screen.alertPage);
     if (moved !== undefined) return s.day2ScrollAlert(moved);
-    const cmd = commandFor(['day2.alert'], input, key);
-    if (cmd === 'day2.alert.back') return s.day2OpenAlert(null);
+    const cmd = commandFor(['day2.alert', 'day2.change'], input, key);
+    if (cmd === 'day2.alert.back' || cmd === 'day2.change.back') return s.day2OpenAlert(null);
     if (!item) return;
     if (cmd === 'day2.alert.silence') return silence(ctx, stack, item);
     if (cmd === 'day2.alert.expire') return expire(ctx, stack, item);
@@ -302,6 +303,9 @@ function detailKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
       return openFlow(ctx.store, 'remediate', stack, stack, prodValues(ctx, stack));
     case 'day2.drift.check':
       return checkDriftNow(ctx, stack);
+    case 'day2.drift.open':
+      if (item?.kind === 'drift') s.day2OpenAlert(item.key);
+      return;
     // alerts
     case 'day2.alerts.open':
       if (item?.kind === 'alert') s.day2OpenAlert(item.alert.fingerprint);

@@ -2,6 +2,8 @@
  * Words and symbols for Day-2 figures, readable without colour: every status has a symbol and a word, and the
  * colour (a theme tone) only repeats it. Ages are compact ("45s", "12m", "5h", "3d").
  */
+import stringWidth from 'string-width';
+
 export type Tone = 'ok' | 'warning' | 'error' | 'info' | 'running' | 'muted' | 'accent' | undefined;
 
 export interface Cell {
@@ -89,16 +91,30 @@ export function parseUntil(text: string, now: number): { at: number } | { error:
   return { error: `"${text}" is neither a duration (4h, 2d, 1w) nor a date (2025-07-01 09:00)` };
 }
 
-/** Cut or pad text to exactly `width` columns (an ellipsis marks a cut). Symbols used here are one column wide. */
+/**
+ * Cut or pad text to exactly `width` terminal columns (an ellipsis marks a cut), measured as the terminal does:
+ * CJK characters and most emoji take two columns, so columns after them stay aligned.
+ */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length > width) return width === 1 ? '…' : `${chars.slice(0, width - 1).join('')}…`;
-  const pad = ' '.repeat(width - chars.length);
+  const w = stringWidth(text);
+  if (w > width) {
+    if (width === 1) return '…';
+    let cut = '';
+    let used = 0;
+    for (const ch of text) {
+      const cw = stringWidth(ch);
+      if (used + cw > width - 1) break;
+      cut += ch;
+      used += cw;
+    }
+    return `${cut}${' '.repeat(width - 1 - used)}…`;
+  }
+  const pad = ' '.repeat(width - w);
   return align === 'left' ? text + pad : pad + text;
 }
 
-/** Display width of text made of the characters used here (one column each). */
+/** Display width of text in terminal columns. */
 export function textWidth(text: string): number {
-  return [...text].length;
+  return stringWidth(text);
 }

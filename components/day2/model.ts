@@ -74,8 +74,29 @@ export function runCell(s: StackStatus, now: number): Cell {
   }
 }
 
+/**
+ * What drift is known for a stack: the newest check's result, or, when the newest check failed, the last good
+ * check's (stale). The dashboard never hides known drift because a later check failed.
+ */
+export function knownDrift(d: StackStatus['drift']): 'drifted' | 'in_sync' | null {
+  if (d.status === 'drifted' || d.status === 'in_sync') return d.status;
+  if (d.status === 'failed' && d.fetchedAt !== null) return d.drifted > 0 ? 'drifted' : 'in_sync';
+  return null;
+}
+
+/** The cell of a failed check over the last known figures: `✗ 2 ⚠ failed` (stale, with the failure). */
+function failedOverKnown(d: StackStatus['drift']): Cell | null {
+  const known = knownDrift(d);
+  if (d.status !== 'failed' || known === null) return null;
+  return known === 'drifted'
+    ? { text: `${SYMBOL.error} ${d.drifted} ${SYMBOL.stale} failed`, tone: 'error' }
+    : { text: `${SYMBOL.ok} 0 ${SYMBOL.stale} failed`, tone: 'warning' };
+}
+
 export function driftCell(s: StackStatus): Cell {
   const d = s.drift;
+  const over = failedOverKnown(d);
+  if (over) return over;
   let cell: Cell;
   switch (d.status) {
     case 'in_sync':
@@ -139,15 +160,19 @@ export function restoreCell(s: StackStatus, now: number): Cell {
     return s.backup.status === 'unconfigured'
       ? { text: '', tone: 'muted' }
       : { text: `${SYMBOL.none} never`, tone: 'muted' };
+  // A restore test kept over a newer attempt that could not reach restic: stale
+  const stale = t.stale ? ` ${SYMBOL.stale}` : '';
   return t.ok
-    ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago`, tone: 'ok' }
-    : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}`, tone: 'error' };
+    ? { text: `${SYMBOL.ok} ${compactDuration(now - t.at)} ago${stale}`, tone: t.stale ? 'warning' : 'ok' }
+    : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}${stale}`, tone: 'error' };
 }
 
 function tagsOf(s: StackStatus): string[] {
   const t: string[] = [s.environment, s.tool];
   const d = s.drift.status;
   t.push(d === 'in_sync' ? 'in-sync insync sync' : d);
+  // A failed check over known drift still matches `drifted` (and `stale`)
+  if (d === 'failed' && knownDrift(s.drift) === 'drifted') t.push('drifted');
   if (s.drift.accepted > 0) t.push('accepted');
   if (s.drift.snoozed > 0) t.push('snoozed');
   if (s.alerts.critical > 0) t.push('critical');
@@ -171,7 +196,7 @@ function tagsOf(s: StackStatus): string[] {
 function severityOf(s: StackStatus): number {
   let n = 0;
   if (s.alerts.critical > 0) n += 100;
-  if (s.drift.status === 'drifted') n += 40 + Math.min(9, s.drift.drifted);
+  if (knownDrift(s.drift) === 'drifted') n += 40 + Math.min(9, s.drift.drifted);
   if (s.backup.status === 'late' || s.backup.status === 'missing') n += 30;
   const r = shownRun(s);
   if (r && (r.state === 'FAILED' || r.state === 'POLICY_DENIED')) n += 25;
@@ -210,7 +235,9 @@ export function toRow(s: StackStatus, now: number, pending = false): Row {
       driftAged:
         s.drift.status === 'unknown'
           ? drift
-          : aged({ ...drift, text: drift.text.replace(STALE, '') }, s.drift.fetchedAt, s.drift.stale, now),
+          : failedOverKnown(s.drift)
+            ? { ...drift, text: `${drift.text} ${compactDuration(now - (s.drift.fetchedAt ?? now))}` }
+            : aged({ ...drift, text: drift.text.replace(STALE, '') }, s.drift.fetchedAt, s.drift.stale, now),
       alertsAged:
         alerts === reading || alerts.text.startsWith(SYMBOL.none) || alerts.text.startsWith(SYMBOL.unknown)
           ? alerts
@@ -361,7 +388,7 @@ export function totals(rows: readonly Row[]): {
   let failed = 0;
   let approval = 0;
   for (const r of rows) {
-    if (r.status.drift.status === 'drifted') drifted++;
+    if (knownDrift(r.status.drift) === 'drifted') drifted++;
     if (r.status.alerts.critical > 0) critical++;
     if (r.status.backup.status === 'late' || r.status.backup.status === 'missing') late++;
     const run = shownRun(r.status);

@@ -1,5 +1,6 @@
 /** Small pieces the Day-2 views share: tones to theme colours, a line of spans, a block of lines. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../layout/Text.js';
 import { theme } from '../theme.js';
 import type { Cell, Tone } from './format.js';
 import { wrapLines, type Line } from './sections.js';

@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useEffect } from 'react';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { theme } from '../theme.js';

@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { contextsById, keyLabel, type Binding } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
 import { theme } from '../theme.js';

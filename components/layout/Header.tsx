@@ -1,4 +1,6 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import stringWidth from 'string-width';
+import { Text } from './Text.js';
 import { useAppStore } from '../../store/index.js';
 import { VIEWS, type View } from '../../store/ui.js';
 import { theme } from '../theme.js';
@@ -9,43 +11,120 @@ export const VIEW_TITLES: Record<View, { key: string; short: string; long: strin
   day2: { key: '3', short: 'Operate', long: 'Day-2 · Operate' },
 };
 
+export interface HeaderParts {
+  brand: boolean;
+  titles: 'long' | 'short';
+  readonly: string;
+  /** "stack " before the name, or nothing. */
+  stackWord: boolean;
+  /** The stack's name as shown (cut with … when nothing else gives room). */
+  name: string;
+  environment: boolean;
+}
+
+const tabText = (v: View, titles: 'long' | 'short') => `${VIEW_TITLES[v].key} ${VIEW_TITLES[v][titles]}`;
+
+/** Columns the header takes with these parts (each tab has a space either side, or brackets without colour). */
+export function headerWidth(p: HeaderParts, stack: { name: string; environment: string } | null): number {
+  const tabs = VIEWS.reduce((n, v) => n + stringWidth(tabText(v, p.titles)) + 2, 0);
+  const left = (p.brand ? stringWidth('dayops ') : 0) + tabs;
+  const right =
+    stringWidth(p.readonly) +
+    (stack
+      ? (p.stackWord ? stringWidth('stack ') : 0) +
+        stringWidth(p.name) +
+        (p.environment ? stringWidth(` (${stack.environment})`) : 0)
+      : 0);
+  // At least one space between the tabs and what is on the right.
+  return left + (right ? right + 1 : 0);
+}
+
+/**
+ * What the header shows at this width, giving up the least useful first: long day titles, then the word "stack",
+ * the long read-only mark, the brand, the environment (prod stays: it is a warning), and last the end of the
+ * stack's name. Nothing ever overlaps or wraps.
+ */
+export function headerParts(
+  width: number,
+  readonly: boolean,
+  stack: { name: string; environment: string } | null,
+): HeaderParts {
+  const p: HeaderParts = {
+    brand: true,
+    titles: width >= 100 ? 'long' : 'short',
+    readonly: readonly ? '[read-only] ' : '',
+    stackWord: true,
+    name: stack?.name ?? '',
+    environment: true,
+  };
+  const fits = () => headerWidth(p, stack) <= width;
+  const steps: (() => void)[] = [
+    () => (p.titles = 'short'),
+    () => (p.stackWord = false),
+    () => (p.readonly = readonly ? '[ro] ' : ''),
+    () => (p.brand = false),
+    () => (p.environment = stack?.environment === 'prod'),
+  ];
+  for (const step of steps) {
+    if (fits()) return p;
+    step();
+  }
+  if (!fits() && stack) {
+    const over = headerWidth(p, stack) - width;
+    const keep = Math.max(1, stringWidth(p.name) - over - 1);
+    let cut = '';
+    for (const ch of p.name) {
+      if (stringWidth(cut + ch) > keep) break;
+      cut += ch;
+    }
+    p.name = `${cut}…`;
+  }
+  return p;
+}
+
 /** Which day, which stack. */
 export function Header({ width, readonly }: { width: number; readonly: boolean }) {
   const view = useAppStore((s) => s.view);
   const stack = useAppStore((s) => s.currentStack);
-  const wide = width >= 100;
+  const p = headerParts(width, readonly, stack);
   return (
-    <Box width={width} flexShrink={0}>
-      <Text bold color={theme.text.accent}>
-        dayops
-      </Text>
-      <Text> </Text>
-      {VIEWS.map((v) => {
-        const t = VIEW_TITLES[v];
-        const text = `${t.key} ${wide ? t.long : t.short}`;
-        // Without colour the current day is also marked by brackets.
-        const label = v === view && !theme.color ? `[${text}]` : ` ${text} `;
-        return v === view ? (
-          <Text key={v} inverse bold>
-            {label}
+    <Box width={width} height={1} flexShrink={0} overflow="hidden">
+      <Box flexShrink={0}>
+        {p.brand ? (
+          <Text bold color={theme.text.accent}>
+            dayops{' '}
           </Text>
-        ) : (
-          <Text key={v} color={theme.text.secondary}>
-            {label}
-          </Text>
-        );
-      })}
+        ) : null}
+        {VIEWS.map((v) => {
+          const text = tabText(v, p.titles);
+          // Without colour the current day is also marked by brackets.
+          const label = v === view && !theme.color ? `[${text}]` : ` ${text} `;
+          return v === view ? (
+            <Text key={v} inverse bold>
+              {label}
+            </Text>
+          ) : (
+            <Text key={v} color={theme.text.secondary}>
+              {label}
+            </Text>
+          );
+        })}
+      </Box>
       <Box flexGrow={1} />
-      {readonly ? <Text color={theme.status.warning}>[read-only] </Text> : null}
-      {stack ? (
-        <Text>
-          stack <Text bold>{stack.name}</Text>
-          <Text color={stack.environment === 'prod' ? theme.status.error : theme.text.secondary}>
-            {' '}
-            ({stack.environment})
+      <Box flexShrink={0}>
+        {p.readonly ? <Text color={theme.status.warning}>{p.readonly}</Text> : null}
+        {stack ? (
+          <Text wrap="truncate">
+            {p.stackWord ? 'stack ' : ''}
+            <Text bold>{p.name}</Text>
+            {p.environment ? (
+              <Text color={stack.environment === 'prod' ? theme.status.error : theme.text.secondary}>
+                {` (${stack.environment})`}
+              </Text>
+            ) : null}
           </Text>
-        </Text>
-      ) : null}
+        ) : null}
+      </Box>
     </Box>
   );
 }

@@ -1,14 +1,21 @@
-import { Box, Text, useInput } from 'ink';
+import { keys } from '../day0/keys.js';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useState } from 'react';
-import { contextsById, isKey, keyLabel } from '../../src/keymap/index.js';
+import { contextsById, helpContexts, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
+import { useKeys } from './KeyInput.js';
 import { theme } from '../theme.js';
 import { maxOf } from '../../src/arrays.js';
 
 /** Every binding of the current view, grouped: this view, moving, everywhere. */
 export function Help({ width, height }: { width: number; height: number }) {
   const contexts = useAppStore((s) => s.keyContexts);
-  const groups = contextsById([...contexts.filter((c) => c !== 'nav' && c !== 'global'), 'nav', 'global']);
+  const groups = contextsById([
+    ...helpContexts(contexts).filter((c) => c !== 'nav' && c !== 'global'),
+    'nav',
+    'global',
+  ]);
   const lines: { key: string; text: string; heading?: boolean }[] = [];
   for (const g of groups) {
     lines.push({ key: '', text: g.title, heading: true });
@@ -23,13 +30,18 @@ export function Help({ width, height }: { width: number; height: number }) {
   const maxOffset = Math.max(0, perColumn - rows);
   const [offset, setOffset] = useState(0);
   const scroll = Math.min(offset, maxOffset);
-  useInput((input, key) => {
-    if (isKey('nav.down', input, key)) setOffset(Math.min(maxOffset, scroll + 1));
-    else if (isKey('nav.up', input, key)) setOffset(Math.max(0, scroll - 1));
-    else if (isKey('nav.pageDown', input, key)) setOffset(Math.min(maxOffset, scroll + rows));
-    else if (isKey('nav.pageUp', input, key)) setOffset(Math.max(0, scroll - rows));
-    else if (isKey('nav.top', input, key)) setOffset(0);
-    else if (isKey('nav.bottom', input, key)) setOffset(maxOffset);
+  // Keys of one chunk may all be handled before React draws again: move from the offset the last key left.
+  useKeys((input, key) => {
+    const move = (to: (o: number) => number) =>
+      setOffset((o) => Math.max(0, Math.min(maxOffset, to(Math.min(o, maxOffset)))));
+    // A page keeps one line of the last one on screen: never a line skipped.
+    const page = Math.max(1, rows - 1);
+    if (isKey('nav.down', input, key)) move((o) => o + 1);
+    else if (isKey('nav.up', input, key)) move((o) => o - 1);
+    else if (isKey('nav.pageDown', input, key)) move((o) => o + page);
+    else if (isKey('nav.pageUp', input, key)) move((o) => o - page);
+    else if (isKey('nav.top', input, key)) move(() => 0);
+    else if (isKey('nav.bottom', input, key)) move(() => maxOffset);
   });
   return (
     <Box
@@ -63,7 +75,7 @@ export function Help({ width, height }: { width: number; height: number }) {
       </Box>
       <Box flexGrow={1} />
       <Text color={theme.text.secondary}>
-        Press ? or Esc to close
+        Press {keys('global.help')} or {keys('global.back')} to close
         {maxOffset > 0 ? ` · ↑/↓ scroll (${scroll + 1}-${Math.min(perColumn, scroll + rows)} of ${perColumn})` : ''}
       </Text>
     </Box>

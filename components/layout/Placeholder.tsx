@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { theme } from '../theme.js';
 
 /** A view whose work has not landed yet says what will be there. */

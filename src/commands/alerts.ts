@@ -91,6 +91,9 @@ function alertJson(a: AlertView) {
       : null,
     fetchedAt: iso(a.source.fetchedAt),
     stale: a.source.stale,
+    // Added: why these alerts are stale (Alertmanager's last error) and when it was last tried
+    error: a.source.error,
+    lastAttemptAt: iso(a.source.attemptedAt),
   };
 }
 

@@ -20,6 +20,7 @@ import {
 import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+import { rawStream, sanitize } from '../terminal/sanitize.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
@@ -77,7 +78,8 @@ export function progressReporter(stderr: Writable, label: string, isTTY: boolean
       if (isTTY) {
         if (t - lastAt < 100 && p.percentDone < 1) return;
         lastAt = t;
-        stderr.write(`\r\x1b[K${progressText(label, p)}`);
+        // dayops' own control codes go raw; the text (a label from outside) through the sanitiser.
+        rawStream(stderr).write(`\r\x1b[K${sanitize(progressText(label, p), { colour: false })}`);
         drawn = true;
         return;
       }
@@ -89,7 +91,7 @@ export function progressReporter(stderr: Writable, label: string, isTTY: boolean
       }
     },
     done() {
-      if (isTTY && drawn) stderr.write('\r\x1b[K');
+      if (isTTY && drawn) rawStream(stderr).write('\r\x1b[K');
     },
   };
 }
@@ -296,8 +298,16 @@ function statusJson(s: BackupStatus) {
     schedule: s.schedule,
     snapshotCount: s.snapshotCount,
     lastRestoreTest: s.lastRestoreTest
-      ? { at: iso(s.lastRestoreTest.at), ok: s.lastRestoreTest.ok, error: s.lastRestoreTest.error }
+      ? {
+          at: iso(s.lastRestoreTest.at),
+          ok: s.lastRestoreTest.ok,
+          error: s.lastRestoreTest.error,
+          ...(s.lastRestoreTest.stale ? { stale: true } : {}),
+        }
       : null,
+    ...(s.lastRestoreAttempt
+      ? { lastRestoreAttempt: { ...s.lastRestoreAttempt, at: iso(s.lastRestoreAttempt.at) } }
+      : {}),
     lastBackup: s.lastBackup ? { at: iso(s.lastBackup.at), ok: s.lastBackup.ok, error: s.lastBackup.error } : null,
     fetchedAt: iso(s.fetchedAt),
     stale: s.stale,

@@ -38,7 +38,12 @@ export function parseFlags<O extends Options>(command: string, args: string[], o
 }
 
 export function writeJson(ctx: CommandContext, value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // JSON leaves C1 controls (0x80-0x9f) and DEL as they are: escaped here, the same document, safe on a terminal.
+  const text = JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  ctx.stdout.write(`${text}\n`);
 }
 
 export function line(ctx: CommandContext, text = ''): void {

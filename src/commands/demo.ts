@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createDemo, defaultDemoDbPath, DEMO_MARKER, demoWorkspace } from '../day2/demo.js';
+import { createDemo, defaultDemoDbPath, DEMO_MARKER, demoWorkspace } from '../demo/index.js';
 import { openDatabase, type DB } from '../db/open.js';
 import { outputFolderProblem } from '../day0/write.js';
 import { UserError } from '../errors.js';

@@ -42,25 +42,26 @@ export function driftCheckJson(r: DriftCheckResult): Record<string, unknown> {
     })),
   };
   if (r.error) out.error = r.error;
+  // Added fields: whether the figures are this check's, and when they were computed.
+  out.stale = r.stale ?? (r.status !== 'in_sync' && r.status !== 'drifted');
+  out.fetchedAt = iso(r.fetchedAt ?? (out.stale ? null : r.checkedAt));
   if (r.remediation) out.remediation = r.remediation;
   return out;
 }
 
 function report(ctx: CommandContext, r: DriftCheckResult): void {
   const run = r.runId !== null ? ` [run ${r.runId}]` : '';
+  const triaged = r.resources.length - r.drifted;
+  const figures = `${r.drifted > 0 ? `drifted: ${r.drifted} open` : 'no open drift'}${triaged ? `, ${triaged} accepted or snoozed` : ''}`;
   if (r.status === 'failed' || r.status === 'checking') {
     line(ctx, `${r.stack}: check failed: ${r.error ?? 'unknown error'}${run}`);
-    return;
-  }
-  if (r.resources.length === 0) {
+    if (!r.fetchedAt) return;
+    // What the last good check found still stands as far as anyone knows: shown, marked stale.
+    line(ctx, `  last known (stale, from ${iso(r.fetchedAt)}): ${r.resources.length === 0 ? 'in sync' : figures}`);
+  } else if (r.resources.length === 0) {
     line(ctx, `${r.stack}: in sync${run}`);
     return;
-  }
-  const triaged = r.resources.length - r.drifted;
-  line(
-    ctx,
-    `${r.stack}: ${r.drifted > 0 ? `drifted: ${r.drifted} open` : 'no open drift'}${triaged ? `, ${triaged} accepted or snoozed` : ''}${run}`,
-  );
+  } else line(ctx, `${r.stack}: ${figures}${run}`);
   for (const x of r.resources) {
     const t = x.triage;
     const why =

@@ -14,6 +14,7 @@ import { StacksRepo } from '../db/stacks.js';
 import { formatRunChanges, fullSummary } from '../domain/plan.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
+import { rawStream, sanitize } from '../terminal/sanitize.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 
@@ -58,7 +59,9 @@ class LogFollower {
       const page = this.logs.page(this.runId, this.next, 1000);
       if (page.length === 0) return;
       let out = '';
-      for (const l of page) out += `${this.colour ? l.text : (l.plain ?? l.text)}\n`;
+      // A progress line shows where it ended, as in the app's log pane; the stream sanitises the rest.
+      for (const l of page)
+        out += `${sanitize(this.colour ? l.text : (l.plain ?? l.text), { colour: this.colour, carriageReturn: 'overwrite' })}\n`;
       this.out.write(out);
       this.next = page[page.length - 1].seq + 1;
       if (page.length < 1000) return;
@@ -94,7 +97,8 @@ function leftUnconfirmed(runs: RunsRepo, id: number, signal: AbortSignal, everyM
 /** Ask on the terminal; resolves with the answer, or undefined on Ctrl-C / end of input / abort. */
 function ask(question: string, out: Writable, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: out, terminal: true });
+    // The line editor draws with its own control codes (raw); the question is sanitised (it holds a stack name).
+    const rl = createInterface({ input: process.stdin, output: rawStream(out), terminal: true });
     let done = false;
     const finish = (v: string | undefined) => {
       if (done) return;
@@ -102,7 +106,7 @@ function ask(question: string, out: Writable, signal: AbortSignal): Promise<stri
       rl.close();
       resolve(v);
     };
-    rl.question(question, (a) => finish(a.trim()));
+    rl.question(sanitize(question, { colour: false }), (a) => finish(a.trim()));
     rl.on('SIGINT', () => {
       out.write('\n');
       finish(undefined);
@@ -187,13 +191,14 @@ export const runCommand: Command = {
     if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
     const out = logStream(ctx, Boolean(values.json));
     const svc = service(ctx);
+    let follower: LogFollower | undefined;
     try {
       const id = await svc.start(positionals[0], {
         planOnly: Boolean(values['plan-only']),
         autoApprove: Boolean(values['auto-approve']),
         trigger: 'cli',
       });
-      const follower = new LogFollower(ctx, svc.logs, id, out).start();
+      follower = new LogFollower(ctx, svc.logs, id, out).start();
       let run = await svc.wait(id);
       follower.drain();
       if (run.state === 'UNCONFIRMED') {
@@ -203,6 +208,8 @@ export const runCommand: Command = {
       follower.stop();
       return finalReport(ctx, svc, run, Boolean(values.json));
     } finally {
+      // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
+      follower?.stop();
       await svc.shutdown();
     }
   },
@@ -219,6 +226,7 @@ export const approveCommand: Command = {
     });
     const id = runIdArg('approve', positionals);
     const svc = service(ctx);
+    let follower: LogFollower | undefined;
     try {
       const from = svc.logs.count(id) + 1;
       const res = await svc.approve(id, svc.user, values.comment);
@@ -229,11 +237,12 @@ export const approveCommand: Command = {
         if (values.json) writeJson(ctx, runJson(svc.runs.detail(id)!));
         return 4;
       }
-      const follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
+      follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
       return finalReport(ctx, svc, run, Boolean(values.json));
     } finally {
+      follower?.stop();
       await svc.shutdown();
     }
   },

@@ -3,13 +3,15 @@
  * checked now, so a mistake shows at once rather than at the first run.
  */
 import { statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { loadStackConfig } from '../config/stack-config.js';
+import { basename, join, resolve } from 'node:path';
+import { STACK_CONFIG_FILE, loadStackConfig, type StackConfig } from '../config/stack-config.js';
+import { cronOf } from '../day2/configs.js';
 import { detectTool } from '../day1/detect.js';
 import { StacksRepo } from '../db/stacks.js';
 import { loadPolicies } from '../domain/policies.js';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS, type Environment, type Tool } from '../domain/stack.js';
-import { UserError } from '../errors.js';
+import { ConfigError, UserError, errorMessage } from '../errors.js';
+import { osUser } from '../os-user.js';
 import { type Command, line, parseFlags } from './context.js';
 
 /** A folder name as a stack name: lowercase letters, digits and dashes, at most 63 characters. */
@@ -20,6 +22,25 @@ export function sanitizeStackName(raw: string): string {
     .replace(/-+/g, '-')
     .slice(0, 63)
     .replace(/^-+|-+$/g, '');
+}
+
+/** Every cron schedule of dayops.yaml must parse and fire (read as the scheduler reads it), now, not at 3 am. */
+function checkSchedules(config: StackConfig, file: string): void {
+  const schedules: [string, string | undefined][] = [
+    ['drift.schedule', config.drift?.schedule],
+    ['backups.schedule', config.backups?.schedule],
+    ['backups.restoreTestSchedule', config.backups?.restoreTestSchedule],
+  ];
+  for (const [field, expr] of schedules) {
+    if (expr === undefined) continue;
+    let fires: boolean;
+    try {
+      fires = cronOf(expr).nextRun(new Date()) !== null;
+    } catch (err) {
+      throw new ConfigError(file, `${field}: ${errorMessage(err)}`);
+    }
+    if (!fires) throw new ConfigError(file, `${field}: "${expr}" never fires (no such date)`);
+  }
 }
 
 export const stackAdd: Command = {
@@ -71,11 +92,18 @@ export const stackAdd: Command = {
         `dayops: warning: --tool ${values.tool} differs from tool: ${config.tool} in dayops.yaml; using ${values.tool}\n`,
       );
     }
+    if (values.env !== undefined && config.environment !== undefined && values.env !== config.environment) {
+      throw new UserError(
+        `${join(dir, STACK_CONFIG_FILE)}: environment is ${config.environment} but --env is ${values.env}; change environment in dayops.yaml (that change is audited) or drop --env`,
+        2,
+      );
+    }
     const environment = (values.env as Environment | undefined) ?? config.environment ?? 'dev';
     const name = values.name ?? config.name ?? sanitizeStackName(basename(dir));
     if (!STACK_NAME_RE.test(name)) {
       throw new UserError(`${dir}: cannot make a stack name from the folder name "${basename(dir)}"; pass --name`);
     }
+    checkSchedules(config, join(dir, STACK_CONFIG_FILE));
     // Every policy must compile for this environment now, not at the first run.
     loadPolicies(config, dir, environment);
 
@@ -84,7 +112,12 @@ export const stackAdd: Command = {
     if (existing && existing.dir !== dir) {
       throw new UserError(`stack "${name}" is already registered for ${existing.dir}; pick another name with --name`);
     }
-    const stack = stacks.upsert({ name, dir, tool, environment });
+    const stack = stacks.upsert({ name, dir, tool, environment, by: osUser() });
+    if (existing && existing.environment !== stack.environment) {
+      ctx.stderr.write(
+        `dayops: stack ${stack.name} changed environment ${existing.environment} -> ${stack.environment} (written to the audit log)\n`,
+      );
+    }
     line(
       ctx,
       `${existing ? 'Updated' : 'Added'} stack ${stack.name} (${stack.tool}, ${stack.environment}) at ${stack.dir}`,

@@ -43,7 +43,11 @@ function driftText(s: StackStatus, now: number): string {
       text = 'checking';
       break;
     case 'failed':
-      text = 'check failed';
+      // The last good check's figures still stand as far as anyone knows (marked stale below)
+      text =
+        d.fetchedAt === null
+          ? 'check failed'
+          : `${d.drifted > 0 ? `drifted ${d.drifted}` : 'in sync'}, last check failed`;
       break;
   }
   const triaged = [d.accepted ? `${d.accepted} accepted` : '', d.snoozed ? `${d.snoozed} snoozed` : '']

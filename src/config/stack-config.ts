@@ -59,17 +59,30 @@ export const secretRefSchema = z
   });
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
-const requireApprovals = z.object({ require_approvals: z.number().int().min(1).max(10) }).strict();
+/** The most approvals a policy can ask for, in every way `require_approvals` can be written. */
+export const MAX_APPROVALS = 10;
+const approvalsCount = z
+  .number()
+  .min(1, 'must ask for at least 1 approval')
+  .max(MAX_APPROVALS, `must ask for at most ${MAX_APPROVALS} approvals`)
+  .int('must be a whole number of approvals');
 
-export const policyKindSchema = z.union([
-  z.enum(['deny', 'warn']),
-  requireApprovals,
-  // `kind: "require_approvals: 2"` written as one string
-  z
-    .string()
-    .regex(/^require_approvals:\s*\d+$/, 'must be deny, warn or require_approvals: N')
-    .transform((s) => ({ require_approvals: Number(s.split(':')[1]) })),
-]);
+const requireApprovals = z.object({ require_approvals: approvalsCount }).strict();
+
+/** `kind: "require_approvals: 2"` written as one string reads as the mapping, so it has the same limit and errors. */
+function approvalsString(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = /^\s*require_approvals\s*:\s*(\S*)\s*$/.exec(v);
+  if (!m) return v;
+  return { require_approvals: /^\d+$/.test(m[1]) ? Number(m[1]) : m[1] };
+}
+
+export const policyKindSchema = z.preprocess(
+  approvalsString,
+  z.union([z.enum(['deny', 'warn']), requireApprovals], {
+    error: 'must be deny, warn or require_approvals: N',
+  }),
+);
 export type PolicyKind = 'deny' | 'warn' | { require_approvals: number };
 
 export const policySchema = z

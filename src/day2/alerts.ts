@@ -279,7 +279,13 @@ export interface AlertSource extends SourceStatus {
 
 export interface AlertView extends StoredAlert {
   /** From the stack's source: when these alerts were fetched, whether that is stale, the last error. */
-  source: { fetchedAt: number | null; stale: boolean; error: string | null };
+  source: {
+    fetchedAt: number | null;
+    stale: boolean;
+    error: string | null;
+    /** The last try to fetch (successful or not); null if never. */
+    attemptedAt?: number | null;
+  };
 }
 
 export interface ReadOptions {
@@ -326,7 +332,12 @@ export function listAlerts(db: DB, stack?: Stack | string, opts: ReadOptions = {
       const src = bySource.get(a.stackId);
       return {
         ...a,
-        source: { fetchedAt: src?.fetchedAt ?? a.fetchedAt, stale: src?.stale ?? true, error: src?.error ?? null },
+        source: {
+          fetchedAt: src?.fetchedAt ?? a.fetchedAt,
+          stale: src?.stale ?? true,
+          error: src?.error ?? null,
+          attemptedAt: src?.attemptedAt ?? null,
+        },
       };
     });
 }

@@ -17,8 +17,9 @@
  * `snoozeDrift` holds until a time, `clearTriage` takes either back. The dashboard's `drifted` counts the open
  * ones (neither accepted nor snoozed); `dayops drift` exits 2 only for open drift.
  *
- * A check whose tool fails is `failed` with the error; the figures of the last good check stay readable (the
- * summary's `resultAt` says how old they are). Remediation is a tracked run (purpose `remediation`) that goes
+ * A check whose tool fails is `failed` with the error; the figures of the last good check stay readable and are
+ * shown as stale (the summary's `resultAt`, a check result's `fetchedAt`, say how old they are): a failure never
+ * makes known drift disappear. Remediation is a tracked run (purpose `remediation`) that goes
  * through the usual plan, policies and approval; `drift.autoRemediate: true` starts it after a drifted check,
  * but it always stops for an approval (never auto-applied, whatever `autoApply` says).
  */
@@ -156,6 +157,13 @@ export interface DriftCheckResult {
   resources: DriftedResource[];
   error: string | null;
   checkedAt: number;
+  /**
+   * The figures are not this check's: it failed (or was not waited for), and `drifted`/`resources` are those of
+   * the last good check, computed at `fetchedAt` (null: never checked successfully, nothing known).
+   */
+  stale?: boolean;
+  /** When the figures were computed: this check, or the last good one when this one failed. */
+  fetchedAt?: number | null;
   /** With drift.autoRemediate: what happened. */
   remediation?: RemediationOutcome;
 }
@@ -204,7 +212,12 @@ export function driftFingerprint(address: string, detail: DriftDetail): string {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The leaves that differ between two values (objects walked by key, arrays compared whole), at most `limit`. */
+/**
+ * The leaves that differ between two values, at most `limit`: objects walked by key, and arrays walked too, so a
+ * security group's `ingress` shows the rule added or the CIDR changed rather than two long JSON lists. Elements
+ * equal on both sides are set aside first (a rule inserted at the top is one added element, not every rule
+ * changed); what remains is compared position by position, the rest listed as added (`null ->`) or removed.
+ */
 export function fieldDiffs(before: unknown, after: unknown, limit = 50): FieldDiff[] {
   const out: FieldDiff[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
@@ -214,9 +227,36 @@ export function fieldDiffs(before: unknown, after: unknown, limit = 50): FieldDi
         walk(a[k], b[k], path ? `${path}.${k}` : k);
       return;
     }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      if (stableJson(a) === stableJson(b)) return;
+      const left = unmatched(a, b);
+      const right = unmatched(b, a);
+      for (let i = 0; i < Math.max(left.length, right.length); i++) {
+        const l = left[i];
+        const r = right[i];
+        const at = `${path || '(value)'}[${(r ?? l)!.index}]`;
+        if (l && r) walk(l.value, r.value, at);
+        else if (out.length < limit) out.push({ path: at, before: l?.value ?? null, after: r?.value ?? null });
+      }
+      return;
+    }
     if (stableJson(a) !== stableJson(b)) out.push({ path: path || '(value)', before: a ?? null, after: b ?? null });
   };
   walk(before, after, '');
+  return out;
+}
+
+/** The elements of `xs` (with their index) that have no equal element left in `ys`, each equal one used once. */
+function unmatched(xs: unknown[], ys: unknown[]): { index: number; value: unknown }[] {
+  const pool = new Map<string, number>();
+  for (const y of ys) pool.set(stableJson(y), (pool.get(stableJson(y)) ?? 0) + 1);
+  const out: { index: number; value: unknown }[] = [];
+  xs.forEach((x, index) => {
+    const k = stableJson(x);
+    const n = pool.get(k) ?? 0;
+    if (n > 0) pool.set(k, n - 1);
+    else out.push({ index, value: x });
+  });
   return out;
 }
 
@@ -415,22 +455,21 @@ export async function checkDrift(
     return {
       ...base,
       status: 'checking',
-      drifted: 0,
-      resources: [],
       error: 'stopped waiting for the drift run',
       checkedAt: clock(),
+      ...lastKnown(db, s.id, clock()),
     };
   }
   const check = recordDriftRun(db, runId, clock()) ?? drift.get(checkId)!;
   const now = clock();
   if (check.status === 'failed' || check.status === 'checking') {
+    // The check failed: what the last good check found still holds as far as anyone knows; shown as stale.
     return {
       ...base,
       status: check.status,
-      drifted: 0,
-      resources: [],
       error: check.error,
       checkedAt: check.finishedAt ?? now,
+      ...lastKnown(db, s.id, now),
     };
   }
   const resources = triaged(drift.resourcesTriaged(s.id, check.id), now);
@@ -442,10 +481,28 @@ export async function checkDrift(
     resources,
     error: null,
     checkedAt: check.finishedAt ?? now,
+    stale: false,
+    fetchedAt: check.finishedAt ?? now,
   };
   const auto = opts.autoRemediate ?? stackConfigOf(s.dir).config?.drift?.autoRemediate ?? false;
   if (auto && open > 0) result.remediation = await autoRemediate(runs, db, s, user, clock, opts.signal);
   return result;
+}
+
+/** The figures of a stack's last good check, for a check that failed: never hide what is known. */
+function lastKnown(
+  db: DB,
+  stackId: number,
+  now: number,
+): Pick<DriftCheckResult, 'drifted' | 'resources' | 'stale' | 'fetchedAt'> {
+  const result = repos(db).drift.lastResult(stackId);
+  const resources = result ? driftedResources(db, stackId, now) : [];
+  return {
+    drifted: resources.filter((r) => r.triage.state === 'open').length,
+    resources,
+    stale: true,
+    fetchedAt: result ? (result.finishedAt ?? result.startedAt) : null,
+  };
 }
 
 async function autoRemediate(

@@ -62,7 +62,9 @@ export interface BackupFigure {
   ageMinutes: number | null;
   rpoMinutes: number | null;
   snapshotCount: number;
-  lastRestoreTest: { at: number; ok: boolean; error: string | null } | null;
+  lastRestoreTest: { at: number; ok: boolean; error: string | null; stale?: boolean } | null;
+  /** A newer restore test that could not reach any snapshot (restic failed): the one above is then stale. */
+  lastRestoreAttempt?: { at: number; ok: false; error: string | null };
   lastBackup: { at: number; ok: boolean; error: string | null } | null;
   fetchedAt: number | null;
   stale: boolean;
@@ -148,10 +150,11 @@ function backupFigure(b: BackupStatus | undefined, configError: string | null): 
     rpoMinutes: b.rpoMinutes,
     snapshotCount: b.snapshotCount,
     lastRestoreTest: b.lastRestoreTest,
+    ...(b.lastRestoreAttempt ? { lastRestoreAttempt: b.lastRestoreAttempt } : {}),
     lastBackup: b.lastBackup,
     fetchedAt: b.fetchedAt,
-    stale: b.stale,
-    error: b.error,
+    stale: b.stale || Boolean(b.lastRestoreAttempt),
+    error: b.error ?? b.lastRestoreAttempt?.error ?? null,
   };
 }
 
@@ -250,6 +253,9 @@ export function statusJson(s: StackStatus): Record<string, unknown> {
         ...s.backup.lastRestoreTest,
         at: iso(s.backup.lastRestoreTest.at),
       },
+      ...(s.backup.lastRestoreAttempt
+        ? { lastRestoreAttempt: { ...s.backup.lastRestoreAttempt, at: iso(s.backup.lastRestoreAttempt.at) } }
+        : {}),
       lastBackup: s.backup.lastBackup && { ...s.backup.lastBackup, at: iso(s.backup.lastBackup.at) },
     },
   };

@@ -96,6 +96,12 @@ export interface BackupStatusRow {
   verifyAt: number | null;
   verifyOk: boolean | null;
   verifyError: string | null;
+  /** The newest finished restore test could not open the repository (restic failed): it tested nothing. */
+  verifyUnreachable: boolean;
+  /** The newest finished restore test that could open the repository (what is known of restorability). */
+  testedAt: number | null;
+  testedOk: boolean | null;
+  testedError: string | null;
   /** The newest finished backup (a failed one says why the snapshots stopped). */
   backupAt: number | null;
   backupOk: boolean | null;
@@ -116,6 +122,10 @@ interface StatusRow {
   v_at: number | null;
   v_ok: number | null;
   v_error: string | null;
+  v_unreachable: number | null;
+  t_at: number | null;
+  t_ok: number | null;
+  t_error: string | null;
   b_at: number | null;
   b_ok: number | null;
   b_error: string | null;
@@ -134,6 +144,10 @@ const toStatusRow = (r: StatusRow): BackupStatusRow => ({
   verifyAt: r.v_at,
   verifyOk: r.v_ok === null ? null : r.v_ok === 1,
   verifyError: r.v_error,
+  verifyUnreachable: r.v_unreachable === 1,
+  testedAt: r.t_at,
+  testedOk: r.t_ok === null ? null : r.t_ok === 1,
+  testedError: r.t_error,
   backupAt: r.b_at,
   backupOk: r.b_ok === null ? null : r.b_ok === 1,
   backupError: r.b_error,
@@ -149,12 +163,17 @@ SELECT s.id AS stack_id, s.name, s.dir,
   CASE WHEN json_valid(s.blueprint) THEN json_extract(s.blueprint, '$.successCriteria.rpoMinutes') END AS bp_rpo,
   (SELECT MAX(time) FROM snapshots WHERE stack_id = s.id) AS last_snapshot_at,
   (SELECT COUNT(*) FROM snapshots WHERE stack_id = s.id) AS snapshot_count,
-  v.finished_at AS v_at, v.ok AS v_ok, v.error AS v_error,
+  v.finished_at AS v_at, v.ok AS v_ok, v.error AS v_error, CASE WHEN json_valid(v.detail) THEN json_extract(v.detail, '$.unreachable') END AS v_unreachable,
+  t.finished_at AS t_at, t.ok AS t_ok, t.error AS t_error,
   b.finished_at AS b_at, b.ok AS b_ok, b.error AS b_error,
   src.fetched_at AS src_fetched_at, src.ok_at AS src_ok_at, src.error AS src_error
 FROM stacks s
 LEFT JOIN backup_events v ON v.id = (
   SELECT id FROM backup_events WHERE stack_id = s.id AND kind = 'verify' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)
+LEFT JOIN backup_events t ON t.id = (
+  SELECT id FROM backup_events WHERE stack_id = s.id AND kind = 'verify' AND finished_at IS NOT NULL
+    AND coalesce(CASE WHEN json_valid(detail) THEN json_extract(detail, '$.unreachable') END, 0) = 0
+  ORDER BY id DESC LIMIT 1)
 LEFT JOIN backup_events b ON b.id = (
   SELECT id FROM backup_events WHERE stack_id = s.id AND kind = 'backup' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)
 LEFT JOIN sources src ON src.key = 'backups:' || s.name`;

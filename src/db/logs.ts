@@ -318,6 +318,28 @@ export class LogsRepo {
     }
   }
 
+  /**
+   * The seqs of every stored line whose plain text contains `text` (case-insensitive, as `search`), in order: for
+   * "match 3 of 17". Reads the chunks one at a time; only the seqs are kept.
+   */
+  matches(runId: number, text: string): number[] {
+    if (text === '' || text.includes('\n')) return [];
+    const needle = text.toLowerCase();
+    const out: number[] = [];
+    let after = 0;
+    for (;;) {
+      // Chunk ids are the run's key plus their first seq: from 0 on, every chunk of the run in order.
+      const rows = this.from.all({ run: runId, seq: after, n: 4 });
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        for (const l of decodeChunk(runId, row))
+          if (l.seq > after && (l.plain ?? l.text).toLowerCase().includes(needle)) out.push(l.seq);
+        after = row.last_seq;
+      }
+    }
+    return out;
+  }
+
   /** The first seq of each phase the run has reached: `{init: 1, plan: 14, apply: 230}`. */
   phases(runId: number): PhaseStarts {
     const r = this.phasesOf.get(runId);

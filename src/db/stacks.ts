@@ -1,3 +1,4 @@
+import { AuditRepo } from './audit.js';
 import type { DB } from './open.js';
 import type { Environment, Stack, Tool } from '../domain/stack.js';
 
@@ -29,6 +30,8 @@ export interface NewStack {
   environment: Environment;
   /** The Day-0 design as JSON-able data. */
   blueprint?: unknown;
+  /** Who registers or updates it: the audit log's user when the environment changes. */
+  by?: string;
 }
 
 export class StacksRepo {
@@ -74,7 +77,11 @@ export class StacksRepo {
     return r?.blueprint ? JSON.parse(r.blueprint) : undefined;
   }
 
-  /** Register a stack, or update the one of that name. Returns the stored stack. */
+  /**
+   * Register a stack, or update the one of that name. Returns the stored stack. A change of environment (dev to
+   * prod, prod to dev, ...) is written to the audit log in the same transaction (action `environment`), since it
+   * changes which policies guard the stack.
+   */
   upsert(s: NewStack, now = Date.now()): Stack {
     const params = {
       name: s.name,
@@ -86,8 +93,19 @@ export class StacksRepo {
     };
     this.db
       .transaction(() => {
-        if (this.byName.get(s.name)) this.update.run(params);
+        const before = this.byName.get(s.name);
+        if (before) this.update.run(params);
         else this.insert.run(params);
+        if (before && before.environment !== s.environment) {
+          new AuditRepo(this.db).append({
+            user: s.by ?? 'unknown',
+            action: 'environment',
+            stackId: before.id,
+            comment: `environment ${before.environment} -> ${s.environment}`,
+            detail: { from: before.environment, to: s.environment, dir: s.dir },
+            at: now,
+          });
+        }
       })
       .immediate();
     return this.get(s.name)!;

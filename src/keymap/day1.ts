@@ -6,6 +6,13 @@ import type { KeyContext } from './types.js';
  * part) or `day1.list`, then `day1.run` (actions on the run under the cursor) and `day1.view`. Approve, discard
  * and cancel always ask first (for a prod stack, by typing its name) and none sits on a motion key.
  */
+/** Contexts help lists beside a live one, even when they do not apply right now (no run waiting, say). */
+export const DAY1_HELP_ALSO: Record<string, string[]> = {
+  'day1.list': ['day1.run', 'day1.live'],
+  'day1.pane': ['day1.run', 'day1.live'],
+  'day1.plan': ['day1.run', 'day1.live'],
+};
+
 export const DAY1: KeyContext[] = [
   {
     id: 'day1.list',
@@ -68,6 +75,12 @@ export const DAY1: KeyContext[] = [
         description: "Scroll long lines right (they are cut at the pane's edge)",
       },
       {
+        id: 'day1.pane.wrap',
+        keys: ['w'],
+        description: "Wrap long lines onto the next rows, or cut them at the pane's edge again",
+        hint: 'wrap',
+      },
+      {
         id: 'day1.pane.search',
         keys: ['/'],
         description: 'Search the whole log (Enter finds the next match)',
@@ -100,7 +113,7 @@ export const DAY1: KeyContext[] = [
   },
   {
     id: 'day1.run',
-    title: 'The run under the cursor',
+    title: 'A run waiting for approval',
     bindings: [
       {
         id: 'day1.run.approve',
@@ -114,6 +127,13 @@ export const DAY1: KeyContext[] = [
         description: 'Discard a waiting run (confirm; prod: type its name)',
         hint: 'discard',
       },
+    ],
+  },
+  {
+    // Offered for a run that has not ended (queued, running or waiting); a finished run offers none of these.
+    id: 'day1.live',
+    title: 'A run that has not ended',
+    bindings: [
       {
         id: 'day1.run.cancel',
         keys: ['c'],
@@ -165,24 +185,33 @@ export const DAY1: KeyContext[] = [
         hint: 'next',
       },
       { id: 'day1.comment.cancel', keys: ['esc'], description: 'Do nothing', hint: 'cancel' },
+      { id: 'day1.comment.down', keys: ['down'], description: 'Scroll down what is being approved or discarded' },
+      { id: 'day1.comment.up', keys: ['up'], description: 'Scroll up what is being approved or discarded' },
     ],
   },
   {
     id: 'day1.confirm',
     title: 'Confirm',
     bindings: [
+      { id: 'day1.confirm.yes', keys: ['y'], description: 'Yes: do it', hint: 'yes' },
+      { id: 'day1.confirm.no', keys: ['n', 'esc'], description: 'No: nothing changes', hint: 'no' },
+      { id: 'day1.confirm.down', keys: ['down'], description: 'Scroll down what is being confirmed (the changes)' },
+      { id: 'day1.confirm.up', keys: ['up'], description: 'Scroll up what is being confirmed' },
+    ],
+  },
+  {
+    id: 'day1.typeName',
+    title: "Confirm on a prod stack (type the stack's name)",
+    bindings: [
       {
-        id: 'day1.confirm.yes',
-        keys: ['y'],
-        description: 'Yes, for a non-prod stack (prod: type its name, then Enter)',
+        id: 'day1.typeName.confirm',
+        keys: ['enter'],
+        description: "Confirm, when what is typed is the stack's name",
+        hint: 'confirm',
       },
-      { id: 'day1.confirm.enter', keys: ['enter'], description: 'Confirm what was typed', hint: 'confirm' },
-      {
-        id: 'day1.confirm.no',
-        keys: ['esc', 'n'],
-        description: 'No: nothing changes (n works for non-prod stacks)',
-        hint: 'cancel',
-      },
+      { id: 'day1.typeName.cancel', keys: ['esc'], description: 'Nothing changes', hint: 'cancel' },
+      { id: 'day1.typeName.down', keys: ['down'], description: 'Scroll down what is being confirmed (the changes)' },
+      { id: 'day1.typeName.up', keys: ['up'], description: 'Scroll up what is being confirmed' },
     ],
   },
   {

@@ -98,7 +98,18 @@ export const DAY2: KeyContext[] = [
         hint: 'remediate',
       },
       { id: 'day2.drift.check', keys: ['D'], description: 'Check the stack for drift now (a plan-only run)' },
+      {
+        id: 'day2.drift.open',
+        keys: ['enter'],
+        description: 'Show the whole change of the resource, attribute by attribute, to scroll through',
+        hint: 'changes',
+      },
     ],
+  },
+  {
+    id: 'day2.change',
+    title: 'Change of a drifted resource',
+    bindings: [{ id: 'day2.change.back', keys: ['esc'], description: 'Back to the drifted resources', hint: 'back' }],
   },
   {
     id: 'day2.alerts',

@@ -17,6 +17,16 @@ export const GLOBAL: KeyContext = {
   ],
 };
 
+/** Asked before quitting while runs are active (any key but these stays). */
+export const QUIT: KeyContext = {
+  id: 'quit',
+  title: 'Quitting while runs are active',
+  bindings: [
+    { id: 'quit.yes', keys: ['y', 'Y'], description: 'Quit: active runs are interrupted cleanly', hint: 'quit' },
+    { id: 'quit.no', keys: ['n', 'esc'], description: 'Stay (so does any other key)', hint: 'stay' },
+  ],
+};
+
 /** Motion keys every list shares. No destructive action is ever bound to one of these. */
 export const NAV: KeyContext = {
   id: 'nav',

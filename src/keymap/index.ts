@@ -3,16 +3,16 @@
  * the footer, the help screen, and the README's key list are drawn from here.
  */
 import type { Key } from 'ink';
-import { GLOBAL, NAV } from './global.js';
+import { GLOBAL, NAV, QUIT } from './global.js';
 import { DAY0 } from './day0.js';
-import { DAY1 } from './day1.js';
+import { DAY1, DAY1_HELP_ALSO } from './day1.js';
 import { DAY2 } from './day2.js';
 import { keyName, type Binding, type KeyContext } from './types.js';
 
 export { keyName, keyLabel } from './types.js';
 export type { Binding, KeyContext } from './types.js';
 
-export const CONTEXTS: KeyContext[] = [GLOBAL, NAV, ...DAY0, ...DAY1, ...DAY2];
+export const CONTEXTS: KeyContext[] = [GLOBAL, NAV, QUIT, ...DAY0, ...DAY1, ...DAY2];
 
 const byId = new Map<string, Binding>();
 for (const ctx of CONTEXTS) {
@@ -46,4 +46,11 @@ export function commandFor(contextIds: readonly string[], input: string, key: Ke
 
 export function contextsById(ids: readonly string[]): KeyContext[] {
   return ids.map((id) => CONTEXTS.find((c) => c.id === id)).filter((c): c is KeyContext => Boolean(c));
+}
+
+/** The contexts help lists for the live ones: those, and the ones of the same view that apply to other items. */
+export function helpContexts(ids: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const id of ids) for (const c of [id, ...(DAY1_HELP_ALSO[id] ?? [])]) if (!out.includes(c)) out.push(c);
+  return out;
 }

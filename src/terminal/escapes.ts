@@ -3,7 +3,7 @@
  * reads is what is left when those are taken out. This module finds them, one definition for every part of dayops
  * that needs it: the redactor looks for secrets in the visible text (a colour code inside a secret must not hide
  * it) and maps what it finds back to the raw text; the log's plain copies are the visible text; a sanitiser that
- * keeps colours and drops the rest walks the same tokens.
+ * keeps colours and drops the rest (./sanitize.ts) walks the same tokens.
  *
  * Recognised (ECMA-48, as xterm reads it), each a token with its kind:
  *   - `sgr`:     CSI ... m (colours and attributes), `csi`: any other CSI (ESC [ or 8-bit 0x9b, parameter bytes
@@ -124,16 +124,16 @@ export function nextEscape(text: string, from: number): EscapeToken | undefined 
   return i < 0 ? undefined : tokenAt(text, i);
 }
 
+/** The first escape sequence or control character (8-bit ones too) at or after `from`, if any. */
+export function nextControl(text: string, from: number): EscapeToken | undefined {
+  CONTROL.lastIndex = from;
+  const m = CONTROL.exec(text);
+  return m ? tokenAt(text, m.index) : undefined;
+}
+
 /** Every escape sequence and control character of the text, 8-bit ones too, in order (for a sanitiser). */
 export function* controlTokens(text: string): Generator<EscapeToken> {
-  for (let from = 0; ;) {
-    CONTROL.lastIndex = from;
-    const m = CONTROL.exec(text);
-    if (!m) return;
-    const t = tokenAt(text, m.index);
-    yield t;
-    from = t.end;
-  }
+  for (let t = nextControl(text, 0); t; t = nextControl(text, t.end)) yield t;
 }
 
 /** The text without its escape sequences (see the top of this file). */

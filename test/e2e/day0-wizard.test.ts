@@ -100,7 +100,7 @@ describe('the Day-0 wizard in a real terminal', () => {
       screen = await term.waitFor('Opened the design of e2e-stack');
       expect(screen).toContain('step 10/10 · Review & write');
       // Where the stack is registered is read from the database after the design opens: wait for it, do not race it.
-      screen = await term.waitFor('updates the registered stack e2e-stack');
+      await term.waitFor('updates the registered stack e2e-stack');
       term.key('q');
       await term.waitFor('[exited 0]');
     },

@@ -6,6 +6,7 @@ import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import stripAnsi from 'strip-ansi';
 import { App, preloadViews } from '../../components/App.js';
+import { keysPending } from '../../components/layout/key-feed.js';
 import { createApp } from '../../src/tui.js';
 import type { DB } from '../../src/db/open.js';
 import type { AppStore } from '../../store/index.js';
@@ -43,6 +44,8 @@ export interface Driven {
   /** Wait until the frame contains the text (or the predicate holds); fails with the frame when it never does. */
   waitFor(what: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
   settle(): Promise<string>;
+  /** Write raw input in one read, without waiting. */
+  stdinWrite(data: string): void;
   unmount(): void;
   frames: string[];
 }
@@ -51,8 +54,13 @@ export async function settle(frames: { length: number }, quietMs = 40, maxMs = 3
   const start = Date.now();
   let count = frames.length;
   let stillSince = Date.now();
-  while (Date.now() - start < maxMs) {
+  // Keys of a burst still on their way to the handlers (one render each): not settled yet, up to 20 s more.
+  while (Date.now() - start < maxMs || (keysPending() > 0 && Date.now() - start < maxMs + 20_000)) {
     await new Promise((r) => setTimeout(r, 10));
+    if (keysPending() > 0) {
+      stillSince = Date.now();
+      continue;
+    }
     if (frames.length !== count) {
       count = frames.length;
       stillSince = Date.now();
@@ -102,6 +110,7 @@ export function drive(tree: ReactElement, opts: { columns?: number } = {}): Driv
       }
       throw new Error(`timed out waiting for ${String(what)}; the screen shows:\n${frame()}`);
     },
+    stdinWrite: (data) => void r.stdin.write(data),
     unmount: () => r.unmount(),
   };
   return api;

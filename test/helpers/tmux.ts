@@ -77,12 +77,19 @@ export class Terminal {
     this.tmux('send-keys', '-t', 'main', '-l', text);
   }
 
-  async waitFor(what: string | RegExp, timeoutMs = 15000): Promise<string> {
+  /** Wait until the screen shows it (30 s by default: a loaded 2-core machine starts the app slowly). */
+  async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 30_000): Promise<string> {
     const start = Date.now();
     let screen = '';
+    const test =
+      typeof what === 'string'
+        ? (s: string) => s.includes(what)
+        : what instanceof RegExp
+          ? (s: string) => what.test(s)
+          : what;
     while (Date.now() - start < timeoutMs) {
       screen = this.screen();
-      if (typeof what === 'string' ? screen.includes(what) : what.test(screen)) return screen;
+      if (test(screen)) return screen;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the terminal never showed ${String(what)}; it shows:\n${screen}`);

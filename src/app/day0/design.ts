@@ -78,6 +78,7 @@ export function designStack(db: DB, bp: Blueprint, outDir: string, opts: DesignO
       tool: bp.iac.tool,
       environment: bp.metadata.environment,
       blueprint: bp,
+      by: opts.user ?? osUser(),
     });
     new AuditRepo(db).append({
       user: opts.user ?? osUser(),

@@ -23,6 +23,25 @@ export interface RunLogOptions {
   maxBytes?: number;
   /** Called when a batch cannot be stored (the batch is kept and retried). */
   onError?: (err: unknown) => void;
+  /**
+   * How long a full (or failing) disk is retried before the log stops storing: `DAYOPS_STORE_RETRY_MS` or 5 s.
+   * A busy database (another writer) is retried without end.
+   */
+  giveUpMs?: number;
+  /** The log stopped storing (the disk stayed full): later lines are shown, never stored. Called once. */
+  onGiveUp?: (err: unknown) => void;
+}
+
+/** `DAYOPS_STORE_RETRY_MS` or 5 s: how long a run's log retries a full disk before it stops storing. */
+export function storeRetryMs(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.DAYOPS_STORE_RETRY_MS);
+  return env.DAYOPS_STORE_RETRY_MS && Number.isFinite(n) && n >= 0 ? n : 5000;
+}
+
+/** SQLite could not write the file (full disk, I/O error, read-only): waiting for another writer will not help. */
+export function isStorageError(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code);
 }
 
 /** The backpressure side the process runner reads. */
@@ -45,6 +64,10 @@ export class RunLog implements Backpressure {
   private drained: (() => void)[] = [];
   private settledWaiters: (() => void)[] = [];
   private closed = false;
+  /** Since when storing has failed with a storage error (the disk is full), or 0. */
+  private failingSince = 0;
+  /** Why storing stopped for good, once it has. */
+  private stopped: unknown;
   private readonly flushMs: number;
   private readonly maxLines: number;
   private readonly maxBytes: number;
@@ -62,6 +85,11 @@ export class RunLog implements Backpressure {
     // A run continued by another process (an approval) goes on after the lines already stored.
     this.seq = repo.count(runId);
     for (const p of Object.keys(repo.phases(runId)) as Phase[]) this.seen.add(p);
+  }
+
+  /** The error that made the log stop storing (the disk stayed full), if it did. */
+  get storeError(): unknown {
+    return this.stopped;
   }
 
   /** Lines written so far (stored or buffered). */
@@ -122,6 +150,13 @@ export class RunLog implements Backpressure {
     }
     this.lastPhase = phase;
     this.emit?.(line);
+    if (this.stopped !== undefined) {
+      // Storing stopped (the disk is full): shown, not kept, and nothing waits on it.
+      this.buffer = [];
+      this.bytes = 0;
+      this.afterFlush();
+      return line;
+    }
     if (this.closed) this.flush();
     else if (this.full) this.flushSoon();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
@@ -182,7 +217,15 @@ export class RunLog implements Backpressure {
       this.newPhases = {};
       try {
         this.repo.append(this.runId, batch, phases);
+        this.failingSince = 0;
       } catch (err) {
+        if (isStorageError(err)) {
+          this.failingSince ||= Date.now();
+          if (Date.now() - this.failingSince >= (this.opts.giveUpMs ?? storeRetryMs())) {
+            this.giveUp(err);
+            return;
+          }
+        }
         this.putBack(batch, phases, err);
         return;
       }
@@ -197,6 +240,18 @@ export class RunLog implements Backpressure {
     this.newPhases = { ...phases, ...this.newPhases };
     this.opts.onError?.(err);
     if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(this.flushMs, 250));
+  }
+
+  /** Stop storing for good: drop what is buffered, free everyone waiting on it, and say so once. */
+  private giveUp(err: unknown): void {
+    this.stopped = err;
+    this.buffer = [];
+    this.bytes = 0;
+    this.newPhases = {};
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.afterFlush();
+    this.opts.onGiveUp?.(err);
   }
 
   private afterFlush(): void {

@@ -45,6 +45,8 @@ export interface RunProcessOptions {
   graceMs?: number;
   /** The child started: its pid (also its process group id) and start time. */
   onSpawn?: (pid: number, start: string | null) => void;
+  /** No process of the child's group is left (the child's own, and whatever it started). */
+  onGroupEnd?: (pid: number) => void;
 }
 
 /** A command that could not start; `code` is the system's (ENOENT, EACCES), as adapters check it. */
@@ -99,6 +101,18 @@ export function escalate(pid: number, graceMs: number, first: NodeJS.Signals = '
     if (timer) clearTimeout(timer);
     timer = undefined;
   };
+}
+
+/** Call `fn` once no process of the group is left (looked at every 50 ms, for at most `maxMs`). */
+function whenGroupGone(pgid: number, maxMs: number, fn: () => void): void {
+  if (!groupAlive(pgid)) return fn();
+  const until = Date.now() + maxMs;
+  const timer = setInterval(() => {
+    if (groupAlive(pgid) && Date.now() < until) return;
+    clearInterval(timer);
+    if (!groupAlive(pgid)) fn();
+  }, 50);
+  timer.unref();
 }
 
 /** Run one child to its end. Rejects (SpawnError) only when it cannot start. */
@@ -158,7 +172,11 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
       started = true;
       const pid = child.pid!;
       tracked.set(pid, { pid, child, closed, interrupt });
-      opts.onSpawn?.(pid, processStartTime(pid));
+      try {
+        opts.onSpawn?.(pid, processStartTime(pid));
+      } catch {
+        /* not recorded (a full disk): the tool still runs, and is still ended with dayops */
+      }
       if (opts.signal) {
         if (opts.signal.aborted) interrupt();
         else opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -182,6 +200,24 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
     child.stderr!.on('data', (chunk: Buffer) => {
       err.write(chunk);
       checkPressure();
+    });
+    // The tool ended, by itself or killed: whatever it started in its group (a provisioner's shell and its
+    // children) must not outlive it. They get SIGTERM, then SIGKILL; the group is watched until it is gone.
+    child.once('exit', () => {
+      const pid = child.pid;
+      if (pid === undefined) return;
+      if (!interrupted && groupAlive(pid)) {
+        interrupted = true;
+        stopEscalation = escalate(pid, graceMs, 'SIGTERM');
+      }
+      whenGroupGone(pid, 2 * graceMs + 1000, () => {
+        stopEscalation?.();
+        try {
+          opts.onGroupEnd?.(pid);
+        } catch {
+          /* recorded elsewhere; start-up recovery looks again */
+        }
+      });
     });
     child.once('close', (code, signal) => {
       if (decoder) captured += decoder.end();
@@ -240,6 +276,15 @@ async function handleSignal(sig: NodeJS.Signals): Promise<void> {
     killAllNow('SIGKILL');
     process.exit(code);
   }
+  // Whatever the hooks wait on (a database that cannot store, a tool that ignores SIGINT and SIGTERM), dayops is
+  // gone after the whole escalation and a little more.
+  setTimeout(
+    () => {
+      killAllNow('SIGKILL');
+      process.exit(code);
+    },
+    3 * defaultGraceMs() + 2000,
+  ).unref();
   try {
     await Promise.allSettled([...hooks].map(async (h) => h(`dayops received ${sig}`)));
     await shutdownAll();
@@ -272,6 +317,7 @@ export interface ExecInRunOptions {
   signal?: AbortSignal;
   graceMs?: number;
   onSpawn?: (pid: number, start: string | null) => void;
+  onGroupEnd?: (pid: number) => void;
 }
 
 /**
@@ -298,6 +344,7 @@ export function execInRun(spec: ExecSpec, o: ExecInRunOptions): Promise<ExecResu
     graceMs: o.graceMs,
     backpressure: o.log,
     onSpawn: o.onSpawn,
+    onGroupEnd: o.onGroupEnd,
     // A chunk of output is looked at once: its arrival time, and whether a secret can be in it at all.
     scan: (text) => o.log.chunk(text),
     onLine: (toolLine, stream, clean, cut) => {

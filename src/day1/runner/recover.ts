@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { DB } from '../../db/open.js';
 import { LogsRepo } from '../../db/logs.js';
 import { RunsRepo, type RunRecord } from '../../db/runs.js';
+import { ToolGroupsRepo } from '../../db/tool-groups.js';
 import { OWNED_STATES, type RunState } from './state.js';
 import { escalate } from './process.js';
 import { groupAlive, ownerState, pidAlive, sameProcessAlive } from './procinfo.js';
@@ -38,17 +39,25 @@ export function interruptedMessage(state: RunState): string {
 }
 
 function stopOrphan(run: RunRecord, graceMs: number): number | null {
-  const pid = run.toolPid;
+  return stopGroup(run.toolPid, run.toolStart, graceMs);
+}
+
+/** End a recorded tool group if something of it (and not a stranger reusing its pid) still runs. */
+function stopGroup(pid: number | null, start: string | null, graceMs: number): number | null {
   if (!pid) return null;
-  const leaderAlive = sameProcessAlive(pid, run.toolStart);
+  const leaderAlive = sameProcessAlive(pid, start);
   // The leader may be gone while its children (providers) live on in the group.
   if (!leaderAlive && (pidAlive(pid) || !groupAlive(pid))) return null;
-  escalate(pid, graceMs, 'SIGTERM', true);
+  // Only what the tool left behind (its leader is gone): nothing to save, and a command that recovers exits before
+  // a later SIGKILL: killed now.
+  escalate(pid, graceMs, leaderAlive ? 'SIGTERM' : 'SIGKILL', true);
   return pid;
 }
 
 /** Mark every run whose owner is gone as FAILED (interrupted). Returns what was marked. */
 export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
+  // A database opened read-only is only looked at: its runs are left for a dayops that can write.
+  if (db.readonly) return [];
   const runs = new RunsRepo(db);
   const logs = new LogsRepo(db);
   const host = opts.host ?? hostname();
@@ -92,6 +101,14 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
       error: marked.error,
       toolPid,
     });
+  }
+  // Tool groups whose dayops is gone (a tool's children left behind, a dayops killed while ending them): ended.
+  const groups = new ToolGroupsRepo(db);
+  for (const g of groups.all()) {
+    if (opts.runIds && !opts.runIds.includes(g.runId)) continue;
+    if (ownerState(g.owner, host) !== 'gone') continue;
+    stopGroup(g.pgid, g.leaderStart, opts.graceMs ?? 5000);
+    groups.remove(g.runId, g.pgid);
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/db/open.js';
 import { RunsRepo } from '../../../src/db/runs.js';
-import { demoWorkspace } from '../../../src/day2/demo.js';
+import { demoWorkspace } from '../../../src/demo/index.js';
 import { CLI, ROOT, runCli } from '../../helpers/cli.js';
 import { fakeTfStack, type FakeTfOptions, type TfScenario } from '../../helpers/fake-tf.js';
 import { tmpDir } from '../../helpers/tmp.js';

@@ -13,6 +13,7 @@ const WARN_ADDS = `policies:
   - { name: tell-about-adds, kind: warn, expr: "plan.summary.add > 0", message: "This plan adds {{ plan.summary.add }} resources" }`;
 
 const me = osUser();
+const footer = (frame: string) => frame.trimEnd().split('\n').at(-1)!.trim();
 
 describe('Day-1: a tracked run from the keyboard', () => {
   it('t starts a tracked run; lines stream into the pane; the plan panel shows changes and the policy; a approves and it finishes', async () => {
@@ -41,6 +42,9 @@ describe('Day-1: a tracked run from the keyboard', () => {
     expect(parked).toMatch(/! warn tell-about-adds\s/);
     expect(parked).toMatch(/warn · dayops\.yaml/);
     expect(parked).toContain('This plan adds 5 resources');
+    // A run waiting for approval offers approve, discard and cancel.
+    await app.settle();
+    expect(footer(app.frame())).toMatch(/a approve d discard c cancel/);
 
     // a: a comment, then the confirm
     const comment = await app.press('a');
@@ -49,10 +53,15 @@ describe('Day-1: a tracked run from the keyboard', () => {
     await app.type('looks good');
     const confirm = await app.press('enter');
     expect(confirm).toContain('Approve run #1? y yes · n/Esc no');
+    // The footer offers exactly the dialog's keys: y and n/Esc, no Enter (the dialog does not take it).
+    expect(footer(confirm)).toBe('y yes n/Esc no');
     expect(fx.db.prepare('SELECT count(*) AS n FROM approvals').get()).toEqual({ n: 0 });
     await app.press('y');
 
     const done = await app.waitFor('✓ FINISHED', 15_000);
+    // A finished run offers nothing to approve, discard or cancel.
+    await app.settle();
+    expect(footer(app.frame())).not.toMatch(/approve|discard|cancel/);
     expect(done).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     expect(done).toContain('── apply');
     // g goes to the first line; P jumps from phase to phase.
@@ -129,6 +138,9 @@ describe('Day-1: a tracked run from the keyboard', () => {
     // A second user approves in another dayops process: that one applies; this screen follows.
     await otherProcess(fx, 'bob').approve(1, 'bob');
     const done = await app.waitFor('✓ FINISHED', 15_000);
+    // A finished run offers nothing to approve, discard or cancel.
+    await app.settle();
+    expect(footer(app.frame())).not.toMatch(/approve|discard|cancel/);
     expect(done).toContain('Approvals 2 of 2');
     expect(done).toContain('✓ bob');
   });

@@ -59,7 +59,7 @@ describe('Day-1 log pane on a long log', () => {
     await app.type('needle');
     f = await app.press('enter');
     expect(f).toContain('›needle 1000');
-    expect(f).toContain('/needle @');
+    expect(f).toContain('/needle match 1 of 5');
     f = await app.press('n');
     expect(f).toContain('›needle 2000');
     expect(f).not.toContain('needle 1000');
@@ -184,8 +184,9 @@ describe('Day-1 split view', () => {
     expect(f).toMatch(/RUN STACK/);
     expect(f).toContain('Plan · run #2');
     expect(f).toMatch(/~\s+terraform_data\.web update/);
-    // ] walks list -> panes -> plan
-    await app.press(']');
+    // The focus stays on the runs list; ] walks list -> panes -> plan
+    expect(app.store.getState().day1.focus).toBe('list');
+    await app.press(']', ']', ']');
     expect(app.store.getState().day1.focus).toBe('plan');
     await app.press(']');
     expect(app.store.getState().day1.focus).toBe('list');

@@ -13,7 +13,7 @@ import { LogsRepo } from '../../../src/db/logs.js';
 import { openDatabase } from '../../../src/db/open.js';
 import { RunsRepo } from '../../../src/db/runs.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
-import { createDemo, DEMO_LOCAL, demoWorkspace } from '../../../src/day2/demo.js';
+import { createDemo, DEMO_LOCAL, demoWorkspace } from '../../../src/demo/index.js';
 import { driftedResources } from '../../../src/day2/drift.js';
 import { stackStatuses } from '../../../src/day2/status.js';
 import { runCli } from '../../helpers/cli.js';

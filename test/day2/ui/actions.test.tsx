@@ -93,7 +93,7 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
     expect(mine?.status.state).toBe('active');
     expect(mine?.matchers.map((m) => m.name).sort()).toEqual(['alertname', 'severity', 'stack']);
     // The re-sync shows both alerts silenced.
-    await app.waitFor((fr) => (fr.match(/DiskFull \S+ silenced/g) ?? []).length >= 2);
+    await app.waitFor((fr) => (fr.match(/DiskFull\s+\S+\s+silenced/g) ?? []).length >= 2);
     // e on a silenced alert expires the silence muting it.
     await app.press('g', 'e');
     await app.waitFor('Expire silence');

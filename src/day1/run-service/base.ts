@@ -1,0 +1,82 @@
+/** The run service's state and wiring: repositories, options, the runs driven here; queries. */
+import { EventEmitter } from 'node:events';
+import type { DB } from '../../db/open.js';
+import { LogsRepo } from '../../db/logs.js';
+import { RunsRepo, type RunDetail, type RunRecord } from '../../db/runs.js';
+import { StacksRepo } from '../../db/stacks.js';
+import { ToolGroupsRepo } from '../../db/tool-groups.js';
+import type { Tool } from '../../domain/stack.js';
+import { osUser } from '../../os-user.js';
+import type { ToolAdapter } from '../adapter.js';
+import { adapterFor as defaultAdapterFor } from '../adapters/index.js';
+import type { RunLogOptions } from '../runner/log.js';
+import { defaultGraceMs, installProcessHandlers, onShutdown } from '../runner/process.js';
+import { recoverRuns, type RecoveredRun } from '../runner/recover.js';
+import type { LiveRun, RunServiceEvents, RunServiceOptions } from './types.js';
+
+export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
+  readonly runs: RunsRepo;
+  readonly logs: LogsRepo;
+  readonly stacks: StacksRepo;
+  /** The tools' process groups that may still run, so a dayops that dies leaves none behind unrecorded. */
+  protected readonly toolGroups: ToolGroupsRepo;
+  /** Runs of dead dayops processes that were marked FAILED when this service started. */
+  readonly recovered: RecoveredRun[];
+  readonly dbPath: string;
+  readonly user: string;
+  readonly readonly: boolean;
+  protected readonly graceMs: number;
+  protected readonly pollMs: number;
+  protected readonly env: NodeJS.ProcessEnv;
+  protected readonly adapterFor: (tool: Tool) => ToolAdapter;
+  protected readonly logOptions: RunLogOptions;
+  protected readonly live = new Map<number, LiveRun>();
+  protected readonly wake = new EventEmitter();
+  protected poller: NodeJS.Timeout | undefined;
+  protected unhook: (() => void) | undefined;
+  protected closed = false;
+
+  constructor(
+    readonly db: DB,
+    opts: RunServiceOptions = {},
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.wake.setMaxListeners(0);
+    this.runs = new RunsRepo(db);
+    this.logs = new LogsRepo(db);
+    this.stacks = new StacksRepo(db);
+    this.toolGroups = new ToolGroupsRepo(db);
+    this.dbPath = opts.dbPath ?? db.name;
+    this.user = opts.user ?? osUser();
+    this.readonly = opts.readonly ?? false;
+    this.graceMs = opts.graceMs ?? defaultGraceMs(opts.env ?? process.env);
+    this.pollMs = opts.pollMs ?? 250;
+    this.env = opts.env ?? process.env;
+    this.adapterFor = opts.adapterFor ?? defaultAdapterFor;
+    this.logOptions = opts.logOptions ?? {};
+    this.recovered = opts.recover === false ? [] : recoverRuns(db, { dbPath: this.dbPath });
+    if (opts.handleSignals !== false) {
+      installProcessHandlers();
+      this.unhook = onShutdown((reason) => this.shutdown(reason));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- queries
+
+  get(runId: number): RunRecord | undefined {
+    return this.runs.get(runId);
+  }
+
+  detail(runId: number): RunDetail | undefined {
+    return this.runs.detail(runId);
+  }
+
+  /** The run is driven by this process right now. */
+  isLive(runId: number): boolean {
+    return this.live.has(runId);
+  }
+
+  /** Defined by RunService (actions.ts); the signal handlers call it. */
+  abstract shutdown(reason?: string): Promise<void>;
+}

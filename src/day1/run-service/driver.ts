@@ -1,0 +1,399 @@
+/** The driver: a run from the queue through init, plan and policies to its end, parked for approval, or applied. */
+import { existsSync, statSync } from 'node:fs';
+import { loadStackConfig } from '../../config/stack-config.js';
+import type { RunPatch, RunRecord } from '../../db/runs.js';
+import { loadPolicies, policyOutcome, type PolicyResult } from '../../domain/policies.js';
+import { applyProgress, formatSummary, fullSummary, isRealChange, type PlanResult } from '../../domain/plan.js';
+import type { Stack } from '../../domain/stack.js';
+import { errorMessage, UserError } from '../../errors.js';
+import { requireEstablishedUser } from '../../os-user.js';
+import { governancePolicies, refuseEnvironmentMismatch } from '../governance.js';
+import { ToolError, type AdapterContext } from '../adapter.js';
+import { Redactor, resolveStackEnv } from '../secrets.js';
+import { redactDeep } from '../../secrets/redactor.js';
+import { callRunHooks, type RunHookContext } from '../runner/hooks.js';
+import { isStorageError, RunLog } from '../runner/log.js';
+import { execInRun } from '../runner/process.js';
+import { currentOwner } from '../runner/procinfo.js';
+import { createRunDir, removeRunDir, runDirFor } from '../runner/rundir.js';
+import { isTerminal, type RunEvent, type RunKind, type RunState } from '../runner/state.js';
+import { formatDiagnostic } from './json.js';
+import { RunQueue } from './queue.js';
+import { Canceled, type Conclusion, type LiveRun, type Prepared, type StartOptions } from './types.js';
+
+/** Any change other than a no-op or a read needs an apply. */
+export function hasChanges(plan: PlanResult): boolean {
+  const s = fullSummary(plan.summary);
+  return plan.changes.some(isRealChange) || s.add + s.change + s.destroy + s.import + s.forget > 0;
+}
+
+function policyLine(r: PolicyResult): string {
+  const kind =
+    r.kind === 'require_approvals' ? `requires ${r.approvals ?? 1} approvals` : r.kind === 'deny' ? 'denies' : 'warns';
+  return `policy ${r.name} (${r.source}) ${kind}: ${r.message}${r.error ? ` [${r.error}]` : ''}`;
+}
+
+export abstract class RunDriver extends RunQueue {
+  // ------------------------------------------------------------------------------------------------ start
+
+  /**
+   * Queue a run of a stack and drive it in this process. Returns the run's id as soon as it is queued. A bad
+   * dayops.yaml, policy or secret fails the run at once (FAILED, with the one-line message). Throws UserError for
+   * an unknown stack or a tracked run in readonly mode.
+   */
+  async start(stackName: string, opts: StartOptions = {}): Promise<number> {
+    if (this.closed) throw new UserError('dayops is shutting down; no new runs');
+    const stack = this.stacks.get(stackName);
+    if (!stack) throw new UserError(`no stack named "${stackName}"; \`dayops stack list\` shows the registered stacks`);
+    const purpose = opts.purpose ?? 'deploy';
+    const kind: RunKind = opts.planOnly || purpose === 'drift' ? 'proposed' : 'tracked';
+    if (this.readonly && kind === 'tracked') {
+      throw new UserError('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
+    }
+    const user = opts.user ?? this.user;
+    if (kind === 'tracked' && opts.autoApprove) requireEstablishedUser(user, `auto-approving a run of ${stack.name}`);
+    let prep: Prepared | undefined;
+    let failure: string | undefined;
+    try {
+      prep = this.prepare(stack);
+    } catch (err) {
+      failure = errorMessage(err);
+    }
+    const autoApply =
+      kind === 'tracked' && !opts.requireApproval && (Boolean(opts.autoApprove) || Boolean(prep?.config.autoApply));
+    const run = this.runs.create({
+      stackId: stack.id,
+      kind,
+      purpose,
+      triggeredBy: user,
+      trigger: opts.trigger ?? 'tui',
+      autoApply,
+      owner: currentOwner(),
+    });
+    this.emit('state', run);
+    if (!prep) {
+      const log = this.openLog(run.id, undefined);
+      log.system(`dayops: the run cannot start: ${failure}`);
+      await log.close();
+      const failed = this.runs.move(run.id, 'fail', { patch: { error: failure } });
+      if (failed) this.emit('state', failed);
+      removeRunDir(this.dbPath, run.id);
+      this.kick();
+      return run.id;
+    }
+    const live: LiveRun = {
+      id: run.id,
+      kind,
+      prep,
+      log: this.openLog(run.id, prep.redactor),
+      abort: new AbortController(),
+      phase: null,
+      diagnostics: [],
+      autoReason: opts.autoApprove
+        ? '--auto-approve'
+        : prep.config.autoApply
+          ? 'autoApply: true in dayops.yaml'
+          : undefined,
+      done: Promise.resolve(),
+    };
+    this.live.set(run.id, live);
+    this.ensurePoller();
+    live.done = this.drive(live);
+    return run.id;
+  }
+
+  /** A run's log: lines go to listeners at once and to the database in batches. */
+  protected openLog(runId: number, redactor: Redactor | undefined): RunLog {
+    return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), {
+      ...this.logOptions,
+      onGiveUp: (err) => {
+        this.logOptions.onGiveUp?.(err);
+        const live = this.live.get(runId);
+        if (live) this.storeFailed(live, err);
+      },
+    });
+  }
+
+  /**
+   * The database cannot take the run's lines or state any more (the disk stayed full): the tool is interrupted
+   * (SIGINT, SIGTERM, SIGKILL), and the run ends FAILED with why when that can still be stored.
+   */
+  protected storeFailed(live: LiveRun, err: unknown): void {
+    if (live.storeFailure) return;
+    live.storeFailure = storeFailureMessage(err, this.dbPath);
+    this.emit('store-failed', live.id, live.storeFailure);
+    this.interrupt(live, live.storeFailure);
+  }
+
+  /** Config, policies, secrets and adapter of a stack; throws the one-line error that fails the run. */
+  protected prepare(stack: Stack): Prepared {
+    let isDir = false;
+    try {
+      isDir = statSync(stack.dir).isDirectory();
+    } catch {
+      /* missing */
+    }
+    if (!isDir) throw new UserError(`the folder of stack ${stack.name} (${stack.dir}) does not exist`);
+    const config = loadStackConfig(stack.dir);
+    refuseEnvironmentMismatch(stack, config);
+    const policies = loadPolicies(config, stack.dir, stack.environment);
+    const resolved = resolveStackEnv(config, stack.dir, this.env);
+    return {
+      stack,
+      config,
+      policies,
+      env: resolved.env,
+      redactor: new Redactor(resolved.secretValues),
+      adapter: this.adapterFor(stack.tool),
+      warnings: resolved.warnings ?? [],
+    };
+  }
+
+  protected adapterContext(live: LiveRun): AdapterContext {
+    const { stack, config, env } = live.prep;
+    const toolEnv: NodeJS.ProcessEnv = { ...this.env, ...env };
+    return {
+      runId: live.id,
+      stack: { name: stack.name, dir: stack.dir, environment: stack.environment, tool: stack.tool },
+      config,
+      workDir: stack.dir,
+      runDir: runDirFor(this.dbPath, live.id),
+      signal: live.abort.signal,
+      log: (message) => live.log.system(message, live.phase),
+      redact: (text) => live.log.redact(text),
+      exec: async (spec) => {
+        live.phase = spec.phase;
+        try {
+          return await execInRun(spec, {
+            cwd: stack.dir,
+            env: toolEnv,
+            log: live.log,
+            signal: live.abort.signal,
+            graceMs: this.graceMs,
+            onSpawn: (pid, start) => {
+              this.runs.setTool(live.id, pid, start);
+              this.toolGroups.add(live.id, pid, start, currentOwner());
+            },
+            onGroupEnd: (pid) => this.toolGroups.remove(live.id, pid),
+          });
+        } finally {
+          this.runs.setTool(live.id, null, null);
+        }
+      },
+    };
+  }
+
+  protected moved(run: RunRecord | undefined): RunRecord | undefined {
+    if (run) this.emit('state', run);
+    return run;
+  }
+
+  /** The run from the queue to FINISHED, FAILED, POLICY_DENIED, CANCELED, or parked UNCONFIRMED. */
+  protected async drive(live: LiveRun): Promise<void> {
+    const { id, prep } = live;
+    const { stack } = prep;
+    try {
+      for (const w of prep.warnings) live.log.system(`dayops: warning: ${w}`);
+      await this.waitTurn(live);
+      createRunDir(this.dbPath, id);
+      const ctx = this.adapterContext(live);
+      live.phase = 'init';
+      live.log.system(`dayops: run ${id} of ${stack.name} (${stack.tool}, ${stack.environment}): initializing`, 'init');
+      const init = await prep.adapter.init(ctx);
+      this.checkAbort(live);
+      live.diagnostics = redactDeep(init?.diagnostics ?? [], prep.redactor);
+      const initPatch = live.diagnostics.length ? { diagnostics: live.diagnostics } : {};
+      this.moved(this.runs.move(id, 'plan', { expect: ['INITIALIZING'], patch: initPatch }));
+      live.phase = 'plan';
+      live.log.system('dayops: planning', 'plan');
+      const plan = await prep.adapter.plan(ctx);
+      this.checkAbort(live);
+      live.plan = plan;
+      const run = this.runs.get(id)!;
+      const results = [
+        ...prep.policies.evaluate({
+          plan,
+          stack: { name: stack.name, environment: stack.environment, tool: stack.tool },
+          run: { id, kind: run.kind, purpose: run.purpose, triggeredBy: run.triggeredBy },
+        }),
+        // Governance (issue 7): a prod stack that lost policies shows it and needs a second approver once
+        ...governancePolicies(this.db, stack, prep.config, prep.policies, id, run.triggeredBy),
+      ];
+      const outcome = policyOutcome(results);
+      const storedPlan = redactDeep(plan, prep.redactor);
+      const storedPolicies = redactDeep(results, prep.redactor);
+      const patch = {
+        plan: storedPlan,
+        policies: storedPolicies,
+        summary: plan.summary,
+        requiredApprovals: outcome.requiredApprovals,
+      };
+      live.log.system(`dayops: plan: ${formatSummary(plan.summary)}${hasChanges(plan) ? '' : ' (no changes)'}`, 'plan');
+      for (const r of results.filter((x) => x.fired)) live.log.system(`dayops: ${policyLine(r)}`, 'plan');
+      if (outcome.denied) {
+        const error = `denied by policy: ${outcome.denials.map((d) => `${d.name}: ${d.message}`).join('; ')}`;
+        await this.conclude(live, 'deny', {
+          patch: { ...patch, error: prep.redactor.redact(error) },
+          expect: ['PLANNING'],
+        });
+        return;
+      }
+      if (run.kind === 'proposed') {
+        await this.conclude(live, 'finish', { patch, note: 'plan only', expect: ['PLANNING'] });
+        return;
+      }
+      if (!hasChanges(plan)) {
+        live.log.system('dayops: nothing to apply', 'plan');
+        await this.conclude(live, 'finish', { patch, note: 'no changes', expect: ['PLANNING'] });
+        return;
+      }
+      if (run.autoApply && outcome.requiredApprovals <= 1) {
+        const moved = this.runs.moveAudited(
+          id,
+          'apply',
+          { user: run.triggeredBy, action: 'auto-approve', comment: live.autoReason ?? 'auto-apply' },
+          { patch, note: `auto-approved (${live.autoReason ?? 'auto-apply'})`, expect: ['PLANNING'] },
+        );
+        this.checkAbort(live);
+        if (!moved) throw new Error(`run ${id} changed state while it was planning`);
+        this.emit('state', moved);
+        live.log.system(`dayops: auto-approved (${live.autoReason ?? 'auto-apply'})`, 'apply');
+        // The apply reads the tool's lines with their secrets masked: it matches them against the plan masked alike
+        // (as an apply in another process does, from the database).
+        await this.applyPhase(live, storedPlan, run.triggeredBy);
+        return;
+      }
+      if (run.autoApply) {
+        live.log.system(
+          `dayops: not applied automatically: policies require ${outcome.requiredApprovals} approvals`,
+          'plan',
+        );
+      }
+      live.log.system(
+        `dayops: waiting for approval (${outcome.requiredApprovals} required): dayops approve ${id}, or dayops discard ${id}`,
+        'plan',
+      );
+      await this.conclude(live, 'park', { patch, expect: ['PLANNING'] });
+    } catch (err) {
+      await this.conclude(live, ...this.failure(live, err));
+    }
+  }
+
+  protected async applyPhase(live: LiveRun, plan: PlanResult, approver: string): Promise<void> {
+    const { id, prep } = live;
+    live.phase = 'apply';
+    live.log.system('dayops: applying', 'apply');
+    const hookCtx: RunHookContext = { db: this.db, runId: id, stack: prep.stack, config: prep.config, user: approver };
+    for (const e of await callRunHooks('onApplyStart', hookCtx))
+      live.log.system(`dayops: apply hook failed: ${errorMessage(e.error)}`, 'apply');
+    let end: Conclusion;
+    try {
+      if (!existsSync(runDirFor(this.dbPath, id))) createRunDir(this.dbPath, id);
+      this.checkAbort(live);
+      const result = await prep.adapter.apply(this.adapterContext(live), plan);
+      // The tool finished the apply: a cancel that came too late to stop it changes nothing that happened.
+      if (live.abort.signal.aborted)
+        live.log.system('dayops: the apply completed before the cancel reached it', 'apply');
+      live.log.system(`dayops: applied: ${formatSummary(result.summary)}`, 'apply');
+      end = ['finish', { patch: { apply: redactDeep(result, prep.redactor) }, expect: ['APPLYING'] }];
+    } catch (err) {
+      end = this.failure(live, err);
+    }
+    const outcome = end[0] === 'finish' ? 'FINISHED' : end[0] === 'cancel' ? 'CANCELED' : 'FAILED';
+    for (const e of await callRunHooks('onApplyEnd', { ...hookCtx, run: this.runs.get(id)!, outcome })) {
+      live.log.system(`dayops: apply hook failed: ${errorMessage(e.error)}`, 'apply');
+    }
+    await this.conclude(live, ...end);
+  }
+
+  /**
+   * How a failed (or cancelled) run ends: the move, with its error and lines in the log. What an interrupted apply
+   * did is kept (`apply`, and the error says how far it got); diagnostics that no result holds are kept with the
+   * run.
+   */
+  protected failure(live: LiveRun, err: unknown): Conclusion {
+    const { prep } = live;
+    const tool = err instanceof ToolError ? err : undefined;
+    const patch: RunPatch = {};
+    if (tool?.partial) patch.apply = redactDeep(tool.partial, prep.redactor);
+    else if (tool?.diagnostics.length) {
+      patch.diagnostics = [...live.diagnostics, ...redactDeep(tool.diagnostics, prep.redactor)];
+    }
+    if (!live.storeFailure && isStorageError(err)) this.storeFailed(live, err);
+    if (live.storeFailure) {
+      patch.error = live.storeFailure;
+      return ['fail', { patch }];
+    }
+    if (live.abort.signal.aborted || err instanceof Canceled) {
+      const reason = live.cancelReason ?? 'canceled';
+      patch.error = tool?.partial ? `${reason} (${applyProgress(tool.partial)})` : reason;
+      live.log.system(`dayops: ${patch.error}`, live.phase);
+      return ['cancel', { patch }];
+    }
+    const message = prep.redactor.redact(errorMessage(err) || 'the run failed');
+    patch.error = message;
+    if (tool) {
+      for (const d of tool.diagnostics.filter((x) => x.severity === 'error')) {
+        live.log.system(`dayops: error: ${prep.redactor.redact(formatDiagnostic(d))}`, live.phase);
+      }
+    } else if (!(err instanceof UserError)) {
+      live.log.system(`dayops: internal error: ${prep.redactor.redact((err as Error)?.stack ?? message)}`, live.phase);
+    }
+    live.log.system(`dayops: failed: ${message}`, live.phase);
+    return ['fail', { patch }];
+  }
+
+  /**
+   * End the run's time in this process: store every log line first (so whoever sees the new state sees the
+   * whole log), then move the run (a terminal state, or parked UNCONFIRMED).
+   */
+  protected async conclude(
+    live: LiveRun,
+    event: RunEvent,
+    opts: { patch?: RunPatch; note?: string; expect?: RunState[] } = {},
+  ): Promise<void> {
+    await live.log.close();
+    let moved: RunRecord | undefined;
+    try {
+      const current = this.runs.get(live.id);
+      moved = current && !isTerminal(current.state) ? this.runs.move(live.id, event, opts) : undefined;
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      // Not even the end could be stored: the run stays as it was, and the next dayops start marks it FAILED.
+      if (!live.storeFailure) this.storeFailed(live, err);
+    }
+    this.finish(live, moved ?? this.runs.get(live.id));
+  }
+
+  /** The run left this process: terminal, or parked for approval. */
+  protected finish(live: LiveRun, run: RunRecord | undefined): void {
+    if (this.live.get(live.id) === live) this.live.delete(live.id);
+    const final = run ?? this.runs.get(live.id);
+    if (final) {
+      if (isTerminal(final.state)) removeRunDir(this.dbPath, live.id);
+      this.emit('state', final);
+      if (isTerminal(final.state)) {
+        const ctx = {
+          db: this.db,
+          runId: live.id,
+          stack: live.prep.stack,
+          config: live.prep.config,
+          user: final.triggeredBy,
+          run: final,
+        };
+        void callRunHooks('onRunEnd', ctx);
+      }
+    }
+    this.kick();
+    if (this.live.size === 0) this.stopPoller();
+  }
+}
+
+/** Why a run stopped when the database could not store it. */
+function storeFailureMessage(err: unknown, dbPath: string): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const msg = (err as Error)?.message ?? String(err);
+  return code.startsWith('SQLITE_FULL')
+    ? `disk full: dayops could not store the run in ${dbPath} (${msg})`
+    : `dayops could not store the run in ${dbPath} (${msg})`;
+}

@@ -1,0 +1,97 @@
+/** The run service's options, results and events, and the in-process state of a run it drives. */
+import type { StackConfig } from '../../config/stack-config.js';
+import type { LogLine } from '../../db/logs.js';
+import type { RunPatch, RunRecord } from '../../db/runs.js';
+import type { PolicySet } from '../../domain/policies.js';
+import type { Diagnostic, PlanResult } from '../../domain/plan.js';
+import type { Stack, Tool } from '../../domain/stack.js';
+import type { Phase, ToolAdapter } from '../adapter.js';
+import type { Redactor } from '../secrets.js';
+import type { RunLog, RunLogOptions } from '../runner/log.js';
+import type { RunEvent, RunKind, RunPurpose, RunState, RunTrigger } from '../runner/state.js';
+
+export interface RunServiceOptions {
+  /** The database file (the runs' private folders live next to it); default the handle's file. */
+  dbPath?: string;
+  /** The acting OS user (triggered_by, approvals, audit); default osUser(). */
+  user?: string;
+  /** `dayops --readonly`: only plan-only runs may start; approve, discard and cancel are refused. */
+  readonly?: boolean;
+  /** Time between SIGINT, SIGTERM and SIGKILL on cancel (default 10 s, or DAYOPS_CANCEL_GRACE_MS). */
+  graceMs?: number;
+  /** How often a waiting run checks the database (queue, cross-process cancel and approvals). */
+  pollMs?: number;
+  /** dayops' own environment (the tool's base environment; where `fromEnv` secrets are read). */
+  env?: NodeJS.ProcessEnv;
+  /** Tests give their own adapters. */
+  adapterFor?: (tool: Tool) => ToolAdapter;
+  /** Install dayops' signal handlers and cancel this service's runs on SIGINT/SIGTERM/SIGHUP (default true). */
+  handleSignals?: boolean;
+  /** Mark runs of dead dayops processes as interrupted when the service starts (default true). */
+  recover?: boolean;
+  logOptions?: RunLogOptions;
+}
+
+export interface StartOptions {
+  /** A proposed run: plan only, never apply. */
+  planOnly?: boolean;
+  /** Apply without stopping when every policy allows it (no deny, at most one approval required). */
+  autoApprove?: boolean;
+  trigger?: RunTrigger;
+  /** `drift` runs are always proposed; the drift module reads their plan. */
+  purpose?: RunPurpose;
+  /** Who triggered it (default the service's user). */
+  user?: string;
+  /** Always stop for approval, even with autoApply: true in dayops.yaml (Day-2 auto-remediation). */
+  requireApproval?: boolean;
+}
+
+export interface ApproveResult {
+  runId: number;
+  approvals: number;
+  required: number;
+  /** The run is applying (or about to, once the folder is free) in this process. */
+  applying: boolean;
+  state: RunState;
+}
+
+export interface RunServiceEvents {
+  line: [LogLine];
+  state: [RunRecord];
+  /** A run driven here could not be stored any more (a full disk): it is being stopped. */
+  'store-failed': [runId: number, message: string];
+}
+
+/** What a run needs from its stack, resolved when the run starts (and again when a parked run is applied). */
+export interface Prepared {
+  stack: Stack;
+  config: StackConfig;
+  policies: PolicySet;
+  env: Record<string, string>;
+  redactor: Redactor;
+  adapter: ToolAdapter;
+  warnings: string[];
+}
+
+export interface LiveRun {
+  id: number;
+  kind: RunKind;
+  prep: Prepared;
+  log: RunLog;
+  abort: AbortController;
+  phase: Phase | null;
+  /** Why it was cancelled, for the run's error. */
+  cancelReason?: string;
+  autoReason?: string;
+  /** The plan computed here (unredacted, for the apply in this process). */
+  plan?: PlanResult;
+  /** Diagnostics stored with the run itself (init's): those no plan or apply result holds. */
+  diagnostics: Diagnostic[];
+  done: Promise<void>;
+  /** Why the run's log or state could not be stored (a full disk): the run stops, FAILED with this when it can. */
+  storeFailure?: string;
+}
+
+export class Canceled extends Error {}
+
+export type Conclusion = [RunEvent, { patch?: RunPatch; note?: string; expect?: RunState[] }];

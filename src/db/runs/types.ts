@@ -1,0 +1,110 @@
+/** A run as the repository returns it: record, detail, transitions, approvals, and what creates and moves it. */
+import type { ApplyResult, Diagnostic, PlanResult, PlanSummary } from '../../domain/plan.js';
+import type { Environment, Tool } from '../../domain/stack.js';
+import type { PolicyResult } from '../../domain/policies.js';
+import { type RunKind, type RunPurpose, type RunState, type RunTrigger } from '../../day1/runner/state.js';
+import { type LiveRunInfo } from '../../day1/runner/queue.js';
+import type { Phase } from '../../day1/adapter.js';
+
+/** The process driving a run: only runs whose owner is gone are marked interrupted. */
+export interface RunOwner {
+  host: string;
+  pid: number;
+  /** The process's start time (/proc/<pid>/stat field 22), so a reused pid does not count as alive. */
+  start: string | null;
+}
+
+export interface RunRecord {
+  id: number;
+  stackId: number;
+  stackName: string;
+  stackEnvironment: Environment;
+  stackTool: Tool;
+  kind: RunKind;
+  purpose: RunPurpose;
+  state: RunState;
+  triggeredBy: string;
+  trigger: RunTrigger;
+  autoApply: boolean;
+  requiredApprovals: number;
+  owner: RunOwner | null;
+  toolPid: number | null;
+  toolStart: string | null;
+  cancelRequested: boolean;
+  /** What the plan said would change. */
+  summary: PlanSummary | null;
+  /** What the apply did, once it reported (also for a failed or canceled apply); null when no apply did. */
+  applied: PlanSummary | null;
+  error: string | null;
+  logLines: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** finishedAt (or now, for a live run) minus startedAt; null before it started. */
+  durationMs: number | null;
+}
+
+export interface RunTransition {
+  state: RunState;
+  at: number;
+  note: string | null;
+}
+
+export interface Approval {
+  user: string;
+  comment: string | null;
+  at: number;
+}
+
+export type PhaseStarts = Partial<Record<Phase, number>>;
+
+export interface RunDetail extends RunRecord {
+  plan: PlanResult | null;
+  /** Diagnostics no stored plan or apply holds: init's, and those of a plan that failed. */
+  diagnostics: Diagnostic[];
+  policies: PolicyResult[];
+  apply: ApplyResult | null;
+  transitions: RunTransition[];
+  approvals: Approval[];
+  /** First log seq of each phase, for jumping in the log. */
+  phases: PhaseStarts;
+}
+
+export interface NewRun {
+  stackId: number;
+  kind: RunKind;
+  purpose: RunPurpose;
+  triggeredBy: string;
+  trigger: RunTrigger;
+  autoApply: boolean;
+  owner: RunOwner;
+}
+
+/** Columns a move may set along with the state. `owner: null` clears the owner (a parked run). */
+export interface RunPatch {
+  owner?: RunOwner | null;
+  error?: string | null;
+  summary?: PlanSummary | null;
+  plan?: PlanResult | null;
+  policies?: PolicyResult[] | null;
+  /** Sets `applied` from its summary too. */
+  apply?: ApplyResult | null;
+  diagnostics?: Diagnostic[] | null;
+  requiredApprovals?: number;
+}
+
+export type StartResult =
+  | { result: 'started'; run: RunRecord }
+  | { result: 'wait'; blocker: LiveRunInfo }
+  | { result: 'gone'; run: RunRecord | undefined };
+
+export type ApprovalResult = {
+  run: RunRecord;
+  approvals: number;
+  required: number;
+  /** This call moved the run to APPLYING (owned by `owner`). */
+  applying: boolean;
+  /** Enough approvals, but a tool is working in the folder: claim the apply later with `claimApply`. */
+  blocker?: LiveRunInfo;
+};

@@ -31,7 +31,12 @@ export class LiteralSet {
     const long = all.filter((p) => p.length >= LONG);
     this.short = all.filter((p) => p.length < LONG);
     for (const p of all) for (let j = 1; j < p.length; j++) this.pairs[pair(p, j)] = 1;
-    this.m = long.length ? minOf(long.map((p) => p.length), MAX_WINDOW) : 0;
+    this.m = long.length
+      ? minOf(
+          long.map((p) => p.length),
+          MAX_WINDOW,
+        )
+      : 0;
     if (!long.length) return;
     const m = this.m;
     this.shift = new Uint8Array(65536).fill(m - 1);
@@ -61,7 +66,10 @@ export class LiteralSet {
 
   /** The most characters an occurrence that `test` finds spans. */
   get reach(): number {
-    return maxOf(this.short.map((p) => p.length), this.m);
+    return maxOf(
+      this.short.map((p) => p.length),
+      this.m,
+    );
   }
 
   /** True when `text` contains at least one of the patterns (or a long pattern's first 16 characters). */

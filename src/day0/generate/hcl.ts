@@ -147,7 +147,10 @@ function assignments(entries: { name: string; value: string }[], indent: string)
   const out: string[] = [];
   let group: { name: string; value: string }[] = [];
   const flush = () => {
-    const width = maxOf(group.map((e) => e.name.length), 0);
+    const width = maxOf(
+      group.map((e) => e.name.length),
+      0,
+    );
     for (const e of group) out.push(`${indent}${e.name.padEnd(width)} = ${e.value}`);
     group = [];
   };

@@ -11,7 +11,7 @@ import { recoverRuns } from './day1/runner/recover.js';
 // Day-2's hooks into the run engine (quiet applies, drift checks), for the app and every headless command.
 import './day2/install.js';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 
 function usage(): string {
   return [

@@ -8,10 +8,10 @@
  * behind are marked interrupted and named in the flash line, and `activeRuns` follows the runs this process
  * drives (so `q` asks before quitting while one is active).
  */
+import type { RunsRepo } from '../src/db/runs.js';
 import { hostname } from 'node:os';
 import type { StateCreator } from 'zustand';
 import { recoverRuns, type RecoveredRun } from '../src/day1/runner/recover.js';
-import { RunsRepo } from '../src/db/runs.js';
 import type { Services } from '../src/services.js';
 import type { AppState, AppStore } from './index.js';
 
@@ -233,17 +233,10 @@ export function day1StartupHook(services: Services, store: AppStore): void {
   });
 }
 
-const repos = new WeakMap<Services, RunsRepo>();
-
 /** Set `activeRuns` to the number of runs this process drives now. */
 export function recountActiveRuns(services: Services, store: AppStore): void {
   try {
-    let runs = repos.get(services);
-    if (!runs) {
-      runs = new RunsRepo(services.db);
-      repos.set(services, runs);
-    }
-    const n = countOwnRuns(runs);
+    const n = countOwnRuns(services.repos.runs);
     if (store.getState().activeRuns !== n) store.getState().setActiveRuns(n);
   } catch {
     /* closed while quitting, or busy: the next change recounts */

@@ -17,17 +17,11 @@ import { isTerminal } from '../../src/day1/runner/state.js';
 import type { Stack } from '../../src/domain/stack.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
+import { actionDetail } from '../../src/app/day1/index.js';
 import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
-import {
-  day1Contexts,
-  effectiveFocus,
-  handleDay1Key,
-  selectedIndex,
-  actionDetail,
-  type Day1Ctx,
-} from './controller.js';
+import { day1Contexts, effectiveFocus, handleDay1Key, selectedIndex, type Day1Ctx } from './controller.js';
 import { ActionDialog, actionDialogLines, SearchPrompt, StackPicker, type DialogChange } from './Dialogs.js';
 import { CHANGE_SYMBOL } from './format.js';
 import { day1Layout, type Day1Layout } from './layout.js';

@@ -1,15 +1,19 @@
 /**
- * What the Day-1 keys do: a plain function of the key, the store and the view's current data (no React), so
+ * What the Day-1 keys do (the use cases are in src/app/day1): a plain function of the key, the store and the view's current data (no React), so
  * keys that arrive in one chunk each see the state the previous one left (they read `store.getState()`).
  * Starting runs, approving, discarding and canceling all go through the RunService, which writes the audit log;
  * approve, discard and cancel always pass a confirm first (prod: the stack's name typed out).
  */
-import { stateText } from '../../src/domain/run-words.js';
 import type { Key } from 'ink';
+import {
+  actionRefusal,
+  performRunAction,
+  startRefusal,
+  startRun as startRunUseCase,
+} from '../../src/app/day1/index.js';
 import type { RunRecord, RunService } from '../../src/day1/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { Stack } from '../../src/domain/stack.js';
-import { formatSummary } from '../../src/domain/plan.js';
 import { errorMessage } from '../../src/errors.js';
 import { isKey } from '../../src/keymap/index.js';
 import type { Services } from '../../src/services.js';
@@ -106,7 +110,7 @@ export async function startRun(
 ): Promise<number | undefined> {
   const { svc, store } = ctx;
   try {
-    const id = await svc.start(stackName, { planOnly: purpose === 'proposed', trigger: 'tui' });
+    const { runId: id, message } = await startRunUseCase(svc, stackName, purpose);
     const d = store.getState().day1;
     // Watch it next to the runs still going; panes of runs that ended make room.
     const going = d.panes.filter((p) => {
@@ -115,13 +119,7 @@ export async function startRun(
     });
     store.getState().day1RetainPanes(going.map((p) => p.runId));
     store.getState().day1Open(id, going.length > 0 ? 'add' : 'only');
-    flash(
-      ctx,
-      'info',
-      purpose === 'tracked'
-        ? `Run #${id} started: tracked run of ${stackName} (plan, then approval, then apply)`
-        : `Run #${id} started: proposed run of ${stackName} (plan only, never applies)`,
-    );
+    flash(ctx, 'info', message);
     recountActiveRuns(ctx.services, store);
     return id;
   } catch (err) {
@@ -132,12 +130,9 @@ export async function startRun(
 
 function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
   const s = ctx.store.getState();
-  if (purpose === 'tracked' && ctx.svc.readonly) {
-    flash(
-      ctx,
-      'error',
-      'readonly mode (--readonly): only proposed runs can start; p starts one (plan only, never applies)',
-    );
+  const refused = startRefusal(ctx.svc, purpose);
+  if (refused) {
+    flash(ctx, 'error', refused);
     return;
   }
   const stacks = ctx.stacks();
@@ -169,33 +164,10 @@ function askAction(ctx: Day1Ctx, action: Day1Action): void {
     flash(ctx, 'warning', 'No run selected');
     return;
   }
-  const gerund = action === 'approve' ? 'approving' : action === 'discard' ? 'discarding' : 'canceling';
-  if (svc.readonly) {
-    flash(ctx, 'error', `readonly mode (--readonly): ${gerund} a run is not allowed`);
+  const refused = actionRefusal(svc, run, action);
+  if (refused) {
+    flash(ctx, refused.level, refused.text);
     return;
-  }
-  if (action === 'cancel') {
-    if (isTerminal(run.state)) {
-      flash(ctx, 'warning', `Run #${run.id} has already ended (${stateText(run.state)}); nothing to cancel`);
-      return;
-    }
-  } else if (run.state !== 'UNCONFIRMED') {
-    flash(
-      ctx,
-      'warning',
-      `Run #${run.id} is ${stateText(run.state)}; only a run waiting for approval (${stateText('UNCONFIRMED')}) can be ${action === 'approve' ? 'approved' : 'discarded'}`,
-    );
-    return;
-  } else if (action === 'approve') {
-    const given = svc.runs.approvals(run.id);
-    if (given.some((a) => a.user === svc.user) && given.length < run.requiredApprovals) {
-      flash(
-        ctx,
-        'warning',
-        `You (${svc.user}) already approved run #${run.id} (${given.length} of ${run.requiredApprovals}); another user must approve`,
-      );
-      return;
-    }
   }
   store.getState().day1OpenDialog({
     kind: 'action',
@@ -210,46 +182,17 @@ function askAction(ctx: Day1Ctx, action: Day1Action): void {
   });
 }
 
-/** One line about the run for the confirm: its state, plan and approvals. */
-export function actionDetail(svc: RunService, runId: number): string {
-  const r = svc.get(runId);
-  if (!r) return '';
-  const parts: string[] = [r.state];
-  if (r.summary) parts.push(formatSummary(r.summary));
-  if (r.state === 'UNCONFIRMED') parts.push(`approvals ${svc.runs.approvals(runId).length} of ${r.requiredApprovals}`);
-  return parts.join(' · ');
-}
-
 export async function performAction(ctx: Day1Ctx, action: Day1Action, runId: number, comment: string): Promise<void> {
   const { svc, store } = ctx;
   try {
-    if (action === 'approve') {
-      const r = await svc.approve(runId, svc.user, comment || undefined);
-      if (r.applying) {
-        const d = store.getState().day1;
-        if (!d.panes.some((p) => p.runId === runId))
-          store.getState().day1Open(runId, d.panes.length > 0 ? 'add' : 'only');
-        store.getState().day1FollowRun(runId);
-        flash(ctx, 'info', `Approved run #${runId} (${r.approvals} of ${r.required}): applying`);
-      } else {
-        flash(
-          ctx,
-          'info',
-          `Approved run #${runId} (${r.approvals} of ${r.required}): ${r.required - r.approvals} more approval(s) needed from other users`,
-        );
-      }
-    } else if (action === 'discard') {
-      await svc.discard(runId, svc.user, comment || undefined);
-      flash(ctx, 'info', `Discarded run #${runId}: its plan will never be applied`);
-    } else {
-      const r = await svc.cancel(runId, svc.user, comment || undefined);
-      store.getState().day1FollowRun(runId);
-      flash(
-        ctx,
-        'info',
-        isTerminal(r.state) ? `Run #${runId} ${r.state}` : `Canceling run #${runId}: its tool is being interrupted`,
-      );
+    const done = await performRunAction(svc, action, runId, comment);
+    if (done.applying) {
+      const d = store.getState().day1;
+      if (!d.panes.some((p) => p.runId === runId))
+        store.getState().day1Open(runId, d.panes.length > 0 ? 'add' : 'only');
     }
+    if (done.applying || action === 'cancel') store.getState().day1FollowRun(runId);
+    flash(ctx, 'info', done.message);
   } catch (err) {
     flash(ctx, 'error', errorMessage(err));
   }

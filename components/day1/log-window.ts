@@ -9,8 +9,8 @@
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 import type { LogLine, LogsRepo } from '../../src/db/logs.js';
+import type { LiveLines } from '../../src/day1/live-lines.js';
 import { sanitize } from '../../src/terminal/sanitize.js';
-import type { LiveLines } from './runtime.js';
 
 export interface LogReader {
   /** The last seq of the run's log (stored or in memory). */

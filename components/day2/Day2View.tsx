@@ -7,7 +7,6 @@
 import { Box } from 'ink';
 import { Text } from '../layout/Text.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { RunsRepo } from '../../src/db/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import { runKindName, stateText, WAITING_SYMBOL } from '../../src/domain/run-words.js';
 import { keys } from '../day0/keys.js';
@@ -47,13 +46,10 @@ function useRefreshState(services: Services): RefreshState {
     let gone = false;
     const on = (s: RefreshState) => setState(s);
     const t = setTimeout(() => {
-      void import('../../src/day2/refresh.js').then(({ REFRESHER_KEY, Refresher }) => {
+      void import('../../src/day2/refresh.js').then(({ REFRESHER }) => {
         if (gone) return;
         try {
-          refresher = services.get(
-            REFRESHER_KEY,
-            (s) => new Refresher({ db: s.db, now: s.now, env: s.env, timers: false }),
-          );
+          refresher = services.use(REFRESHER);
         } catch {
           return; // shutting down
         }
@@ -114,7 +110,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
     }
     let run;
     try {
-      run = new RunsRepo(services.db).get(watch.runId);
+      run = services.repos.runs.get(watch.runId);
     } catch {
       return;
     }
@@ -135,9 +131,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
           `${WAITING_SYMBOL} run #${run.id} of ${watch.stack} waits for your approval: ${keys('day2.runs.approve')} approves it (Runs)`,
         );
         if (s.day2.screen === 'detail' && s.day2.stack === watch.stack && !s.day2.dialog) {
-          const index = new RunsRepo(services.db)
-            .list({ stack: watch.stack, limit: 200 })
-            .findIndex((r) => r.id === run.id);
+          const index = services.repos.runs.list({ stack: watch.stack, limit: 200 }).findIndex((r) => r.id === run.id);
           s.day2SetSection('runs');
           s.day2SetCursor('runs', Math.max(0, index));
         }

@@ -8,7 +8,6 @@ import type { Key } from 'ink';
 import { commandFor, isKey } from '../../src/keymap/index.js';
 import type { Day2Action, Day2Dialog } from '../../store/day2.js';
 import type { AppStore } from '../../store/index.js';
-import { StacksRepo } from '../../src/db/stacks.js';
 import { editKey } from '../day0/TextField.js';
 import {
   backupNow,
@@ -172,7 +171,7 @@ function filterKey(ctx: Ctx, input: string, key: Key): void {
 }
 
 function prodValues(ctx: Ctx, stack: string): Record<string, string> {
-  const st = new StacksRepo(ctx.services.db).get(stack);
+  const st = ctx.services.repos.stacks.get(stack);
   return st?.environment === 'prod' ? { prod: '1' } : {};
 }
 
@@ -225,7 +224,7 @@ function alertOf(screen: Screen, fp: string | null): Extract<Item, { kind: 'aler
 
 function silence(ctx: Ctx, stack: string, item: Extract<Item, { kind: 'alert' }>): void {
   if (refuseReadonly(ctx, 'silencing')) return;
-  const st = new StacksRepo(ctx.services.db).get(stack);
+  const st = ctx.services.repos.stacks.get(stack);
   if (!st) return;
   try {
     openFlow(ctx.store, 'silence', stack, item.alert.fingerprint, silenceValues(st, item.alert));

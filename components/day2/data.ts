@@ -4,10 +4,11 @@
  * process's writes and other processes' alike) and on a slow clock, so ages ("5m") and staleness move on.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { AuditRepo, type AuditEntry } from '../../src/db/audit.js';
-import { BackupsRepo, type BackupEvent } from '../../src/db/backups.js';
+import type { AuditEntry } from '../../src/db/audit.js';
+import type { BackupEvent } from '../../src/db/backups.js';
 import type { DB } from '../../src/db/open.js';
-import { RunsRepo, type RunRecord } from '../../src/db/runs.js';
+import { repos } from '../../src/db/repos.js';
+import type { RunRecord } from '../../src/db/runs.js';
 import { listAlerts, liveSilences, type AlertView, type SilenceRecord } from '../../src/day2/alerts.js';
 import { driftedResources, driftHistory, type DriftCheckRecord, type DriftedResource } from '../../src/day2/drift.js';
 import type { Snapshot } from '../../src/day2/restic.js';
@@ -128,15 +129,7 @@ export interface SectionData {
 
 export type SectionItems<S extends Day2Section> = SectionData[S];
 
-const repos = new WeakMap<DB, { runs: RunsRepo; audit: AuditRepo; backups: BackupsRepo }>();
-function reposOf(db: DB) {
-  let r = repos.get(db);
-  if (!r) {
-    r = { runs: new RunsRepo(db), audit: new AuditRepo(db), backups: new BackupsRepo(db) };
-    repos.set(db, r);
-  }
-  return r;
-}
+const reposOf = repos;
 
 /** One section of a stack, read now. */
 export function readSection(db: DB, stack: StackStatus, section: Day2Section, now: number): SectionData[Day2Section] {

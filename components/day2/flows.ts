@@ -1,27 +1,12 @@
 /**
- * The Day-2 actions and their dialogs, React-free. Each action that changes something asks first: a dialog is a
+ * The Day-2 dialogs, and the keys' actions mapped onto the use cases of src/app/day2, React-free. Each action that changes something asks first: a dialog is a
  * list of steps (a text, a choice, a confirm: for a prod stack, typing the stack's name), the store holds where
  * the operator is, and `perform` runs the action at the end. Quick actions (acknowledge, clear a triage, back up,
  * verify, check drift, refresh) run at once. Everything slow runs in the background: the view stays responsive,
  * `busy` names it in the status line and the flash line tells the outcome in one line.
  */
-import { AlertsRepo } from '../../src/db/alerts.js';
-import { StacksRepo } from '../../src/db/stacks.js';
-import {
-  acknowledge,
-  alertingTarget,
-  expireSilence,
-  silenceAlert,
-  silenceMatchers,
-  syncAlerts,
-  unacknowledge,
-  type AlertView,
-} from '../../src/day2/alerts.js';
-import { formatMatcher } from '../../src/day2/alertmanager.js';
-import { listSnapshots, runBackup, verifyBackup } from '../../src/day2/backups.js';
-import { acceptDrift, checkDrift, clearTriage, remediate, snoozeDrift } from '../../src/day2/drift.js';
-import type { RunService } from '../../src/day1/runs.js';
-import { stackConfigOf } from '../../src/day2/configs.js';
+import * as app from '../../src/app/day2/index.js';
+import type { AlertView } from '../../src/day2/alerts.js';
 import type { Stack } from '../../src/domain/stack.js';
 import { errorMessage } from '../../src/errors.js';
 import type { Services } from '../../src/services.js';
@@ -157,16 +142,16 @@ function flash(ctx: Ctx, level: 'info' | 'warning' | 'error', text: string): voi
 }
 
 function stackOf(ctx: Ctx, name: string): Stack {
-  const s = new StacksRepo(ctx.services.db).get(name);
-  if (!s) throw new Error(`stack ${name} is gone`);
-  return s;
+  return app.stackOf(ctx.services, name);
 }
+
+const show = (ctx: Ctx, o: app.Outcome) => flash(ctx, o.level, o.text);
 
 /** Refuse actions that write in read-only mode; true when refused. */
 export function refuseReadonly(ctx: Ctx, what: string): boolean {
-  if (!ctx.services.readonly) return false;
-  flash(ctx, 'warning', `read-only (--readonly): ${what} is not allowed`);
-  return true;
+  const refused = app.readonlyRefusal(ctx.services, what);
+  if (refused) flash(ctx, 'warning', refused);
+  return refused !== null;
 }
 
 /** Run something in the background under a busy label; its error is the flash line, never a crash. */
@@ -189,103 +174,69 @@ export function background(ctx: Ctx, label: string, work: () => Promise<void>): 
 }
 
 /** What the dialog of `action` needs to show, computed when it opens. */
-export function silenceValues(stack: Stack, a: AlertView): Record<string, string> {
-  const target = alertingTarget(stack);
-  const fmt = (scope: 'alert' | 'labels') =>
-    silenceMatchers(a, scope, target?.matchers ?? [])
-      .map(formatMatcher)
-      .join(', ');
-  return {
-    alertname: a.alertname,
-    alertMatchers: fmt('alert'),
-    labelMatchers: fmt('labels'),
-    url: target?.url ?? '(no alerting.alertmanagerUrl)',
-  };
-}
+export const silenceValues = app.silenceValues;
 
-/** The dialog's last step was confirmed: do it. */
+/** The dialog's last step was confirmed: do it (src/app/day2 does the work). */
 export function perform(ctx: Ctx, d: Day2Dialog): void {
   const { services } = ctx;
-  const db = services.db;
-  const user = services.user;
   try {
     switch (d.action) {
       case 'accept': {
-        acceptDrift(db, stackOf(ctx, d.stack).id, d.target, d.values.note ?? '', user);
-        flash(ctx, 'info', `accepted the drift of ${d.target}`);
+        show(ctx, app.acceptStackDrift(services, d.stack, d.target, d.values.note ?? ''));
         return;
       }
       case 'snooze': {
         const r = parseUntil(d.values.until ?? '', Date.now());
         if ('error' in r) throw new Error(r.error);
-        snoozeDrift(db, stackOf(ctx, d.stack).id, d.target, r.at, d.values.note ?? '', user);
-        flash(ctx, 'info', `snoozed ${d.target} until ${localTime(r.at)}`);
+        show(ctx, app.snoozeStackDrift(services, d.stack, d.target, r.at, localTime(r.at), d.values.note ?? ''));
         return;
       }
       case 'silence': {
         const durationMs = parseDuration(d.values.duration ?? '') ?? 0;
         const scope = d.values.scope === 'labels' ? 'labels' : 'alert';
         background(ctx, `silence: ${d.stack}`, async () => {
-          const r = await silenceAlert(db, d.stack, d.target, { durationMs, comment: d.values.comment, user, scope });
-          const synced = r.sync && !r.sync.ok ? `; the re-sync failed: ${r.sync.error}` : '';
-          flash(
+          show(
             ctx,
-            synced ? 'warning' : 'info',
-            `silenced ${d.values.alertname} for ${d.values.duration} (silence ${r.silence.id.slice(0, 8)})${synced}`,
+            await app.silenceStackAlert(services, d.stack, d.target, {
+              durationMs,
+              durationLabel: d.values.duration ?? '',
+              alertname: d.values.alertname ?? '',
+              comment: d.values.comment,
+              scope,
+            }),
           );
         });
         return;
       }
       case 'expire': {
         const ids = d.target.split(',').filter(Boolean);
-        const stack = stackOf(ctx, d.stack);
-        let url: string | undefined;
-        try {
-          url = alertingTarget(stack)?.url;
-        } catch {
-          /* the stored silence knows its Alertmanager */
-        }
-        background(ctx, `expire: ${d.stack}`, async () => {
-          for (const id of ids)
-            await expireSilence(db, id, user, { url: url && !knownSilence(ctx, id) ? url : undefined });
-          flash(
-            ctx,
-            'info',
-            `expired ${ids.length === 1 ? `silence ${ids[0].slice(0, 8)}` : `${ids.length} silences`}`,
-          );
-        });
+        stackOf(ctx, d.stack);
+        background(ctx, `expire: ${d.stack}`, async () => show(ctx, await app.expireSilences(services, d.stack, ids)));
         return;
       }
       case 'remediate': {
         if (refuseReadonly(ctx, 'remediating drift')) return;
         background(ctx, `remediate: ${d.stack}`, async () => {
-          const runId = await remediate(await runService(services), db, d.stack, user, { trigger: 'tui' });
-          ctx.store.getState().day2Watch({ runId, stack: d.stack });
-          flash(ctx, 'info', `remediation run #${runId} of ${d.stack} started: it plans, then waits for your approval`);
+          const r = await app.remediateStackDrift(services, d.stack);
+          ctx.store.getState().day2Watch({ runId: r.runId, stack: d.stack });
+          show(ctx, r);
         });
         return;
       }
       case 'approve': {
         const runId = Number(d.target);
         background(ctx, `approve: #${runId}`, async () => {
-          const r = await (await runService(services)).approve(runId, user, d.values.comment || undefined);
+          const r = await app.approveRun(services, runId, d.values.comment);
           if (r.applying) ctx.store.getState().day2Watch({ runId, stack: d.stack });
-          flash(
-            ctx,
-            'info',
-            r.applying
-              ? `approved run #${runId}: applying`
-              : `approved run #${runId} (${r.approvals} of ${r.required}); another approver is needed`,
-          );
+          show(ctx, r);
         });
         return;
       }
       case 'discard': {
         const runId = Number(d.target);
-        background(ctx, `discard: #${runId}`, async () => {
-          await (await runService(services)).discard(runId, user, d.values.comment || undefined);
-          flash(ctx, 'info', `discarded run #${runId}`);
-        });
+        background(ctx, `discard: #${runId}`, async () =>
+          show(ctx, await app.discardRun(services, runId, d.values.comment)),
+        );
         return;
       }
     }
@@ -294,28 +245,12 @@ export function perform(ctx: Ctx, d: Day2Dialog): void {
   }
 }
 
-/** The app's run service, loaded when an action needs it (it brings the tool adapters and the policy engine). */
-async function runService(services: Services): Promise<RunService> {
-  const { appRunService } = await import('../../src/day2/refresh.js');
-  return appRunService(services);
-}
-
-function knownSilence(ctx: Ctx, id: string): boolean {
-  return new AlertsRepo(ctx.services.db).silence(id) !== undefined;
-}
-
 // ------------------------------------------------------------------------------------------------ quick actions
 
 export function toggleAck(ctx: Ctx, stack: string, a: AlertView): void {
   if (refuseReadonly(ctx, 'acknowledging')) return;
   try {
-    if (a.acknowledged) {
-      unacknowledge(ctx.services.db, stack, a.fingerprint, ctx.services.user);
-      flash(ctx, 'info', `took back the acknowledgement of ${a.alertname}`);
-    } else {
-      acknowledge(ctx.services.db, stack, a.fingerprint, ctx.services.user);
-      flash(ctx, 'info', `acknowledged ${a.alertname}`);
-    }
+    show(ctx, app.toggleAcknowledgement(ctx.services, stack, a));
   } catch (err) {
     flash(ctx, 'error', errorMessage(err).split('\n')[0]);
   }
@@ -324,8 +259,7 @@ export function toggleAck(ctx: Ctx, stack: string, a: AlertView): void {
 export function clearDriftTriage(ctx: Ctx, stack: string, address: string): void {
   if (refuseReadonly(ctx, 'changing drift triage')) return;
   try {
-    clearTriage(ctx.services.db, stackOf(ctx, stack).id, address, ctx.services.user);
-    flash(ctx, 'info', `${address} is open drift again`);
+    show(ctx, app.clearDriftTriage(ctx.services, stack, address));
   } catch (err) {
     flash(ctx, 'error', errorMessage(err).split('\n')[0]);
   }
@@ -333,79 +267,21 @@ export function clearDriftTriage(ctx: Ctx, stack: string, address: string): void
 
 export function backupNow(ctx: Ctx, stack: string): void {
   if (refuseReadonly(ctx, 'backing up')) return;
-  background(ctx, `backup: ${stack}`, async () => {
-    const r = await runBackup(ctx.services.db, stackOf(ctx, stack), {
-      user: ctx.services.user,
-      trigger: 'tui',
-      env: ctx.services.env,
-    });
-    flash(
-      ctx,
-      r.ok ? 'info' : 'warning',
-      r.ok
-        ? `backed up ${stack}: snapshot ${r.shortId}`
-        : `snapshot ${r.shortId} of ${stack} is incomplete: ${r.errors[0] ?? ''}`,
-    );
-  });
+  background(ctx, `backup: ${stack}`, async () => show(ctx, await app.backupStack(ctx.services, stack)));
 }
 
 export function verifyNow(ctx: Ctx, stack: string, snapshotId?: string): void {
   if (refuseReadonly(ctx, 'a restore test')) return;
-  background(ctx, `verify: ${stack}`, async () => {
-    const r = await verifyBackup(ctx.services.db, stackOf(ctx, stack), {
-      user: ctx.services.user,
-      trigger: 'tui',
-      env: ctx.services.env,
-      snapshotId,
-    });
-    flash(
-      ctx,
-      r.ok ? 'info' : 'error',
-      r.ok
-        ? `restore test of ${r.snapshotId?.slice(0, 8) ?? stack} passed`
-        : `restore test of ${stack} failed: ${r.error ?? ''}`,
-    );
-  });
+  background(ctx, `verify: ${stack}`, async () =>
+    show(ctx, await app.verifyStackBackup(ctx.services, stack, snapshotId)),
+  );
 }
 
 export function checkDriftNow(ctx: Ctx, stack: string): void {
-  background(ctx, `drift check: ${stack}`, async () => {
-    const r = await checkDrift(await runService(ctx.services), ctx.services.db, stack, {
-      trigger: 'tui',
-      user: ctx.services.user,
-    });
-    if (r.status === 'failed') flash(ctx, 'error', `drift check of ${stack} failed: ${r.error ?? ''}`);
-    else
-      flash(
-        ctx,
-        r.status === 'drifted' ? 'warning' : 'info',
-        r.status === 'drifted'
-          ? `${stack} drifted: ${r.drifted} open of ${r.resources.length}`
-          : `${stack} is ${r.status.replace('_', ' ')}`,
-      );
-  });
+  background(ctx, `drift check: ${stack}`, async () => show(ctx, await app.checkStackDrift(ctx.services, stack)));
 }
 
 /** Refresh alerts (forced, even when backing off) and snapshot lists: of one stack, or of all. */
 export function refreshNow(ctx: Ctx, stack?: string): void {
-  const { db } = ctx.services;
-  background(ctx, `refresh: ${stack ?? 'all'}`, async () => {
-    const results = await syncAlerts(db, stack ? [stack] : undefined, { force: true });
-    const failed = results.filter((r) => !r.ok);
-    if (stack) {
-      const s = stackOf(ctx, stack);
-      if (stackConfigOf(s.dir).config?.backups) {
-        const l = await listSnapshots(db, s, { refresh: true, env: ctx.services.env, trigger: 'tui' });
-        if (l.error)
-          failed.push({ stack, stackId: s.id, ok: false, skipped: false, alerts: 0, error: `snapshots: ${l.error}` });
-      }
-    } else {
-      // A round of snapshot lists now (restic for stale lists only), apart from the app's refresher.
-      const { Refresher } = await import('../../src/day2/refresh.js');
-      await new Refresher({ db, env: ctx.services.env, timers: false }).refreshSnapshots();
-    }
-    if (failed.length)
-      flash(ctx, 'warning', `refreshed; ${failed.length} failed: ${failed[0].stack}: ${failed[0].error ?? ''}`);
-    else flash(ctx, 'info', `refreshed ${stack ?? `${results.length} stacks' alerts`}`);
-  });
+  background(ctx, `refresh: ${stack ?? 'all'}`, async () => show(ctx, await app.refreshStacks(ctx.services, stack)));
 }

@@ -44,7 +44,11 @@ export const alertsSync: Command = {
     // Asked for by a person or a script: try every source now, whatever its backoff.
     const results = await syncAlerts(ctx.db(), undefined, { force: true, timeoutMs });
     const allOk = results.every((r) => r.ok);
+    const failed = (r: (typeof results)[number]) =>
+      `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}\n`;
     if (values.json) {
+      // The JSON on stdout has every result; a source that failed is also said on stderr, as errors are.
+      for (const r of results) if (!r.ok) ctx.stderr.write(failed(r));
       writeJson(ctx, {
         stacks: results.map((r) => ({
           name: r.stack,
@@ -61,11 +65,8 @@ export const alertsSync: Command = {
     }
     for (const r of results) {
       if (r.ok) line(ctx, `${r.stack}: ok, ${r.alerts} alert${r.alerts === 1 ? '' : 's'}`);
-      else
-        line(
-          ctx,
-          `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}`,
-        );
+      // A source that failed is an error: on stderr, as every command's errors are.
+      else ctx.stderr.write(failed(r));
     }
     return allOk ? 0 : 1;
   },

@@ -6,9 +6,10 @@
  * `$XDG_DATA_HOME/dayops/demo/demo.db`, never into the real database.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createDemo, defaultDemoDbPath, DEMO_MARKER, demoWorkspace } from '../demo/index.js';
 import { openDatabase, type DB } from '../db/open.js';
+import { outputFolderProblem } from '../day0/write.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { defaultDbPath } from '../paths.js';
@@ -44,6 +45,10 @@ export const demoCommand: Command = {
       throw new UserError('dayops demo: --open and --json do not go together (the app would write over the JSON)', 2);
     }
     const dbPath = demoDbPath(ctx);
+    // A folder under /proc or /sys, or a file where the folder goes: one line now (Node's recursive mkdir may never
+    // return under /proc).
+    const problem = outputFolderProblem(dirname(resolve(dbPath)));
+    if (problem) throw new UserError(`dayops demo: ${problem}`);
     if (values.open && !values.reset && demoExists(dbPath)) {
       return openDemo(ctx, dbPath, `dayops demo: opening the demo at ${dbPath} as you left it (--reset rebuilds it)`);
     }

@@ -14,13 +14,14 @@ import { generate } from '../day0/generate/index.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
+import { maxOf } from '../arrays.js';
 
 const USAGE = 'dayops design --from FILE --out DIR [--json] [--force] [--move]';
 
 export function formatFindings(findings: readonly Finding[]): string[] {
-  const sev = Math.max(...findings.map((f) => f.severity.length));
-  const code = Math.max(...findings.map((f) => f.code.length));
-  const path = Math.max(...findings.map((f) => f.path.length));
+  const sev = maxOf(findings.map((f) => f.severity.length));
+  const code = maxOf(findings.map((f) => f.code.length));
+  const path = maxOf(findings.map((f) => f.path.length));
   return findings.map((f) => `${f.severity.padEnd(sev)}  ${f.code.padEnd(code)}  ${f.path.padEnd(path)}  ${f.message}`);
 }
 

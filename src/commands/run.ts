@@ -6,6 +6,7 @@
  */
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { moreApprovalsNeeded } from '../app/day1/index.js';
 import { exitCodeFor, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
@@ -159,9 +160,7 @@ async function confirm(
   follower.start();
   const res = await svc.approve(run.id, svc.user);
   if (!res.applying) {
-    ctx.stderr.write(
-      `dayops: approved by ${svc.user} (${res.approvals} of ${res.required}); run ${run.id} needs ${res.required - res.approvals} more approval(s) from other users\n`,
-    );
+    ctx.stderr.write(`dayops: ${moreApprovalsNeeded(res, svc.user)}\n`);
     return svc.runs.get(run.id)!;
   }
   return svc.wait(run.id, 'terminal');
@@ -232,9 +231,7 @@ export const approveCommand: Command = {
       const from = svc.logs.count(id) + 1;
       const res = await svc.approve(id, svc.user, values.comment);
       if (!res.applying) {
-        ctx.stderr.write(
-          `dayops: approved by ${svc.user} (${res.approvals} of ${res.required}); run ${id} needs ${res.required - res.approvals} more approval(s) from other users\n`,
-        );
+        ctx.stderr.write(`dayops: ${moreApprovalsNeeded(res, svc.user)}\n`);
         if (values.json) writeJson(ctx, runJson(svc.runs.detail(id)!));
         return 4;
       }

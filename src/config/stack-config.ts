@@ -34,11 +34,11 @@
  * rpoMinutes: 60
  * ```
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
+import { somethingAt } from './safe-read.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -208,6 +208,7 @@ export function defaultStackConfig(): StackConfig {
 /** Read `DIR/dayops.yaml`; a folder without one gets the defaults. Throws ConfigError on bad content. */
 export function loadStackConfig(dir: string): StackConfig {
   const file = join(dir, STACK_CONFIG_FILE);
-  if (!existsSync(file)) return defaultStackConfig();
+  // A link to nothing, or a loop of links, is not "no dayops.yaml": reading it says what is wrong.
+  if (!somethingAt(file)) return defaultStackConfig();
   return readYamlFile(file, stackConfigSchema);
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { MAX_CONFIG_BYTES, readTextFile } from './safe-read.js';
 
 /** `network.subnets[2].cidr`, the path format findings and errors use everywhere. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -20,14 +20,20 @@ export function formatPath(path: readonly PropertyKey[]): string {
  */
 export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.infer<S> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = lineCounter.linePos(e.pos[0]);
-    const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(file, `invalid YAML: ${msg}`, pos.line, pos.col);
+  let doc: ReturnType<typeof parseDocument>;
+  let data: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      const pos = lineCounter.linePos(e.pos[0]);
+      const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new ConfigError(file, `invalid YAML: ${msg}`, pos.line, pos.col);
+    }
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (err) {
+    throw yamlFailure(err, file);
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || data === undefined) throw new ConfigError(file, 'the file is empty');
   const result = schema.safeParse(data);
   if (result.success) return result.data;
@@ -65,6 +71,25 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
   }
   const where = formatPath(issue.path);
   throw new ConfigError(file, `${where ? `${where}: ` : ''}${describeIssue(issue)}`, line, col);
+}
+
+/** How many nodes aliases may expand to, in all (the `yaml` package's guard against "billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * What the YAML parser threw, as one line naming the file: an alias bomb (an alias expanding to an alias, over and
+ * over, to exhaust memory), nesting deep enough to exhaust the stack. Anything else is a bug and stays one.
+ */
+export function yamlFailure(err: unknown, file: string): unknown {
+  if (err instanceof ConfigError) return err;
+  if (err instanceof ReferenceError && /alias/i.test(err.message))
+    return new ConfigError(
+      file,
+      `invalid YAML: its aliases (*name) expand too far (an alias bomb?); dayops expands at most ${MAX_ALIAS_COUNT}`,
+    );
+  if (err instanceof RangeError && /call stack/i.test(err.message))
+    return new ConfigError(file, 'invalid YAML: nested too deeply');
+  return err;
 }
 
 /** Zod's wording, made plainer where it is vague: a missing field says so, with what it should be. */
@@ -129,20 +154,7 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
+/** Read a YAML file with the safe reader (a regular file under the size limit) and validate it: else one line. */
 export function readYamlFile<S extends z.ZodType>(path: string, schema: S, shownAs = path): z.infer<S> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      shownAs,
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a folder, not a file'
-          : `cannot be read (${code ?? 'error'})`,
-    );
-  }
-  return parseYaml(text, shownAs, schema);
+  return parseYaml(readTextFile(path, { maxBytes: MAX_CONFIG_BYTES, shownAs }), shownAs, schema);
 }

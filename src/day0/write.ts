@@ -11,7 +11,8 @@
  * is refused with one line naming it. Every new file is first written in full to a temporary file in its own
  * folder (O_EXCL, fsync), the manifests included; only when all of them are on disk are they renamed over their
  * targets, so a full disk or a read-only folder leaves nothing half-written: the temporary files and any folder
- * made for them are removed, and the error is one line. Before the first file is replaced, the manifest records
+ * made for them are removed, and the error is one line. Files are read with the shared safe reader
+ * (src/config/safe-read.ts). Before the first file is replaced, the manifest records
  * both the old and the new hash of every file about to change, so a crash halfway through the renames leaves files
  * that a re-run still recognises as dayops' own; the final manifest keeps only the new hashes.
  */
@@ -19,12 +20,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
-  fstatSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
-  readSync,
   realpathSync,
   renameSync,
   rmdirSync,
@@ -34,6 +33,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { ioReason, kindOf, readRegularFile } from '../config/safe-read.js';
 import { UserError } from '../errors.js';
 import type { GeneratedFile } from './generate/index.js';
 
@@ -58,102 +58,12 @@ interface Manifest {
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-// ---------------------------------------------------------------------------------------------------------------
-// Errors: one line naming the path and what is wrong
-
-const REASONS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENAMETOOLONG: 'the path is too long',
-  ENOTDIR: 'a part of the path is not a folder',
-  ELOOP: 'is a symbolic link',
-  EISDIR: 'is a folder, not a file',
-  ENOENT: 'no such file or folder',
-  EIO: 'input/output error',
-  EMFILE: 'too many open files',
-};
-
-/** What an errno means, in words. */
-export function ioReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return (code && REASONS[code]) ?? code ?? String((err as Error)?.message ?? err).split('\n')[0];
-}
-
 function lstatOrNull(path: string): Stats | null {
   try {
     return lstatSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new UserError(`${path}: cannot be used (${ioReason(err)})`);
-  }
-}
-
-const kindOf = (st: Stats): string =>
-  st.isFIFO()
-    ? 'a named pipe'
-    : st.isCharacterDevice() || st.isBlockDevice()
-      ? 'a device'
-      : st.isSocket()
-        ? 'a socket'
-        : st.isDirectory()
-          ? 'a folder'
-          : 'not a regular file';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Reading: regular files under a size limit, never a FIFO or a device
-
-export interface ReadOptions {
-  /** Refuse a larger file (one line) instead of reading it. */
-  maxBytes: number;
-  /** How the file is named in errors (as the user typed it). */
-  shownAs?: string;
-  /** Refuse a symbolic link instead of following it. */
-  noFollow?: boolean;
-}
-
-const size = (n: number) =>
-  n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
-
-/**
- * The content of a regular file. A FIFO, a device, a folder or a file over the limit is one line naming the file,
- * at once: the file is opened non-blocking (a FIFO with no writer does not wait) and checked with fstat before a
- * byte is read. (A minimal reader for Day-0's files until a shared safe reader lands in src/config/.)
- */
-export function readRegularFile(path: string, opts: ReadOptions): Buffer {
-  const name = opts.shownAs ?? path;
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${name}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' && opts.noFollow ? 'is a symbolic link; dayops does not follow it' : `cannot be read (${ioReason(err)})`}`,
-    );
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new UserError(`${name}: is ${kindOf(st)}, not a regular file`);
-    if (st.size > opts.maxBytes)
-      throw new UserError(`${name}: is ${size(st.size)}, more than the ${size(opts.maxBytes)} dayops reads`);
-    // Read at most one byte past the limit: a file that grows while it is read is refused too.
-    const buf = Buffer.alloc(Math.min(opts.maxBytes + 1, Math.max(st.size + 1, 4096)));
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) break;
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-    }
-    if (n > opts.maxBytes) throw new UserError(`${name}: is more than the ${size(opts.maxBytes)} dayops reads`);
-    return buf.subarray(0, n);
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${name}: cannot be read (${ioReason(err)})`);
-  } finally {
-    closeSync(fd);
   }
 }
 

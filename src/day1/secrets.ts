@@ -12,11 +12,11 @@
  * `[REDACTED]`. Values shorter than MIN_SECRET_LENGTH (4) characters are NOT redacted: resolveStackEnv reports
  * such secrets in `warnings` so the runner can say so.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StackConfig } from '../config/stack-config.js';
 import { UserError } from '../errors.js';
+import { FileReadError, MAX_SECRET_BYTES, readTextFile } from '../config/safe-read.js';
 import { MIN_SECRET_LENGTH } from '../secrets/redactor.js';
 
 export interface ResolvedEnv {
@@ -39,15 +39,13 @@ function expandHome(path: string, from: NodeJS.ProcessEnv): string {
 function readSecretFile(name: string, shown: string, path: string): string {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A regular file under the limit: a FIFO, a device or a huge file is refused at once, never waited on.
+    text = readTextFile(path, { maxBytes: MAX_SECRET_BYTES });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof FileReadError)) throw err;
     const where = shown === path ? `file ${shown}` : `file ${shown} (${path})`;
-    if (code === 'ENOENT') throw new UserError(`secret ${name}: ${where} does not exist`);
-    if (code === 'EISDIR') throw new UserError(`secret ${name}: ${where} is a folder, not a file`);
-    if (code === 'EACCES' || code === 'EPERM')
-      throw new UserError(`secret ${name}: ${where} cannot be read (permission denied)`);
-    throw new UserError(`secret ${name}: ${where} cannot be read (${code ?? 'error'})`);
+    if (err.code === 'ENOENT') throw new UserError(`secret ${name}: ${where} does not exist`);
+    throw new UserError(`secret ${name}: ${where} ${err.reason}`);
   }
   const value = text.replace(/[\r\n]+$/, '');
   if (value === '') throw new UserError(`secret ${name}: file ${shown} is empty`);

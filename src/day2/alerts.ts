@@ -9,7 +9,6 @@
 import { join } from 'node:path';
 import type { DB } from '../db/open.js';
 import {
-  AlertsRepo,
   type AckRecord,
   type AlertRecord,
   type AlertState,
@@ -17,8 +16,9 @@ import {
   type SilenceRecord,
   type StoredAlert,
 } from '../db/alerts.js';
-import { DEFAULT_STALE_AFTER_MS, isStale, SourcesRepo, type BackoffOptions, type SourceStatus } from '../db/sources.js';
-import { StacksRepo } from '../db/stacks.js';
+import { DEFAULT_STALE_AFTER_MS, isStale, type BackoffOptions, type SourceStatus } from '../db/sources.js';
+import type { AlertsRepo } from '../db/alerts.js';
+import { repos } from '../db/repos.js';
 import { loadStackConfig, STACK_CONFIG_FILE, type StackConfig } from '../config/stack-config.js';
 import type { Stack } from '../domain/stack.js';
 import type { ChangeAction, PlanSummary, ResourceChange } from '../domain/plan.js';
@@ -110,15 +110,7 @@ export function alertingTarget(stack: Stack, config?: StackConfig): AlertingTarg
 }
 
 /** The repositories of a database handle, prepared once per handle (the dashboard reads often). */
-const REPOS = new WeakMap<DB, { alerts: AlertsRepo; sources: SourcesRepo; stacks: StacksRepo }>();
-function reposOf(db: DB): { alerts: AlertsRepo; sources: SourcesRepo; stacks: StacksRepo } {
-  let r = REPOS.get(db);
-  if (!r) {
-    r = { alerts: new AlertsRepo(db), sources: new SourcesRepo(db), stacks: new StacksRepo(db) };
-    REPOS.set(db, r);
-  }
-  return r;
-}
+const reposOf = repos;
 
 function resolveStack(db: DB, stack: Stack | string): Stack {
   if (typeof stack !== 'string') return stack;

@@ -25,16 +25,9 @@
  */
 import { runKindName } from '../domain/run-words.js';
 import { createHash } from 'node:crypto';
-import {
-  DriftRepo,
-  type DriftCheckRecord,
-  type DriftSource,
-  type ResourceWithTriage,
-  type TriageRecord,
-} from '../db/drift.js';
+import { type DriftCheckRecord, type DriftSource, type ResourceWithTriage, type TriageRecord } from '../db/drift.js';
 import type { DB } from '../db/open.js';
-import { RunsRepo } from '../db/runs.js';
-import { StacksRepo } from '../db/stacks.js';
+import { repos } from '../db/repos.js';
 import type { RunService } from '../day1/runs.js';
 import { isTerminal, type RunTrigger } from '../day1/runner/state.js';
 import type { ChangeAction, PlanResult, ResourceChange } from '../domain/plan.js';
@@ -317,16 +310,6 @@ export function driftFromPlan(plan: Pick<PlanResult, 'changes' | 'drift'>): Foun
 
 // ---------------------------------------------------------------------------------------------------------------
 // Recording checks
-
-const REPOS = new WeakMap<DB, { drift: DriftRepo; runs: RunsRepo; stacks: StacksRepo }>();
-function repos(db: DB): { drift: DriftRepo; runs: RunsRepo; stacks: StacksRepo } {
-  let r = REPOS.get(db);
-  if (!r) {
-    r = { drift: new DriftRepo(db), runs: new RunsRepo(db), stacks: new StacksRepo(db) };
-    REPOS.set(db, r);
-  }
-  return r;
-}
 
 /**
  * Record the outcome of a finished drift run (idempotent): finishes its `checking` check, or creates the check

@@ -9,16 +9,16 @@
  * (`alerts: payments`, `backups: web`, `drift: api`), for the footer; `change` events fire when either changes.
  *
  * `registerDay2Services(services, store?)` makes the run service, the scheduler and the refresher once per app
- * (through `services.get`, so they are shut down once on quit) and starts the scheduler and the refresher.
+ * (through `services.use`, so they are shut down once on quit) and starts the scheduler and the refresher.
  */
 import { EventEmitter } from 'node:events';
 import type { DB } from '../db/open.js';
 import { DEFAULT_STALE_AFTER_MS, isStale, SourcesRepo, type SourceRecord } from '../db/sources.js';
 import { StacksRepo } from '../db/stacks.js';
-import { RunService } from '../day1/runs.js';
+import { RUN_SERVICE, type RunService } from '../day1/runs.js';
 import type { Stack } from '../domain/stack.js';
 import { errorMessage } from '../errors.js';
-import type { Services } from '../services.js';
+import { serviceKey, type Services } from '../services.js';
 import type { AppStore } from '../../store/index.js';
 import { alertsSourceKey, syncAlerts } from './alerts.js';
 import { BACKUP_STALE_AFTER_MS, backupSourceKey, listSnapshots } from './backups.js';
@@ -258,18 +258,19 @@ export class Refresher extends EventEmitter<RefresherEvents> {
 // ---------------------------------------------------------------------------------------------------------------
 // The app's Day-2 services
 
-/** The services key of the app's run service (one per app, shared by Day-1 views and Day-2 jobs). */
-export const RUN_SERVICE_KEY = 'runs';
-export const SCHEDULER_KEY = 'day2.scheduler';
-export const REFRESHER_KEY = 'day2.refresher';
-
-/** The app's run service, made once (`services.get('runs', ...)`). */
+/** The app's run service (`services.use(RUN_SERVICE)`). */
 export function appRunService(services: Services): RunService {
-  return services.get(
-    RUN_SERVICE_KEY,
-    (s) => new RunService(s.db, { dbPath: s.dbPath, user: s.user, readonly: s.readonly, env: s.env }),
-  );
+  return services.use(RUN_SERVICE);
 }
+
+/** The app's background refresh of alerts and snapshots (started by registerDay2Services). */
+export const REFRESHER = serviceKey('day2.refresher', (s) => new Refresher({ db: s.db, now: s.now, env: s.env }));
+
+/** The app's scheduler: drift checks, and in read-write mode backups and restore tests. */
+export const SCHEDULER = serviceKey('day2.scheduler', (s) => {
+  const kinds: JobKind[] = s.readonly ? ['drift'] : ['drift', 'backup', 'restore-test'];
+  return new Scheduler({ db: s.db, now: s.now, kinds, runJob: defaultJobRunner(s.use(RUN_SERVICE), s.db, s.user) });
+});
 
 const SUBSCRIBED = new WeakSet<Scheduler>();
 
@@ -287,20 +288,16 @@ export interface Day2Services {
  */
 export function registerDay2Services(services: Services, store?: AppStore): Day2Services {
   const runs = appRunService(services);
-  const kinds: JobKind[] = services.readonly ? ['drift'] : ['drift', 'backup', 'restore-test'];
-  const scheduler = services.get(SCHEDULER_KEY, (s) => {
-    const sched = new Scheduler({ db: s.db, now: s.now, kinds, runJob: defaultJobRunner(runs, s.db, s.user) });
-    if (store) {
-      sched.on('problem', (p) =>
-        store.getState().showFlash('warning', `schedule of ${p.stack || 'dayops'} skipped: ${p.error}`),
-      );
-    }
-    return sched;
-  });
-  const refresher = services.get(REFRESHER_KEY, (s) => new Refresher({ db: s.db, now: s.now, env: s.env }));
+  const scheduler = services.use(SCHEDULER);
+  const refresher = services.use(REFRESHER);
   if (!SUBSCRIBED.has(scheduler)) {
     SUBSCRIBED.add(scheduler);
     scheduler.on('job-end', () => refresher.recomputeStale());
+    if (store) {
+      scheduler.on('problem', (p) =>
+        store.getState().showFlash('warning', `schedule of ${p.stack || 'dayops'} skipped: ${p.error}`),
+      );
+    }
   }
   scheduler.start();
   refresher.start();

@@ -619,6 +619,20 @@ export interface BackupProgress {
   currentFiles: string[];
 }
 
+/** The progress a finished backup reports: everything done, from the summary's own counts. */
+export function finishedProgress(s: BackupSummary): BackupProgress {
+  return {
+    percentDone: 1,
+    filesDone: s.total_files_processed,
+    totalFiles: s.total_files_processed,
+    bytesDone: s.total_bytes_processed,
+    totalBytes: s.total_bytes_processed,
+    secondsElapsed: s.total_duration,
+    secondsRemaining: 0,
+    currentFiles: [],
+  };
+}
+
 export function toProgress(s: BackupStatusLine): BackupProgress {
   return {
     percentDone: s.percent_done,
@@ -842,8 +856,11 @@ export class Restic {
       try {
         const m = parseBackupLine(line);
         if (m.type === 'status') opts.onProgress?.(toProgress(m.status));
-        else if (m.type === 'summary') summary = m.summary;
-        else if (m.type === 'error') errors.push(this.redact(m.item ? `${m.item}: ${m.message}` : m.message));
+        else if (m.type === 'summary') {
+          summary = m.summary;
+          // restic's last status line is sent on its own clock and may say 93%: the summary is the finish.
+          opts.onProgress?.(finishedProgress(m.summary));
+        } else if (m.type === 'error') errors.push(this.redact(m.item ? `${m.item}: ${m.message}` : m.message));
       } catch (e) {
         parseError ??= e as ResticError;
       }

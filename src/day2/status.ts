@@ -6,7 +6,8 @@
  * each dayops.yaml (parsed again only when it changed).
  */
 import type { StackConfig } from '../config/stack-config.js';
-import { OverviewRepo, type OverviewRun } from '../db/drift.js';
+import type { OverviewRun } from '../db/drift.js';
+import { repos } from '../db/repos.js';
 import type { DB } from '../db/open.js';
 import { DEFAULT_STALE_AFTER_MS, isStale } from '../db/sources.js';
 import type { Environment, Tool } from '../domain/stack.js';
@@ -159,16 +160,9 @@ function backupFigure(b: BackupStatus | undefined, configError: string | null): 
   };
 }
 
-const REPOS = new WeakMap<DB, OverviewRepo>();
-
 /** Every stack's status, by name, from the cache. */
 export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOptions = {}): StackStatus[] {
-  let overview = REPOS.get(db);
-  if (!overview) {
-    overview = new OverviewRepo(db);
-    REPOS.set(db, overview);
-  }
-  const rows = overview.rows();
+  const rows = repos(db).overview.rows();
   const configs = new Map<string, StackConfig | null>();
   const configErrors = new Map<string, string | null>();
   for (const r of rows) {

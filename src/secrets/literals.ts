@@ -6,6 +6,7 @@
  * text is walked m-1 characters at a time wherever its last pair of characters ends no pattern; shorter patterns
  * (rare) are looked for with `includes`.
  */
+import { maxOf, minOf } from '../arrays.js';
 
 const MAX_WINDOW = 16;
 const LONG = 8;
@@ -30,7 +31,12 @@ export class LiteralSet {
     const long = all.filter((p) => p.length >= LONG);
     this.short = all.filter((p) => p.length < LONG);
     for (const p of all) for (let j = 1; j < p.length; j++) this.pairs[pair(p, j)] = 1;
-    this.m = long.length ? Math.min(MAX_WINDOW, ...long.map((p) => p.length)) : 0;
+    this.m = long.length
+      ? minOf(
+          long.map((p) => p.length),
+          MAX_WINDOW,
+        )
+      : 0;
     if (!long.length) return;
     const m = this.m;
     this.shift = new Uint8Array(65536).fill(m - 1);
@@ -60,7 +66,10 @@ export class LiteralSet {
 
   /** The most characters an occurrence that `test` finds spans. */
   get reach(): number {
-    return Math.max(this.m, ...this.short.map((p) => p.length));
+    return maxOf(
+      this.short.map((p) => p.length),
+      this.m,
+    );
   }
 
   /** True when `text` contains at least one of the patterns (or a long pattern's first 16 characters). */

@@ -7,14 +7,13 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
-  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { GeneratedFile } from '../../src/day0/generate/index.js';
-import { MANIFEST, readRegularFile, sha256, writeDesign } from '../../src/day0/write.js';
+import { MANIFEST, sha256, writeDesign } from '../../src/day0/write.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const v1: GeneratedFile[] = [
@@ -272,43 +271,5 @@ describe.runIf(root || process.env.CI)('writeDesign on a full or read-only disk'
       /cannot write the design \(read-only file system\); nothing was written$/,
     );
     expect(readdirSync(disk)).toEqual([]);
-  });
-});
-
-describe('readRegularFile', () => {
-  const limit = { maxBytes: 1 << 20 };
-
-  it('reads a regular file', () => {
-    const f = join(tmpDir(), 'b.yaml');
-    writeFileSync(f, 'name: x\n');
-    expect(readRegularFile(f, limit).toString()).toBe('name: x\n');
-  });
-
-  it('refuses a FIFO with no writer, at once, naming the file', () => {
-    const f = join(tmpDir(), 'fifo.yaml');
-    execFileSync('mkfifo', [f]);
-    expect(errorOf(() => readRegularFile(f, { ...limit, shownAs: 'fifo.yaml' }))).toBe(
-      'fifo.yaml: is a named pipe, not a regular file',
-    );
-  });
-
-  it('refuses /dev/zero and a folder', () => {
-    expect(errorOf(() => readRegularFile('/dev/zero', limit))).toBe('/dev/zero: is a device, not a regular file');
-    expect(errorOf(() => readRegularFile(tmpDir(), limit))).toMatch(/is a folder, not a regular file/);
-  });
-
-  it('refuses a 50 MB file without reading it', () => {
-    const f = join(tmpDir(), 'big.yaml');
-    writeFileSync(f, '');
-    truncateSync(f, 50 * 1024 * 1024);
-    expect(errorOf(() => readRegularFile(f, { ...limit, shownAs: 'big.yaml' }))).toBe(
-      'big.yaml: is 50.0 MiB, more than the 1.0 MiB dayops reads',
-    );
-  });
-
-  it('a missing file says so', () => {
-    expect(errorOf(() => readRegularFile('/nonexistent/b.yaml', { ...limit, shownAs: 'b.yaml' }))).toBe(
-      'b.yaml: no such file',
-    );
   });
 });

@@ -9,7 +9,7 @@ import { DraftsRepo, type Draft } from '../../db/drafts.js';
 import { StacksRepo } from '../../db/stacks.js';
 import type { Environment, Tool } from '../../domain/stack.js';
 import { blueprintSchema, parseBlueprint, type Blueprint } from '../../day0/blueprint.js';
-import { readRegularFile } from '../../day0/write.js';
+import { MAX_CONFIG_BYTES, readTextFile } from '../../config/safe-read.js';
 import { UserError } from '../../errors.js';
 import { designStack, type DesignOptions, type DesignResult } from './design.js';
 
@@ -18,14 +18,14 @@ export { workDir } from './workdir.js';
 export type { Draft } from '../../db/drafts.js';
 
 /** A blueprint is a few kilobytes; anything past this is not one. */
-export const MAX_BLUEPRINT_BYTES = 1 << 20;
+export const MAX_BLUEPRINT_BYTES = MAX_CONFIG_BYTES;
 
 /** The file a design keeps in its folder. */
 export const BLUEPRINT_FILE = 'blueprint.yaml';
 
 /** Read a blueprint file: a regular file under the size limit, valid YAML, the schema; else one line. */
 export function readBlueprintFile(path: string, shownAs = path): Blueprint {
-  const text = readRegularFile(path, { maxBytes: MAX_BLUEPRINT_BYTES, shownAs }).toString('utf8');
+  const text = readTextFile(path, { maxBytes: MAX_BLUEPRINT_BYTES, shownAs });
   return parseBlueprint(text, shownAs);
 }
 

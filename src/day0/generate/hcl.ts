@@ -3,6 +3,7 @@
  * object keys), `=` signs are aligned by the rules `terraform fmt` follows (see `assignments`), and expressions
  * that must stay code (`var.region`, `aws_vpc.main.id`) are marked with `expr()`.
  */
+import { maxOf } from '../../arrays.js';
 
 export class Expr {
   constructor(readonly code: string) {}
@@ -146,7 +147,10 @@ function assignments(entries: { name: string; value: string }[], indent: string)
   const out: string[] = [];
   let group: { name: string; value: string }[] = [];
   const flush = () => {
-    const width = Math.max(0, ...group.map((e) => e.name.length));
+    const width = maxOf(
+      group.map((e) => e.name.length),
+      0,
+    );
     for (const e of group) out.push(`${indent}${e.name.padEnd(width)} = ${e.value}`);
     group = [];
   };

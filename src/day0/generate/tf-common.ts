@@ -7,6 +7,7 @@ import type { Blueprint, Database, FirewallRule } from '../blueprint.js';
 import { parseCidr } from '../audit.js';
 import { BACKEND_LABEL, type Facts, PLATFORM_DIR } from './facts.js';
 import { attr, blank, block, comment, expr, ident, renderValue, type HclValue, type Item } from './hcl.js';
+import { maxOf } from '../../arrays.js';
 
 export interface TfFile {
   name: string;
@@ -226,7 +227,7 @@ export function versionsFile(f: Facts, providers: ProviderName[], dir = ''): TfF
   const req: Record<string, HclValue> = {};
   for (const p of providers) req[p] = { ...PROVIDER_VERSIONS[p] };
   const version = requiredVersion(f);
-  const width = Math.max(...providers.map((p) => `${p} ${PROVIDER_VERSIONS[p].version}`.length));
+  const width = maxOf(providers.map((p) => `${p} ${PROVIDER_VERSIONS[p].version}`.length));
   return {
     name: `${dir}versions.tf`,
     about: 'Tool and provider versions.',

@@ -4,6 +4,7 @@
  * cancel, wait, shutdown: the public RunService), json.ts (`--json`, exit codes). Import from here.
  */
 export { RunService } from './actions.js';
+export { RUN_SERVICE } from './key.js';
 export { hasChanges } from './driver.js';
 export { exitCodeFor, formatDiagnostic, runJson } from './json.js';
 export type { ApproveResult, RunServiceEvents, RunServiceOptions, StartOptions } from './types.js';

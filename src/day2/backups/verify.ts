@@ -31,6 +31,7 @@ import {
   type StackRef,
 } from './common.js';
 import { fetchSnapshots, storeListing } from './snapshots.js';
+import { pushAll } from '../../arrays.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Restore test
@@ -273,7 +274,7 @@ export async function verifyBackup(
         bytes: cmp.bytes,
         comparedWithSource: cmp.comparedWithSource,
       });
-      detail.problems.push(...cmp.problems);
+      pushAll(detail.problems, cmp.problems);
       if (cmp.problems.length === 0) {
         detail.proven.push(
           `all ${cmp.files} files, ${cmp.dirs} folders and ${cmp.others} other entries of the snapshot were restored with their sizes (${cmp.bytes} bytes)`,

@@ -1,10 +1,11 @@
 /** Loading a stack's policies (dayops.yaml, policyFiles, the shipped set) into a set, and the outcome of a plan. */
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isCelError, type CelInput, type CelValue } from '@bufbuild/cel';
 import { LineCounter, isNode, parseDocument, type Node } from 'yaml';
 import { STACK_CONFIG_FILE, policyFileSchema, type PolicyConfig, type StackConfig } from '../../config/stack-config.js';
 import { formatPath, parseYaml } from '../../config/yaml-file.js';
+import { MAX_CONFIG_BYTES, readTextFile, somethingAt } from '../../config/safe-read.js';
+import { maxOf } from '../../arrays.js';
 import { positionInScalar, type FilePosition } from '../../config/yaml-position.js';
 import { ConfigError, errorMessage } from '../../errors.js';
 import { DEFAULT_POLICIES, DEFAULT_POLICY_SOURCE } from '../default-policies.js';
@@ -71,7 +72,7 @@ function fileLocator(file: string): Locator {
   const load = (): Locator => {
     if (!inner) {
       try {
-        inner = yamlLocator(readFileSync(file, 'utf8'));
+        inner = yamlLocator(readTextFile(file, { maxBytes: MAX_CONFIG_BYTES }));
       } catch {
         inner = () => undefined;
       }
@@ -185,23 +186,15 @@ export function loadPolicies(config: StackConfig, stackDir: string, environment:
 
   config.policyFiles.forEach((rel, i) => {
     const file = resolve(stackDir, rel);
-    if (!existsSync(file)) {
+    if (!somethingAt(file)) {
       throw new ConfigError(
         configFile,
         `policyFiles[${i}]: ${rel} does not exist (looked for ${file})`,
         configLocate(['policyFiles', i]),
       );
     }
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(
-        file,
-        code === 'EISDIR' ? 'is a folder, not a policy file' : `cannot be read (${code ?? errorMessage(err)})`,
-      );
-    }
+    // A regular file under the limit, else one line naming it (a FIFO or a device is never waited on).
+    const text = readTextFile(file, { maxBytes: MAX_CONFIG_BYTES });
     const parsed = parseYaml(text, file, policyFileSchema);
     const locate = yamlLocator(text);
     parsed.policies.forEach((p, j) => {
@@ -286,7 +279,10 @@ export function policyOutcome(results: readonly PolicyResult[]): PolicyOutcome {
     denied: denials.length > 0,
     denials,
     warnings: fired.filter((r) => r.kind === 'warn'),
-    requiredApprovals: Math.max(1, ...approvalRules.map((r) => r.approvals ?? 1)),
+    requiredApprovals: maxOf(
+      approvalRules.map((r) => r.approvals ?? 1),
+      1,
+    ),
     approvalRules,
   };
 }

@@ -392,7 +392,7 @@ describe.skipIf(SKIP_ALERTMANAGER)('alerts against a real Alertmanager', () => {
       const cached = listAlerts(db, 'flaky', { now: t1 });
       expect([...alertCounts(db).values()]).toMatchObject([{ critical: 1, warning: 1, total: 2 }]);
       expect(cached.map((a) => a.alertname)).toEqual(['A', 'B']);
-      expect(cached[0].source).toEqual({ fetchedAt: t0, stale: true, error: failed.error });
+      expect(cached[0].source).toEqual({ fetchedAt: t0, attemptedAt: t1, stale: true, error: failed.error });
       const [src] = alertSources(db, 'flaky', { now: t1 });
       expect(src).toMatchObject({ fetchedAt: t0, attemptedAt: t1, stale: true, failures: 1, nextRetryAt: t1 + 5_000 });
 

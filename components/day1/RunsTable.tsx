@@ -5,6 +5,7 @@
  * draws borders that cost rows, and has no selected row or per-cell colour.
  */
 import { Box } from 'ink';
+import { memo } from 'react';
 import stringWidth from 'string-width';
 import { Text } from '../layout/Text.js';
 import type { RunRecord } from '../../src/db/runs.js';
@@ -122,21 +123,39 @@ export function RunsTable({ runs, selectedIndex, width, height, now, focused, op
       {shown.map((r, i) => {
         const selected = offset + i === selectedIndex;
         const mark = selected ? '›' : open?.has(r.id) ? '•' : ' ';
-        return (
-          <Text key={r.id} wrap="truncate" inverse={selected && focused} bold={selected}>
-            {mark}
-            {cols.map((c, j) => {
-              const v = cell(c, r, now);
-              return (
-                <Text key={c.key} color={selected && focused ? undefined : v.color}>
-                  {pad(v.text, c)}
-                  {j < cols.length - 1 ? ' ' : ''}
-                </Text>
-              );
-            })}
-          </Text>
-        );
+        const cells = cols.map((c, j) => {
+          const v = cell(c, r, now);
+          return { key: c.key, text: pad(v.text, c) + (j < cols.length - 1 ? ' ' : ''), color: v.color };
+        });
+        return <Row key={r.id} mark={mark} cells={cells} selected={selected} focused={focused} />;
       })}
     </Box>
   );
 }
+
+interface RowProps {
+  mark: string;
+  cells: { key: string; text: string; color?: string }[];
+  selected: boolean;
+  focused: boolean;
+}
+
+/** What a row shows, as one string: a row is drawn again only when it changes (a cursor move redraws two rows). */
+const rowSignature = (p: RowProps) =>
+  `${p.mark}${p.selected ? 1 : 0}${p.focused ? 1 : 0}${p.cells.map((c) => `\u0000${c.text}\u0001${c.color ?? ''}`).join('')}`;
+
+const Row = memo(
+  function Row({ mark, cells, selected, focused }: RowProps) {
+    return (
+      <Text wrap="truncate" inverse={selected && focused} bold={selected}>
+        {mark}
+        {cells.map((c) => (
+          <Text key={c.key} color={selected && focused ? undefined : c.color}>
+            {c.text}
+          </Text>
+        ))}
+      </Text>
+    );
+  },
+  (a, b) => rowSignature(a) === rowSignature(b),
+);

@@ -80,7 +80,9 @@ export class RunLog implements Backpressure {
     private readonly opts: RunLogOptions = {},
   ) {
     this.flushMs = opts.flushMs ?? 50;
-    this.maxLines = opts.maxLines ?? 4000;
+    // A batch is stored in one synchronous step (encode, compress, insert): 1,000 lines keep that step short enough
+    // that the screen's next frame is not held behind it (bench/keys.ts), at no cost in lines stored per second.
+    this.maxLines = opts.maxLines ?? 1000;
     this.maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
     // A run continued by another process (an approval) goes on after the lines already stored.
     this.seq = repo.count(runId);

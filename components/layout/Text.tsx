@@ -5,11 +5,12 @@
  */
 import { Text as InkText, type TextProps } from 'ink';
 import type { ReactNode } from 'react';
-import { isSafeText, sanitize } from '../../src/terminal/sanitize.js';
+import { sanitize } from '../../src/terminal/sanitize.js';
 import { theme } from '../theme.js';
 
 function safe(node: ReactNode): ReactNode {
-  if (typeof node === 'string') return isSafeText(node) ? node : sanitize(node, { colour: theme.color });
+  // sanitize returns the string itself when it holds nothing to act on (its own fast path).
+  if (typeof node === 'string') return sanitize(node, { colour: theme.color });
   if (Array.isArray(node)) return node.map(safe);
   return node;
 }

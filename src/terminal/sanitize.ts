@@ -40,11 +40,6 @@ export function controlPicture(code: number): string {
   return code === 0x7f ? '\u2421' : String.fromCharCode(0x2400 + code);
 }
 
-/** True when the text has nothing a sanitiser would change (the fast path). */
-export function isSafeText(text: string): boolean {
-  return !UNSAFE.test(text);
-}
-
 const RESET = /\u001b\[0*m$/;
 
 /** The text as it may reach a terminal: see the top of this file. */

@@ -1,0 +1,2 @@
+-- Reserved for this feature (filled in by its change).
+SELECT 1;

@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
+import { notifyTestCommand } from './notify.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   backupStatusCmd,
   backupSelfCmd,
   demoCommand,
+  notifyTestCommand,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

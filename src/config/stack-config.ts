@@ -39,6 +39,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { notifySchema } from './notify-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -175,6 +176,7 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    notify: notifySchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -30,7 +30,15 @@ function addStack(db: DB, root: string, name: string, environment: Environment, 
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'dayops.yaml'),
-    stringify({ apiVersion: 'dayops/v1', kind: 'Stack', name, environment, tool: 'custom', custom: { plan: ['true'] }, ...extra }),
+    stringify({
+      apiVersion: 'dayops/v1',
+      kind: 'Stack',
+      name,
+      environment,
+      tool: 'custom',
+      custom: { plan: ['true'] },
+      ...extra,
+    }),
   );
   return new StacksRepo(db).upsert({ name, dir, tool: 'custom', environment });
 }
@@ -38,7 +46,13 @@ function addStack(db: DB, root: string, name: string, environment: Environment, 
 const OWNER = { host: 'test', pid: 1, start: null };
 
 /** A run of `stackId` driven to `state` through the run state machine. */
-function runTo(db: DB, stackId: number, end: 'FAILED' | 'FINISHED' | 'UNCONFIRMED', now: number, purpose: 'deploy' | 'drift' = 'deploy') {
+function runTo(
+  db: DB,
+  stackId: number,
+  end: 'FAILED' | 'FINISHED' | 'UNCONFIRMED',
+  now: number,
+  purpose: 'deploy' | 'drift' = 'deploy',
+) {
   const runs = new RunsRepo(db);
   const r = runs.create(
     { stackId, kind: 'tracked', purpose, triggeredBy: 'me', trigger: 'cli', autoApply: false, owner: OWNER },
@@ -53,9 +67,12 @@ function runTo(db: DB, stackId: number, end: 'FAILED' | 'FINISHED' | 'UNCONFIRME
 }
 
 function outbox(db: DB) {
-  return db
-    .prepare('SELECT event_id, route, kind, payload FROM notify_outbox ORDER BY id')
-    .all() as { event_id: string; route: string; kind: string; payload: string }[];
+  return db.prepare('SELECT event_id, route, kind, payload FROM notify_outbox ORDER BY id').all() as {
+    event_id: string;
+    route: string;
+    kind: string;
+    payload: string;
+  }[];
 }
 
 describe('notify evaluator', () => {
@@ -134,7 +151,10 @@ describe('notify evaluator', () => {
     const again = evaluateNotifications(db, { now: t0 + 100 });
     expect(again.fired).toEqual(['DayopsRunFailed:web']);
     const rows = outbox(db);
-    expect(rows.map((r) => r.event_id)).toEqual([`DayopsRunFailed:web:${t0}:firing`, `DayopsRunFailed:web:${t0 + 100}:firing`]);
+    expect(rows.map((r) => r.event_id)).toEqual([
+      `DayopsRunFailed:web:${t0}:firing`,
+      `DayopsRunFailed:web:${t0 + 100}:firing`,
+    ]);
     const body = JSON.parse(rows[1].payload);
     expect(body.summary).toContain(`run ${r2.id} failed`);
     expect(body.summary).toContain(`run ${d.id} (drift check) failed`);
@@ -195,7 +215,11 @@ describe('notify evaluator', () => {
         checks(ctx, [{ stack: 'shop-prod', check: 'http-200', error: 'GET / answered 503', at: t0 }]),
     ];
     const r = evaluateNotifications(db, { now: t0 + 2 * 3_600_000, sources });
-    expect(r.fired.sort()).toEqual(['DayopsBackupLate:shop-prod', 'DayopsCheckFailed:shop-prod', 'DayopsDrift:shop-prod']);
+    expect(r.fired.sort()).toEqual([
+      'DayopsBackupLate:shop-prod',
+      'DayopsCheckFailed:shop-prod',
+      'DayopsDrift:shop-prod',
+    ]);
     const byName = new Map(
       outbox(db).map((o) => {
         const [a] = JSON.parse(o.payload);
@@ -206,17 +230,29 @@ describe('notify evaluator', () => {
       summary: 'shop-prod: 1 resource drifted from the code (open, of 1 that differ)',
       command: 'dayops drift shop-prod',
     });
-    expect(byName.get('DayopsBackupLate').annotations.summary).toBe('shop-prod: backup late: no snapshot yet, RPO 60 min');
+    expect(byName.get('DayopsBackupLate').annotations.summary).toBe(
+      'shop-prod: backup late: no snapshot yet, RPO 60 min',
+    );
     expect(byName.get('DayopsBackupLate').labels.severity).toBe('critical');
     expect(byName.get('DayopsCheckFailed').annotations.summary).toBe('shop-prod: http-200 failed: GET / answered 503');
     // The check passes again (the hook returns nothing): resolved.
-    expect(evaluateNotifications(db, { now: t0 + 2 * 3_600_000 + 1 }).resolved).toEqual(['DayopsCheckFailed:shop-prod']);
+    expect(evaluateNotifications(db, { now: t0 + 2 * 3_600_000 + 1 }).resolved).toEqual([
+      'DayopsCheckFailed:shop-prod',
+    ]);
   });
 
   it('an event is never enqueued twice for one route (UNIQUE), even by a second evaluation of the same state', () => {
     const { db } = tmpDb();
     const repo = new NotifyRepo(db);
-    const row = { eventId: 'e1', route: 'webhook:x', stackId: null, condKey: 'k', kind: 'firing' as const, target: 'x', payload: '{}' };
+    const row = {
+      eventId: 'e1',
+      route: 'webhook:x',
+      stackId: null,
+      condKey: 'k',
+      kind: 'firing' as const,
+      target: 'x',
+      payload: '{}',
+    };
     expect(repo.enqueue(row, 1)).toBe(true);
     expect(repo.enqueue(row, 2)).toBe(false);
     expect(repo.enqueue({ ...row, route: 'webhook:y' }, 2)).toBe(true);

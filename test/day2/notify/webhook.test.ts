@@ -56,7 +56,9 @@ function setup(hookUrl: string, extraYaml = '') {
 function outboxRows(dbPath: string) {
   const db = openDatabase(dbPath);
   try {
-    return db.prepare('SELECT event_id, state, attempts, claimed_by, last_error FROM notify_outbox ORDER BY id').all() as {
+    return db
+      .prepare('SELECT event_id, state, attempts, claimed_by, last_error FROM notify_outbox ORDER BY id')
+      .all() as {
       event_id: string;
       state: string;
       attempts: number;
@@ -131,9 +133,17 @@ describe('notify webhooks (real dayops processes)', () => {
       environment: 'prod',
       severity: 'critical',
       command: 'dayops runs shop-prod',
-      labels: { alertname: 'DayopsRunFailed', stack: 'shop-prod', environment: 'prod', severity: 'critical', source: 'dayops' },
+      labels: {
+        alertname: 'DayopsRunFailed',
+        stack: 'shop-prod',
+        environment: 'prod',
+        severity: 'critical',
+        source: 'dayops',
+      },
     });
-    expect(String(body.text)).toMatch(/^\[FIRING\] DayopsRunFailed shop-prod \(prod, critical\): shop-prod: run 2 failed/);
+    expect(String(body.text)).toMatch(
+      /^\[FIRING\] DayopsRunFailed shop-prod \(prod, critical\): shop-prod: run 2 failed/,
+    );
 
     // A later dayops has nothing to send again.
     const before = rx.received.length;
@@ -163,7 +173,12 @@ describe('notify webhooks (real dayops processes)', () => {
     expect(text.stdout).not.toContain('/hooks/dayops');
     expect(ok.received).toHaveLength(1);
     expect(ok.received[0]).toMatchObject({ signatureOk: true });
-    expect(ok.received[0].body).toMatchObject({ status: 'test', event: 'test', alertname: 'DayopsTest', stack: 'shop-prod' });
+    expect(ok.received[0].body).toMatchObject({
+      status: 'test',
+      event: 'test',
+      alertname: 'DayopsTest',
+      stack: 'shop-prod',
+    });
     expect(String(ok.received[0].body.text)).toMatch(/^\[TEST\] DayopsTest shop-prod/);
     // The second webhook has no secret: no signature header.
     expect(down.received[0].signature).toBeUndefined();

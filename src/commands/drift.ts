@@ -146,6 +146,6 @@ export const driftCommand: Command = {
     }
     if (values.json) writeJson(ctx, { stacks: results.map(driftCheckJson) });
     else for (const r of results) report(ctx, r);
-    return notifyAfter(ctx, driftExitCode(results));
+    return await notifyAfter(ctx, driftExitCode(results));
   },
 };

@@ -207,7 +207,7 @@ export const runCommand: Command = {
         run = await confirm(ctx, svc, run, follower, out);
       }
       follower.stop();
-      return notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
+      return await notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
     } finally {
       // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
       follower?.stop();
@@ -239,7 +239,7 @@ export const approveCommand: Command = {
       follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
-      return notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
+      return await notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
     } finally {
       follower?.stop();
       await svc.shutdown();

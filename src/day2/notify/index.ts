@@ -121,9 +121,10 @@ export async function notifyBeforeExit(
 
 /** `return notifyAfter(ctx, code)`: a headless command's exit code, after `notifyBeforeExit`. */
 export async function notifyAfter<T>(
-  ctx: { db(): DB; env: NodeJS.ProcessEnv; stderr: NodeJS.WritableStream },
+  ctx: { db(): DB; env: NodeJS.ProcessEnv; stderr: NodeJS.WritableStream; readonly?: boolean },
   value: T,
 ): Promise<T> {
-  await notifyBeforeExit(ctx.db(), ctx.env, ctx.stderr);
+  // `--readonly` sends nothing, as the read-only app.
+  if (!ctx.readonly) await notifyBeforeExit(ctx.db(), ctx.env, ctx.stderr);
   return value;
 }

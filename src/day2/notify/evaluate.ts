@@ -120,6 +120,25 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
+function changesNeeded(
+  last: NotifyConditionRecord[],
+  active: Condition[],
+  unreadable: ReadonlySet<number>,
+  now: number,
+): boolean {
+  const byKey = new Map(last.map((c) => [c.key, c]));
+  const holding = new Set<string>();
+  for (const c of active) {
+    const key = conditionKey(c);
+    holding.add(key);
+    const prev = byKey.get(key);
+    if (!prev || prev.resolvedAt !== null || prev.subject !== (c.subject ?? '')) return true;
+    if (!sameRecord(prev.labels, labelsOf(c)) || !sameRecord(prev.annotations, annotationsOf(c))) return true;
+    if (now - prev.renewedAt >= RENEW_EVERY_MS) return true;
+  }
+  return last.some((p) => p.resolvedAt === null && !holding.has(p.key) && !unreadable.has(p.stackId));
+}
+
 /**
  * Compute, diff, enqueue. Never throws for one stack's broken config; a read-only database sends nothing.
  */
@@ -136,6 +155,8 @@ export function evaluateNotifications(db: DB, opts: EvaluateOptions = {}): Evalu
   const byName = new Map([...stacks.values()].map((s) => [s.stack.name, s] as const));
   const active = stacks.size ? activeConditions({ db, now, stacks, byName }, opts.sources ?? CONDITION_SOURCES) : [];
   const repo = new NotifyRepo(db);
+  // Most evaluations change nothing: they take no write lock (another dayops writing is never waited for).
+  if (!changesNeeded(repo.conditions(), active, unreadable, now)) return EMPTY;
   return repo.tx(() => {
     const result: EvaluateResult = { fired: [], renewed: [], resolved: [], enqueued: 0 };
     const last = new Map(repo.conditions().map((c) => [c.key, c]));

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 
-/** The events a webhook can subscribe to: one per condition, plus `test` (`dayops notify test`). */
+/** The events a webhook can subscribe to, one per condition (`dayops notify test` reaches every webhook). */
 export const NOTIFY_EVENTS = [
   'drift',
   'run-failed',
@@ -22,9 +22,10 @@ export const NOTIFY_EVENTS = [
   'backup-late',
   'restore-test-failed',
   'check-failed',
-  'test',
 ] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+/** What a webhook event is about: a condition's event, or `test`. */
+export type WebhookEventName = NotifyEvent | 'test';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

@@ -90,8 +90,12 @@ export async function sendWebhook(
         : AbortSignal.timeout(Math.max(1, timeoutMs)),
       redirect: 'error',
     });
+    if (res.status >= 200 && res.status < 300) {
+      // Marked delivered right away (the at-least-once window stays as short as it can be); the body is not needed.
+      void res.body?.cancel().catch(() => undefined);
+      return { ok: true, status: res.status, error: null };
+    }
     const text = await res.text().catch(() => '');
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: null };
     const why = text.replace(/\s+/g, ' ').trim().slice(0, 120);
     return { ok: false, status: res.status, error: `HTTP ${res.status}${why ? `: ${why}` : ''}` };
   } catch (err) {

@@ -32,6 +32,7 @@
  *   retention: { hourly: 24, daily: 7, weekly: 4 }
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
+ * notify: { approvalAfter: 30m, webhooks: [{ url: https://..., events: [drift], secret: { fromEnv: HOOK_SECRET } }] }
  * ```
  */
 import { join } from 'node:path';

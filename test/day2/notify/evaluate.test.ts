@@ -15,7 +15,9 @@ import type { Environment } from '../../../src/domain/stack.js';
 import {
   ALERT_TTL_MS,
   evaluateNotifications,
+  conditionFor,
   failedCheckConditions,
+  slowRestoreConditions,
   CONDITION_SOURCES,
   RENEW_EVERY_MS,
 } from '../../../src/day2/notify/index.js';
@@ -239,6 +241,38 @@ describe('notify evaluator', () => {
     expect(evaluateNotifications(db, { now: t0 + 2 * 3_600_000 + 1 }).resolved).toEqual([
       'DayopsCheckFailed:shop-prod',
     ]);
+  });
+
+  it('the RTO hook: a restore test slower than the RTO is DayopsRestoreTestFailed, one alert with a failed one', () => {
+    const { db } = tmpDb();
+    addStack(db, tmpDir(), 'shop-prod', 'prod', { alerting: { alertmanagerUrl: AM } });
+    const t0 = Date.now();
+    const slow = (ctx: Parameters<typeof slowRestoreConditions>[0]) =>
+      slowRestoreConditions(ctx, [{ stack: 'shop-prod', durationMs: 45 * 60_000, rtoMinutes: 30, at: t0 }]);
+    const failed = (ctx: Parameters<typeof failedCheckConditions>[0]) => [
+      conditionFor(
+        ctx,
+        'shop-prod',
+        'DayopsRestoreTestFailed',
+        'shop-prod: restore test failed: x',
+        'dayops backup status shop-prod',
+      )!,
+    ];
+    // A stack without any route is left out by the hooks too.
+    expect(
+      slowRestoreConditions({ db, now: t0, stacks: new Map(), byName: new Map() }, [
+        { stack: 'shop-prod', durationMs: 1, rtoMinutes: 1 },
+      ]),
+    ).toEqual([]);
+    const r = evaluateNotifications(db, { now: t0, sources: [failed, slow] });
+    expect(r.fired).toEqual(['DayopsRestoreTestFailed:shop-prod']);
+    const rows = outbox(db);
+    expect(rows).toHaveLength(1);
+    const [alert] = JSON.parse(rows[0].payload);
+    expect(alert.labels).toMatchObject({ alertname: 'DayopsRestoreTestFailed', severity: 'critical' });
+    expect(alert.annotations.summary).toBe(
+      'shop-prod: restore test failed: x; restore test took 45 min, longer than the RTO of 30 min',
+    );
   });
 
   it('an event is never enqueued twice for one route (UNIQUE), even by a second evaluation of the same state', () => {

@@ -33,6 +33,8 @@
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
  * notify: { approvalAfter: 30m, webhooks: [{ url: https://..., events: [drift], secret: { fromEnv: HOOK_SECRET } }] }
+ * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
+ * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
  * ```
  */
 import { join } from 'node:path';
@@ -41,6 +43,7 @@ import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
 import { notifySchema } from './notify-config.js';
+import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -178,9 +181,13 @@ export const stackConfigSchema = z
       .optional(),
     rpoMinutes: z.number().positive().optional(),
     notify: notifySchema.optional(),
+    /** Post-deploy validation (src/config/checks-config.ts). */
+    monitoring: monitoringSchema,
+    checks: checksSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
+    for (const issue of checksIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

@@ -10,6 +10,7 @@
  */
 import { DEFAULT_APPROVAL_AFTER_MS, type NotifyEvent } from '../../config/notify-config.js';
 import type { StackConfig } from '../../config/stack-config.js';
+import { ChecksRepo } from '../../db/checks.js';
 import { NotifyRepo } from '../../db/notify.js';
 import type { DB } from '../../db/open.js';
 import type { Environment, Stack } from '../../domain/stack.js';
@@ -235,7 +236,7 @@ export interface FailedCheck {
   check: string;
   /** One line: why it failed. */
   error?: string | null;
-  /** When it failed (epoch ms): a newer failure is a new event for webhooks. */
+  /** When it failed (epoch ms). Failing again while it holds is not a new event; another check failing is. */
   at?: number;
   severity?: Severity;
   /** The command to look (default `dayops status`). */
@@ -255,7 +256,7 @@ export function failedCheckConditions(ctx: ConditionContext, checks: readonly Fa
       const what = list.map((c) => `${c.check} failed${c.error ? `: ${c.error}` : ''}`).join('; ');
       const worst = list.some((c) => c.severity === 'critical') ? 'critical' : list[0].severity;
       return conditionFor(ctx, stack, 'DayopsCheckFailed', `${stack}: ${what}`, list[0].command ?? `dayops status`, {
-        subject: list.map((c) => `${c.check}@${c.at ?? ''}`).join(','),
+        subject: list.map((c) => c.check).join(','),
         severity: worst,
       });
     })
@@ -291,6 +292,23 @@ export function slowRestoreConditions(ctx: ConditionContext, list: readonly Slow
     .filter(present);
 }
 
+/** The scheduled checks (check_results, 008) whose newest result failed, of checks still in dayops.yaml. */
+export const scheduledCheckConditions: ConditionSource = (ctx) =>
+  failedCheckConditions(
+    ctx,
+    new ChecksRepo(ctx.db)
+      .latestScheduled(undefined, ctx.now)
+      .filter((c) => c.status === 'failed')
+      .filter((c) => ctx.stacks.get(c.stackId)?.config.checks.some((k) => k.name === c.name))
+      .map((c) => ({
+        stack: c.stackName,
+        check: c.name,
+        error: c.message,
+        at: c.finishedAt ?? c.startedAt,
+        command: `dayops check ${c.stackName}`,
+      })),
+  );
+
 /**
  * Every source of conditions. Another feature adds ONE line here (its own source, built with the hooks above).
  */
@@ -299,6 +317,7 @@ export const CONDITION_SOURCES: ConditionSource[] = [
   failedRunConditions,
   approvalWaitingConditions,
   backupConditions,
+  scheduledCheckConditions,
 ];
 
 /** Every condition that holds now, one per alertname and stack (two of one key are merged into one). */

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { ChecksRepo } from '../../../src/db/checks.js';
 import { DriftRepo } from '../../../src/db/drift/repo.js';
 import { NotifyRepo } from '../../../src/db/notify.js';
 import type { DB } from '../../../src/db/open.js';
@@ -241,6 +242,38 @@ describe('notify evaluator', () => {
     expect(evaluateNotifications(db, { now: t0 + 2 * 3_600_000 + 1 }).resolved).toEqual([
       'DayopsCheckFailed:shop-prod',
     ]);
+  });
+
+  it('a scheduled check whose newest result failed is DayopsCheckFailed until it passes again', () => {
+    const { db } = tmpDb();
+    const check = {
+      name: 'web-up',
+      http: { url: 'http://127.0.0.1:9/' },
+      when: ['scheduled'],
+      schedule: '*/5 * * * *',
+    };
+    const s = addStack(db, tmpDir(), 'shop-prod', 'prod', { alerting: { alertmanagerUrl: AM }, checks: [check] });
+    const checks = new ChecksRepo(db);
+    const t0 = Date.now();
+    const result = (name: string, status: 'passed' | 'failed', at: number) =>
+      checks.end(
+        checks.start({ runId: null, stackId: s.id, source: 'scheduled', name, kind: 'http' }, at),
+        { status, durationMs: 5, attempts: 1, message: status === 'failed' ? 'GET / answered 503' : 'HTTP 200' },
+        at,
+      );
+    result('web-up', 'failed', t0);
+    result('gone-check', 'failed', t0); // no longer in dayops.yaml: not an alert
+    expect(evaluateNotifications(db, { now: t0 + 10 }).fired).toEqual(['DayopsCheckFailed:shop-prod']);
+    const [alert] = JSON.parse(outbox(db)[0].payload);
+    expect(alert.annotations).toEqual({
+      summary: 'shop-prod: web-up failed: GET / answered 503',
+      command: 'dayops check shop-prod',
+    });
+    // Failing again five minutes later is the same alert, not a new event.
+    result('web-up', 'failed', t0 + 300_000);
+    expect(evaluateNotifications(db, { now: t0 + 300_010 }).fired).toEqual([]);
+    result('web-up', 'passed', t0 + 600_000);
+    expect(evaluateNotifications(db, { now: t0 + 600_010 }).resolved).toEqual(['DayopsCheckFailed:shop-prod']);
   });
 
   it('the RTO hook: a restore test slower than the RTO is DayopsRestoreTestFailed, one alert with a failed one', () => {

@@ -164,6 +164,7 @@ export class NotifyDelivery {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly abort = new AbortController();
+  private prunedAt = 0;
 
   constructor(db: DB, opts: DeliveryOptions = {}) {
     this.repo = new NotifyRepo(db);
@@ -283,7 +284,11 @@ export class NotifyDelivery {
       this.timer = undefined;
       try {
         await this.pass();
-        this.repo.prune(this.now() - 7 * 86_400_000);
+        // Delivered rows are kept a week (to look at); pruned once an hour, not on every pass (it is a write).
+        if (this.now() - this.prunedAt > 3_600_000) {
+          this.prunedAt = this.now();
+          this.repo.prune(this.prunedAt - 7 * 86_400_000);
+        }
       } catch {
         /* the database is busy or closed: the next round tries again */
       }

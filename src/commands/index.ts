@@ -12,7 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
-import { notifyTestCommand } from './notify.js';
+import { notifying, notifyTestCommand } from './notify.js';
 import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
@@ -32,9 +32,9 @@ export const COMMANDS: Command[] = [
   driftCommand,
   alertsList,
   alertsSync,
-  backupRun,
+  notifying(backupRun),
   backupList,
-  backupVerify,
+  notifying(backupVerify),
   backupPrune,
   backupStatusCmd,
   backupSelfCmd,

@@ -21,6 +21,15 @@ import { errorMessage, UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { sanitize } from '../terminal/sanitize.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
+import { notifyAfter } from '../day2/notify/index.js';
+
+/**
+ * The same command, followed by an evaluation of dayops' own alerts and a bounded delivery (for commands that
+ * change conditions without their own call, such as a backup or a restore test run from cron).
+ */
+export function notifying(command: Command): Command {
+  return { ...command, run: async (args, ctx) => notifyAfter(ctx, await command.run(args, ctx)) };
+}
 
 const TEST_TTL_MS = 5 * 60_000;
 

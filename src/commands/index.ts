@@ -23,8 +23,8 @@ export const COMMANDS: Command[] = [
   // Day-1
   runCommand,
   approveCommand,
-  discardCommand,
-  cancelCommand,
+  notifying(discardCommand),
+  notifying(cancelCommand),
   runsCommand,
   checkCommand,
   // Day-2

@@ -39,6 +39,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { checkDependencies, dependencyFields } from './dependencies.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -175,9 +176,11 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    ...dependencyFields,
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkDependencies(c, ctx);
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

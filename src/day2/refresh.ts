@@ -25,6 +25,7 @@ import { BACKUP_STALE_AFTER_MS, backupSourceKey, listSnapshots } from './backups
 import { stackConfigOf } from './configs.js';
 import { driftSummaries } from './drift.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
+import { CASCADE_PICKUP } from '../day1/dependencies/pickup.js';
 
 export interface RefreshState {
   /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
@@ -301,5 +302,6 @@ export function registerDay2Services(services: Services, store?: AppStore): Day2
   }
   scheduler.start();
   refresher.start();
+  services.use(CASCADE_PICKUP).start(); // cascade runs left queued (dayops run --no-cascade): issue 12
   return { runs, scheduler, refresher };
 }

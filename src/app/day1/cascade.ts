@@ -36,7 +36,11 @@ export function cascadeJson(members: readonly CascadeMember[]): CascadeRunJson[]
  * is waited for). A run that does not finish stops it (the rest are skipped, by the run service). Returns every
  * run of the cascade as it ended.
  */
-export async function runCascade(svc: RunService, rootRunId: number, hooks: CascadeHooks = {}): Promise<CascadeMember[]> {
+export async function runCascade(
+  svc: RunService,
+  rootRunId: number,
+  hooks: CascadeHooks = {},
+): Promise<CascadeMember[]> {
   const seen = new Set<number>();
   for (;;) {
     const next = nextStep(cascadeRuns(svc, rootRunId));

@@ -13,9 +13,7 @@ import { isTerminal, OWNED_STATES } from '../runner/state.js';
 
 /** What to do next in a cascade. */
 export type CascadeStep =
-  | { step: 'start'; member: CascadeMember }
-  | { step: 'wait'; member: CascadeMember }
-  | { step: 'done' };
+  { step: 'start'; member: CascadeMember } | { step: 'wait'; member: CascadeMember } | { step: 'done' };
 
 /** The next run to start, or the one being driven (by any process) to wait for, or nothing left. */
 export function nextStep(members: readonly CascadeMember[]): CascadeStep {

@@ -118,7 +118,9 @@ export function checkGraph(graph: StackGraph): void {
     const node = graph.nodes.get(name)!;
     for (const up of node.dependsOn) {
       if (!graph.nodes.has(up))
-        throw new UserError(`stack ${name}: dependsOn names ${up}, which is not a registered stack (dayops stack list)`);
+        throw new UserError(
+          `stack ${name}: dependsOn names ${up}, which is not a registered stack (dayops stack list)`,
+        );
     }
   }
   const cycle = findCycle(graph);
@@ -132,8 +134,7 @@ export function checkGraph(graph: StackGraph): void {
 /** The stacks in levels: each level depends only on earlier ones (names sorted in a level). Needs no cycle. */
 export function levels(graph: StackGraph): string[][] {
   const remaining = new Map<string, Set<string>>();
-  for (const n of graph.nodes.values())
-    remaining.set(n.name, new Set(n.dependsOn.filter((d) => graph.nodes.has(d))));
+  for (const n of graph.nodes.values()) remaining.set(n.name, new Set(n.dependsOn.filter((d) => graph.nodes.has(d))));
   const out: string[][] = [];
   while (remaining.size > 0) {
     const level = [...remaining.entries()].filter(([, deps]) => deps.size === 0).map(([n]) => n);

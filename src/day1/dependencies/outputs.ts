@@ -79,10 +79,7 @@ export function digestOutputs(outputs: Outputs, salt: string): Record<string, Ou
 }
 
 /** The names of outputs added, removed or changed between two digests. */
-export function changedOutputs(
-  before: Record<string, OutputDigest>,
-  after: Record<string, OutputDigest>,
-): string[] {
+export function changedOutputs(before: Record<string, OutputDigest>, after: Record<string, OutputDigest>): string[] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names].filter((n) => before[n]?.hash !== after[n]?.hash).sort();
 }

@@ -23,6 +23,7 @@ import {
   type Outputs,
 } from '../dependencies/outputs.js';
 import { skipRestOfCascade } from '../dependencies/cascade.js';
+import { sensitiveVariables } from '../dependencies/tf-variables.js';
 import { resolveStackEnv } from '../secrets.js';
 import { execInRun } from '../runner/process.js';
 import { currentOwner } from '../runner/procinfo.js';
@@ -38,6 +39,21 @@ function binaryOf(stack: Stack, config: StackConfig): string {
 
 export abstract class RunDependencies extends RunQueue {
   private depsRepo: DependenciesRepo | undefined;
+  /**
+   * Every sensitive output value of each stack this process has read (before and after its applies), kept in
+   * memory only: a downstream run it drives masks the earlier values too, which the downstream's state may still
+   * hold in an attribute its tool does not mark sensitive (and its next plan would show as the value before).
+   */
+  private readonly seenSecrets = new Map<string, Set<string>>();
+
+  private remember(stack: string, outputs: Outputs): void {
+    for (const o of Object.values(outputs)) {
+      if (!o.sensitive) continue;
+      let set = this.seenSecrets.get(stack);
+      if (!set) this.seenSecrets.set(stack, (set = new Set()));
+      for (const v of [...stringsOf(o.value), tfVarText(o.value)]) set.add(v);
+    }
+  }
 
   get dependencies(): DependenciesRepo {
     return (this.depsRepo ??= new DependenciesRepo(this.db));
@@ -76,6 +92,7 @@ export abstract class RunDependencies extends RunQueue {
     if (live.inputsResolved || inputs.length === 0) return;
     const byStack = new Map<string, Outputs>();
     const values: Record<string, unknown> = {};
+    let sensitive: Set<string> | undefined;
     for (const [variable, ref] of inputs) {
       let outputs = byStack.get(ref.stack);
       if (!outputs) {
@@ -102,6 +119,8 @@ export abstract class RunDependencies extends RunQueue {
           `stack ${ref.stack}`,
         );
         byStack.set(ref.stack, outputs);
+        this.remember(ref.stack, outputs);
+        live.prep.redactor.add([...(this.seenSecrets.get(ref.stack) ?? [])]);
       }
       const out = outputs[ref.output];
       if (!out) {
@@ -112,7 +131,14 @@ export abstract class RunDependencies extends RunQueue {
             : `inputs.${variable}: stack ${ref.stack} has no output ${ref.output} (its outputs: ${names.join(', ')})`,
         );
       }
-      if (out.sensitive) live.prep.redactor.add([...stringsOf(out.value), tfVarText(out.value)]);
+      if (out.sensitive) {
+        live.prep.redactor.add([...stringsOf(out.value), tfVarText(out.value)]);
+        if (hasOutputs(stack.tool) && !(sensitive ??= sensitiveVariables(stack.dir)).has(variable)) {
+          throw new UserError(
+            `inputs.${variable}: ${inputRefText(ref)} is sensitive: declare variable "${variable}" with sensitive = true in ${stack.name}'s code (else ${stack.tool} shows and keeps it in clear)`,
+          );
+        }
+      }
       values[variable] = out.value;
       const shown = out.sensitive ? '(sensitive: passed, never shown)' : JSON.stringify(out.value);
       live.log.system(
@@ -125,7 +151,10 @@ export abstract class RunDependencies extends RunQueue {
       const file = join(runDirFor(this.dbPath, live.id), 'inputs.json');
       writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
       const a = config.ansible ?? { extraArgs: [] };
-      live.prep = { ...live.prep, config: { ...config, ansible: { ...a, extraArgs: [...a.extraArgs, '-e', `@${file}`] } } };
+      live.prep = {
+        ...live.prep,
+        config: { ...config, ansible: { ...a, extraArgs: [...a.extraArgs, '-e', `@${file}`] } },
+      };
     } else {
       for (const [variable, v] of Object.entries(values)) live.prep.env[`TF_VAR_${variable}`] = tfVarText(v);
     }
@@ -141,7 +170,14 @@ export abstract class RunDependencies extends RunQueue {
     if (!hasOutputs(stack.tool)) return undefined;
     if (directDownstream(loadGraph(this.stacks.list()), stack.name).length === 0) return undefined;
     try {
-      return await readOutputs(this.execIn(live, stack.dir, live.prep.env), binaryOf(stack, config), 'apply', stack.name);
+      const outputs = await readOutputs(
+        this.execIn(live, stack.dir, live.prep.env),
+        binaryOf(stack, config),
+        'apply',
+        stack.name,
+      );
+      this.remember(stack.name, outputs);
+      return outputs;
     } catch (err) {
       live.log.system(`dayops: warning: could not read the outputs before the apply: ${errorMessage(err)}`, 'apply');
       return {};
@@ -163,6 +199,7 @@ export abstract class RunDependencies extends RunQueue {
         'apply',
         stack.name,
       );
+      this.remember(stack.name, after);
       const repo = this.dependencies;
       const salt = repo.outputs(stack.id)?.salt ?? newSalt();
       const digest = digestOutputs(after, salt);

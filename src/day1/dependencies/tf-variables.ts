@@ -68,7 +68,7 @@ function fromJson(text: string, into: Set<string>): void {
 
 export function sensitiveVariables(dir: string): Set<string> {
   const out = new Set<string>();
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

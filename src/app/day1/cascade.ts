@@ -65,3 +65,42 @@ export async function runCascade(
 export function cascadeFailures(members: readonly CascadeMember[]): CascadeMember[] {
   return members.filter((m) => m.state !== 'FINISHED' && !m.skipped && !m.pending);
 }
+
+/** The runs list with each cascade as one group: its runs right under the run that started it, marked. */
+export interface GroupedRuns<R extends { id: number }> {
+  runs: R[];
+  /** The tree mark of each cascade run shown under its upstream run (`├ `, and `└ ` for the last). */
+  marks: Map<number, string>;
+}
+
+/**
+ * Group the runs of each cascade under the run that started it (the list stays newest first otherwise; a
+ * cascade's runs in the order they ran). A cascade run whose first run is not in the list stays where it is.
+ */
+export function groupCascades<R extends { id: number }>(
+  runs: readonly R[],
+  rootOf: ReadonlyMap<number, number>,
+): GroupedRuns<R> {
+  const shown = new Set(runs.map((r) => r.id));
+  const members = new Map<number, R[]>();
+  for (const r of runs) {
+    const root = rootOf.get(r.id);
+    if (root === undefined || !shown.has(root)) continue;
+    const list = members.get(root) ?? [];
+    list.push(r);
+    members.set(root, list);
+  }
+  const out: R[] = [];
+  const marks = new Map<number, string>();
+  for (const r of runs) {
+    const root = rootOf.get(r.id);
+    if (root !== undefined && shown.has(root)) continue;
+    out.push(r);
+    const group = (members.get(r.id) ?? []).sort((a, b) => a.id - b.id);
+    group.forEach((m, i) => {
+      out.push(m);
+      marks.set(m.id, i === group.length - 1 ? '└ ' : '├ ');
+    });
+  }
+  return { runs: out, marks };
+}

@@ -263,7 +263,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
             <StackBar stacks={stacks} filter={d.stackFilter} width={lay.list.width - 2} count={runs.length} compact />
             <RunsTable
               runs={runs}
-            marks={cascadeMarks}
+              marks={cascadeMarks}
               selectedIndex={selIndex}
               width={lay.list.width - 2}
               height={lay.mainHeight - 3}

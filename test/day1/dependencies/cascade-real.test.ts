@@ -7,7 +7,7 @@
  * In CI a missing terraform fails these tests; elsewhere they are skipped with a message.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -288,6 +288,72 @@ describe.runIf(HAVE)('stack dependencies with real terraform', () => {
       'inputs.db_password: network.outputs.db_password is sensitive: declare variable "db_password" with sensitive = true',
     );
     expect(r.stdout + r.stderr).not.toContain(SECRET_MARK);
+  }, 120_000);
+});
+
+const HAVE_ANSIBLE = onPath('ansible-playbook');
+if (!HAVE_ANSIBLE && !CI) console.warn('skipping the Ansible dependency test: ansible-playbook is not on PATH');
+
+describe.runIf(HAVE && (HAVE_ANSIBLE || CI))('inputs for Ansible and custom stacks', () => {
+  it('Ansible gets them as extra vars, a custom tool as TF_VAR_ environment variables; the secret stays masked', async () => {
+    const root = tmpDir('dayops-deps-tools-');
+    const db = join(root, 'dayops.db');
+    const cli = (...args: string[]) => runCli(['--db', db, ...args], { env: TF_ENV });
+    const network = writeStack(root, 'network', NETWORK('10.0.0.0/16'), 'autoApply: true\n');
+    const ans = join(root, 'ans');
+    mkdirSync(ans);
+    writeFileSync(
+      join(ans, 'site.yml'),
+      `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Write what came in
+      ansible.builtin.copy:
+        dest: "{{ playbook_dir }}/seen.txt"
+        content: "{{ vpc_id }} {{ db_password }}\\n"
+        mode: "0600"
+`,
+    );
+    writeFileSync(
+      join(ans, 'dayops.yaml'),
+      `name: ans
+tool: ansible
+autoApply: true
+dependsOn: [network]
+inputs: { vpc_id: network.outputs.vpc_id, db_password: network.outputs.db_password }
+ansible:
+  inventory: "localhost,"
+  extraArgs: ["-e", "ansible_connection=local ansible_python_interpreter=auto_silent"]
+`,
+    );
+    const cus = join(root, 'cus');
+    mkdirSync(cus);
+    writeFileSync(
+      join(cus, 'dayops.yaml'),
+      `name: cus
+tool: custom
+autoApply: true
+dependsOn: [network]
+inputs: { vpc_id: network.outputs.vpc_id }
+custom:
+  plan: [sh, -c, 'echo "dayops:change create seen.txt"']
+  apply: [sh, -c, 'printf %s "$TF_VAR_vpc_id" > seen.txt']
+`,
+    );
+    for (const dir of [network, ans, cus]) expect((await cli('stack', 'add', dir)).code).toBe(0);
+    const r = await cli('run', 'network', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).cascade).toEqual([
+      { stack: 'ans', id: 2, kind: 'tracked', state: 'FINISHED' },
+      { stack: 'cus', id: 3, kind: 'tracked', state: 'FINISHED' },
+    ]);
+    expect(readFileSync(join(ans, 'seen.txt'), 'utf8')).toBe(`vpc-10.0.0.0/16 pw-10.0.0.0/16-${SECRET_MARK}\n`);
+    expect(readFileSync(join(cus, 'seen.txt'), 'utf8')).toBe('vpc-10.0.0.0/16');
+    expect(r.stdout + r.stderr).not.toContain(SECRET_MARK);
+    // Ansible's --diff printed the file's new content (kept in the log's raw JSON lines): masked.
+    const stored = databaseText(db);
+    expect(stored).toContain('vpc-10.0.0.0/16 [REDACTED]');
+    expect(stored).not.toContain(SECRET_MARK);
   }, 120_000);
 });
 

@@ -272,9 +272,12 @@ export const runCommand: Command = {
         run = await confirm(ctx, svc, run, follower, out);
       }
       follower.stop();
+      const json = Boolean(values.json);
+      // The run's own line comes before its cascade's logs; the JSON document, with the cascade, at the end.
+      const code = json ? exitCodeFor(run.state) : finalReport(ctx, svc, run, false);
       const cascade = await followCascade(ctx, svc, id, out, Boolean(values['no-cascade']));
-      const final = svc.runs.get(id) ?? run;
-      return cascadeExit(ctx, finalReport(ctx, svc, final, Boolean(values.json), cascade), cascade);
+      if (json) finalReport(ctx, svc, svc.runs.get(id) ?? run, true, cascade);
+      return cascadeExit(ctx, code, cascade);
     } finally {
       // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
       follower?.stop();
@@ -307,9 +310,11 @@ export const approveCommand: Command = {
       follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
-      const out = logStream(ctx, Boolean(values.json));
-      const cascade = await followCascade(ctx, svc, id, out, Boolean(values['no-cascade']));
-      return cascadeExit(ctx, finalReport(ctx, svc, run, Boolean(values.json), cascade), cascade);
+      const json = Boolean(values.json);
+      const code = json ? exitCodeFor(run.state) : finalReport(ctx, svc, run, false);
+      const cascade = await followCascade(ctx, svc, id, logStream(ctx, json), Boolean(values['no-cascade']));
+      if (json) finalReport(ctx, svc, run, true, cascade);
+      return cascadeExit(ctx, code, cascade);
     } finally {
       follower?.stop();
       await svc.shutdown();

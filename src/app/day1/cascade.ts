@@ -46,6 +46,11 @@ export async function runCascade(
     const next = nextStep(cascadeRuns(svc, rootRunId));
     if (next.step === 'done') break;
     const { member } = next;
+    if (next.step === 'stop') {
+      const stopped = svc.get(member.runId);
+      if (stopped) svc.stopCascade(stopped);
+      break;
+    }
     if (next.step === 'start' && !(await svc.adopt(member.runId))) {
       // Taken by another process meanwhile: follow it. Shutting down: leave the rest queued.
       if (svc.get(member.runId)?.owner === null) break;

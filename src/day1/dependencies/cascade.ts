@@ -13,14 +13,20 @@ import { isTerminal, OWNED_STATES } from '../runner/state.js';
 
 /** What to do next in a cascade. */
 export type CascadeStep =
-  { step: 'start'; member: CascadeMember } | { step: 'wait'; member: CascadeMember } | { step: 'done' };
+  | { step: 'start'; member: CascadeMember }
+  | { step: 'wait'; member: CascadeMember }
+  /** A run of it did not finish while runs are still queued (its dayops died before skipping them). */
+  | { step: 'stop'; member: CascadeMember }
+  | { step: 'done' };
 
 /** The next run to start, or the one being driven (by any process) to wait for, or nothing left. */
 export function nextStep(members: readonly CascadeMember[]): CascadeStep {
   const driven = members.find((m) => !m.pending && OWNED_STATES.includes(m.state));
   if (driven) return { step: 'wait', member: driven };
   const pending = members.find((m) => m.pending);
-  return pending ? { step: 'start', member: pending } : { step: 'done' };
+  if (!pending) return { step: 'done' };
+  const stopped = members.find((m) => !m.pending && !m.skipped && m.state !== 'FINISHED');
+  return stopped ? { step: 'stop', member: stopped } : { step: 'start', member: pending };
 }
 
 /** Why the runs after `stopped` are skipped. */

@@ -33,7 +33,12 @@ export class CascadePickup {
     try {
       for (const root of this.svc.dependencies.pendingRoots()) {
         const next = nextStep(this.svc.dependencies.members(root));
-        if (next.step === 'start' && (await this.svc.adopt(next.member.runId))) started.push(next.member.runId);
+        if (next.step === 'stop') {
+          const stopped = this.svc.get(next.member.runId);
+          if (stopped) this.svc.stopCascade(stopped);
+        } else if (next.step === 'start' && (await this.svc.adopt(next.member.runId))) {
+          started.push(next.member.runId);
+        }
       }
     } catch {
       /* the database is busy: next time */

@@ -247,6 +247,10 @@ export abstract class RunDependencies extends RunQueue {
   }
 
   /** A run of a cascade that settled without finishing stops its cascade: the runs still queued are skipped. */
+  stopCascade(run: RunRecord): void {
+    this.cascadeSettled(run);
+  }
+
   protected cascadeSettled(run: RunRecord): void {
     if (run.state === 'FINISHED') return;
     try {

@@ -279,6 +279,21 @@ describe.runIf(HAVE)('stack dependencies with real terraform', () => {
     }
   }, 120_000);
 
+  it('dayops approve applies the waiting upstream run, then runs its cascade before it exits', async () => {
+    const { network, cluster, cli } = await estate();
+    writeFileSync(join(network, 'dayops.yaml'), 'name: network\ntool: terraform\n');
+    const r = await cli('run', 'network', '--json');
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout).cascade).toEqual([]);
+    const a = await cli('approve', '1', '--json');
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).cascade).toEqual([
+      { stack: 'cluster', id: 2, kind: 'tracked', state: 'FINISHED' },
+      { stack: 'apps', id: 3, kind: 'proposed', state: 'FINISHED' },
+    ]);
+    expect(tfOutputs(cluster).vpc_seen.value).toBe('vpc-10.0.0.0/16');
+  }, 120_000);
+
   it('a sensitive output may only feed a variable declared sensitive', async () => {
     const { cluster, cli } = await estate();
     writeFileSync(join(cluster, 'main.tf'), CLUSTER(false).replace('  sensitive = true\n', ''));

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { groupCascades } from '../../../src/app/day1/cascade.js';
-import { DependenciesRepo } from '../../../src/db/dependencies.js';
+import { DependenciesRepo, type CascadeMember } from '../../../src/db/dependencies.js';
+import { nextStep } from '../../../src/day1/dependencies/cascade.js';
 import { StacksRepo } from '../../../src/db/stacks.js';
 import { day1Fixture, openDay1, otherProcess } from './helpers.js';
 
@@ -58,4 +59,32 @@ describe('Day-1: a cascade is one group', () => {
     await app.press('j');
     expect(app.store.getState().day1.selected).toBe(3);
   }, 60_000);
+});
+
+describe('the next step of a cascade', () => {
+  const m = (runId: number, state: string, extra: Partial<CascadeMember> = {}): CascadeMember => ({
+    runId,
+    rootRunId: 1,
+    upstreamRunId: 1,
+    stack: `s${runId}`,
+    kind: 'tracked',
+    state: state as CascadeMember['state'],
+    pending: state === 'QUEUED' && !extra.skipped,
+    level: runId,
+    reason: 'r',
+    skipped: null,
+    error: null,
+    ...extra,
+  });
+  it('starts the first queued run, waits for one being driven, stops after one that did not finish', () => {
+    expect(nextStep([m(2, 'FINISHED'), m(3, 'QUEUED'), m(4, 'QUEUED')])).toEqual({
+      step: 'start',
+      member: m(3, 'QUEUED'),
+    });
+    expect(nextStep([m(2, 'APPLYING'), m(3, 'QUEUED')])).toEqual({ step: 'wait', member: m(2, 'APPLYING') });
+    // Its dayops died before skipping the rest: whoever looks next stops the cascade.
+    expect(nextStep([m(2, 'FAILED'), m(3, 'QUEUED')])).toEqual({ step: 'stop', member: m(2, 'FAILED') });
+    expect(nextStep([m(2, 'UNCONFIRMED'), m(3, 'QUEUED')]).step).toBe('stop');
+    expect(nextStep([m(2, 'FAILED'), m(3, 'CANCELED', { skipped: 'skipped: ...' })])).toEqual({ step: 'done' });
+  });
 });

@@ -13,6 +13,7 @@ import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, bac
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
 import { graphCommand } from './graph.js';
+import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   cancelCommand,
   runsCommand,
   graphCommand,
+  checkCommand,
   // Day-2
   statusCommand,
   driftCommand,

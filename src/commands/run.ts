@@ -9,7 +9,8 @@ import { createInterface } from 'node:readline';
 import { moreApprovalsNeeded } from '../app/day1/index.js';
 import { cascadeFailures, cascadeJson, cascadeRuns, runCascade } from '../app/day1/cascade.js';
 import type { CascadeMember } from '../db/dependencies.js';
-import { exitCodeFor, runJson, RunService, type RunRecord } from '../day1/runs.js';
+import { exitCodeForRun, runJson, RunService, type RunRecord } from '../day1/runs.js';
+import { validationLine } from '../day1/run-service/validate.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
 import { RunsRepo } from '../db/runs.js';
@@ -238,15 +239,18 @@ function finalReport(
     const changes = formatRunChanges(run);
     const summary = changes ? ` ${changes}` : '';
     const why = run.error && run.state !== 'FINISHED' ? `: ${run.error}` : '';
-    ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}\n`);
+    const checks = run.validationStatus ? (svc.runs.detail(run.id)?.validation?.checks ?? []) : [];
+    const validation = run.validationStatus ? `; validation ${run.validationStatus} (${validationLine(checks)})` : '';
+    ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}${validation}\n`);
   }
-  return exitCodeFor(run.state);
+  return exitCodeForRun(run);
 }
 
 export const runCommand: Command = {
   name: 'run',
   usage: 'dayops run STACK [--plan-only] [--auto-approve] [--no-cascade] [--json]',
-  summary: 'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting)',
+  summary:
+    'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting, 5 validation failed)',
   async run(args, ctx) {
     const { values, positionals } = parseFlags('run', args, {
       'plan-only': { type: 'boolean' },
@@ -274,7 +278,7 @@ export const runCommand: Command = {
       follower.stop();
       const json = Boolean(values.json);
       // The run's own line comes before its cascade's logs; the JSON document, with the cascade, at the end.
-      const code = json ? exitCodeFor(run.state) : finalReport(ctx, svc, run, false);
+      const code = json ? exitCodeForRun(run) : finalReport(ctx, svc, run, false);
       const cascade = await followCascade(ctx, svc, id, out, Boolean(values['no-cascade']));
       if (json) finalReport(ctx, svc, svc.runs.get(id) ?? run, true, cascade);
       return cascadeExit(ctx, code, cascade);
@@ -311,7 +315,7 @@ export const approveCommand: Command = {
       const run = await svc.wait(id, 'terminal');
       follower.stop();
       const json = Boolean(values.json);
-      const code = json ? exitCodeFor(run.state) : finalReport(ctx, svc, run, false);
+      const code = json ? exitCodeForRun(run) : finalReport(ctx, svc, run, false);
       const cascade = await followCascade(ctx, svc, id, logStream(ctx, json), Boolean(values['no-cascade']));
       if (json) finalReport(ctx, svc, run, true, cascade);
       return cascadeExit(ctx, code, cascade);

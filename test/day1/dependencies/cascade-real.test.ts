@@ -167,7 +167,7 @@ describe.runIf(HAVE)('stack dependencies with real terraform', () => {
     });
     const plain = await cli('graph');
     expect(plain.stdout).toMatch(/2\s+cluster\s+network\s+vpc_id = network\.outputs\.vpc_id/);
-  }, 60_000);
+  }, 120_000);
 
   it('a change of outputs cascades: cluster applies with the new values, apps plans; the secret is never kept or shown', async () => {
     const { db, network, cluster, cli } = await estate();
@@ -394,7 +394,7 @@ describe('dependency errors', () => {
     const r = await cli('run', 'network', '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error).toBe('dependency cycle: network -> cluster -> network');
-  }, 60_000);
+  }, 120_000);
 
   it('an input from a stack not in dependsOn, or a missing stack, is one line', async () => {
     const root = tmpDir('dayops-deps-bad-');
@@ -415,5 +415,5 @@ describe('dependency errors', () => {
     const g = await runCli(['--db', db, 'graph']);
     expect(g.code).toBe(1);
     expect(g.stderr).toBe('stack apps: dependsOn names cluster, which is not a registered stack (dayops stack list)\n');
-  }, 60_000);
+  }, 120_000);
 });

@@ -43,6 +43,7 @@ import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
 import { notifySchema } from './notify-config.js';
+import { checkDependencies, dependencyFields } from './dependencies.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
@@ -184,10 +185,12 @@ export const stackConfigSchema = z
     /** Post-deploy validation (src/config/checks-config.ts). */
     monitoring: monitoringSchema,
     checks: checksSchema,
+    ...dependencyFields,
   })
   .strict()
   .superRefine((c, ctx) => {
     for (const issue of checksIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    checkDependencies(c, ctx);
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

@@ -26,6 +26,7 @@ import { stackConfigOf } from './configs.js';
 import { driftSummaries } from './drift.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
 import { NOTIFIER, type Notifier } from './notify/index.js';
+import { CASCADE_PICKUP } from '../day1/dependencies/pickup.js';
 
 export interface RefreshState {
   /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
@@ -311,5 +312,6 @@ export function registerDay2Services(services: Services, store?: AppStore): Day2
     runs.on('state', () => notifier.poke());
     notifier.start();
   }
+  services.use(CASCADE_PICKUP).start(); // cascade runs left queued (dayops run --no-cascade): issue 12
   return { runs, scheduler, refresher };
 }

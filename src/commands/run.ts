@@ -210,20 +210,32 @@ async function followCascade(
 }
 
 /**
- * The exit code with the cascade: the upstream run's, unless a cascade run did not finish: 1 when one failed, was
- * denied or canceled (named on stderr), 4 when one waits for approval and the upstream run finished.
+ * The exit code with the cascade: the upstream run's, unless a cascade run did not finish well: 1 when one failed,
+ * was denied or canceled (named on stderr), 5 when one finished but failed its after-apply checks, 4 when one waits
+ * for approval (5 and 4 only where the upstream run exited 0). Runs skipped because the upstream run failed its own
+ * checks are named too.
  */
 function cascadeExit(ctx: CommandContext, code: number, members: readonly CascadeMember[]): number {
   const failed = cascadeFailures(members);
-  if (failed.length === 0) return code;
   const skipped = members.filter((m) => m.skipped);
+  const skippedText = skipped.length
+    ? `; skipped: ${skipped.map((m) => `${m.stack} (run ${m.runId})`).join(', ')}`
+    : '';
+  if (failed.length === 0) {
+    if (skipped.length) ctx.stderr.write(`dayops: cascade stopped: the run failed its validation${skippedText}\n`);
+    return code;
+  }
   const first = failed[0];
-  const what = first.state === 'UNCONFIRMED' ? 'waits for approval' : `ended ${first.state}`;
-  ctx.stderr.write(
-    `dayops: cascade stopped: run ${first.runId} of ${first.stack} ${what}${skipped.length ? `; skipped: ${skipped.map((m) => `${m.stack} (run ${m.runId})`).join(', ')}` : ''}\n`,
-  );
-  if (failed.some((m) => m.state !== 'UNCONFIRMED')) return 1;
-  return code === 0 ? 4 : code;
+  const what =
+    first.state === 'UNCONFIRMED'
+      ? 'waits for approval'
+      : first.state === 'FINISHED'
+        ? 'finished but failed its validation'
+        : `ended ${first.state}`;
+  ctx.stderr.write(`dayops: cascade stopped: run ${first.runId} of ${first.stack} ${what}${skippedText}\n`);
+  if (failed.some((m) => m.state !== 'UNCONFIRMED' && m.state !== 'FINISHED')) return 1;
+  if (code !== 0) return code;
+  return failed.some((m) => m.state === 'FINISHED') ? 5 : 4;
 }
 
 function finalReport(

@@ -26,6 +26,8 @@ export interface CascadeMember {
   stack: string;
   kind: RunKind;
   state: RunState;
+  /** How its after-apply checks ended (null when it ran none). */
+  validationStatus: 'passed' | 'failed' | null;
   /** Queued and not taken by any dayops process yet. */
   pending: boolean;
   level: number;
@@ -49,6 +51,7 @@ interface MemberRow {
   stack: string;
   kind: RunKind;
   state: RunState;
+  validation_status: 'passed' | 'failed' | null;
   owner_pid: number | null;
   level: number;
   reason: string;
@@ -56,7 +59,8 @@ interface MemberRow {
   error: string | null;
 }
 
-const MEMBER_SQL = `SELECT c.run_id, c.root_run_id, c.upstream_run_id, s.name AS stack, r.kind, r.state, r.owner_pid,
+const MEMBER_SQL = `SELECT c.run_id, c.root_run_id, c.upstream_run_id, s.name AS stack, r.kind, r.state, r.validation_status,
+  r.owner_pid,
   c.level, c.reason, c.skipped, r.error
   FROM run_cascades c JOIN runs r ON r.id = c.run_id JOIN stacks s ON s.id = r.stack_id`;
 
@@ -68,6 +72,7 @@ function member(r: MemberRow): CascadeMember {
     stack: r.stack,
     kind: r.kind,
     state: r.state,
+    validationStatus: r.validation_status,
     pending: r.state === 'QUEUED' && r.owner_pid === null,
     level: r.level,
     reason: r.reason,

@@ -4,8 +4,9 @@
  * the app's pickup (src/day1/dependencies/pickup.ts) runs those left queued (`--no-cascade`, another process).
  */
 import type { RunRecord, RunService } from '../../day1/runs.js';
-import { nextStep } from '../../day1/dependencies/cascade.js';
+import { finishedWell, nextStep } from '../../day1/dependencies/cascade.js';
 import type { CascadeMember } from '../../db/dependencies.js';
+import { isTerminal } from '../../day1/runner/state.js';
 
 /** A cascade's run in `--json`. */
 export interface CascadeRunJson {
@@ -42,6 +43,9 @@ export async function runCascade(
   hooks: CascadeHooks = {},
 ): Promise<CascadeMember[]> {
   const seen = new Set<number>();
+  // The run that started it failed its after-apply checks: its change is not one to build on.
+  const root = svc.get(rootRunId);
+  if (root && !finishedWell(root) && isTerminal(root.state)) svc.stopCascade(root);
   for (;;) {
     const next = nextStep(cascadeRuns(svc, rootRunId));
     if (next.step === 'done') break;
@@ -61,14 +65,17 @@ export async function runCascade(
     }
     const run = await svc.wait(member.runId);
     hooks.onSettled?.(run);
-    if (run.state !== 'FINISHED') break;
+    if (!finishedWell(run)) {
+      if (isTerminal(run.state)) svc.stopCascade(run);
+      break;
+    }
   }
   return cascadeRuns(svc, rootRunId);
 }
 
-/** The cascade's runs that did not finish, other than those skipped because of them. */
+/** The cascade's runs that did not finish well (validation failed counts), other than those skipped because of them. */
 export function cascadeFailures(members: readonly CascadeMember[]): CascadeMember[] {
-  return members.filter((m) => m.state !== 'FINISHED' && !m.skipped && !m.pending);
+  return members.filter((m) => !finishedWell(m) && !m.skipped && !m.pending);
 }
 
 /** The runs list with each cascade as one group: its runs right under the run that started it, marked. */

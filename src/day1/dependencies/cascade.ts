@@ -9,7 +9,12 @@ import { DependenciesRepo, type CascadeMember } from '../../db/dependencies.js';
 import { LogsRepo } from '../../db/logs.js';
 import { RunsRepo, type RunRecord } from '../../db/runs.js';
 import { currentOwner } from '../runner/procinfo.js';
-import { isTerminal, OWNED_STATES } from '../runner/state.js';
+import { isTerminal, OWNED_STATES, type RunState } from '../runner/state.js';
+
+/** A run a cascade goes on after: it finished and its after-apply checks, where it ran any, passed. */
+export function finishedWell(r: { state: RunState; validationStatus: 'passed' | 'failed' | null }): boolean {
+  return r.state === 'FINISHED' && r.validationStatus !== 'failed';
+}
 
 /** What to do next in a cascade. */
 export type CascadeStep =
@@ -25,29 +30,35 @@ export function nextStep(members: readonly CascadeMember[]): CascadeStep {
   if (driven) return { step: 'wait', member: driven };
   const pending = members.find((m) => m.pending);
   if (!pending) return { step: 'done' };
-  const stopped = members.find((m) => !m.pending && !m.skipped && m.state !== 'FINISHED');
+  const stopped = members.find((m) => !m.pending && !m.skipped && !finishedWell(m));
   return stopped ? { step: 'stop', member: stopped } : { step: 'start', member: pending };
 }
 
 /** Why the runs after `stopped` are skipped. */
 export function skipReason(stopped: RunRecord, rootRunId: number): string {
-  return `skipped: the cascade from run ${rootRunId} stopped at run ${stopped.id} of ${stopped.stackName} (${stopped.state === 'UNCONFIRMED' ? 'waiting for approval' : stopped.state})`;
+  const why =
+    stopped.state === 'UNCONFIRMED'
+      ? 'waiting for approval'
+      : stopped.state === 'FINISHED' && stopped.validationStatus === 'failed'
+        ? 'FINISHED, validation failed'
+        : stopped.state;
+  return `skipped: the cascade from run ${rootRunId} stopped at run ${stopped.id} of ${stopped.stackName} (${why})`;
 }
 
 /**
- * `run`, a run of a cascade, settled without finishing: skip every run of its cascade still queued. Returns the
- * runs skipped (each CANCELED, with why).
+ * `run`, a run of a cascade or the run that started one, settled without finishing well (not FINISHED, or its
+ * after-apply checks failed): skip every run of its cascade still queued. Returns the runs skipped (each
+ * CANCELED, with why).
  */
 export function skipRestOfCascade(db: DB, run: RunRecord): RunRecord[] {
-  if (run.state === 'FINISHED' || (!isTerminal(run.state) && run.state !== 'UNCONFIRMED')) return [];
+  if (finishedWell(run) || (!isTerminal(run.state) && run.state !== 'UNCONFIRMED')) return [];
   const repo = new DependenciesRepo(db);
-  const me = repo.cascadeOf(run.id);
-  if (!me) return [];
-  const why = skipReason(run, me.rootRunId);
+  const rootRunId = repo.cascadeOf(run.id)?.rootRunId ?? run.id;
+  const why = skipReason(run, rootRunId);
   const runs = new RunsRepo(db);
   const logs = new LogsRepo(db);
   const out: RunRecord[] = [];
-  for (const m of repo.members(me.rootRunId)) {
+  for (const m of repo.members(rootRunId)) {
     if (!m.pending) continue;
     // Taken first, so no other dayops starts it meanwhile.
     if (!repo.claim(m.runId, currentOwner())) continue;

@@ -22,7 +22,7 @@ import {
   tfVarText,
   type Outputs,
 } from '../dependencies/outputs.js';
-import { skipRestOfCascade } from '../dependencies/cascade.js';
+import { finishedWell, skipRestOfCascade } from '../dependencies/cascade.js';
 import { sensitiveVariables } from '../dependencies/tf-variables.js';
 import { resolveStackEnv } from '../secrets.js';
 import { execInRun } from '../runner/process.js';
@@ -252,7 +252,7 @@ export abstract class RunDependencies extends RunQueue {
   }
 
   protected cascadeSettled(run: RunRecord): void {
-    if (run.state === 'FINISHED') return;
+    if (finishedWell(run)) return;
     try {
       for (const r of skipRestOfCascade(this.db, run)) this.emit('state', r);
     } catch {

@@ -95,10 +95,13 @@ function writeStack(root: string, name: string, main: string, yaml: string): str
 }
 
 /** network (autoApply) -> cluster (autoApply, takes vpc_id and the sensitive db_password) -> apps (proposed). */
-async function estate(opts: { clusterFails?: boolean } = {}) {
+async function estate(opts: { clusterFails?: boolean; networkCheckFails?: boolean } = {}) {
   const root = tmpDir('dayops-deps-');
   const db = join(root, 'dayops.db');
-  const network = writeStack(root, 'network', NETWORK('10.0.0.0/16'), 'autoApply: true\n');
+  const check = opts.networkCheckFails
+    ? 'checks:\n  - name: smoke\n    command: [sh, -c, "echo no route; exit 1"]\n    within: 1s\n'
+    : '';
+  const network = writeStack(root, 'network', NETWORK('10.0.0.0/16'), `autoApply: true\n${check}`);
   const cluster = writeStack(
     root,
     'cluster',
@@ -242,6 +245,27 @@ describe.runIf(HAVE)('stack dependencies with real terraform', () => {
     });
     const plain = await cli('runs');
     expect(plain.stdout).toMatch(/3\s+apps\s+⊘ CANCELED.*skipped: the cascade from run 1 stopped at run 2 of cluster/);
+  }, 120_000);
+
+  it('an upstream run that fails its after-apply checks stops the cascade before it starts: exit 5, the rest skipped', async () => {
+    const { cli } = await estate({ networkCheckFails: true });
+    const r = await cli('run', 'network', '--json');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(
+      'dayops: cascade stopped: the run failed its validation; skipped: cluster (run 2), apps (run 3)',
+    );
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ state: 'FINISHED', validation: { status: 'failed' } });
+    expect(doc.cascade).toEqual([
+      { stack: 'cluster', id: 2, kind: 'tracked', state: 'CANCELED' },
+      { stack: 'apps', id: 3, kind: 'proposed', state: 'CANCELED' },
+    ]);
+    const runs = JSON.parse((await cli('runs', 'cluster', '--json')).stdout).runs;
+    expect(runs[0]).toMatchObject({
+      id: 2,
+      state: 'CANCELED',
+      error: 'skipped: the cascade from run 1 stopped at run 1 of network (FINISHED, validation failed)',
+    });
   }, 120_000);
 
   it('--no-cascade leaves the cascade queued; the app picks it up and runs it in order', async () => {

@@ -69,6 +69,7 @@ describe('the next step of a cascade', () => {
     stack: `s${runId}`,
     kind: 'tracked',
     state: state as CascadeMember['state'],
+    validationStatus: null,
     pending: state === 'QUEUED' && !extra.skipped,
     level: runId,
     reason: 'r',
@@ -86,5 +87,11 @@ describe('the next step of a cascade', () => {
     expect(nextStep([m(2, 'FAILED'), m(3, 'QUEUED')])).toEqual({ step: 'stop', member: m(2, 'FAILED') });
     expect(nextStep([m(2, 'UNCONFIRMED'), m(3, 'QUEUED')]).step).toBe('stop');
     expect(nextStep([m(2, 'FAILED'), m(3, 'CANCELED', { skipped: 'skipped: ...' })])).toEqual({ step: 'done' });
+  });
+  it('stops after a run that finished but failed its after-apply checks, and goes on after one that passed', () => {
+    const failed = m(2, 'FINISHED', { validationStatus: 'failed' });
+    expect(nextStep([failed, m(3, 'QUEUED')])).toEqual({ step: 'stop', member: failed });
+    const passed = m(2, 'FINISHED', { validationStatus: 'passed' });
+    expect(nextStep([passed, m(3, 'QUEUED')])).toEqual({ step: 'start', member: m(3, 'QUEUED') });
   });
 });

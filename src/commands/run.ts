@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { moreApprovalsNeeded } from '../app/day1/index.js';
-import { exitCodeFor, runJson, RunService, type RunRecord } from '../day1/runs.js';
+import { exitCodeFor, revisionJson, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
 import { RunsRepo } from '../db/runs.js';
@@ -342,6 +342,7 @@ export const runsCommand: Command = {
           finishedAt: iso(r.finishedAt),
           durationMs: r.durationMs,
           logLines: r.logLines,
+          ...revisionJson(r),
         })),
       });
       return 0;

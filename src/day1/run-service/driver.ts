@@ -18,6 +18,7 @@ import { currentOwner } from '../runner/procinfo.js';
 import { createRunDir, removeRunDir, runDirFor } from '../runner/rundir.js';
 import { isTerminal, type RunEvent, type RunKind, type RunState } from '../runner/state.js';
 import { formatDiagnostic } from './json.js';
+import { linkRun, recordRunRevision } from '../run-revision.js';
 import { RunQueue } from './queue.js';
 import { Canceled, type Conclusion, type LiveRun, type Prepared, type StartOptions } from './types.js';
 
@@ -71,6 +72,7 @@ export abstract class RunDriver extends RunQueue {
       owner: currentOwner(),
     });
     this.emit('state', run);
+    if (opts.atRevision) linkRun(this.db, run.id, stack.id, user, opts.atRevision);
     if (!prep) {
       const log = this.openLog(run.id, undefined);
       log.system(`dayops: the run cannot start: ${failure}`);
@@ -95,6 +97,7 @@ export abstract class RunDriver extends RunQueue {
           ? 'autoApply: true in dayops.yaml'
           : undefined,
       done: Promise.resolve(),
+      atRevision: opts.atRevision,
     };
     this.live.set(run.id, live);
     this.ensurePoller();
@@ -195,6 +198,17 @@ export abstract class RunDriver extends RunQueue {
     try {
       for (const w of prep.warnings) live.log.system(`dayops: warning: ${w}`);
       await this.waitTurn(live);
+      live.log.system(
+        await recordRunRevision(this.db, {
+          id,
+          dir: stack.dir,
+          stackName: stack.name,
+          config: prep.config,
+          dbPath: this.dbPath,
+          at: live.atRevision,
+        }),
+        'init',
+      );
       createRunDir(this.dbPath, id);
       const ctx = this.adapterContext(live);
       live.phase = 'init';

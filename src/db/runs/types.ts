@@ -43,6 +43,15 @@ export interface RunRecord {
   finishedAt: number | null;
   /** finishedAt (or now, for a live run) minus startedAt; null before it started. */
   durationMs: number | null;
+  /** The git commit or `sha256:` content hash the run ran (src/day1/revision.ts); null before it was measured. */
+  revision?: string | null;
+  revisionKind?: 'git' | 'content' | null;
+  /** The git working tree differed from the commit: not a clean revision. */
+  revisionDirty?: boolean;
+  /** A promotion or rollback: the run whose revision this one took. */
+  promotedFrom?: { stack: string; runId: number } | null;
+  /** A rollback: the run whose failed validation it answers. */
+  rollbackOf?: number | null;
 }
 
 export interface RunTransition {

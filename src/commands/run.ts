@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { moreApprovalsNeeded } from '../app/day1/index.js';
+import { rollbackOffer } from '../app/promotion/index.js';
 import { exitCodeFor, revisionJson, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
@@ -21,7 +22,7 @@ import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 
 /** The run engine on the command's database (src/main.ts has already marked runs of dead dayops processes). */
-function service(ctx: CommandContext): RunService {
+export function service(ctx: CommandContext): RunService {
   return new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
 }
 
@@ -34,12 +35,12 @@ function runIdArg(command: string, positionals: string[]): number {
 }
 
 /** Where the live log and the prompts go: stdout, or stderr when stdout is kept for the `--json` document. */
-function logStream(ctx: CommandContext, json: boolean): Writable {
+export function logStream(ctx: CommandContext, json: boolean): Writable {
   return json ? ctx.stderr : ctx.stdout;
 }
 
 /** Prints a run's log lines as they are stored, from whichever process drives the run. */
-class LogFollower {
+export class LogFollower {
   private next: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly colour: boolean;
@@ -125,7 +126,7 @@ function ask(question: string, out: Writable, signal: AbortSignal): Promise<stri
  * A run is waiting for approval. Without a terminal: say how to approve (exit 4). With one: ask, while an
  * approval (or discard) from another process also counts.
  */
-async function confirm(
+export async function confirm(
   ctx: CommandContext,
   svc: RunService,
   run: RunRecord,
@@ -166,7 +167,10 @@ async function confirm(
   return svc.wait(run.id, 'terminal');
 }
 
-function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json: boolean): number {
+export function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json: boolean): number {
+  // A failed validation offers (never starts) a rollback to the previous successful commit.
+  const offer = rollbackOffer(svc.db, run.id);
+  if (offer) ctx.stderr.write(`dayops: ${offer}\n`);
   if (json) {
     writeJson(ctx, runJson(svc.runs.detail(run.id)!));
   } else {

@@ -32,6 +32,7 @@
  *   retention: { hourly: 24, daily: 7, weekly: 4 }
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
+ * promotesFrom: payments-staging  # promotion pipeline (src/config/promotion-config.ts)
  * ```
  */
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { promotesFromSchema } from './promotion-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -175,6 +177,7 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    promotesFrom: promotesFromSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

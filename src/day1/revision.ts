@@ -29,7 +29,7 @@ export interface Revision {
   dirty: boolean;
   /** git only: the checkout's top folder. */
   toplevel?: string;
-  /** git only: the changed paths that made it dirty (relative to the stack folder; at most 5). */
+  /** git only: the changed paths that made it dirty (relative to the stack folder; at most 20). */
   changed?: string[];
 }
 
@@ -115,7 +115,7 @@ async function gitRevision(dir: string, toplevel: string, exclude: string[]): Pr
     revision: head.stdout.trim(),
     dirty: changed.length > 0,
     toplevel,
-    ...(changed.length ? { changed: changed.slice(0, 5) } : {}),
+    ...(changed.length ? { changed: changed.slice(0, 20) } : {}),
   };
 }
 

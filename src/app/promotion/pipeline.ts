@@ -71,16 +71,22 @@ function designOf(repo: StacksRepo, stack: Stack): DesignFacts {
   return { name, promotion };
 }
 
-function promotesFromOf(stack: Stack): { name?: string; problem?: string } {
+/** A stack's `promotesFrom`, or why its dayops.yaml cannot say. */
+export type PromotesFromOf = (stack: Stack) => { name?: string; problem?: string };
+
+const promotesFromFile: PromotesFromOf = (stack) => {
   try {
     return { name: loadStackConfig(stack.dir).promotesFrom };
   } catch (err) {
     return { problem: errorMessage(err) };
   }
-}
+};
 
-/** Every registered stack with its upstream, by name. */
-export function pipelineLinks(db: DB): Map<string, PipelineLink> {
+/**
+ * Every registered stack with its upstream, by name. `promotesFromOf` reads dayops.yaml (the dashboard gives one
+ * that reads through its cache of parsed files).
+ */
+export function pipelineLinks(db: DB, promotesFromOf: PromotesFromOf = promotesFromFile): Map<string, PipelineLink> {
   const repo = new StacksRepo(db);
   const stacks = repo.list();
   const byName = new Map(stacks.map((s) => [s.name, s]));

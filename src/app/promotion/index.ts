@@ -188,7 +188,7 @@ export async function planRollback(db: DB, name: string, user: string): Promise<
 
 /** The rollback a stack offers now (without looking at its folder), or why it offers none. */
 export function rollbackTarget(db: DB, stack: Stack): { failed: SucceededRun; to: SucceededRun } | { refusal: string } {
-  const revisions = new RevisionsRepo(db);
+  const revisions = revisionsOf(db);
   const failed = revisions.lastSucceeded(stack.id);
   if (!failed || failed.validation !== 'failed')
     return {
@@ -207,12 +207,36 @@ export function rollbackTarget(db: DB, stack: Stack): { failed: SucceededRun; to
   return { failed, to };
 }
 
+const revisionRepos = new WeakMap<DB, RevisionsRepo>();
+function revisionsOf(db: DB): RevisionsRepo {
+  let r = revisionRepos.get(db);
+  if (!r) {
+    r = new RevisionsRepo(db);
+    revisionRepos.set(db, r);
+  }
+  return r;
+}
+
+/**
+ * Whether a finished run offers a rollback (the TUI's key): its validation failed, it is its stack's last
+ * successful run, and a clean git commit succeeded before it. Cheap: a few indexed reads, no git.
+ */
+export function rollbackOffered(db: DB, runId: number): boolean {
+  const revisions = revisionsOf(db);
+  if (!revisions.hasValidation || revisions.validation(runId) !== 'failed') return false;
+  const run = new RunsRepo(db).get(runId);
+  const stack = run ? new StacksRepo(db).getById(run.stackId) : undefined;
+  if (!stack) return false;
+  const plan = rollbackTarget(db, stack);
+  return !('refusal' in plan) && plan.failed.runId === runId;
+}
+
 /**
  * The offer after a run whose validation failed: the command(s) that propose the rollback, or undefined when the
  * stack offers none (not a git checkout, nothing before it). Never starts anything.
  */
 export function rollbackOffer(db: DB, runId: number): string | undefined {
-  const revisions = new RevisionsRepo(db);
+  const revisions = revisionsOf(db);
   const rev = revisions.get(runId);
   if (!rev || revisions.validation(runId) !== 'failed') return undefined;
   const run = new RunsRepo(db).get(runId);

@@ -248,7 +248,7 @@ export function rollbackOffer(db: DB, runId: number): string | undefined {
   const at =
     rev.kind === 'git' && rev.revision === commit
       ? ''
-      : `put the checkout at ${commit.slice(0, 12)} (git checkout --detach ${commit}) and `;
+      : `put the checkout at that commit (${gitCmd(stack.dir, `checkout --detach ${commit}`)}) and `;
   return `validation failed; to roll back to run #${plan.to.runId} (commit ${commit.slice(0, 12)}), ${at}propose it with: dayops rollback ${stack.name}`;
 }
 

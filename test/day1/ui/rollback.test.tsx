@@ -66,7 +66,7 @@ describe('Day-1: b proposes a rollback after a failed validation', () => {
 
     // What `dayops run` and `dayops approve` print after such a run: the command, never a run started.
     expect(rollbackOffer(fx.db, bad)).toBe(
-      `validation failed; to roll back to run #${good} (commit ${v1.slice(0, 12)}), put the checkout at ${v1.slice(0, 12)} (git checkout --detach ${v1}) and propose it with: dayops rollback web`,
+      `validation failed; to roll back to run #${good} (commit ${v1.slice(0, 12)}), put the checkout at that commit (git -C ${dir} checkout --detach ${v1}) and propose it with: dayops rollback web`,
     );
     expect(rollbackOffer(fx.db, good)).toBeUndefined();
 

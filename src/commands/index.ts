@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
+import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
 
 export const COMMANDS: Command[] = [
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   discardCommand,
   cancelCommand,
   runsCommand,
+  checkCommand,
   promoteCommand,
   rollbackCommand,
   // Day-2

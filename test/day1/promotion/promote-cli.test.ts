@@ -4,7 +4,7 @@
  * (`terraform_data`, no download), temporary databases.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onPath } from '../../../src/day1/detect.js';
@@ -37,11 +37,16 @@ function git(cwd: string, ...args: string[]): string {
   }).trim();
 }
 
-/** A git repository with shop-staging and shop-prod (promotesFrom: shop-staging), registered in a new database. */
+/**
+ * A git repository with shop-staging and shop-prod (promotesFrom: shop-staging), registered in a new database.
+ * Staging's post-deploy validation is a real command check that passes while the file `smoke-ok` (outside the
+ * repository) exists: `ready(true|false)` sets what the next validation says.
+ */
 async function estate() {
   const dir = tmpDir();
   const repo = join(dir, 'infra');
   const db = join(dir, 'dayops.db');
+  const flag = join(dir, 'smoke-ok');
   mkdirSync(repo);
   git(repo, 'init', '-q', '-b', 'main');
   for (const env of ['staging', 'prod']) {
@@ -50,7 +55,9 @@ async function estate() {
     writeFileSync(
       join(repo, env, 'dayops.yaml'),
       `apiVersion: dayops/v1\nkind: Stack\nname: shop-${env}\nenvironment: ${env}\ntool: terraform\n` +
-        (env === 'prod' ? 'promotesFrom: shop-staging\n' : ''),
+        (env === 'prod'
+          ? 'promotesFrom: shop-staging\n'
+          : `checks:\n  - name: smoke\n    command: [test, -e, ${flag}]\n    within: 1s\n`),
     );
   }
   git(repo, 'add', '-A');
@@ -58,23 +65,8 @@ async function estate() {
   const cli = (...args: string[]) =>
     runCli(['--db', db, ...args], { env: { XDG_DATA_HOME: dir, TF_CLI_CONFIG_FILE: '/dev/null' } });
   for (const env of ['staging', 'prod']) expect((await cli('stack', 'add', join(repo, env))).code).toBe(0);
-  return { dir, repo, db, cli, head: () => git(repo, 'rev-parse', 'HEAD') };
-}
-
-/**
- * Post-deploy validation's result (migration 008's contract: runs.validation_status 'passed' | 'failed'), written
- * as validation writes it; the column is added first where this database has no validation yet.
- */
-function setValidation(dbPath: string, runId: number, status: 'passed' | 'failed'): void {
-  const db = openDatabase(dbPath);
-  try {
-    const cols = db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all();
-    if (!cols.some((c) => c.name === 'validation_status'))
-      db.exec('ALTER TABLE runs ADD COLUMN validation_status TEXT');
-    db.prepare('UPDATE runs SET validation_status = ? WHERE id = ?').run(status, runId);
-  } finally {
-    db.close();
-  }
+  const ready = (ok: boolean) => (ok ? writeFileSync(flag, '') : rmSync(flag, { force: true }));
+  return { dir, repo, db, cli, ready, head: () => git(repo, 'rev-parse', 'HEAD') };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read fields of a JSON document
@@ -82,7 +74,7 @@ const json = (stdout: string): any => JSON.parse(stdout);
 
 describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last succeeded on staging', () => {
   it('refuses without an upstream success and after a failed validation, then promotes at the same commit', async () => {
-    const { repo, db, cli, head } = await estate();
+    const { repo, db, cli, ready, head } = await estate();
     const v1 = head();
 
     const none = await cli('promote', 'shop-staging', '--to', 'prod', '--json');
@@ -90,20 +82,27 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
     expect(none.stdout).toBe('');
     expect(none.stderr).toContain('shop-staging has no successful run to promote to shop-prod');
 
+    // Staging applies, and its validation fails (exit 5).
+    const failing = await cli('run', 'shop-staging', '--auto-approve', '--json');
+    expect(failing.code, failing.stderr).toBe(5);
+    const failedRun = json(failing.stdout);
+    expect(failedRun).toMatchObject({ state: 'FINISHED', validation: { status: 'failed' }, revision: v1 });
+    // Terraform's state is written untracked into the folder: it neither makes the revision dirty nor changes it.
+    expect(existsSync(join(repo, 'staging', 'terraform.tfstate'))).toBe(true);
+    expect(failedRun).toMatchObject({ revisionKind: 'git', revisionDirty: false });
+
+    const refused = await cli('promote', 'shop-staging', '--to', 'prod', '--json');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain(`shop-staging's last successful run #${failedRun.id} failed its validation`);
+    expect(json((await cli('runs', 'shop-prod', '--json')).stdout).runs).toEqual([]);
+
+    // Fixed: staging runs again at the same commit and passes.
+    ready(true);
     const staged = await cli('run', 'shop-staging', '--auto-approve', '--json');
     expect(staged.code, staged.stderr).toBe(0);
     const stagingRun = json(staged.stdout);
-    // Terraform's state is written untracked into the folder: it neither makes the revision dirty nor changes it.
-    expect(existsSync(join(repo, 'staging', 'terraform.tfstate'))).toBe(true);
-    expect(stagingRun).toMatchObject({ state: 'FINISHED', revision: v1, revisionKind: 'git', revisionDirty: false });
-
-    setValidation(db, stagingRun.id, 'failed');
-    const refused = await cli('promote', 'shop-staging', '--to', 'prod', '--json');
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`shop-staging's last successful run #${stagingRun.id} failed its validation`);
-    expect(json((await cli('runs', 'shop-prod', '--json')).stdout).runs).toEqual([]);
-
-    setValidation(db, stagingRun.id, 'passed');
+    expect(stagingRun).toMatchObject({ validation: { status: 'passed' }, revision: v1 });
     // prod goes through its own policies and approvals: without a terminal, exit 4 waiting for approval.
     const promoted = await cli('promote', 'shop-staging', '--to', 'prod', '--json');
     expect(promoted.code, promoted.stderr).toBe(4);
@@ -143,8 +142,9 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
   }, 180_000);
 
   it('never runs from another revision: a moved or dirty checkout is refused with the git command to fix it', async () => {
-    const { repo, cli, head } = await estate();
+    const { repo, cli, ready, head } = await estate();
     const v1 = head();
+    ready(true);
     const staged = await cli('run', 'shop-staging', '--auto-approve', '--json');
     expect(staged.code, staged.stderr).toBe(0);
 
@@ -170,21 +170,30 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
 
 describe.runIf(HAVE)('dayops rollback: offered after a failed validation, never forced', () => {
   it('proposes a run at the previous successful commit, waiting for approval, once the checkout is there', async () => {
-    const { repo, db, cli, head } = await estate();
+    const { repo, db, cli, ready, head } = await estate();
     const v1 = head();
+    ready(true);
     const first = json((await cli('run', 'shop-staging', '--auto-approve', '--json')).stdout);
-    setValidation(db, first.id, 'passed');
-    writeFileSync(join(repo, 'staging', 'main.tf'), MAIN_TF('v2'));
-    git(repo, 'commit', '-q', '-am', 'v2');
-    const v2 = head();
-    const second = json((await cli('run', 'shop-staging', '--auto-approve', '--json')).stdout);
-    expect(second).toMatchObject({ state: 'FINISHED', revision: v2 });
+    expect(first).toMatchObject({ state: 'FINISHED', validation: { status: 'passed' }, revision: v1 });
 
     const nothing = await cli('rollback', 'shop-staging');
     expect(nothing.code).toBe(1);
-    expect(nothing.stderr).toContain(`its last successful run #${second.id} did not fail validation`);
+    expect(nothing.stderr).toContain(`its last successful run #${first.id} did not fail validation`);
 
-    setValidation(db, second.id, 'failed');
+    writeFileSync(join(repo, 'staging', 'main.tf'), MAIN_TF('v2'));
+    git(repo, 'commit', '-q', '-am', 'v2');
+    const v2 = head();
+    ready(false);
+    const failing = await cli('run', 'shop-staging', '--auto-approve');
+    expect(failing.code, failing.stderr).toBe(5);
+    // Offered, never started: the command to put the checkout back and propose the rollback.
+    expect(failing.stderr).toContain(
+      `dayops: validation failed; to roll back to run #${first.id} (commit ${v1.slice(0, 12)}), put the checkout at that commit (git -C ${join(repo, 'staging')} checkout --detach ${v1}) and propose it with: dayops rollback shop-staging`,
+    );
+    const second = json((await cli('runs', 'shop-staging', '--json')).stdout).runs[0];
+    expect(second).toMatchObject({ state: 'FINISHED', revision: v2 });
+    expect(json((await cli('runs', 'shop-staging', '--json')).stdout).runs).toHaveLength(2);
+
     const elsewhere = await cli('rollback', 'shop-staging');
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toContain(`checkout --detach ${v1}`);

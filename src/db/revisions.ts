@@ -81,7 +81,13 @@ export class RevisionsRepo {
     this.audit = new AuditRepo(db);
     const cols = db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all();
     this.hasValidation = cols.some((c) => c.name === 'validation_status');
-    const validation = this.hasValidation ? 'r.validation_status' : 'NULL';
+    // A run with nothing to apply runs no validation and changes nothing deployed: the last validation of the same
+    // revision before it still holds (a failed one is not washed out by a no-op run).
+    const validation = this.hasValidation
+      ? `coalesce(r.validation_status, (SELECT p.validation_status FROM runs p WHERE p.stack_id = r.stack_id
+          AND p.id < r.id AND p.kind = 'tracked' AND p.state = 'FINISHED' AND p.validation_status IS NOT NULL
+          AND p.revision IS r.revision AND r.revision IS NOT NULL ORDER BY p.id DESC LIMIT 1))`
+      : 'NULL';
     this.byId = db.prepare<[number], Row>(`SELECT ${COLS} FROM runs r WHERE r.id = ?`);
     this.setStmt = db.prepare<[string | null, string | null, number, number, number]>(
       'UPDATE runs SET revision = ?, revision_kind = ?, revision_dirty = ?, updated_at = ? WHERE id = ?',

@@ -97,12 +97,21 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
     expect(refused.stderr).toContain(`shop-staging's last successful run #${failedRun.id} failed its validation`);
     expect(json((await cli('runs', 'shop-prod', '--json')).stdout).runs).toEqual([]);
 
-    // Fixed: staging runs again at the same commit and passes.
+    // A run with nothing to apply validates nothing: the failed validation of that commit still holds.
     ready(true);
+    const noop = await cli('run', 'shop-staging', '--auto-approve', '--json');
+    expect(noop.code, noop.stderr).toBe(0);
+    expect(json(noop.stdout)).toMatchObject({ state: 'FINISHED', validation: null, revision: v1 });
+    expect((await cli('promote', 'shop-staging', '--to', 'prod')).stderr).toContain('failed its validation');
+
+    // Fixed and committed: staging applies the fix and passes.
+    writeFileSync(join(repo, 'staging', 'main.tf'), MAIN_TF('v2'));
+    git(repo, 'commit', '-q', '-am', 'fix');
+    const v2 = head();
     const staged = await cli('run', 'shop-staging', '--auto-approve', '--json');
     expect(staged.code, staged.stderr).toBe(0);
     const stagingRun = json(staged.stdout);
-    expect(stagingRun).toMatchObject({ validation: { status: 'passed' }, revision: v1 });
+    expect(stagingRun).toMatchObject({ validation: { status: 'passed' }, revision: v2 });
     // prod goes through its own policies and approvals: without a terminal, exit 4 waiting for approval.
     const promoted = await cli('promote', 'shop-staging', '--to', 'prod', '--json');
     expect(promoted.code, promoted.stderr).toBe(4);
@@ -110,7 +119,7 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
     expect(waiting).toMatchObject({
       stack: 'shop-prod',
       state: 'UNCONFIRMED',
-      revision: v1,
+      revision: v2,
       revisionKind: 'git',
       promotedFrom: { stack: 'shop-staging', runId: stagingRun.id },
     });
@@ -118,13 +127,13 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
     expect(applied.code, applied.stderr).toBe(0);
     expect(json(applied.stdout)).toMatchObject({
       state: 'FINISHED',
-      revision: v1,
+      revision: v2,
       promotedFrom: { stack: 'shop-staging', runId: stagingRun.id },
     });
     // It ran in place: prod's own state, in prod's folder.
     expect(existsSync(join(repo, 'prod', 'terraform.tfstate'))).toBe(true);
     const listed = json((await cli('runs', 'shop-prod', '--json')).stdout).runs[0];
-    expect(listed).toMatchObject({ id: waiting.id, revision: v1, promotedFrom: { stack: 'shop-staging' } });
+    expect(listed).toMatchObject({ id: waiting.id, revision: v2, promotedFrom: { stack: 'shop-staging' } });
 
     const handle = openDatabase(db);
     try {
@@ -134,7 +143,7 @@ describe.runIf(HAVE)('dayops promote: prod runs at exactly the commit that last 
       expect(promote?.detail).toMatchObject({
         from: { stack: 'shop-staging', runId: stagingRun.id },
         to: 'shop-prod',
-        revision: v1,
+        revision: v2,
       });
     } finally {
       handle.close();

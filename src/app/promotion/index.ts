@@ -74,7 +74,7 @@ export async function requireAtRevision(db: DB, stack: Stack, want: SucceededRun
     if (now.revision !== wantRev) {
       const fetch = (await hasCommit(stack.dir, wantRev)) ? '' : `${gitCmd(now.toplevel!, 'fetch')} && `;
       throw new Refused(
-        `${stack.name}'s checkout is at ${shortRevision(now)}, not at ${short} (${why}): put it there with \`${fetch}${gitCmd(now.toplevel!, `checkout --detach ${wantRev}`)}\` and try again; nothing was run`,
+        `${stack.name}'s checkout is at ${shortRevision(now)}, not at ${short}: put it there with \`${fetch}${gitCmd(now.toplevel!, `checkout --detach ${wantRev}`)}\` and try again (${why}); nothing was run`,
       );
     }
     return;

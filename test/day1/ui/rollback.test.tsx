@@ -40,7 +40,7 @@ function finished(db: DB, stackId: number, commit: string, validation: 'passed' 
   runs.move(run.id, 'plan');
   runs.move(run.id, 'finish');
   new RevisionsRepo(db).set(run.id, { revision: commit, kind: 'git', dirty: false });
-  db.prepare('UPDATE runs SET validation_status = ? WHERE id = ?').run(validation, run.id);
+  runs.patch(run.id, { validationStatus: validation });
   return run.id;
 }
 
@@ -57,9 +57,6 @@ describe('Day-1: b proposes a rollback after a failed validation', () => {
     git('add', '-A');
     git('commit', '-q', '-m', 'v2');
     const v2 = git('rev-parse', 'HEAD');
-    const cols = fx.db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all();
-    if (!cols.some((c) => c.name === 'validation_status'))
-      fx.db.exec('ALTER TABLE runs ADD COLUMN validation_status TEXT');
     const stackId = new StacksRepo(fx.db).get('web')!.id;
     const good = finished(fx.db, stackId, v1, 'passed');
     const bad = finished(fx.db, stackId, v2, 'failed');

@@ -16,6 +16,9 @@ import { StacksRepo } from '../../src/db/stacks.js';
 import type { DB } from '../../src/db/open.js';
 import type { Environment } from '../../src/domain/stack.js';
 import { tmpDb, tmpDir } from '../helpers/tmp.js';
+import { parseBlueprint } from '../../src/day0/blueprint.js';
+import { blueprintYaml } from '../../src/day0/generate/blueprint-yaml.js';
+import { richDesign } from '../day0/designs.js';
 
 const GIT_ENV = {
   ...process.env,
@@ -119,5 +122,16 @@ describe('promotion pipelines on the dashboard', () => {
     expect(pipelineLine(view)).toBe(
       'web  dev no successful run · staging sha256:aaaa · prod sha256:bbbb (differs from staging)',
     );
+  });
+});
+
+describe('promotion in the blueprint', () => {
+  it('is kept through blueprint.yaml, and a list that names an environment twice is refused with its path', () => {
+    const bp = { ...richDesign('aws', 'staging'), promotion: ['dev', 'staging', 'prod'] as Environment[] };
+    const text = blueprintYaml(bp, '# test');
+    expect(parseBlueprint(text, 'blueprint.yaml').promotion).toEqual(['dev', 'staging', 'prod']);
+    expect(() =>
+      parseBlueprint(`${text.replace(/promotion:[\s\S]*$/, '')}promotion: [dev, dev]\n`, 'blueprint.yaml'),
+    ).toThrow(/promotion.*names an environment twice/);
   });
 });

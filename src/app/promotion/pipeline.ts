@@ -96,6 +96,10 @@ export function pipelineLinks(db: DB, promotesFromOf: PromotesFromOf = promotesF
     const link: PipelineLink = { stack };
     links.set(stack.name, link);
     const from = promotesFromOf(stack);
+    if (from.problem) {
+      link.problem = from.problem;
+      continue;
+    }
     if (from.name) {
       link.via = 'promotesFrom';
       const up = byName.get(from.name);
@@ -171,6 +175,7 @@ export function stackInEnvironment(db: DB, name: string, env: Environment): Stac
     }
   }
   // A lone stack and a design name that has no pipeline yet: the stack named NAME-ENV, if it is linked.
-  const guess = links.get(`${name}-${env}`);
+  const key = start ? designKey(start.name, start.environment) : name;
+  const guess = links.get(`${key}-${env}`) ?? links.get(`${env}-${key}`);
   return guess && (guess.upstream || guess.problem) ? guess.stack : undefined;
 }

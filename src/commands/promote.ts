@@ -5,6 +5,7 @@
  * refused, 3 POLICY_DENIED, 4 waiting for approval). `--json` is the run's, with `revision` and `promotedFrom`.
  */
 import { planPromotion, planRollback, startPromotion, startRollback } from '../app/promotion/index.js';
+import { notifyAfter } from '../day2/notify/index.js';
 import { ENVIRONMENTS, type Environment } from '../domain/stack.js';
 import { UserError } from '../errors.js';
 import type { RunService } from '../day1/runs.js';
@@ -24,7 +25,8 @@ async function follow(ctx: CommandContext, svc: RunService, id: number, json: bo
       run = await confirm(ctx, svc, run, follower, out);
     }
     follower.stop();
-    return finalReport(ctx, svc, run, json);
+    // As `dayops run`: dayops' own alerts (a failed run, one waiting for approval) are delivered before it exits.
+    return await notifyAfter(ctx, finalReport(ctx, svc, run, json));
   } finally {
     follower?.stop();
   }

@@ -30,6 +30,7 @@ import { LogPane, type Viewport } from './LogPane.js';
 import { LogSource, LogWindow } from './log-window.js';
 import { PlanPanel } from './PlanPanel.js';
 import { RunsTable } from './RunsTable.js';
+import { groupCascades } from '../../src/app/day1/cascade.js';
 import { liveLines, runService, useLiveTick } from './runtime.js';
 
 /** Runs listed at first; more load as the cursor nears the end. */
@@ -64,17 +65,27 @@ export function Day1View({ width, height }: { width: number; height: number }) {
       svc.off('state', on);
     };
   }, [svc]);
+  // A check of a run validating here started or ended: the plan panel shows it at once.
+  const [checksTick, setChecksTick] = useState(0);
+  useEffect(() => {
+    const on = () => setChecksTick((t) => t + 1);
+    svc.on('checks', on);
+    return () => {
+      svc.off('checks', on);
+    };
+  }, [svc]);
   useLiveTick(d.panes.map((p) => p.runId));
 
   const [limit, setLimit] = useState(PAGE);
   // dataVersion and stateTick say when to read the database again.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const stacks = useMemo<Stack[]>(() => svc.stacks.list(), [svc, dataVersion]);
-  const runs = useMemo<RunRecord[]>(
-    () => svc.runs.list({ stack: d.stackFilter ?? undefined, limit }),
+  // A cascade (issue 12) is one group: its runs under the run that started it.
+  const { runs, marks: cascadeMarks } = useMemo(() => {
+    const list = svc.runs.list({ stack: d.stackFilter ?? undefined, limit });
+    return groupCascades<RunRecord>(list, svc.dependencies.rootsOf(list.map((r) => r.id)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [svc, d.stackFilter, limit, dataVersion, stateTick],
-  );
+  }, [svc, d.stackFilter, limit, dataVersion, stateTick]);
   const paneRuns = d.panes.map((p) => svc.get(p.runId));
   const now = useClock(runs.some((r) => !isTerminal(r.state)) || paneRuns.some((r) => r && !isTerminal(r.state)));
 
@@ -158,7 +169,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   useKeys((input, key) => handleDay1Key(input, key, ctx));
 
   // The plan panel's run: the focused pane's. Its detail is read again when its state changes, or while it waits
-  // for approvals when anything changes (an approval from another process).
+  // for approvals or validates when anything changes (an approval from another process, a check that ended).
   const selIndex = selectedIndex(d, runs);
   const planRun = !lay.plan
     ? undefined
@@ -168,7 +179,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
         : undefined
       : paneRuns[Math.min(d.pane, paneRuns.length - 1)];
   const detailKey = planRun
-    ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' ? dataVersion : ''}`
+    ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' || planRun.state === 'VALIDATING' ? `${dataVersion}:${checksTick}` : ''}`
     : '';
   const detail = useMemo<RunDetail | undefined>(() => (planRun ? svc.detail(planRun.id) : undefined), [detailKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -218,6 +229,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
           <StackBar stacks={stacks} filter={d.stackFilter} width={listW} count={runs.length} />
           <RunsTable
             runs={runs}
+            marks={cascadeMarks}
             selectedIndex={selIndex}
             width={listW}
             height={lay.mainHeight - 1}
@@ -265,6 +277,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
             <StackBar stacks={stacks} filter={d.stackFilter} width={lay.list.width - 2} count={runs.length} compact />
             <RunsTable
               runs={runs}
+              marks={cascadeMarks}
               selectedIndex={selIndex}
               width={lay.list.width - 2}
               height={lay.mainHeight - 3}

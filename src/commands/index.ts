@@ -13,6 +13,7 @@ import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, bac
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
 import { notifying, notifyTestCommand } from './notify.js';
+import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
 
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   notifying(discardCommand),
   notifying(cancelCommand),
   runsCommand,
+  graphCommand,
   checkCommand,
   promoteCommand,
   rollbackCommand,

@@ -44,6 +44,7 @@ import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
 import { notifySchema } from './notify-config.js';
+import { checkDependencies, dependencyFields } from './dependencies.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 import { promotesFromSchema } from './promotion-config.js';
 
@@ -186,11 +187,13 @@ export const stackConfigSchema = z
     /** Post-deploy validation (src/config/checks-config.ts). */
     monitoring: monitoringSchema,
     checks: checksSchema,
+    ...dependencyFields,
     promotesFrom: promotesFromSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
     for (const issue of checksIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    checkDependencies(c, ctx);
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

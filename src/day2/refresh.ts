@@ -26,6 +26,7 @@ import { stackConfigOf } from './configs.js';
 import { driftSummaries } from './drift.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
 import { NOTIFIER, type Notifier } from './notify/index.js';
+import { CASCADE_PICKUP } from '../day1/dependencies/pickup.js';
 
 export interface RefreshState {
   /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
@@ -267,9 +268,9 @@ export function appRunService(services: Services): RunService {
 /** The app's background refresh of alerts and snapshots (started by registerDay2Services). */
 export const REFRESHER = serviceKey('day2.refresher', (s) => new Refresher({ db: s.db, now: s.now, env: s.env }));
 
-/** The app's scheduler: drift checks, and in read-write mode backups and restore tests. */
+/** The app's scheduler: drift checks, and in read-write mode backups, restore tests and scheduled checks. */
 export const SCHEDULER = serviceKey('day2.scheduler', (s) => {
-  const kinds: JobKind[] = s.readonly ? ['drift'] : ['drift', 'backup', 'restore-test'];
+  const kinds: JobKind[] = s.readonly ? ['drift'] : ['drift', 'backup', 'restore-test', 'check'];
   return new Scheduler({ db: s.db, now: s.now, kinds, runJob: defaultJobRunner(s.use(RUN_SERVICE), s.db, s.user) });
 });
 
@@ -311,5 +312,6 @@ export function registerDay2Services(services: Services, store?: AppStore): Day2
     runs.on('state', () => notifier.poke());
     notifier.start();
   }
+  services.use(CASCADE_PICKUP).start(); // cascade runs left queued (dayops run --no-cascade): issue 12
   return { runs, scheduler, refresher };
 }

@@ -53,8 +53,15 @@ export function sectionHeader(
     }
     case 'alerts': {
       const a = s.alerts;
+      // Failed scheduled checks stand beside the alerts.
+      const checks = s.failedChecks.map((c) =>
+        line(`${SYMBOL.error} check ${c.name} (${c.kind}) failed ${ago(c.at, now)}: ${c.message ?? ''}`, 'error'),
+      );
       if (!a.configured && a.total === 0)
-        return [line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted')];
+        return [
+          ...checks,
+          line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted'),
+        ];
       const out = [
         spans(
           {
@@ -71,7 +78,7 @@ export function sectionHeader(
         ),
       ];
       if (a.error) out.push(line(`${SYMBOL.stale} last try ${ago(a.attemptedAt, now)}: ${a.error}`, 'warning'));
-      return out;
+      return [...out, ...checks];
     }
     case 'snapshots': {
       const b = s.backup;

@@ -18,6 +18,7 @@ import type { Stack } from '../../src/domain/stack.js';
 import { useAppStore, useAppStoreApi } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
 import { actionDetail } from '../../src/app/day1/index.js';
+import { rollbackOffered } from '../../src/app/promotion/index.js';
 import { useKeys } from '../layout/KeyInput.js';
 import { useKeyContexts } from '../layout/useKeyContexts.js';
 import { theme } from '../theme.js';
@@ -106,7 +107,11 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   const focus = effectiveFocus(d, lay);
   // The run the run-level keys would act on: the one under the list's cursor, or the focused pane's.
   const keyRun = focus === 'list' ? runs[selectedIndex(d, runs)] : paneRuns[d.pane];
-  useKeyContexts(day1Contexts(d, lay, keyRun));
+  const offersRollback = useMemo(
+    () => (keyRun && isTerminal(keyRun.state) ? rollbackOffered(svc.db, keyRun.id) : false),
+    [svc, keyRun?.id, keyRun?.state, dataVersion], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  useKeyContexts(day1Contexts(d, lay, keyRun, offersRollback));
 
   // The header names the stack the view is about.
   const focusedRun = lay.screen === 'run' ? paneRuns[d.pane] : undefined;

@@ -11,6 +11,7 @@ import {
   startRefusal,
   startRun as startRunUseCase,
 } from '../../src/app/day1/index.js';
+import { planRollback, startRollback } from '../../src/app/promotion/index.js';
 import type { RunRecord, RunService } from '../../src/day1/runs.js';
 import { isTerminal } from '../../src/day1/runner/state.js';
 import type { Stack } from '../../src/domain/stack.js';
@@ -60,7 +61,12 @@ export function effectiveFocus(d: Day1State, lay: Day1Layout): Day1Focus {
  * The key contexts of the view's state, most specific first. The run-level keys are offered only for a run they
  * can act on: approve and discard for a run waiting for approval, cancel for one that has not ended.
  */
-export function day1Contexts(d: Day1State, lay: Day1Layout, run?: Pick<RunRecord, 'state'>): string[] {
+export function day1Contexts(
+  d: Day1State,
+  lay: Day1Layout,
+  run?: Pick<RunRecord, 'state'>,
+  offersRollback = false,
+): string[] {
   const dlg = d.dialog;
   if (dlg) {
     if (dlg.kind === 'pick') return ['day1.pick'];
@@ -73,7 +79,9 @@ export function day1Contexts(d: Day1State, lay: Day1Layout, run?: Pick<RunRecord
     : run.state === 'UNCONFIRMED'
       ? ['day1.run', 'day1.live']
       : isTerminal(run.state)
-        ? []
+        ? offersRollback
+          ? ['day1.validationFailed']
+          : []
         : ['day1.live'];
   if (lay.screen === 'list') return ['day1.list', ...runKeys];
   return [f === 'list' ? 'day1.list' : f === 'pane' ? 'day1.pane' : 'day1.plan', ...runKeys, 'day1.view'];
@@ -153,6 +161,34 @@ function askStart(ctx: Day1Ctx, purpose: 'proposed' | 'tracked'): void {
   const i = selectedIndex(s.day1, runs);
   const index = Math.max(0, i < 0 ? 0 : stacks.findIndex((x) => x.name === runs[i].stackName));
   s.day1OpenDialog({ kind: 'pick', purpose, index });
+}
+
+// --------------------------------------------------------------------------------------------- rollback
+
+/**
+ * The run under the cursor failed its validation: propose the rollback (a run at the previous successful commit
+ * that waits for approval), or say in the flash line why none can be proposed (with the git command to put the
+ * checkout at that commit).
+ */
+export async function proposeRollback(ctx: Day1Ctx): Promise<number | undefined> {
+  const run = targetRun(ctx);
+  if (!run) return undefined;
+  const { svc, store } = ctx;
+  try {
+    const plan = await planRollback(svc.db, run.stackName, svc.user);
+    const id = await startRollback(svc, plan, 'tui');
+    store.getState().day1Open(id, 'only');
+    flash(
+      ctx,
+      'info',
+      `Run #${id} proposed: rollback of ${plan.stack.name} to run #${plan.to.runId} (commit ${plan.to.revision!.slice(0, 12)}); it waits for approval (${keys('day1.run.approve')})`,
+    );
+    recountActiveRuns(ctx.services, store);
+    return id;
+  } catch (err) {
+    flash(ctx, 'error', errorMessage(err));
+    return undefined;
+  }
 }
 
 // ----------------------------------------------------------------------------------- approve / discard / cancel
@@ -251,6 +287,7 @@ export function handleDay1Key(input: string, key: Key, ctx: Day1Ctx): void {
   if (isKey('day1.run.approve', input, key)) return askAction(ctx, 'approve');
   if (isKey('day1.run.discard', input, key)) return askAction(ctx, 'discard');
   if (isKey('day1.run.cancel', input, key)) return askAction(ctx, 'cancel');
+  if (isKey('day1.run.rollback', input, key)) return void proposeRollback(ctx);
 
   if (lay.screen === 'run') {
     if (isKey('day1.view.nextPane', input, key) || isKey('day1.view.prevPane', input, key)) {

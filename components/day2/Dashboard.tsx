@@ -19,6 +19,7 @@ import { cellOf, GAP, layoutColumns, MARK } from './columns.js';
 import { stackSummaryLines } from './sections.js';
 import { Lines, toneColor, windowTop } from './ui.js';
 import type { Day2Sort } from '../../store/day2.js';
+import { pipelineLine, pipelineTone, type PipelineView } from '../../src/app/day2/pipelines.js';
 
 /** Side panel from this width on. */
 export const SIDE_PANEL_MIN = 150;
@@ -33,17 +34,37 @@ export interface DashboardProps {
   sort: Day2Sort;
   reverse: boolean;
   filter: string;
+  /** Promotion pipelines: the revision each environment runs (src/app/day2/pipelines.ts). */
+  pipelines?: PipelineView[];
 }
 
-export function dashboardListHeight(height: number): number {
-  return Math.max(1, height - 2);
+/** Lines the pipelines take under the table: one each, at most a third of the height, none when there are none. */
+export function pipelineLines(height: number, pipelines: readonly PipelineView[] = []): number {
+  if (pipelines.length === 0) return 0;
+  return Math.min(pipelines.length + 1, Math.max(0, Math.floor(height / 3)));
 }
 
-export function Dashboard({ rows, total, width, height, selected, now, sort, reverse, filter }: DashboardProps) {
+export function dashboardListHeight(height: number, pipelines: readonly PipelineView[] = []): number {
+  return Math.max(1, height - 2 - pipelineLines(height, pipelines));
+}
+
+export function Dashboard({
+  rows,
+  total,
+  width,
+  height,
+  selected,
+  now,
+  sort,
+  reverse,
+  filter,
+  pipelines = [],
+}: DashboardProps) {
   const side = width >= SIDE_PANEL_MIN;
   const sideWidth = side ? Math.min(60, Math.max(40, Math.floor(width * 0.28))) : 0;
   const tableWidth = width - (side ? sideWidth + 1 : 0);
-  const listHeight = dashboardListHeight(height);
+  const listHeight = dashboardListHeight(height, pipelines);
+  const pipeHeight = pipelineLines(height, pipelines);
   const index = Math.max(
     0,
     rows.findIndex((r) => r.name === selected),
@@ -105,6 +126,19 @@ export function Dashboard({ rows, total, width, height, selected, now, sort, rev
             );
           })
         )}
+        {pipeHeight > 0 ? <Box flexGrow={1} /> : null}
+        {pipeHeight > 0 ? (
+          <Box flexDirection="column" width={tableWidth} height={pipeHeight} flexShrink={0}>
+            <Text wrap="truncate" bold color={theme.text.secondary}>
+              Promotion: the revision each environment runs
+            </Text>
+            {pipelines.slice(0, pipeHeight - 1).map((p) => (
+              <Text key={p.name} wrap="truncate" color={toneColor(pipelineTone(p))}>
+                {`  ${pipelineLine(p)}`}
+              </Text>
+            ))}
+          </Box>
+        ) : null}
       </Box>
       {side && current ? (
         <Box

@@ -22,7 +22,7 @@ import { theme } from '../theme.js';
 import { TextFieldView } from '../day0/TextField.js';
 import { handleKey, visibleRows, type Screen } from './controller.js';
 import { Dashboard, dashboardListHeight } from './Dashboard.js';
-import { useSection, useStatuses } from './data.js';
+import { usePipelines, useSection, useStatuses } from './data.js';
 import { Detail, detailHeaderLines, detailLayout } from './Detail.js';
 import { DialogBox, dialogHeight } from './DialogBox.js';
 import { checkDriftNow, FLOWS, type Ctx } from './flows.js';
@@ -163,6 +163,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
   const day2 = useAppStore((s) => s.day2);
   const busy = day2.busy;
   const { statuses, pending, now, error } = useStatuses();
+  const pipelines = usePipelines();
   const refresh = useRefreshState(services);
   const banner = useWatchedRun(services, store);
 
@@ -191,7 +192,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
   const screen = useRef<Screen>({ rows: [], dashboardPage: 1, items: [], itemsPage: 1, alertLines: 0, alertPage: 1 });
   screen.current = {
     rows,
-    dashboardPage: dashboardListHeight(bodyHeight),
+    dashboardPage: dashboardListHeight(bodyHeight, pipelines),
     items,
     itemsPage: layout.listHeight,
     alertLines: alertLineCount,
@@ -264,6 +265,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
             sort={day2.sort}
             reverse={day2.sortReverse}
             filter={day2.filter}
+            pipelines={pipelines}
           />
         )}
       </Box>

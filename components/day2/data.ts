@@ -12,6 +12,7 @@ import {
   type SectionData,
 } from '../../src/app/day2/readers.js';
 import type { StackStatus } from '../../src/day2/status.js';
+import { readPipelines, type PipelineView } from '../../src/app/day2/pipelines.js';
 import { errorMessage } from '../../src/errors.js';
 import { useAppStore } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
@@ -111,4 +112,30 @@ export function useSection<S extends Day2Section>(
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [db, stack?.stackId, stack?.name, section, dataVersion, now]);
+}
+
+/**
+ * The promotion pipelines and the revision each environment runs, read in the background (git answers how many
+ * commits behind) whenever the database changes and on the clock; the last answer stays until the next one.
+ */
+export function usePipelines(): PipelineView[] {
+  const { db } = useServices();
+  const dataVersion = useAppStore((s) => s.dataVersion);
+  const clock = useClock();
+  const [views, setViews] = useState<PipelineView[]>([]);
+  useEffect(() => {
+    let stopped = false;
+    readPipelines(db).then(
+      (v) => {
+        if (!stopped) setViews(v);
+      },
+      () => {
+        /* a busy database or a folder gone: the last answer stays */
+      },
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [db, dataVersion, clock]);
+  return views;
 }

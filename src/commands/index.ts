@@ -15,6 +15,7 @@ import { statusCommand } from './status.js';
 import { notifying, notifyTestCommand } from './notify.js';
 import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
+import { promoteCommand, rollbackCommand } from './promote.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -29,6 +30,8 @@ export const COMMANDS: Command[] = [
   runsCommand,
   graphCommand,
   checkCommand,
+  promoteCommand,
+  rollbackCommand,
   // Day-2
   statusCommand,
   driftCommand,

@@ -7,9 +7,10 @@
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { moreApprovalsNeeded } from '../app/day1/index.js';
+import { rollbackOffer } from '../app/promotion/index.js';
 import { cascadeFailures, cascadeJson, cascadeRuns, runCascade } from '../app/day1/cascade.js';
 import type { CascadeMember } from '../db/dependencies.js';
-import { exitCodeForRun, runJson, RunService, type RunRecord } from '../day1/runs.js';
+import { exitCodeForRun, revisionJson, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { validationLine } from '../day1/run-service/validate.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
@@ -25,7 +26,7 @@ import { type Command, type CommandContext, line, parseFlags, writeJson } from '
 import { notifyAfter } from '../day2/notify/index.js';
 
 /** The run engine on the command's database (src/main.ts has already marked runs of dead dayops processes). */
-function service(ctx: CommandContext): RunService {
+export function service(ctx: CommandContext): RunService {
   return new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
 }
 
@@ -38,12 +39,12 @@ function runIdArg(command: string, positionals: string[]): number {
 }
 
 /** Where the live log and the prompts go: stdout, or stderr when stdout is kept for the `--json` document. */
-function logStream(ctx: CommandContext, json: boolean): Writable {
+export function logStream(ctx: CommandContext, json: boolean): Writable {
   return json ? ctx.stderr : ctx.stdout;
 }
 
 /** Prints a run's log lines as they are stored, from whichever process drives the run. */
-class LogFollower {
+export class LogFollower {
   private next: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly colour: boolean;
@@ -129,7 +130,7 @@ function ask(question: string, out: Writable, signal: AbortSignal): Promise<stri
  * A run is waiting for approval. Without a terminal: say how to approve (exit 4). With one: ask, while an
  * approval (or discard) from another process also counts.
  */
-async function confirm(
+export async function confirm(
   ctx: CommandContext,
   svc: RunService,
   run: RunRecord,
@@ -238,7 +239,7 @@ function cascadeExit(ctx: CommandContext, code: number, members: readonly Cascad
   return failed.some((m) => m.state === 'FINISHED') ? 5 : 4;
 }
 
-function finalReport(
+export function finalReport(
   ctx: CommandContext,
   svc: RunService,
   run: RunRecord,
@@ -256,6 +257,9 @@ function finalReport(
     const validation = run.validationStatus ? `; validation ${run.validationStatus} (${validationLine(checks)})` : '';
     ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}${validation}\n`);
   }
+  // A failed validation offers (never starts) a rollback to the previous successful commit.
+  const offer = rollbackOffer(svc.db, run.id);
+  if (offer) ctx.stderr.write(`dayops: ${offer}\n`);
   return exitCodeForRun(run);
 }
 
@@ -436,6 +440,7 @@ export const runsCommand: Command = {
           durationMs: r.durationMs,
           logLines: r.logLines,
           validationStatus: r.validationStatus,
+          ...revisionJson(r),
         })),
       });
       return 0;

@@ -35,6 +35,7 @@
  * notify: { approvalAfter: 30m, webhooks: [{ url: https://..., events: [drift], secret: { fromEnv: HOOK_SECRET } }] }
  * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
  * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
+ * promotesFrom: payments-staging  # promotion pipeline (src/config/promotion-config.ts)
  * ```
  */
 import { join } from 'node:path';
@@ -45,6 +46,7 @@ import { somethingAt } from './safe-read.js';
 import { notifySchema } from './notify-config.js';
 import { checkDependencies, dependencyFields } from './dependencies.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
+import { promotesFromSchema } from './promotion-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -186,6 +188,7 @@ export const stackConfigSchema = z
     monitoring: monitoringSchema,
     checks: checksSchema,
     ...dependencyFields,
+    promotesFrom: promotesFromSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

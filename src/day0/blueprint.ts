@@ -234,6 +234,12 @@ const blueprintObject = z
         patching: z.object({ window: z.string().default('') }).strict(),
       })
       .strict(),
+    /** The environments this design is promoted through, in order (`[dev, staging, prod]`); see `dayops promote`. */
+    promotion: z
+      .array(z.enum(ENVIRONMENTS))
+      .min(2, 'a promotion pipeline needs at least two environments')
+      .refine((l) => new Set(l).size === l.length, 'names an environment twice')
+      .optional(),
   })
   .strict();
 

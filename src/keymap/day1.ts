@@ -8,9 +8,9 @@ import type { KeyContext } from './types.js';
  */
 /** Contexts help lists beside a live one, even when they do not apply right now (no run waiting, say). */
 export const DAY1_HELP_ALSO: Record<string, string[]> = {
-  'day1.list': ['day1.run', 'day1.live'],
-  'day1.pane': ['day1.run', 'day1.live'],
-  'day1.plan': ['day1.run', 'day1.live'],
+  'day1.list': ['day1.run', 'day1.live', 'day1.validationFailed'],
+  'day1.pane': ['day1.run', 'day1.live', 'day1.validationFailed'],
+  'day1.plan': ['day1.run', 'day1.live', 'day1.validationFailed'],
 };
 
 export const DAY1: KeyContext[] = [
@@ -139,6 +139,20 @@ export const DAY1: KeyContext[] = [
         keys: ['c'],
         description: 'Cancel a queued or running run, interrupting its tool (confirm)',
         hint: 'cancel',
+      },
+    ],
+  },
+  {
+    // Offered for a finished run whose post-deploy validation failed, when the stack is a git checkout with a
+    // successful run before it: the rollback is proposed (it waits for approval), never applied by the key.
+    id: 'day1.validationFailed',
+    title: 'A run whose validation failed',
+    bindings: [
+      {
+        id: 'day1.run.rollback',
+        keys: ['b'],
+        description: 'Propose a rollback: a run at the previous successful commit, waiting for approval',
+        hint: 'rollback',
       },
     ],
   },

@@ -115,6 +115,7 @@ export function orderedBlueprint(bp: Blueprint): Record<string, unknown> {
       },
       patching: { window: bp.day2.patching.window },
     },
+    ...(bp.promotion ? { promotion: [...bp.promotion] } : {}),
   };
 }
 

@@ -28,6 +28,7 @@ import { currentOwner } from '../runner/procinfo.js';
 import { createRunDir, removeRunDir, runDirFor } from '../runner/rundir.js';
 import { isTerminal, type RunEvent, type RunKind, type RunState } from '../runner/state.js';
 import { formatDiagnostic } from './json.js';
+import { linkRun, recordRunRevision } from '../run-revision.js';
 import { RunDependencies } from './dependencies.js';
 import { Canceled, type Conclusion, type LiveRun, type Prepared, type StartOptions } from './types.js';
 
@@ -81,6 +82,7 @@ export abstract class RunDriver extends RunDependencies {
       owner: currentOwner(),
     });
     this.emit('state', run);
+    if (opts.atRevision) linkRun(this.db, run.id, stack.id, user, opts.atRevision);
     if (!prep) {
       await this.failAtStart(run.id, failure);
       return run.id;
@@ -99,6 +101,7 @@ export abstract class RunDriver extends RunDependencies {
           ? 'autoApply: true in dayops.yaml'
           : undefined,
       done: Promise.resolve(),
+      atRevision: opts.atRevision,
     };
     this.live.set(run.id, live);
     this.ensurePoller();
@@ -250,6 +253,17 @@ export abstract class RunDriver extends RunDependencies {
     try {
       for (const w of prep.warnings) live.log.system(`dayops: warning: ${w}`);
       await this.waitTurn(live);
+      live.log.system(
+        await recordRunRevision(this.db, {
+          id,
+          dir: stack.dir,
+          stackName: stack.name,
+          config: prep.config,
+          dbPath: this.dbPath,
+          at: live.atRevision,
+        }),
+        'init',
+      );
       createRunDir(this.dbPath, id);
       await this.resolveInputs(live);
       this.checkAbort(live);

@@ -1,5 +1,5 @@
 /** How runs leave dayops: diagnostics as one line, `--json`, and the exit code of a headless command. */
-import type { RunDetail } from '../../db/runs.js';
+import type { RunDetail, RunRecord } from '../../db/runs.js';
 import { fullSummary, type Diagnostic } from '../../domain/plan.js';
 import { runKindName } from '../../domain/run-words.js';
 import { isTerminal, type RunState } from '../runner/state.js';
@@ -76,6 +76,18 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     durationMs: d.durationMs,
     transitions: d.transitions.map((t) => ({ state: t.state, at: iso(t.at), note: t.note })),
     validation: validationJson(d),
+    ...revisionJson(d),
+  };
+}
+
+/** A run's revision in `--json` (run, approve, promote, rollback, runs): the commit or content hash it ran. */
+export function revisionJson(r: RunRecord): Record<string, unknown> {
+  return {
+    revision: r.revision ?? null,
+    revisionKind: r.revisionKind ?? null,
+    revisionDirty: r.revisionDirty ?? false,
+    promotedFrom: r.promotedFrom ?? null,
+    rollbackOf: r.rollbackOf ?? null,
   };
 }
 

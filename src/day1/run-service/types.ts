@@ -7,6 +7,7 @@ import type { Diagnostic, PlanResult } from '../../domain/plan.js';
 import type { Stack, Tool } from '../../domain/stack.js';
 import type { Phase, ToolAdapter } from '../adapter.js';
 import type { ExtendableRedactor } from '../../secrets/extendable.js';
+import type { AtRevision } from '../run-revision.js';
 import type { RunLog, RunLogOptions } from '../runner/log.js';
 import type { RunEvent, RunKind, RunPurpose, RunState, RunTrigger } from '../runner/state.js';
 
@@ -44,6 +45,8 @@ export interface StartOptions {
   user?: string;
   /** Always stop for approval, even with autoApply: true in dayops.yaml (Day-2 auto-remediation). */
   requireApproval?: boolean;
+  /** A promotion or a rollback: run at exactly this revision, linked to the run it comes from (audited). */
+  atRevision?: AtRevision;
 }
 
 export interface ApproveResult {
@@ -92,6 +95,8 @@ export interface LiveRun {
   /** Diagnostics stored with the run itself (init's): those no plan or apply result holds. */
   diagnostics: Diagnostic[];
   done: Promise<void>;
+  /** Run at exactly this revision (a promotion, a rollback). */
+  atRevision?: AtRevision;
   /** Why the run's log or state could not be stored (a full disk): the run stops, FAILED with this when it can. */
   storeFailure?: string;
 }

@@ -46,6 +46,12 @@ export interface Row {
   started_at: number | null;
   finished_at: number | null;
   validation_status: 'passed' | 'failed' | null;
+  revision: string | null;
+  revision_kind: 'git' | 'content' | null;
+  revision_dirty: number;
+  promoted_from_run_id: number | null;
+  promoted_from_stack: string | null;
+  rollback_of_run_id: number | null;
 }
 
 export interface DetailRow {
@@ -63,7 +69,9 @@ export const SELECT_RUN = `SELECT r.id, r.stack_id, s.name AS stack_name, s.envi
   r.owner_host, r.owner_pid, r.owner_start, r.tool_pid, r.tool_start, r.cancel_requested,
   r.summary_add, r.summary_change, r.summary_destroy, r.summary_import, r.summary_forget,
   r.applied_add, r.applied_change, r.applied_destroy, r.applied_import, r.applied_forget, r.error, r.log_lines,
-  r.created_at, r.updated_at, r.started_at, r.finished_at, r.validation_status
+  r.created_at, r.updated_at, r.started_at, r.finished_at, r.validation_status,
+  r.revision, r.revision_kind, r.revision_dirty, r.promoted_from_run_id, r.rollback_of_run_id,
+  (SELECT ps.name FROM runs pr JOIN stacks ps ON ps.id = pr.stack_id WHERE pr.id = r.promoted_from_run_id) AS promoted_from_stack
   FROM runs r JOIN stacks s ON s.id = r.stack_id`;
 
 /** A summary from its columns; null when none was stored (`add` is set whenever one is). */
@@ -109,6 +117,12 @@ export function toRecord(r: Row, now = Date.now()): RunRecord {
     finishedAt: r.finished_at,
     durationMs: r.started_at === null ? null : (r.finished_at ?? now) - r.started_at,
     validationStatus: r.validation_status ?? null,
+    revision: r.revision,
+    revisionKind: r.revision_kind,
+    revisionDirty: r.revision_dirty === 1,
+    promotedFrom:
+      r.promoted_from_run_id === null ? null : { stack: r.promoted_from_stack ?? '', runId: r.promoted_from_run_id },
+    rollbackOf: r.rollback_of_run_id,
   };
 }
 

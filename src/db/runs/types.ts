@@ -52,6 +52,15 @@ export interface RunRecord {
   durationMs: number | null;
   /** How the after-apply checks ended: null while they run, and when the run ran none. */
   validationStatus: 'passed' | 'failed' | null;
+  /** The git commit or `sha256:` content hash the run ran (src/day1/revision.ts); null before it was measured. */
+  revision?: string | null;
+  revisionKind?: 'git' | 'content' | null;
+  /** The git working tree differed from the commit: not a clean revision. */
+  revisionDirty?: boolean;
+  /** A promotion or rollback: the run whose revision this one took. */
+  promotedFrom?: { stack: string; runId: number } | null;
+  /** A rollback: the run whose failed validation it answers. */
+  rollbackOf?: number | null;
 }
 
 export interface RunTransition {

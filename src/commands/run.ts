@@ -276,36 +276,53 @@ export const runCommand: Command = {
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
-    const out = logStream(ctx, Boolean(values.json));
     const svc = service(ctx);
-    let follower: LogFollower | undefined;
     try {
       const id = await svc.start(positionals[0], {
         planOnly: Boolean(values['plan-only']),
         autoApprove: Boolean(values['auto-approve']),
         trigger: 'cli',
       });
-      follower = new LogFollower(ctx, svc.logs, id, out).start();
-      let run = await svc.wait(id);
-      follower.drain();
-      if (run.state === 'UNCONFIRMED') {
-        follower.stop();
-        run = await confirm(ctx, svc, run, follower, out);
-      }
-      follower.stop();
-      const json = Boolean(values.json);
-      // The run's own line comes before its cascade's logs; the JSON document, with the cascade, at the end.
-      const code = json ? exitCodeForRun(run) : finalReport(ctx, svc, run, false);
-      const cascade = await followCascade(ctx, svc, id, out, Boolean(values['no-cascade']));
-      if (json) finalReport(ctx, svc, svc.runs.get(id) ?? run, true, cascade);
-      return await notifyAfter(ctx, cascadeExit(ctx, code, cascade));
+      return await followRun(ctx, svc, id, { json: Boolean(values.json), noCascade: Boolean(values['no-cascade']) });
     } finally {
-      // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
-      follower?.stop();
       await svc.shutdown();
     }
   },
 };
+
+/**
+ * Follow a run this process started to its end, as `dayops run` does: its log, the approval question, the run's
+ * own line, its cascade (unless `noCascade`), the final report, dayops' own alerts delivered; the exit code.
+ * Also for `dayops promote` and `dayops rollback`.
+ */
+export async function followRun(
+  ctx: CommandContext,
+  svc: RunService,
+  id: number,
+  opts: { json: boolean; noCascade: boolean },
+): Promise<number> {
+  const { json } = opts;
+  const out = logStream(ctx, json);
+  let follower: LogFollower | undefined;
+  try {
+    follower = new LogFollower(ctx, svc.logs, id, out).start();
+    let run = await svc.wait(id);
+    follower.drain();
+    if (run.state === 'UNCONFIRMED') {
+      follower.stop();
+      run = await confirm(ctx, svc, run, follower, out);
+    }
+    follower.stop();
+    // The run's own line comes before its cascade's logs; the JSON document, with the cascade, at the end.
+    const code = json ? exitCodeForRun(run) : finalReport(ctx, svc, run, false);
+    const cascade = await followCascade(ctx, svc, id, out, opts.noCascade);
+    if (json) finalReport(ctx, svc, svc.runs.get(id) ?? run, true, cascade);
+    return await notifyAfter(ctx, cascadeExit(ctx, code, cascade));
+  } finally {
+    // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
+    follower?.stop();
+  }
+}
 
 export const approveCommand: Command = {
   name: 'approve',

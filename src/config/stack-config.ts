@@ -32,6 +32,10 @@
  *   retention: { hourly: 24, daily: 7, weekly: 4 }
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
+ * rtoMinutes: 240                 # restore tests slower than this are flagged
+ * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
+ * slo:                            # see slo-config.ts
+ *   - { name: availability, objective: 99.9, window: 30d, good: 'http_requests_total{code!~"5.."}', total: http_requests_total }
  * ```
  */
 import { join } from 'node:path';
@@ -39,6 +43,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { checkSloNeedsPrometheus, monitoringSchema, sloListSchema } from './slo-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -175,9 +180,13 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    rtoMinutes: z.number().positive().optional(),
+    monitoring: monitoringSchema.optional(),
+    slo: sloListSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkSloNeedsPrometheus(c, ctx);
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
+import { sloCommand } from './slo.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   driftCommand,
   alertsList,
   alertsSync,
+  sloCommand,
   backupRun,
   backupList,
   backupVerify,

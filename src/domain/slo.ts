@@ -127,3 +127,36 @@ export function headlineBurn(burn: BurnRates): number | null {
 export function isFastBurn(burn: BurnRates): boolean {
   return firingRules(burn).some((r) => r.severity === 'page');
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Words and numbers, the same in the dashboard and `dayops slo`
+
+/** `99.93%`, `98%`: two decimals at most, never rounded up to 100% when below it. */
+export function formatPercent(v: number): string {
+  let s = v.toFixed(2);
+  if (Number(s) >= 100 && v < 100) s = (Math.floor(v * 100) / 100).toFixed(2);
+  return `${s.replace(/\.?0+$/, '')}%`;
+}
+
+/** `0.8x`, `20x`, `–` for no traffic. */
+export function formatBurn(v: number | null): string {
+  if (v === null) return '–';
+  if (v >= 10) return `${Math.round(v)}x`;
+  return `${(Math.round(v * 10) / 10).toString()}x`;
+}
+
+/** `41%` of the budget left, `-150%` when overspent, `–` with no traffic. */
+export function formatBudget(v: number | null): string {
+  return v === null ? '–' : `${Math.round(v * 100)}%`;
+}
+
+/** One SLO in a line: `99.93% of 99.9% · budget 41% · burn 0.8x` (`no traffic of 99.9%` with none). */
+export function sloSummary(v: {
+  objective: number;
+  attainment: number | null;
+  budgetRemaining: number | null;
+  burnRates: BurnRates;
+}): string {
+  const att = v.attainment === null ? 'no traffic' : formatPercent(v.attainment);
+  return `${att} of ${formatPercent(v.objective)} · budget ${formatBudget(v.budgetRemaining)} · burn ${formatBurn(headlineBurn(v.burnRates))}`;
+}

@@ -151,7 +151,10 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
   throw new Error(`prometheus at ${url} not ready after ${timeoutMs} ms: ${log().slice(-800)}`);
 }
 
-export async function startPrometheus(opts: { targets: string[]; scrapeIntervalS?: number }): Promise<RunningPrometheus> {
+export async function startPrometheus(opts: {
+  targets: string[];
+  scrapeIntervalS?: number;
+}): Promise<RunningPrometheus> {
   const bin = findPrometheus();
   if (!bin) throw new Error('prometheus is not installed (apt-get install prometheus); CI needs it');
   const dir = mkdtempSync(join(tmpdir(), 'dayops-prom-'));
@@ -233,7 +236,9 @@ export async function startPrometheus(opts: { targets: string[]; scrapeIntervalS
         if (r.length > 0 && Number(r[0].value[1]) >= gen) return;
         await new Promise((res) => setTimeout(res, 100));
       }
-      throw new Error(`prometheus did not scrape generation ${gen} within ${timeoutMs} ms (last: ${last}): ${output.slice(-500)}`);
+      throw new Error(
+        `prometheus did not scrape generation ${gen} within ${timeoutMs} ms (last: ${last}): ${output.slice(-500)}`,
+      );
     },
     kill,
     async dispose() {

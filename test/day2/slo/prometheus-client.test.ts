@@ -57,7 +57,9 @@ describe.skipIf(SKIP_PROMETHEUS)('Prometheus client (real Prometheus)', () => {
     const e = err as PrometheusError;
     expect(e.kind).toBe('http');
     expect(e.status).toBe(400);
-    expect(e.message).toMatch(/^Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query refused the query \(HTTP 400, bad_data\): .*parse error/);
+    expect(e.message).toMatch(
+      /^Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query refused the query \(HTTP 400, bad_data\): .*parse error/,
+    );
     expect(e.message).not.toContain('\n');
   });
 

@@ -23,9 +23,10 @@ describe('SLO arithmetic', () => {
     expect(budgetRemaining(c, 99.9)).toBeCloseTo(0.7, 12);
     // 25 bad in 10,000 against 99.9%: 2.5x the budget, so 150% of it is overspent.
     expect(budgetRemaining({ good: 9_975, total: 10_000 }, 99.9)).toBeCloseTo(-1.5, 12);
-    const all = Object.fromEntries(
-      (['5m', '30m', '1h', '6h', '3d'] as BurnWindow[]).map((w) => [w, c]),
-    ) as Record<BurnWindow, WindowCounts>;
+    const all = Object.fromEntries((['5m', '30m', '1h', '6h', '3d'] as BurnWindow[]).map((w) => [w, c])) as Record<
+      BurnWindow,
+      WindowCounts
+    >;
     const m = measureSlo(99.9, c, all);
     expect(m.attainment).toBeCloseTo(99.97, 12);
     expect(m.status).toBe('ok');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { openDatabase, type DB } from '../../../src/db/open.js';
+import { Refresher } from '../../../src/day2/refresh.js';
 import { listSlos, sloChangesBefore, syncSlos } from '../../../src/day2/slo.js';
 import { runCli } from '../../helpers/cli.js';
 import {
@@ -121,8 +122,10 @@ describe.skipIf(SKIP_PROMETHEUS)('SLOs from a real Prometheus', () => {
     await prom.waitForGeneration(
       exporter.add({ count: 9_120, seconds: FAST }, { count: 500, seconds: SLOW }, { code: '500', count: 380 }),
     );
-    const third = await syncSlos(db, ['shop'], { force: true });
-    expect(third[0].events.map((e) => [e.name, e.previous, e.status])).toEqual([['availability', 'warning', 'page']]);
+    // This time the app's background refresh measures them (as it does every minute while the app is open).
+    const refresher = new Refresher({ db, timers: false, slosEveryMs: 1 });
+    await refresher.refreshSlos();
+    expect(refresher.state().stale).toEqual([]);
     s = byName();
     expect(s.availability.attainment).toBeCloseTo(98, 9);
     expect(s.availability.burnRates['5m']).toBeCloseTo(20, 9);
@@ -146,6 +149,9 @@ describe.skipIf(SKIP_PROMETHEUS)('SLOs from a real Prometheus', () => {
     expect(s.availability.attainment).toBeCloseTo(98, 9);
     expect(s.availability.error).toMatch(/unreachable/);
     expect(s.latency.stale).toBe(true);
+    // The refresh backs off from a source that failed, and names it stale (the footer shows it).
+    await refresher.refreshSlos();
+    expect(refresher.state().stale).toEqual(['slo: shop']);
 
     // 5. `dayops slo --json` says the same, in its contract's shape (and keeps the values while Prometheus is down).
     const cli = await runCli(['--db', dbPath, 'slo', 'shop', '--json']);

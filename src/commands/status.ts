@@ -5,6 +5,7 @@
  */
 import { formatSummary } from '../domain/plan.js';
 import { runKindName, stateText } from '../domain/run-words.js';
+import { restoreRtoText } from '../day2/backups.js';
 import { stackStatuses, statusJson, type StackStatus } from '../day2/status.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
@@ -73,7 +74,8 @@ function backupText(s: StackStatus, now: number): string {
   const test = b.lastRestoreTest
     ? `, restore test ${b.lastRestoreTest.ok ? 'ok' : 'FAILED'} ${ago(b.lastRestoreTest.at, now)}`
     : '';
-  return `${b.status}${age}${test}${staleMark(b.stale, b.error)}`;
+  const rto = restoreRtoText(b);
+  return `${b.status}${age}${test}${rto ? ` (${rto})` : ''}${staleMark(b.stale, b.error)}`;
 }
 
 export const statusCommand: Command = {

@@ -63,8 +63,11 @@ export interface BackupFigure {
   lastSnapshotAt: number | null;
   ageMinutes: number | null;
   rpoMinutes: number | null;
+  /** The RTO (dayops.yaml `rtoMinutes`, else the design's), and whether the last restore took longer. */
+  rtoMinutes: number | null;
+  restoreOverRto: boolean | null;
   snapshotCount: number;
-  lastRestoreTest: { at: number; ok: boolean; error: string | null; stale?: boolean } | null;
+  lastRestoreTest: BackupStatus['lastRestoreTest'];
   /** A newer restore test that could not reach any snapshot (restic failed): the one above is then stale. */
   lastRestoreAttempt?: { at: number; ok: false; error: string | null };
   lastBackup: { at: number; ok: boolean; error: string | null } | null;
@@ -137,6 +140,8 @@ function backupFigure(b: BackupStatus | undefined, configError: string | null): 
       lastSnapshotAt: b?.lastSnapshotAt ?? null,
       ageMinutes: b?.ageMinutes ?? null,
       rpoMinutes: b?.rpoMinutes ?? null,
+      rtoMinutes: b?.rtoMinutes ?? null,
+      restoreOverRto: b?.restoreOverRto ?? null,
       snapshotCount: b?.snapshotCount ?? 0,
       lastRestoreTest: b?.lastRestoreTest ?? null,
       lastBackup: b?.lastBackup ?? null,
@@ -150,6 +155,8 @@ function backupFigure(b: BackupStatus | undefined, configError: string | null): 
     lastSnapshotAt: b.lastSnapshotAt,
     ageMinutes: b.ageMinutes,
     rpoMinutes: b.rpoMinutes,
+    rtoMinutes: b.rtoMinutes,
+    restoreOverRto: b.restoreOverRto,
     snapshotCount: b.snapshotCount,
     lastRestoreTest: b.lastRestoreTest,
     ...(b.lastRestoreAttempt ? { lastRestoreAttempt: b.lastRestoreAttempt } : {}),

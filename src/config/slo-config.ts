@@ -67,17 +67,3 @@ export const monitoringSchema = z
     prometheusUrl: z.string().url('must be a URL such as http://127.0.0.1:9090'),
   })
   .strict();
-
-/** SLOs need a Prometheus to be measured from: an `slo:` list without `monitoring.prometheusUrl` is an error. */
-export function checkSloNeedsPrometheus(
-  c: { slo?: SloConfig[]; monitoring?: { prometheusUrl: string } },
-  ctx: z.RefinementCtx,
-): void {
-  if (c.slo && c.slo.length > 0 && !c.monitoring?.prometheusUrl) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['monitoring'],
-      message: 'the slo list needs monitoring.prometheusUrl (the Prometheus that has the counters)',
-    });
-  }
-}

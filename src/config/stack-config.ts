@@ -43,7 +43,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
-import { checkSloNeedsPrometheus, monitoringSchema, sloListSchema } from './slo-config.js';
+import { monitoringSchema, sloListSchema } from './slo-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -186,7 +186,6 @@ export const stackConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    checkSloNeedsPrometheus(c, ctx);
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

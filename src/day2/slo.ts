@@ -40,12 +40,18 @@ export interface SloTarget {
   slos: SloConfig[];
 }
 
-/** The stack's Prometheus and SLOs, or null when its dayops.yaml has no `slo:` entries. */
+/** The error of a stack that has SLOs but no Prometheus to measure them from. */
+export const NO_PROMETHEUS = 'slo needs monitoring.prometheusUrl (the Prometheus that has the counters) to be measured';
+
+/**
+ * The stack's Prometheus and SLOs; null when its dayops.yaml has no `slo:` entries. SLOs without
+ * `monitoring.prometheusUrl` (as Day-0 writes them until someone names the Prometheus) are a target with no URL:
+ * measuring them fails with NO_PROMETHEUS, so they show as not measured, with the reason.
+ */
 export function sloTarget(config: StackConfig | null | undefined): SloTarget | null {
   const slos = config?.slo ?? [];
-  const url = config?.monitoring?.prometheusUrl;
-  if (slos.length === 0 || !url) return null;
-  return { prometheusUrl: url, slos };
+  if (slos.length === 0) return null;
+  return { prometheusUrl: config?.monitoring?.prometheusUrl ?? '', slos };
 }
 
 export interface MeasureOptions {
@@ -146,6 +152,10 @@ export async function syncSlos(
         error: rec.error ?? undefined,
         events: [],
       });
+      continue;
+    }
+    if (!target.prometheusUrl) {
+      out.push(failed(`${join(stack.dir, STACK_CONFIG_FILE)}: ${NO_PROMETHEUS}`));
       continue;
     }
     const at = opts.now ?? Date.now();

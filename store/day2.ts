@@ -10,11 +10,10 @@
 import type { StateCreator } from 'zustand';
 import type { AppState } from './index.js';
 
-export const DAY2_SORTS = ['name', 'env', 'status', 'run'] as const;
-export type Day2Sort = (typeof DAY2_SORTS)[number];
+import { DAY2_SORTS, type Day2Sort } from '../src/app/day2/dashboard.js';
+import { DAY2_SECTIONS, type Day2Section } from '../src/app/day2/readers.js';
 
-export const DAY2_SECTIONS = ['drift', 'alerts', 'snapshots', 'runs', 'audit'] as const;
-export type Day2Section = (typeof DAY2_SECTIONS)[number];
+export { DAY2_SECTIONS, DAY2_SORTS, type Day2Section, type Day2Sort };
 
 /** What a dialog does when its last step is confirmed. */
 export type Day2Action = 'accept' | 'snooze' | 'silence' | 'expire' | 'remediate' | 'approve' | 'discard';

@@ -26,8 +26,9 @@ import { useSection, useStatuses } from './data.js';
 import { Detail, detailHeaderLines, detailLayout } from './Detail.js';
 import { DialogBox, dialogHeight } from './DialogBox.js';
 import { checkDriftNow, FLOWS, type Ctx } from './flows.js';
-import { SYMBOL } from './format.js';
-import { toRow } from './model.js';
+import { SYMBOL } from '../../src/app/day2/format.js';
+import { toRow } from '../../src/app/day2/dashboard.js';
+import { runIndexInSection, runOf } from '../../src/app/day2/readers.js';
 import { itemsOf, line, openItemLines, type Line } from './sections.js';
 
 /**
@@ -110,7 +111,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
     }
     let run;
     try {
-      run = services.repos.runs.get(watch.runId);
+      run = runOf(services, watch.runId);
     } catch {
       return;
     }
@@ -131,7 +132,7 @@ function useWatchedRun(services: Services, store: AppStore): Line | null {
           `${WAITING_SYMBOL} run #${run.id} of ${watch.stack} waits for your approval: ${keys('day2.runs.approve')} approves it (Runs)`,
         );
         if (s.day2.screen === 'detail' && s.day2.stack === watch.stack && !s.day2.dialog) {
-          const index = services.repos.runs.list({ stack: watch.stack, limit: 200 }).findIndex((r) => r.id === run.id);
+          const index = runIndexInSection(services, watch.stack, run.id);
           s.day2SetSection('runs');
           s.day2SetCursor('runs', Math.max(0, index));
         }

@@ -23,7 +23,8 @@ import {
   verifyNow,
   type Ctx,
 } from './flows.js';
-import { matches, parseFilter, sortRows, type Row } from './model.js';
+import { matches, parseFilter, sortRows, type Row } from '../../src/app/day2/dashboard.js';
+import { isProdStack } from '../../src/app/day2/readers.js';
 import type { Item } from './sections.js';
 
 export interface Screen {
@@ -171,8 +172,7 @@ function filterKey(ctx: Ctx, input: string, key: Key): void {
 }
 
 function prodValues(ctx: Ctx, stack: string): Record<string, string> {
-  const st = ctx.services.repos.stacks.get(stack);
-  return st?.environment === 'prod' ? { prod: '1' } : {};
+  return isProdStack(ctx.services, stack) ? { prod: '1' } : {};
 }
 
 function dashboardKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
@@ -224,10 +224,10 @@ function alertOf(screen: Screen, fp: string | null): Extract<Item, { kind: 'aler
 
 function silence(ctx: Ctx, stack: string, item: Extract<Item, { kind: 'alert' }>): void {
   if (refuseReadonly(ctx, 'silencing')) return;
-  const st = ctx.services.repos.stacks.get(stack);
-  if (!st) return;
   try {
-    openFlow(ctx.store, 'silence', stack, item.alert.fingerprint, silenceValues(st, item.alert));
+    const values = silenceValues(ctx.services, stack, item.alert);
+    if (!values) return;
+    openFlow(ctx.store, 'silence', stack, item.alert.fingerprint, values);
   } catch (err) {
     ctx.store.getState().showFlash('error', (err as Error).message.split('\n')[0]);
   }

@@ -12,7 +12,7 @@ import { errorMessage } from '../../src/errors.js';
 import type { Services } from '../../src/services.js';
 import type { Day2Action, Day2Dialog } from '../../store/day2.js';
 import type { AppStore } from '../../store/index.js';
-import { compactDuration, localTime, parseDuration, parseUntil } from './format.js';
+import { compactDuration, localTime, parseDuration, parseUntil } from '../../src/app/day2/format.js';
 
 export type Step =
   | {
@@ -173,8 +173,8 @@ export function background(ctx: Ctx, label: string, work: () => Promise<void>): 
     });
 }
 
-/** What the dialog of `action` needs to show, computed when it opens. */
-export const silenceValues = app.silenceValues;
+/** What the silence dialog shows of an alert, computed when it opens (null when the stack is gone). */
+export const silenceValues = app.silenceValuesOf;
 
 /** The dialog's last step was confirmed: do it (src/app/day2 does the work). */
 export function perform(ctx: Ctx, d: Day2Dialog): void {

@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import { Text } from '../layout/Text.js';
 import { theme } from '../theme.js';
-import type { Cell, Tone } from './format.js';
+import type { Cell, Tone } from '../../src/app/day2/format.js';
 import { wrapLines, type Line } from './sections.js';
 
 export function toneColor(t: Tone): string | undefined {

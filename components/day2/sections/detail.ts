@@ -1,11 +1,12 @@
 /** An item's longer description, and an alert's detail with "what changed before". */
-import { changesBefore, type AlertView, type ApplyBeforeAlert } from '../../../src/day2/alerts.js';
+import type { AlertView, ApplyBeforeAlert } from '../../../src/day2/alerts.js';
+import { changesBeforeAlert } from '../../../src/app/day2/readers.js';
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import type { DB } from '../../../src/db/open.js';
 import { fieldDiffs, type DriftedResource } from '../../../src/day2/drift.js';
 import type { RunPurpose, RunState } from '../../../src/day1/runner/state.js';
 import { runKindName, stateText } from '../../../src/domain/run-words.js';
-import { ago, compactDuration, localTime, SYMBOL, type Tone } from '../format.js';
+import { ago, compactDuration, localTime, SYMBOL, type Tone } from '../../../src/app/day2/format.js';
 import { keys } from '../../day0/keys.js';
 import { line, spans, wrapLines, type Item, type Line } from './items.js';
 import { runStateCell, severityCell } from './item-line.js';
@@ -231,7 +232,7 @@ export function alertLines(a: AlertView, now: number, full: boolean, db?: DB): L
       ),
     );
   for (const k of ['summary', 'description']) if (a.annotations[k]) out.push(line(a.annotations[k]));
-  if (full && db) out.push(...changesLines(changesBefore(db, a.stackId, a.startsAt, 6), a.startsAt, now));
+  if (full && db) out.push(...changesLines(changesBeforeAlert(db, a), a.startsAt, now));
   out.push(line('Labels', 'accent', true));
   for (const [k, v] of Object.entries(a.labels).sort()) out.push(line(`  ${k}=${JSON.stringify(v)}`));
   const other = Object.entries(a.annotations).filter(([k]) => k !== 'summary' && k !== 'description');

@@ -3,8 +3,8 @@ import type { RunRecord } from '../../../src/db/runs.js';
 import type { StackStatus } from '../../../src/day2/status.js';
 import type { Day2Section } from '../../../store/day2.js';
 import type { SectionData } from '../data.js';
-import { ago, minutes, SYMBOL, type Cell } from '../format.js';
-import { knownDrift } from '../model.js';
+import { ago, minutes, SYMBOL, type Cell } from '../../../src/app/day2/format.js';
+import { knownDrift } from '../../../src/app/day2/dashboard.js';
 import { line, spans, type Line } from './items.js';
 
 // ------------------------------------------------------------------------------------------------ headers

@@ -5,8 +5,8 @@ import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import { describeDrift } from '../../../src/day2/drift.js';
 import type { RunState } from '../../../src/day1/runner/state.js';
 import { runKindName, stateText } from '../../../src/domain/run-words.js';
-import { runTone } from '../model.js';
-import { ago, compactDuration, localTime, SYMBOL, type Cell } from '../format.js';
+import { runTone } from '../../../src/app/day2/dashboard.js';
+import { ago, compactDuration, localTime, SYMBOL, type Cell } from '../../../src/app/day2/format.js';
 import { type Item } from './items.js';
 
 // ------------------------------------------------------------------------------------------------ one line

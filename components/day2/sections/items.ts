@@ -10,7 +10,7 @@ import { type DriftedResource } from '../../../src/day2/drift.js';
 import type { Snapshot } from '../../../src/day2/restic.js';
 import type { Day2Section } from '../../../store/day2.js';
 import type { SectionData } from '../data.js';
-import { type Cell, type Tone } from '../format.js';
+import { type Cell, type Tone } from '../../../src/app/day2/format.js';
 
 export interface Line {
   spans: Cell[];

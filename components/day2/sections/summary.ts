@@ -1,8 +1,8 @@
 /** A stack's summary lines. */
 import type { StackStatus } from '../../../src/day2/status.js';
 import { runKindName } from '../../../src/domain/run-words.js';
-import { ago, minutes, SYMBOL } from '../format.js';
-import { knownDrift } from '../model.js';
+import { ago, minutes, SYMBOL } from '../../../src/app/day2/format.js';
+import { knownDrift } from '../../../src/app/day2/dashboard.js';
 import { line, spans, type Line } from './items.js';
 import { runStateCell } from './item-line.js';
 

@@ -127,6 +127,12 @@ export function silenceValues(stack: Stack, a: AlertView): Record<string, string
   };
 }
 
+/** The silence dialog's values of an alert of a registered stack, or null when the stack is gone. */
+export function silenceValuesOf(services: Services, stack: string, a: AlertView): Record<string, string> | null {
+  const s = services.repos.stacks.get(stack);
+  return s ? silenceValues(s, a) : null;
+}
+
 export async function silenceStackAlert(
   services: Services,
   stack: string,

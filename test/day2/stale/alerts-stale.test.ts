@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/db/open.js';
 import { stackStatuses } from '../../../src/day2/status.js';
-import { toRow } from '../../../components/day2/model.js';
+import { toRow } from '../../../src/app/day2/dashboard.js';
 import { sectionHeader } from '../../../components/day2/sections.js';
 import { SKIP_ALERTMANAGER, startAlertmanager, type RunningAlertmanager } from '../../helpers/alertmanager.js';
 import { runCli } from '../../helpers/cli.js';

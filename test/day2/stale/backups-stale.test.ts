@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { backupStatus, runBackup, verifyBackup } from '../../../src/day2/backups.js';
 import { stackStatuses, statusJson } from '../../../src/day2/status.js';
-import { toRow } from '../../../components/day2/model.js';
+import { toRow } from '../../../src/app/day2/dashboard.js';
 import { sectionHeader } from '../../../components/day2/sections.js';
 import { tmpDb } from '../../helpers/tmp.js';
 import { addStack, describeRestic, resticEnv } from '../backups/util.js';

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { onPath } from '../../../src/day1/detect.js';
 import { openDatabase } from '../../../src/db/open.js';
 import { stackStatuses } from '../../../src/day2/status.js';
-import { toRow, totals } from '../../../components/day2/model.js';
+import { toRow, totals } from '../../../src/app/day2/dashboard.js';
 import { sectionHeader, stackSummaryLines } from '../../../components/day2/sections.js';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { requireTool } from '../../helpers/tmux.js';

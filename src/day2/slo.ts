@@ -208,6 +208,88 @@ export function listSlos(
   });
 }
 
+/** One SLO of a stack's status figure. */
+export interface SloLine {
+  name: string;
+  objective: number;
+  window: string;
+  attainment: number | null;
+  budgetRemaining: number | null;
+  burnRates: SloRecord['burnRates'];
+  status: SloStatus;
+  /** When it entered this status. */
+  since: number;
+}
+
+/** A stack's SLOs for the dashboard and `dayops status`. */
+export interface SloFigure {
+  /** dayops.yaml has `slo:` entries. */
+  configured: boolean;
+  /** As last measured, worst first (page, warning, ok; then the least budget left). */
+  slos: SloLine[];
+  /** The worst status, or null with no measured SLO. */
+  worst: SloStatus | null;
+  /** The last measurement; null if never. */
+  fetchedAt: number | null;
+  attemptedAt: number | null;
+  stale: boolean;
+  error: string | null;
+}
+
+const RANK: Record<SloStatus, number> = { page: 0, warning: 1, ok: 2 };
+
+/** Worst first: page, warning, ok; then the least budget left (no traffic last); then by name. */
+export function byWorst(a: SloLine, b: SloLine): number {
+  return (
+    RANK[a.status] - RANK[b.status] ||
+    (a.budgetRemaining ?? Infinity) - (b.budgetRemaining ?? Infinity) ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+/**
+ * Every stack's SLO figure from two queries (the values, the sources); `figure(stackId, name)` gives one stack's.
+ * `configs` says which stacks have `slo:` (a stack without, and without values, is not configured).
+ */
+export function sloFigures(
+  db: DB,
+  configs: ReadonlyMap<string, StackConfig | null>,
+  now: number,
+  staleAfterMs = SLO_STALE_AFTER_MS,
+): (stackId: number, name: string) => SloFigure {
+  const { slo: repo, sources } = repos(db);
+  const byStack = new Map<number, SloLine[]>();
+  for (const v of repo.list()) {
+    const list = byStack.get(v.stackId) ?? [];
+    list.push({
+      name: v.name,
+      objective: v.objective,
+      window: v.window,
+      attainment: v.attainment,
+      budgetRemaining: v.budgetRemaining,
+      burnRates: v.burnRates,
+      status: v.status,
+      since: v.since,
+    });
+    byStack.set(v.stackId, list);
+  }
+  const bySource = new Map(sources.list('slo:').map((r) => [r.key, r]));
+  return (stackId, name) => {
+    const configured = (configs.get(name)?.slo?.length ?? 0) > 0;
+    const slos = (byStack.get(stackId) ?? []).sort(byWorst);
+    const src = bySource.get(sloSourceKey(name));
+    return {
+      configured,
+      slos,
+      worst: worstStatus(slos),
+      fetchedAt: src?.okAt ?? null,
+      attemptedAt: src?.attemptedAt ?? null,
+      stale: configured || slos.length > 0 ? isStale(src, now, staleAfterMs) : false,
+      error: src?.error ?? null,
+    };
+  };
+}
+
 /** The worst status of a stack's SLOs (page > warning > ok), or null when it has none. */
 export function worstStatus(slos: readonly Pick<SloRecord, 'status'>[]): SloStatus | null {
   if (slos.length === 0) return null;

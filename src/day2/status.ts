@@ -15,6 +15,9 @@ import { BACKUP_STALE_AFTER_MS, backupStatusAll, SCHEDULE_GRACE_MS, type BackupS
 import { nextSlot, stackConfigOf } from './configs.js';
 import { runKindName } from '../domain/run-words.js';
 import { driftSummaries, type DriftStatus, type DriftSummary } from './drift.js';
+import { sloFigures, type SloFigure } from './slo.js';
+
+export type { SloFigure } from './slo.js';
 
 export type LastRun = OverviewRun;
 
@@ -91,6 +94,8 @@ export interface StackStatus {
   drift: DriftFigure;
   alerts: AlertsFigure;
   backup: BackupFigure;
+  /** The stack's SLOs as last measured (dayops.yaml `slo:`). */
+  slo: SloFigure;
 }
 
 export interface StatusOptions {
@@ -185,6 +190,7 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
     ]),
   );
   const alertsStale = opts.alertsStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const slos = sloFigures(db, configs, now);
   return rows.map((r) => {
     const config = configs.get(r.name) ?? null;
     const configError = configErrors.get(r.name) ?? null;
@@ -212,6 +218,7 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
       drift: driftFigure(drift.get(r.stackId), config, now),
       alerts,
       backup: backupFigure(backups.get(r.stackId), config ? null : configError),
+      slo: slos(r.stackId, r.name),
     };
   });
 }
@@ -260,6 +267,12 @@ export function statusJson(s: StackStatus): Record<string, unknown> {
         ? { lastRestoreAttempt: { ...s.backup.lastRestoreAttempt, at: iso(s.backup.lastRestoreAttempt.at) } }
         : {}),
       lastBackup: s.backup.lastBackup && { ...s.backup.lastBackup, at: iso(s.backup.lastBackup.at) },
+    },
+    slo: {
+      ...s.slo,
+      slos: s.slo.slos.map((x) => ({ ...x, since: iso(x.since) })),
+      fetchedAt: iso(s.slo.fetchedAt),
+      attemptedAt: iso(s.slo.attemptedAt),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { SectionData } from '../data.js';
 import { ago, minutes, SYMBOL, type Cell } from '../../../src/app/day2/format.js';
 import { knownDrift } from '../../../src/app/day2/dashboard.js';
 import { line, spans, type Line } from './items.js';
+import { sloBreachLines } from './slo.js';
 
 // ------------------------------------------------------------------------------------------------ headers
 
@@ -53,8 +54,13 @@ export function sectionHeader(
     }
     case 'alerts': {
       const a = s.alerts;
+      // SLOs burning their budget stand beside the alerts (dayops measures them; Alertmanager may not know).
+      const breaches = sloBreachLines(s, now);
       if (!a.configured && a.total === 0)
-        return [line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted')];
+        return [
+          line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted'),
+          ...breaches,
+        ];
       const out = [
         spans(
           {
@@ -71,6 +77,7 @@ export function sectionHeader(
         ),
       ];
       if (a.error) out.push(line(`${SYMBOL.stale} last try ${ago(a.attemptedAt, now)}: ${a.error}`, 'warning'));
+      out.push(...breaches);
       return out;
     }
     case 'snapshots': {

@@ -43,7 +43,7 @@ export const sloSchema = z
     window: z
       .string()
       .regex(SLO_WINDOW_RE, 'must be a duration such as 30d, 4w or 12h')
-      .refine((w) => windowSeconds(w) >= 3600, 'must be at least 1h')
+      .refine((w) => !SLO_WINDOW_RE.test(w) || windowSeconds(w) >= 3600, 'must be at least 1h')
       .default(DEFAULT_SLO_WINDOW),
     /** A counter selector (or any expression of counters) of the good events. */
     good: z.string().trim().min(1, 'must be a counter selector such as http_requests_total{code!~"5.."}'),

@@ -4,6 +4,7 @@
  * exit 0 whatever it says.
  */
 import { formatSummary } from '../domain/plan.js';
+import { sloSummary } from '../domain/slo.js';
 import { runKindName, stateText } from '../domain/run-words.js';
 import { restoreRtoText } from '../day2/backups.js';
 import { stackStatuses, statusJson, type StackStatus } from '../day2/status.js';
@@ -78,6 +79,14 @@ function backupText(s: StackStatus, now: number): string {
   return `${b.status}${age}${test}${rto ? ` (${rto})` : ''}${staleMark(b.stale, b.error)}`;
 }
 
+function sloText(s: StackStatus): string {
+  const worst = s.slo.slos[0];
+  if (!worst) return s.slo.configured ? `not measured${staleMark(s.slo.stale, s.slo.error)}` : '-';
+  const text =
+    worst.attainment === null ? `${worst.name}: no traffic` : `${worst.name} ${worst.status}: ${sloSummary(worst)}`;
+  return `${text}${staleMark(s.slo.stale, s.slo.error)}`;
+}
+
 export const statusCommand: Command = {
   name: 'status',
   usage: 'dayops status [--json]',
@@ -95,10 +104,12 @@ export const statusCommand: Command = {
       line(ctx, 'No stacks yet: `dayops stack add DIR` registers one, `dayops design` creates one.');
       return 0;
     }
+    // The SLO column only when some stack has SLOs: its worst SLO, as the dashboard's column says it.
+    const slo = stacks.some((s) => s.slo.configured || s.slo.slos.length > 0);
     line(
       ctx,
       formatTable(
-        ['STACK', 'ENV', 'TOOL', 'LAST RUN', 'DRIFT', 'ALERTS', 'BACKUP'],
+        ['STACK', 'ENV', 'TOOL', 'LAST RUN', 'DRIFT', 'ALERTS', 'BACKUP', ...(slo ? ['SLO'] : [])],
         stacks.map((s) => [
           s.name,
           s.environment,
@@ -107,6 +118,7 @@ export const statusCommand: Command = {
           driftText(s, now),
           alertsText(s, now),
           backupText(s, now),
+          ...(slo ? [sloText(s)] : []),
         ]),
       ),
     );

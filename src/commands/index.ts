@@ -13,6 +13,7 @@ import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, bac
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
 import { sloCommand } from './slo.js';
+import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   discardCommand,
   cancelCommand,
   runsCommand,
+  checkCommand,
   // Day-2
   statusCommand,
   driftCommand,

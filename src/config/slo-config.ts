@@ -61,9 +61,3 @@ export const sloListSchema = z.array(sloSchema).superRefine((list, ctx) => {
     seen.add(s.name);
   });
 });
-
-export const monitoringSchema = z
-  .object({
-    prometheusUrl: z.string().url('must be a URL such as http://127.0.0.1:9090'),
-  })
-  .strict();

@@ -34,6 +34,7 @@
  * rpoMinutes: 60
  * rtoMinutes: 240                 # restore tests slower than this are flagged
  * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
+ * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
  * slo:                            # see slo-config.ts
  *   - { name: availability, objective: 99.9, window: 30d, good: 'http_requests_total{code!~"5.."}', total: http_requests_total }
  * ```
@@ -43,7 +44,8 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
-import { monitoringSchema, sloListSchema } from './slo-config.js';
+import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
+import { sloListSchema } from './slo-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -181,11 +183,15 @@ export const stackConfigSchema = z
       .optional(),
     rpoMinutes: z.number().positive().optional(),
     rtoMinutes: z.number().positive().optional(),
-    monitoring: monitoringSchema.optional(),
+    /** Post-deploy validation (src/config/checks-config.ts). */
+    monitoring: monitoringSchema,
+    checks: checksSchema,
+    /** Success criteria as SLOs (src/config/slo-config.ts). */
     slo: sloListSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    for (const issue of checksIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

@@ -46,7 +46,8 @@ export const sloCommand: Command = {
     if (!values.cached && !ctx.readonly) {
       const results = await syncSlos(db, name === undefined ? undefined : [name], { force: true });
       for (const r of results) {
-        if (!r.ok)
+        if (!r.ok && r.slos === 0 && r.skipped) ctx.stderr.write(`${r.stack}: not measured: ${r.error}\n`);
+        else if (!r.ok)
           ctx.stderr.write(
             `${r.stack}: error: ${r.error}${r.slos > 0 ? ` (showing the last measurement of ${r.slos} SLO${r.slos === 1 ? '' : 's'}, stale)` : ''}\n`,
           );

@@ -170,6 +170,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     if (this.stopped) return;
     const now = this.now();
     const due = this.stacksWith('slo').filter((s) => {
+      if (!stackConfigOf(s.dir).config?.monitoring?.prometheusUrl) return false; // nothing to ask
       const src = this.sources.get(sloSourceKey(s.name));
       if (!this.sources.isDue(sloSourceKey(s.name), now)) return false;
       return !src || src.attemptedAt === null || now - src.attemptedAt >= this.slosEveryMs * 0.8;
@@ -298,7 +299,11 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         if (cfg?.backups && isStale(sources.get(backupSourceKey(s.name)), now, BACKUP_STALE_AFTER_MS))
           stale.push(`backups: ${s.name}`);
         if (drift.get(s.id)?.status === 'failed') stale.push(`drift: ${s.name}`);
-        if (cfg?.slo?.length && isStale(sources.get(sloSourceKey(s.name)), now, SLO_STALE_AFTER_MS))
+        if (
+          cfg?.slo?.length &&
+          cfg.monitoring?.prometheusUrl &&
+          isStale(sources.get(sloSourceKey(s.name)), now, SLO_STALE_AFTER_MS)
+        )
           stale.push(`slo: ${s.name}`);
       }
     } catch {

@@ -46,7 +46,7 @@ export const NO_PROMETHEUS = 'slo needs monitoring.prometheusUrl (the Prometheus
 /**
  * The stack's Prometheus and SLOs; null when its dayops.yaml has no `slo:` entries. SLOs without
  * `monitoring.prometheusUrl` (as Day-0 writes them until someone names the Prometheus) are a target with no URL:
- * measuring them fails with NO_PROMETHEUS, so they show as not measured, with the reason.
+ * they are not measured (NO_PROMETHEUS says why), and nothing about them is stale, since nothing was ever asked.
  */
 export function sloTarget(config: StackConfig | null | undefined): SloTarget | null {
   const slos = config?.slo ?? [];
@@ -155,7 +155,21 @@ export async function syncSlos(
       continue;
     }
     if (!target.prometheusUrl) {
-      out.push(failed(`${join(stack.dir, STACK_CONFIG_FILE)}: ${NO_PROMETHEUS}`));
+      if (sources.get(key) || kept() > 0) {
+        db.transaction(() => {
+          repo.replace(stack.id, [], opts.now ?? Date.now());
+          sources.remove(key);
+        }).immediate();
+      }
+      out.push({
+        stack: stack.name,
+        stackId: stack.id,
+        ok: false,
+        skipped: true,
+        slos: 0,
+        error: `${join(stack.dir, STACK_CONFIG_FILE)}: ${NO_PROMETHEUS}`,
+        events: [],
+      });
       continue;
     }
     const at = opts.now ?? Date.now();
@@ -275,17 +289,20 @@ export function sloFigures(
   }
   const bySource = new Map(sources.list('slo:').map((r) => [r.key, r]));
   return (stackId, name) => {
-    const configured = (configs.get(name)?.slo?.length ?? 0) > 0;
+    const config = configs.get(name);
+    const configured = (config?.slo?.length ?? 0) > 0;
     const slos = (byStack.get(stackId) ?? []).sort(byWorst);
     const src = bySource.get(sloSourceKey(name));
+    // SLOs with no Prometheus to ask are not measured, and not stale: the reason is the error.
+    const unmeasurable = configured && !config?.monitoring?.prometheusUrl && slos.length === 0;
     return {
       configured,
       slos,
       worst: worstStatus(slos),
       fetchedAt: src?.okAt ?? null,
       attemptedAt: src?.attemptedAt ?? null,
-      stale: configured || slos.length > 0 ? isStale(src, now, staleAfterMs) : false,
-      error: src?.error ?? null,
+      stale: unmeasurable ? false : configured || slos.length > 0 ? isStale(src, now, staleAfterMs) : false,
+      error: unmeasurable ? NO_PROMETHEUS : (src?.error ?? null),
     };
   };
 }

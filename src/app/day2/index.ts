@@ -213,7 +213,7 @@ export async function refreshStacks(services: Services, stack?: string): Promise
     syncSlos(db, stack ? [stack] : undefined, { force: true }),
   ]);
   const failed = results.filter((r) => !r.ok);
-  for (const r of slos) if (!r.ok) failed.push({ ...r, alerts: 0, error: `slo: ${r.error ?? ''}` });
+  for (const r of slos) if (!r.ok && !r.skipped) failed.push({ ...r, alerts: 0, error: `slo: ${r.error ?? ''}` });
   if (stack) {
     const s = stackOf(services, stack);
     if (stackConfigOf(s.dir).config?.backups) {

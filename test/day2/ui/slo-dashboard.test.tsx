@@ -11,7 +11,8 @@ import { toRow } from '../../../src/app/day2/dashboard.js';
 import type { DB } from '../../../src/db/open.js';
 import { SloRepo, type NewSloValue } from '../../../src/db/slo.js';
 import { SourcesRepo } from '../../../src/db/sources.js';
-import { sloSourceKey } from '../../../src/day2/slo.js';
+import { NO_PROMETHEUS, sloSourceKey, syncSlos } from '../../../src/day2/slo.js';
+import { Refresher } from '../../../src/day2/refresh.js';
 import { listAlerts } from '../../../src/day2/alerts.js';
 import { stackStatuses, statusJson } from '../../../src/day2/status.js';
 import type { Stack } from '../../../src/domain/stack.js';
@@ -123,6 +124,24 @@ describe('SLOs on the Day-2 dashboard', () => {
       slos: [{ name: 'availability', objective: 99.9, attainment: 99.93, budgetRemaining: 0.3 }],
     });
     expect(shop.name).toBe('shop');
+  });
+
+  it('SLOs without a Prometheus (as Day-0 writes them) are not measured, and not stale: the reason says why', async () => {
+    const { db, dir } = tmpDb();
+    const stack = addStack(db, dir, 'fresh', { environment: 'prod' });
+    writeFileSync(
+      join(stack.dir, 'dayops.yaml'),
+      stringify({ name: 'fresh', slo: [{ name: 'availability', objective: 99.9, ...SLO }] }),
+    );
+    const r = await syncSlos(db, ['fresh'], { force: true });
+    expect(r).toMatchObject([{ stack: 'fresh', ok: false, skipped: true, slos: 0 }]);
+    expect(r[0].error).toMatch(/dayops\.yaml: slo needs monitoring\.prometheusUrl/);
+    expect(new SourcesRepo(db).get(sloSourceKey('fresh'))).toBeUndefined();
+    const s = stackStatuses(db).find((x) => x.name === 'fresh')!;
+    expect(s.slo).toMatchObject({ configured: true, slos: [], stale: false, error: NO_PROMETHEUS });
+    expect(toRow(s, Date.now()).cells.slo).toEqual({ text: '? not measured', tone: 'muted' });
+    const refresher = new Refresher({ db, timers: false });
+    expect(refresher.recomputeStale()).toEqual([]);
   });
 
   it('draws the SLO column (full when wide, short when not) and each SLO with its windows in the side panel', async () => {

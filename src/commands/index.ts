@@ -13,6 +13,7 @@ import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, bac
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
 import { sloCommand } from './slo.js';
+import { notifying, notifyTestCommand } from './notify.js';
 import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
@@ -23,8 +24,8 @@ export const COMMANDS: Command[] = [
   // Day-1
   runCommand,
   approveCommand,
-  discardCommand,
-  cancelCommand,
+  notifying(discardCommand),
+  notifying(cancelCommand),
   runsCommand,
   checkCommand,
   // Day-2
@@ -33,13 +34,14 @@ export const COMMANDS: Command[] = [
   alertsList,
   alertsSync,
   sloCommand,
-  backupRun,
+  notifying(backupRun),
   backupList,
-  backupVerify,
+  notifying(backupVerify),
   backupPrune,
   backupStatusCmd,
   backupSelfCmd,
   demoCommand,
+  notifyTestCommand,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

@@ -33,6 +33,7 @@
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
  * rtoMinutes: 240                 # restore tests slower than this are flagged
+ * notify: { approvalAfter: 30m, webhooks: [{ url: https://..., events: [drift], secret: { fromEnv: HOOK_SECRET } }] }
  * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
  * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
  * slo:                            # see slo-config.ts
@@ -44,6 +45,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { notifySchema } from './notify-config.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 import { sloListSchema } from './slo-config.js';
 
@@ -183,6 +185,7 @@ export const stackConfigSchema = z
       .optional(),
     rpoMinutes: z.number().positive().optional(),
     rtoMinutes: z.number().positive().optional(),
+    notify: notifySchema.optional(),
     /** Post-deploy validation (src/config/checks-config.ts). */
     monitoring: monitoringSchema,
     checks: checksSchema,

@@ -35,6 +35,8 @@ export {
   backupStatus,
   backupStatusAll,
   restoreSlowerThanRto,
+  readSlowRestores,
+  type SlowRestoreTest,
   restoreRtoText,
   formatDuration,
 } from './status.js';

@@ -195,6 +195,27 @@ export function restoreSlowerThanRto(b: {
   return ms > b.rtoMinutes * 60_000;
 }
 
+/** A restore test that passed but whose restore took longer than the stack's RTO (for dayops' own alerts). */
+export interface SlowRestoreTest {
+  stack: string;
+  durationMs: number;
+  rtoMinutes: number;
+  /** When the restore test ran (epoch ms). */
+  at: number;
+}
+
+/** Every stack whose last restore test passed but restored slower than its RTO (a failed one is its own alert). */
+export function readSlowRestores(db: DB, now: number = Date.now()): SlowRestoreTest[] {
+  return backupStatusAll(db, now)
+    .filter((s) => s.configured && s.restoreOverRto === true && s.lastRestoreTest?.ok)
+    .map((s) => ({
+      stack: s.stack,
+      durationMs: s.lastRestoreTest!.restoreMs!,
+      rtoMinutes: s.rtoMinutes!,
+      at: s.lastRestoreTest!.at,
+    }));
+}
+
 /** `850ms`, `12.3s`, `4m05s`, `2h10m`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

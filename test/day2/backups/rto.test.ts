@@ -7,12 +7,15 @@ import { describe, expect, it } from 'vitest';
 import {
   backupStatus,
   formatDuration,
+  readSlowRestores,
   restoreRtoText,
   restoreSlowerThanRto,
   runBackup,
   verifyBackup,
 } from '../../../src/day2/backups.js';
 import { stackStatuses, statusJson } from '../../../src/day2/status.js';
+import { activeConditions } from '../../../src/day2/notify/conditions.js';
+import { loadStackConfig } from '../../../src/config/stack-config.js';
 import { BackupsRepo } from '../../../src/db/backups.js';
 import { tmpDb } from '../../helpers/tmp.js';
 import { runCli } from '../../helpers/cli.js';
@@ -49,6 +52,20 @@ describeRestic('RTO against restore tests (real restic)', () => {
     expect(backupStatus(db, design)).toMatchObject({ rtoMinutes: 30, rtoSource: 'blueprint', restoreOverRto: false });
     expect(restoreRtoText(backupStatus(db, roomy))).toBe(`restore ${formatDuration(restoreMs)} within RTO 4h`);
     expect(restoreRtoText(backupStatus(db, tight))).toMatch(/^restore \S+ SLOWER than RTO 0\.0001m$/);
+
+    // dayops' own alerts raise it: a restore test that passed, slower than the RTO (only `tight`).
+    expect(readSlowRestores(db).map((r) => [r.stack, r.rtoMinutes])).toEqual([['tight', 0.0001]]);
+    const notifyStacks = new Map(
+      [roomy, tight, design].map((s) => [s.id, { stack: s, config: loadStackConfig(s.dir) }] as const),
+    );
+    const conditions = activeConditions({
+      db,
+      now: Date.now(),
+      stacks: notifyStacks,
+      byName: new Map([...notifyStacks.values()].map((n) => [n.stack.name, n])),
+    }).filter((c) => c.alertname === 'DayopsRestoreTestFailed');
+    expect(conditions.map((c) => c.stack)).toEqual(['tight']);
+    expect(conditions[0].summary).toMatch(/^tight: restore test took .*, longer than the RTO of 0\.0001 min$/);
 
     // `dayops status --json` and `dayops backup status --json` carry it.
     const tightStatus = stackStatuses(db).find((s) => s.name === 'tight')!;

@@ -29,6 +29,7 @@ import { LogPane, type Viewport } from './LogPane.js';
 import { LogSource, LogWindow } from './log-window.js';
 import { PlanPanel } from './PlanPanel.js';
 import { RunsTable } from './RunsTable.js';
+import { groupCascades } from '../../src/app/day1/cascade.js';
 import { liveLines, runService, useLiveTick } from './runtime.js';
 
 /** Runs listed at first; more load as the cursor nears the end. */
@@ -69,11 +70,12 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   // dataVersion and stateTick say when to read the database again.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const stacks = useMemo<Stack[]>(() => svc.stacks.list(), [svc, dataVersion]);
-  const runs = useMemo<RunRecord[]>(
-    () => svc.runs.list({ stack: d.stackFilter ?? undefined, limit }),
+  // A cascade (issue 12) is one group: its runs under the run that started it.
+  const { runs, marks: cascadeMarks } = useMemo(() => {
+    const list = svc.runs.list({ stack: d.stackFilter ?? undefined, limit });
+    return groupCascades<RunRecord>(list, svc.dependencies.rootsOf(list.map((r) => r.id)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [svc, d.stackFilter, limit, dataVersion, stateTick],
-  );
+  }, [svc, d.stackFilter, limit, dataVersion, stateTick]);
   const paneRuns = d.panes.map((p) => svc.get(p.runId));
   const now = useClock(runs.some((r) => !isTerminal(r.state)) || paneRuns.some((r) => r && !isTerminal(r.state)));
 
@@ -213,6 +215,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
           <StackBar stacks={stacks} filter={d.stackFilter} width={listW} count={runs.length} />
           <RunsTable
             runs={runs}
+            marks={cascadeMarks}
             selectedIndex={selIndex}
             width={listW}
             height={lay.mainHeight - 1}
@@ -260,6 +263,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
             <StackBar stacks={stacks} filter={d.stackFilter} width={lay.list.width - 2} count={runs.length} compact />
             <RunsTable
               runs={runs}
+              marks={cascadeMarks}
               selectedIndex={selIndex}
               width={lay.list.width - 2}
               height={lay.mainHeight - 3}

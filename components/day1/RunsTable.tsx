@@ -61,12 +61,12 @@ export function fitColumns(width: number): Column[] {
   return cols;
 }
 
-function cell(c: Column, r: RunRecord, now: number): { text: string; color?: string } {
+function cell(c: Column, r: RunRecord, now: number, mark = ''): { text: string; color?: string } {
   switch (c.key) {
     case 'id':
       return { text: `#${r.id}` };
     case 'stack':
-      return { text: r.stackName, color: r.stackEnvironment === 'prod' ? theme.status.error : undefined };
+      return { text: `${mark}${r.stackName}`, color: r.stackEnvironment === 'prod' ? theme.status.error : undefined };
     case 'state':
       return { text: stateLabel(r.state, c.width < 15), color: stateColor(r.state) };
     case 'kind':
@@ -99,10 +99,12 @@ export interface RunsTableProps {
   focused: boolean;
   /** Runs shown in log panes (marked). */
   open?: ReadonlySet<number>;
+  /** A cascade's runs, grouped under the run that started it: their tree mark before the stack's name. */
+  marks?: ReadonlyMap<number, string>;
   empty: string;
 }
 
-export function RunsTable({ runs, selectedIndex, width, height, now, focused, open, empty }: RunsTableProps) {
+export function RunsTable({ runs, selectedIndex, width, height, now, focused, open, marks, empty }: RunsTableProps) {
   const cols = fitColumns(width);
   const rows = Math.max(1, height - 1);
   // Keep the selected row on screen, a little away from the edges.
@@ -124,7 +126,7 @@ export function RunsTable({ runs, selectedIndex, width, height, now, focused, op
         const selected = offset + i === selectedIndex;
         const mark = selected ? '›' : open?.has(r.id) ? '•' : ' ';
         const cells = cols.map((c, j) => {
-          const v = cell(c, r, now);
+          const v = cell(c, r, now, marks?.get(r.id));
           return { key: c.key, text: pad(v.text, c) + (j < cols.length - 1 ? ' ' : ''), color: v.color };
         });
         return <Row key={r.id} mark={mark} cells={cells} selected={selected} focused={focused} />;

@@ -14,6 +14,7 @@ import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
 import { sloCommand } from './slo.js';
 import { notifying, notifyTestCommand } from './notify.js';
+import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   notifying(discardCommand),
   notifying(cancelCommand),
   runsCommand,
+  graphCommand,
   checkCommand,
   // Day-2
   statusCommand,

@@ -7,6 +7,8 @@
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { moreApprovalsNeeded } from '../app/day1/index.js';
+import { cascadeFailures, cascadeJson, cascadeRuns, runCascade } from '../app/day1/cascade.js';
+import type { CascadeMember } from '../db/dependencies.js';
 import { exitCodeForRun, runJson, RunService, type RunRecord } from '../day1/runs.js';
 import { validationLine } from '../day1/run-service/validate.js';
 import { isTerminal } from '../day1/runner/state.js';
@@ -168,9 +170,72 @@ async function confirm(
   return svc.wait(run.id, 'terminal');
 }
 
-function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json: boolean): number {
+/**
+ * The cascade the run started (issue 12): run here, each run's log streamed, unless `--no-cascade` leaves it
+ * queued for the app's scheduler. Returns the cascade's runs as they ended (or wait).
+ */
+async function followCascade(
+  ctx: CommandContext,
+  svc: RunService,
+  rootRunId: number,
+  out: Writable,
+  noCascade: boolean,
+): Promise<CascadeMember[]> {
+  const queued = cascadeRuns(svc, rootRunId);
+  if (queued.length === 0) return queued;
+  if (noCascade) {
+    ctx.stderr.write(
+      `dayops: cascade left queued (--no-cascade): ${queued.map((m) => `run ${m.runId} of ${m.stack} (${m.kind})`).join(', ')}; the app runs them\n`,
+    );
+    return queued;
+  }
+  let follower: LogFollower | undefined;
+  try {
+    return await runCascade(svc, rootRunId, {
+      onRun: (m) => {
+        follower?.stop();
+        out.write(`dayops: cascade: run ${m.runId} of ${m.stack} (${m.kind}): ${m.reason}\n`);
+        follower = new LogFollower(ctx, svc.logs, m.runId, out).start();
+      },
+      onSettled: (run) => {
+        follower?.stop();
+        follower = undefined;
+        const why = run.error && run.state !== 'FINISHED' ? `: ${run.error}` : '';
+        ctx.stderr.write(`dayops: cascade: run ${run.id} of ${run.stackName} ${run.state}${why}\n`);
+      },
+    });
+  } finally {
+    follower?.stop();
+  }
+}
+
+/**
+ * The exit code with the cascade: the upstream run's, unless a cascade run did not finish: 1 when one failed, was
+ * denied or canceled (named on stderr), 4 when one waits for approval and the upstream run finished.
+ */
+function cascadeExit(ctx: CommandContext, code: number, members: readonly CascadeMember[]): number {
+  const failed = cascadeFailures(members);
+  if (failed.length === 0) return code;
+  const skipped = members.filter((m) => m.skipped);
+  const first = failed[0];
+  const what = first.state === 'UNCONFIRMED' ? 'waits for approval' : `ended ${first.state}`;
+  ctx.stderr.write(
+    `dayops: cascade stopped: run ${first.runId} of ${first.stack} ${what}${skipped.length ? `; skipped: ${skipped.map((m) => `${m.stack} (run ${m.runId})`).join(', ')}` : ''}\n`,
+  );
+  if (failed.some((m) => m.state !== 'UNCONFIRMED')) return 1;
+  return code === 0 ? 4 : code;
+}
+
+function finalReport(
+  ctx: CommandContext,
+  svc: RunService,
+  run: RunRecord,
+  json: boolean,
+  cascade?: readonly CascadeMember[],
+): number {
   if (json) {
-    writeJson(ctx, runJson(svc.runs.detail(run.id)!));
+    const doc = runJson(svc.runs.detail(run.id)!);
+    writeJson(ctx, cascade ? { ...doc, cascade: cascadeJson(cascade) } : doc);
   } else {
     const changes = formatRunChanges(run);
     const summary = changes ? ` ${changes}` : '';
@@ -184,13 +249,14 @@ function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json:
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'dayops run STACK [--plan-only] [--auto-approve] [--json]',
+  usage: 'dayops run STACK [--plan-only] [--auto-approve] [--no-cascade] [--json]',
   summary:
     'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting, 5 validation failed)',
   async run(args, ctx) {
     const { values, positionals } = parseFlags('run', args, {
       'plan-only': { type: 'boolean' },
       'auto-approve': { type: 'boolean' },
+      'no-cascade': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
@@ -211,7 +277,12 @@ export const runCommand: Command = {
         run = await confirm(ctx, svc, run, follower, out);
       }
       follower.stop();
-      return await notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
+      const json = Boolean(values.json);
+      // The run's own line comes before its cascade's logs; the JSON document, with the cascade, at the end.
+      const code = json ? exitCodeForRun(run) : finalReport(ctx, svc, run, false);
+      const cascade = await followCascade(ctx, svc, id, out, Boolean(values['no-cascade']));
+      if (json) finalReport(ctx, svc, svc.runs.get(id) ?? run, true, cascade);
+      return await notifyAfter(ctx, cascadeExit(ctx, code, cascade));
     } finally {
       // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
       follower?.stop();
@@ -222,11 +293,12 @@ export const runCommand: Command = {
 
 export const approveCommand: Command = {
   name: 'approve',
-  usage: 'dayops approve RUN_ID [--comment TEXT] [--json]',
+  usage: 'dayops approve RUN_ID [--comment TEXT] [--no-cascade] [--json]',
   summary: 'approve a run waiting for approval; applies it here once enough users approved',
   async run(args, ctx) {
     const { values, positionals } = parseFlags('approve', args, {
       comment: { type: 'string' },
+      'no-cascade': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const id = runIdArg('approve', positionals);
@@ -243,7 +315,11 @@ export const approveCommand: Command = {
       follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
-      return await notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
+      const json = Boolean(values.json);
+      const code = json ? exitCodeForRun(run) : finalReport(ctx, svc, run, false);
+      const cascade = await followCascade(ctx, svc, id, logStream(ctx, json), Boolean(values['no-cascade']));
+      if (json) finalReport(ctx, svc, run, true, cascade);
+      return await notifyAfter(ctx, cascadeExit(ctx, code, cascade));
     } finally {
       follower?.stop();
       await svc.shutdown();

@@ -46,6 +46,7 @@ import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
 import { notifySchema } from './notify-config.js';
+import { checkDependencies, dependencyFields } from './dependencies.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 import { sloListSchema } from './slo-config.js';
 
@@ -191,10 +192,12 @@ export const stackConfigSchema = z
     checks: checksSchema,
     /** Success criteria as SLOs (src/config/slo-config.ts). */
     slo: sloListSchema.optional(),
+    ...dependencyFields,
   })
   .strict()
   .superRefine((c, ctx) => {
     for (const issue of checksIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    checkDependencies(c, ctx);
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

@@ -28,6 +28,7 @@ import { driftSummaries } from './drift.js';
 import { SLO_STALE_AFTER_MS, sloSourceKey, syncSlos } from './slo.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
 import { NOTIFIER, type Notifier } from './notify/index.js';
+import { CASCADE_PICKUP } from '../day1/dependencies/pickup.js';
 
 export interface RefreshState {
   /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
@@ -373,5 +374,6 @@ export function registerDay2Services(services: Services, store?: AppStore): Day2
     runs.on('state', () => notifier.poke());
     notifier.start();
   }
+  services.use(CASCADE_PICKUP).start(); // cascade runs left queued (dayops run --no-cascade): issue 12
   return { runs, scheduler, refresher };
 }

@@ -209,6 +209,7 @@ const READ_STACK_FILES = new Set([
   'backup run',
   'backup list',
   'backup verify',
+  'graph',
 ]);
 
 /** Bad flags, values and ids, generated per command. */

@@ -208,14 +208,14 @@ export class RunService extends RunDriver {
       this.interrupt(live, reason);
       return this.runs.get(runId)!;
     }
-    if (run.state === 'UNCONFIRMED') {
+    if (run.state === 'UNCONFIRMED' || (run.state === 'QUEUED' && run.owner === null && !live)) {
       // Parked (or approved and waiting here for the folder): nothing runs, it ends now.
       live?.abort.abort();
       const moved = this.runs.moveAudited(
         runId,
         'cancel',
         { user, action: 'cancel', comment: comment ?? null },
-        { patch: { error: reason }, expect: ['UNCONFIRMED'] },
+        { patch: { error: reason }, expect: [run.state] },
       );
       if (moved) {
         this.appendSystem(runId, `dayops: ${reason}`);

@@ -18,16 +18,17 @@ import { errorMessage, UserError } from '../../errors.js';
 import { requireEstablishedUser } from '../../os-user.js';
 import { governancePolicies, refuseEnvironmentMismatch } from '../governance.js';
 import { ToolError, type AdapterContext } from '../adapter.js';
-import { Redactor, resolveStackEnv } from '../secrets.js';
+import { resolveStackEnv } from '../secrets.js';
+import { ExtendableRedactor } from '../../secrets/extendable.js';
 import { redactDeep } from '../../secrets/redactor.js';
 import { callRunHooks, type RunHookContext } from '../runner/hooks.js';
-import { isStorageError, RunLog } from '../runner/log.js';
+import { isStorageError, RunLog, type RedactLike } from '../runner/log.js';
 import { execInRun } from '../runner/process.js';
 import { currentOwner } from '../runner/procinfo.js';
 import { createRunDir, removeRunDir, runDirFor } from '../runner/rundir.js';
 import { isTerminal, type RunEvent, type RunKind, type RunState } from '../runner/state.js';
 import { formatDiagnostic } from './json.js';
-import { RunQueue } from './queue.js';
+import { RunDependencies } from './dependencies.js';
 import { Canceled, type Conclusion, type LiveRun, type Prepared, type StartOptions } from './types.js';
 
 /** Any change other than a no-op or a read needs an apply. */
@@ -42,7 +43,7 @@ function policyLine(r: PolicyResult): string {
   return `policy ${r.name} (${r.source}) ${kind}: ${r.message}${r.error ? ` [${r.error}]` : ''}`;
 }
 
-export abstract class RunDriver extends RunQueue {
+export abstract class RunDriver extends RunDependencies {
   // ------------------------------------------------------------------------------------------------ start
 
   /**
@@ -81,13 +82,7 @@ export abstract class RunDriver extends RunQueue {
     });
     this.emit('state', run);
     if (!prep) {
-      const log = this.openLog(run.id, undefined);
-      log.system(`dayops: the run cannot start: ${failure}`);
-      await log.close();
-      const failed = this.runs.move(run.id, 'fail', { patch: { error: failure } });
-      if (failed) this.emit('state', failed);
-      removeRunDir(this.dbPath, run.id);
-      this.kick();
+      await this.failAtStart(run.id, failure);
       return run.id;
     }
     const live: LiveRun = {
@@ -111,8 +106,58 @@ export abstract class RunDriver extends RunQueue {
     return run.id;
   }
 
+  /** A run that cannot start (its config, policies or secrets): FAILED at once, with the one-line why. */
+  protected async failAtStart(runId: number, failure: string | undefined): Promise<void> {
+    const log = this.openLog(runId, undefined);
+    log.system(`dayops: the run cannot start: ${failure}`);
+    await log.close();
+    const failed = this.runs.move(runId, 'fail', { patch: { error: failure } });
+    if (failed) {
+      this.emit('state', failed);
+      this.cascadeSettled(failed);
+    }
+    removeRunDir(this.dbPath, runId);
+    this.kick();
+  }
+
+  /**
+   * Take a run queued with no owner (a cascade's) and drive it here, as `start` drives a new one. False when
+   * another dayops process took it first, or this one is shutting down.
+   */
+  async adopt(runId: number): Promise<boolean> {
+    if (this.closed || this.readonly) return false;
+    const run = this.runs.get(runId);
+    if (!run || run.state !== 'QUEUED' || run.owner !== null) return false;
+    if (!this.dependencies.claim(runId, currentOwner())) return false;
+    const stack = this.stacks.getById(run.stackId)!;
+    let prep: Prepared;
+    try {
+      prep = this.prepare(stack);
+    } catch (err) {
+      await this.failAtStart(runId, errorMessage(err));
+      return true;
+    }
+    const live: LiveRun = {
+      id: runId,
+      kind: run.kind,
+      prep,
+      log: this.openLog(runId, prep.redactor),
+      abort: new AbortController(),
+      phase: null,
+      diagnostics: [],
+      autoReason: run.autoApply ? 'autoApply: true in dayops.yaml' : undefined,
+      done: Promise.resolve(),
+    };
+    this.live.set(runId, live);
+    this.ensurePoller();
+    const cascade = this.dependencies.cascadeOf(runId);
+    if (cascade) live.log.system(`dayops: cascade from run ${cascade.rootRunId}: ${cascade.reason}`);
+    live.done = this.drive(live);
+    return true;
+  }
+
   /** A run's log: lines go to listeners at once and to the database in batches. */
-  protected openLog(runId: number, redactor: Redactor | undefined): RunLog {
+  protected openLog(runId: number, redactor: RedactLike | undefined): RunLog {
     return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), {
       ...this.logOptions,
       onGiveUp: (err) => {
@@ -145,6 +190,7 @@ export abstract class RunDriver extends RunQueue {
     if (!isDir) throw new UserError(`the folder of stack ${stack.name} (${stack.dir}) does not exist`);
     const config = loadStackConfig(stack.dir);
     refuseEnvironmentMismatch(stack, config);
+    this.checkDependencies(stack, config);
     const policies = loadPolicies(config, stack.dir, stack.environment);
     const resolved = resolveStackEnv(config, stack.dir, this.env);
     return {
@@ -152,7 +198,7 @@ export abstract class RunDriver extends RunQueue {
       config,
       policies,
       env: resolved.env,
-      redactor: new Redactor(resolved.secretValues),
+      redactor: new ExtendableRedactor(resolved.secretValues),
       adapter: this.adapterFor(stack.tool),
       warnings: resolved.warnings ?? [],
     };
@@ -205,6 +251,8 @@ export abstract class RunDriver extends RunQueue {
       for (const w of prep.warnings) live.log.system(`dayops: warning: ${w}`);
       await this.waitTurn(live);
       createRunDir(this.dbPath, id);
+      await this.resolveInputs(live);
+      this.checkAbort(live);
       const ctx = this.adapterContext(live);
       live.phase = 'init';
       live.log.system(`dayops: run ${id} of ${stack.name} (${stack.tool}, ${stack.environment}): initializing`, 'init');
@@ -299,14 +347,19 @@ export abstract class RunDriver extends RunQueue {
     let applied: ApplyResult | undefined;
     try {
       if (!existsSync(runDirFor(this.dbPath, id))) createRunDir(this.dbPath, id);
+      // An apply in another process than the plan (dayops approve): the inputs again, for the tool and the masking.
+      await this.resolveInputs(live);
       this.checkAbort(live);
-      const result = await prep.adapter.apply(this.adapterContext(live), plan);
+      const before = await this.outputsBefore(live);
+      this.checkAbort(live);
+      const result = await live.prep.adapter.apply(this.adapterContext(live), plan);
       // The tool finished the apply: a cancel that came too late to stop it changes nothing that happened.
       if (live.abort.signal.aborted)
         live.log.system('dayops: the apply completed before the cancel reached it', 'apply');
       live.log.system(`dayops: applied: ${formatSummary(result.summary)}`, 'apply');
       applied = result;
       end = ['finish', { patch: { apply: redactDeep(result, prep.redactor) }, expect: ['APPLYING'] }];
+      await this.outputsAfter(live, before, approver);
     } catch (err) {
       end = this.failure(live, err);
     }
@@ -410,6 +463,7 @@ export abstract class RunDriver extends RunQueue {
     if (final) {
       if (isTerminal(final.state)) removeRunDir(this.dbPath, live.id);
       this.emit('state', final);
+      this.cascadeSettled(final);
       if (isTerminal(final.state)) {
         const ctx = {
           db: this.db,

@@ -6,7 +6,7 @@ import type { PolicySet } from '../../domain/policies.js';
 import type { Diagnostic, PlanResult } from '../../domain/plan.js';
 import type { Stack, Tool } from '../../domain/stack.js';
 import type { Phase, ToolAdapter } from '../adapter.js';
-import type { Redactor } from '../secrets.js';
+import type { ExtendableRedactor } from '../../secrets/extendable.js';
 import type { RunLog, RunLogOptions } from '../runner/log.js';
 import type { RunEvent, RunKind, RunPurpose, RunState, RunTrigger } from '../runner/state.js';
 
@@ -70,7 +70,7 @@ export interface Prepared {
   config: StackConfig;
   policies: PolicySet;
   env: Record<string, string>;
-  redactor: Redactor;
+  redactor: ExtendableRedactor;
   adapter: ToolAdapter;
   warnings: string[];
 }
@@ -82,6 +82,8 @@ export interface LiveRun {
   log: RunLog;
   abort: AbortController;
   phase: Phase | null;
+  /** Its `inputs` were read from the upstream stacks' outputs and given to its tool. */
+  inputsResolved?: boolean;
   /** Why it was cancelled, for the run's error. */
   cancelReason?: string;
   autoReason?: string;

@@ -68,6 +68,8 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
   for (const candidate of runs.live()) {
     if (opts.runIds && !opts.runIds.includes(candidate.id)) continue;
     if (!OWNED_STATES.includes(candidate.state)) continue;
+    // Queued for whichever dayops takes it (a cascade's run left for the scheduler): nobody was driving it.
+    if (candidate.state === 'QUEUED' && candidate.owner === null) continue;
     if (ownerState(candidate.owner, host) !== 'gone') continue;
     const marked = db
       .transaction(() => {

@@ -38,7 +38,7 @@ export type RunKind = (typeof RUN_KINDS)[number];
 export const RUN_PURPOSES = ['deploy', 'drift', 'remediation'] as const;
 export type RunPurpose = (typeof RUN_PURPOSES)[number];
 
-export const RUN_TRIGGERS = ['tui', 'cli', 'schedule', 'auto-remediate'] as const;
+export const RUN_TRIGGERS = ['tui', 'cli', 'schedule', 'auto-remediate', 'cascade'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const RUN_EVENTS = [

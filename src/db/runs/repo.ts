@@ -74,7 +74,10 @@ export class RunsRepo {
     >(
       `SELECT id, kind, state, required_approvals,
          (SELECT count(*) FROM approvals a WHERE a.run_id = runs.id) AS approvals
-       FROM runs WHERE stack_id = ? AND state NOT IN ${TERMINAL_SQL} ORDER BY id`,
+       FROM runs WHERE stack_id = ? AND state NOT IN ${TERMINAL_SQL}
+         -- a run queued with no owner (a cascade's, left for the scheduler) holds nothing until a process takes it
+         AND NOT (state = 'QUEUED' AND owner_pid IS NULL)
+       ORDER BY id`,
     );
     this.transitionsOf = db.prepare<[number], { state: RunState; at: number; note: string | null }>(
       'SELECT state, at, note FROM run_transitions WHERE run_id = ? ORDER BY id',
@@ -113,9 +116,9 @@ export class RunsRepo {
         triggeredBy: input.triggeredBy,
         trigger: input.trigger,
         autoApply: input.autoApply ? 1 : 0,
-        host: input.owner.host,
-        pid: input.owner.pid,
-        start: input.owner.start,
+        host: input.owner?.host ?? null,
+        pid: input.owner?.pid ?? null,
+        start: input.owner?.start ?? null,
         now,
       });
       const id = Number(info.lastInsertRowid);

@@ -89,7 +89,8 @@ export interface NewRun {
   triggeredBy: string;
   trigger: RunTrigger;
   autoApply: boolean;
-  owner: RunOwner;
+  /** null: queued for whichever dayops process takes it (a cascade's run left for the scheduler). */
+  owner: RunOwner | null;
 }
 
 /** Columns a move may set along with the state. `owner: null` clears the owner (a parked run). */

@@ -64,6 +64,15 @@ export function Day1View({ width, height }: { width: number; height: number }) {
       svc.off('state', on);
     };
   }, [svc]);
+  // A check of a run validating here started or ended: the plan panel shows it at once.
+  const [checksTick, setChecksTick] = useState(0);
+  useEffect(() => {
+    const on = () => setChecksTick((t) => t + 1);
+    svc.on('checks', on);
+    return () => {
+      svc.off('checks', on);
+    };
+  }, [svc]);
   useLiveTick(d.panes.map((p) => p.runId));
 
   const [limit, setLimit] = useState(PAGE);
@@ -155,7 +164,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
   useKeys((input, key) => handleDay1Key(input, key, ctx));
 
   // The plan panel's run: the focused pane's. Its detail is read again when its state changes, or while it waits
-  // for approvals when anything changes (an approval from another process).
+  // for approvals or validates when anything changes (an approval from another process, a check that ended).
   const selIndex = selectedIndex(d, runs);
   const planRun = !lay.plan
     ? undefined
@@ -165,7 +174,7 @@ export function Day1View({ width, height }: { width: number; height: number }) {
         : undefined
       : paneRuns[Math.min(d.pane, paneRuns.length - 1)];
   const detailKey = planRun
-    ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' ? dataVersion : ''}`
+    ? `${planRun.id}:${planRun.state}:${planRun.state === 'UNCONFIRMED' || planRun.state === 'VALIDATING' ? `${dataVersion}:${checksTick}` : ''}`
     : '';
   const detail = useMemo<RunDetail | undefined>(() => (planRun ? svc.detail(planRun.id) : undefined), [detailKey]); // eslint-disable-line react-hooks/exhaustive-deps
 

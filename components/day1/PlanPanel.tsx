@@ -240,6 +240,43 @@ export function planRows(d: RunDetail, width: number, now: number, user: string)
   if (d.apply) {
     push(blank, heading('Applied'), [{ text: '  ' }, { text: formatSummary(d.apply.summary), bold: true }]);
   }
+  push(...checkRows(d, width, now));
+  return rows;
+}
+
+const CHECK_MARK: Record<string, Span> = {
+  passed: { text: '✓ passed ', color: theme.status.ok },
+  failed: { text: '✗ failed ', color: theme.status.error, bold: true },
+  running: { text: '▶ running ', color: theme.status.running },
+};
+
+/** The after-apply checks, live while the run validates: each one's status, kind, time and last message. */
+export function checkRows(d: Pick<RunDetail, 'state' | 'validation'>, width: number, now: number): PlanRow[] {
+  const v = d.validation;
+  if (!v && d.state !== 'VALIDATING') return [];
+  const checks = v?.checks ?? [];
+  const passed = checks.filter((c) => c.status === 'passed').length;
+  const head =
+    v?.status === 'passed' || v?.status === 'failed'
+      ? `Validation ${v.status} (${passed} of ${checks.length} checks passed)`
+      : `Validating (${passed} of ${checks.length} checks passed so far)`;
+  const rows: PlanRow[] = [
+    blank,
+    [{ text: head, bold: true, color: v?.status === 'failed' ? theme.status.error : theme.text.accent }],
+  ];
+  if (checks.length === 0) rows.push([{ text: '  starting the checks', color: theme.text.secondary }]);
+  for (const c of checks) {
+    const ms = c.status === 'running' ? now - c.startedAt : c.durationMs;
+    rows.push([
+      { text: '  ' },
+      CHECK_MARK[c.status] ?? { text: `${c.status} ` },
+      { text: c.name, bold: c.status === 'failed' },
+      { text: ` · ${c.kind} · ${formatDuration(ms)}`, color: theme.text.secondary },
+    ]);
+    if (c.message)
+      for (const l of wrapText(c.message, width - 6))
+        rows.push([{ text: `      ${l}`, color: c.status === 'failed' ? undefined : theme.text.secondary }]);
+  }
   return rows;
 }
 

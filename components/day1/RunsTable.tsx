@@ -77,8 +77,15 @@ function cell(c: Column, r: RunRecord, now: number, mark = ''): { text: string; 
       const ms = r.startedAt === null ? null : (isTerminal(r.state) ? (r.finishedAt ?? now) : now) - r.startedAt;
       return { text: formatDuration(ms) };
     }
-    case 'changes':
-      return { text: formatRunChanges(r) };
+    case 'changes': {
+      // The after-apply checks' verdict comes first, so a narrow column keeps it.
+      const checks =
+        r.validationStatus === 'failed' ? '✗ checks · ' : r.validationStatus === 'passed' ? '✓ checks · ' : '';
+      return {
+        text: `${checks}${formatRunChanges(r)}`,
+        color: r.validationStatus === 'failed' ? theme.status.error : undefined,
+      };
+    }
     case 'started':
       return { text: formatWhen(r.startedAt ?? r.createdAt, now), color: theme.text.secondary };
   }

@@ -30,7 +30,9 @@ function sectionCount(s: StackStatus, section: Day2Section, items: Item[], open:
     case 'drift':
       return s.drift.status === 'drifted' ? ` ${s.drift.drifted}` : '';
     case 'alerts':
-      return s.alerts.total ? ` ${s.alerts.total}` : '';
+      return s.alerts.total || s.failedChecks.length
+        ? ` ${s.alerts.total}${s.failedChecks.length ? ` +${s.failedChecks.length} check${s.failedChecks.length === 1 ? '' : 's'}` : ''}`
+        : '';
     case 'snapshots':
       return s.backup.snapshotCount ? ` ${s.backup.snapshotCount}` : '';
     default:

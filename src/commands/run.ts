@@ -423,6 +423,7 @@ export const runsCommand: Command = {
           finishedAt: iso(r.finishedAt),
           durationMs: r.durationMs,
           logLines: r.logLines,
+          validationStatus: r.validationStatus,
         })),
       });
       return 0;
@@ -449,7 +450,10 @@ export const runsCommand: Command = {
           new Date(r.startedAt ?? r.createdAt).toISOString().replace('T', ' ').slice(0, 19),
           duration(r.durationMs),
           formatRunChanges(r),
-          cut(r.error ?? '', 80),
+          cut(
+            r.error ?? (r.validationStatus === 'failed' ? 'validation failed (dayops runs --json, or the run)' : ''),
+            80,
+          ),
         ]),
       ),
     );

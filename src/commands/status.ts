@@ -62,9 +62,14 @@ function driftText(s: StackStatus, now: number): string {
 
 function alertsText(s: StackStatus, now: number): string {
   const a = s.alerts;
-  if (!a.configured && a.total === 0 && !a.error) return '-';
+  if (!a.configured && a.total === 0 && !a.error) return s.failedChecks.length ? checksText(s, now).slice(2) : '-';
   const counts = `${a.critical} crit, ${a.warning} warn${a.info + a.other ? `, ${a.info + a.other} other` : ''}`;
-  return `${counts} ${ago(a.fetchedAt, now)}${staleMark(a.stale, a.error)}`;
+  return `${counts} ${ago(a.fetchedAt, now)}${staleMark(a.stale, a.error)}${checksText(s, now)}`;
+}
+
+/** Failed scheduled checks, beside the alerts: `; check web-up FAILED 3m ago`. */
+function checksText(s: StackStatus, now: number): string {
+  return s.failedChecks.map((c) => `; check ${c.name} FAILED ${ago(c.at, now)}`).join('');
 }
 
 function backupText(s: StackStatus, now: number): string {

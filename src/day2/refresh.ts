@@ -330,9 +330,9 @@ export function appRunService(services: Services): RunService {
 /** The app's background refresh of alerts and snapshots (started by registerDay2Services). */
 export const REFRESHER = serviceKey('day2.refresher', (s) => new Refresher({ db: s.db, now: s.now, env: s.env }));
 
-/** The app's scheduler: drift checks, and in read-write mode backups and restore tests. */
+/** The app's scheduler: drift checks, and in read-write mode backups, restore tests and scheduled checks. */
 export const SCHEDULER = serviceKey('day2.scheduler', (s) => {
-  const kinds: JobKind[] = s.readonly ? ['drift'] : ['drift', 'backup', 'restore-test'];
+  const kinds: JobKind[] = s.readonly ? ['drift'] : ['drift', 'backup', 'restore-test', 'check'];
   return new Scheduler({ db: s.db, now: s.now, kinds, runJob: defaultJobRunner(s.use(RUN_SERVICE), s.db, s.user) });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The Day-2 scheduler: while dayops is open, it runs each stack's scheduled jobs from its dayops.yaml
- * (`drift.schedule`: a drift check; `backups.schedule`: a backup; `backups.restoreTestSchedule`: a restore test),
+ * (`drift.schedule`: a drift check; `backups.schedule`: a backup; `backups.restoreTestSchedule`: a restore test;
+ * a check's `schedule`, for `checks:` with `when: [scheduled]`: that check, its result stored in check_results),
  * cron expressions read in UTC (see configs.ts).
  *
  * - A job is due when the newest slot of its schedule (at or before now) is after the job's last run. The last run
@@ -23,6 +24,8 @@ import { EventEmitter } from 'node:events';
 import type { DB } from '../db/open.js';
 import { DriftRepo, type ScheduleJob, type ScheduleStateRecord } from '../db/drift.js';
 import { RunsRepo } from '../db/runs.js';
+import { ChecksRepo } from '../db/checks.js';
+import { runStackChecks } from '../day1/validation/stack-checks.js';
 import { StacksRepo } from '../db/stacks.js';
 import type { RunService } from '../day1/runs.js';
 import { BUSY_STATES } from '../day1/runner/state.js';
@@ -32,13 +35,16 @@ import { runBackup, verifyBackup } from './backups.js';
 import { cronOf, nextSlot, previousSlot, stackConfigOf } from './configs.js';
 import { checkDrift, reconcileDriftChecks } from './drift.js';
 
-export type JobKind = ScheduleJob;
-export const JOB_KINDS: readonly JobKind[] = ['drift', 'backup', 'restore-test'];
+/** `check`: one of a stack's `when: [scheduled]` checks (its last run is read from check_results). */
+export type JobKind = ScheduleJob | 'check';
+export const JOB_KINDS: readonly JobKind[] = ['drift', 'backup', 'restore-test', 'check'];
 
 export interface JobRef {
   stackId: number;
   stack: string;
   kind: JobKind;
+  /** The check's name, for a `check` job. */
+  check?: string;
 }
 
 /** What a job runner reports; a throw counts as `{ ok: false, error }`. */
@@ -131,7 +137,11 @@ interface Job extends JobRef {
   stackRecord: Stack;
 }
 
-const keyOf = (j: { stackId: number; kind: JobKind }) => `${j.stackId}:${j.kind}`;
+/** What the scheduler knows of a job's last run. */
+type JobState = Pick<ScheduleStateRecord, 'lastRunAt' | 'finishedAt' | 'ok' | 'error'>;
+
+const keyOf = (j: { stackId: number; kind: JobKind; check?: string }) =>
+  j.check === undefined ? `${j.stackId}:${j.kind}` : `${j.stackId}:${j.kind}:${j.check}`;
 
 function schedulesOf(config: NonNullable<ReturnType<typeof stackConfigOf>['config']>): [JobKind, string | undefined][] {
   return [
@@ -151,9 +161,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly kinds: ReadonlySet<JobKind>;
   private readonly isStackBusy: (stackId: number) => boolean;
   private readonly drift: DriftRepo;
+  private readonly checks: ChecksRepo;
   private readonly stacks: StacksRepo;
   private jobs: Job[] = [];
-  private state = new Map<string, ScheduleStateRecord>();
+  private state = new Map<string, JobState>();
   private problems = new Map<string, SchedulerProblem>();
   private readonly queue: (QueuedJob & { stackRecord: Stack })[] = [];
   private readonly running = new Map<string, { job: RunningJob; abort: AbortController; done: Promise<void> }>();
@@ -172,6 +183,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.tickMs = opts.tickMs ?? 30_000;
     this.kinds = new Set(opts.kinds ?? JOB_KINDS);
     this.drift = new DriftRepo(opts.db);
+    this.checks = new ChecksRepo(opts.db);
     this.stacks = new StacksRepo(opts.db);
     const runs = new RunsRepo(opts.db);
     this.isStackBusy =
@@ -244,12 +256,36 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         }
         jobs.push({ stackId: stack.id, stack: stack.name, kind, schedule, stackRecord: stack });
       }
+      if (this.kinds.has('check')) {
+        for (const c of config.checks ?? []) {
+          if (!c.schedule || !c.when.includes('scheduled')) continue;
+          jobs.push({
+            stackId: stack.id,
+            stack: stack.name,
+            kind: 'check',
+            check: c.name,
+            schedule: c.schedule,
+            stackRecord: stack,
+          });
+        }
+      }
     }
     for (const [k, p] of problems)
       if (!this.problems.has(k) || this.problems.get(k)!.error !== p.error) this.emit('problem', p);
     this.problems = problems;
     this.jobs = jobs;
     this.state = new Map(this.drift.scheduleState().map((s) => [keyOf({ stackId: s.stackId, kind: s.job }), s]));
+    if (this.kinds.has('check')) {
+      // A scheduled check's last run is its newest stored result.
+      for (const c of this.checks.latestScheduled()) {
+        this.state.set(keyOf({ stackId: c.stackId, kind: 'check', check: c.name }), {
+          lastRunAt: c.startedAt,
+          finishedAt: c.finishedAt,
+          ok: c.status === 'passed',
+          error: c.status === 'passed' ? null : c.message,
+        });
+      }
+    }
     // A job whose schedule went away leaves the queue.
     const live = new Set(jobs.map(keyOf));
     for (let i = this.queue.length - 1; i >= 0; i--)
@@ -274,6 +310,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
             stackId: job.stackId,
             stack: job.stack,
             kind: job.kind,
+            ...(job.check !== undefined ? { check: job.check } : {}),
             dueAt: slot,
             slot,
             waiting: null,
@@ -333,6 +370,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         stackId: j.stackId,
         stack: j.stack,
         kind: j.kind,
+        ...(j.check !== undefined ? { check: j.check } : {}),
         schedule: j.schedule,
         at,
         lastRunAt: s?.lastRunAt ?? null,
@@ -390,7 +428,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   private launch(q: QueuedJob & { stackRecord: Stack }): void {
     const startedAt = this.now();
-    const job: RunningJob = { stackId: q.stackId, stack: q.stack, kind: q.kind, startedAt, slot: q.slot };
+    const job: RunningJob = {
+      stackId: q.stackId,
+      stack: q.stack,
+      kind: q.kind,
+      ...(q.check !== undefined ? { check: q.check } : {}),
+      startedAt,
+      slot: q.slot,
+    };
     const abort = new AbortController();
     const entry = { job, abort, done: Promise.resolve() };
     const k = keyOf(q);
@@ -400,7 +445,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       let outcome: JobOutcome;
       try {
         outcome = (await this.runJob(
-          { stackId: q.stackId, stack: q.stack, kind: q.kind, stackRecord: q.stackRecord },
+          { stackId: q.stackId, stack: q.stack, kind: q.kind, check: q.check, stackRecord: q.stackRecord },
           abort.signal,
         )) ?? { ok: true };
       } catch (err) {
@@ -409,16 +454,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const finishedAt = this.now();
       const aborted = abort.signal.aborted;
       if (!aborted) {
-        const rec: ScheduleStateRecord = {
-          stackId: q.stackId,
-          job: q.kind,
+        const rec: JobState = {
           lastRunAt: startedAt,
           finishedAt,
           ok: outcome.ok,
           error: outcome.ok ? null : (outcome.error ?? 'failed'),
         };
         try {
-          this.drift.recordScheduleRun(rec);
+          // A check's run is its stored result (check_results), not a schedule_state row.
+          if (q.kind !== 'check') this.drift.recordScheduleRun({ stackId: q.stackId, job: q.kind, ...rec });
           this.state.set(k, rec);
         } catch {
           /* the database is closed or busy: the job runs again at the next start, which is the safe side */
@@ -487,6 +531,17 @@ export function defaultJobRunner(runs: RunService, db: DB, user: string): JobRun
         return r.ok
           ? { ok: true, summary: `restore test of ${r.snapshotId?.slice(0, 8) ?? 'the newest snapshot'} passed` }
           : { ok: false, error: r.error };
+      }
+      case 'check': {
+        const r = await runStackChecks(db, stack, {
+          source: 'scheduled',
+          names: job.check ? [job.check] : undefined,
+          signal,
+        });
+        const failed = r.checks.find((c) => c.status !== 'passed');
+        return failed
+          ? { ok: false, error: `${failed.name}: ${failed.message}` }
+          : { ok: true, summary: `${r.checks.map((c) => c.name).join(', ')} passed` };
       }
     }
   };

@@ -5,6 +5,7 @@
  * stacks (the overview of stacks, runs and alert counts; the drift summaries; the backup status) plus a `stat` of
  * each dayops.yaml (parsed again only when it changed).
  */
+import { latestFailedScheduledChecks } from '../day1/validation/stack-checks.js';
 import type { StackConfig } from '../config/stack-config.js';
 import type { OverviewRun } from '../db/drift.js';
 import { repos } from '../db/repos.js';
@@ -96,6 +97,16 @@ export interface StackStatus {
   backup: BackupFigure;
   /** The stack's SLOs as last measured (dayops.yaml `slo:`). */
   slo: SloFigure;
+  /** Scheduled checks (`checks:` with `when: [scheduled]`) whose newest result failed: shown beside the alerts. */
+  failedChecks: FailedCheck[];
+}
+
+export interface FailedCheck {
+  name: string;
+  kind: string;
+  message: string | null;
+  /** When the failed run of the check ended. */
+  at: number;
 }
 
 export interface StatusOptions {
@@ -191,6 +202,12 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
   );
   const alertsStale = opts.alertsStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const slos = sloFigures(db, configs, now);
+  const failedChecks = new Map<number, FailedCheck[]>();
+  for (const c of latestFailedScheduledChecks(db)) {
+    const list = failedChecks.get(c.stackId) ?? [];
+    list.push({ name: c.name, kind: c.kind, message: c.message, at: c.finishedAt ?? c.startedAt });
+    failedChecks.set(c.stackId, list);
+  }
   return rows.map((r) => {
     const config = configs.get(r.name) ?? null;
     const configError = configErrors.get(r.name) ?? null;
@@ -219,6 +236,10 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
       alerts,
       backup: backupFigure(backups.get(r.stackId), config ? null : configError),
       slo: slos(r.stackId, r.name),
+      // A check no longer in dayops.yaml (or no longer scheduled) is not reported any more.
+      failedChecks: (failedChecks.get(r.stackId) ?? []).filter(
+        (c) => !config || config.checks.some((k) => k.name === c.name && k.when.includes('scheduled')),
+      ),
     };
   });
 }
@@ -274,5 +295,6 @@ export function statusJson(s: StackStatus): Record<string, unknown> {
       fetchedAt: iso(s.slo.fetchedAt),
       attemptedAt: iso(s.slo.attemptedAt),
     },
+    failedChecks: s.failedChecks.map((c) => ({ ...c, at: iso(c.at) })),
   };
 }

@@ -81,6 +81,7 @@ export class ChecksRepo {
   private readonly latestScheduledAll;
   private readonly latestScheduledStack;
   private readonly failRunningOfRun;
+  private readonly pruneStmt;
 
   constructor(db: DB) {
     this.insert = db.prepare<[number | null, number, CheckSource, string, string, number]>(
@@ -95,10 +96,23 @@ export class ChecksRepo {
         GROUP BY stack_id, name)`;
     this.latestScheduledAll = db.prepare<[], Row>(`${latest} ORDER BY s.name, c.name`);
     this.latestScheduledStack = db.prepare<[number], Row>(`${latest} AND c.stack_id = ? ORDER BY c.name`);
+    this.pruneStmt = db.prepare<{ stackId: number; name: string; keep: number }>(
+      `DELETE FROM check_results WHERE run_id IS NULL AND stack_id = @stackId AND name = @name AND id < coalesce(
+         (SELECT id FROM check_results WHERE run_id IS NULL AND stack_id = @stackId AND name = @name
+          ORDER BY id DESC LIMIT 1 OFFSET @keep - 1), 0)`,
+    );
     this.failRunningOfRun = db.prepare<{ runId: number; message: string; now: number }>(
       `UPDATE check_results SET status = 'failed', finished_at = @now, duration_ms = @now - started_at, message = @message
        WHERE run_id = @runId AND status = 'running'`,
     );
+  }
+
+  /**
+   * Keep the newest `keep` results of a stack's check outside runs (scheduled, `dayops check`); a run's checks stay
+   * with the run.
+   */
+  prune(stackId: number, name: string, keep = 100): number {
+    return this.pruneStmt.run({ stackId, name, keep }).changes;
   }
 
   /** A check started: its row, `running`. */

@@ -175,22 +175,27 @@ describe('every reader refuses every hostile file with one line naming it, at on
       (h) => [r.name, h.name, r, h] as const,
     ),
   );
-  it.each(cases)('%s: %s', (_r, _h, reader, hostile) => {
-    attempts++;
-    const dir = tmpDir();
-    hostile.make(join(dir, reader.at));
-    const started = performance.now();
-    const err = errorOf(() => reader.read(dir, reader.at));
-    const took = performance.now() - started;
-    expect(err).toBeInstanceOf(UserError);
-    expect(err.message.split('\n')).toHaveLength(1);
-    expect(err.message).toContain(reader.at);
-    expect(err.message).toMatch(hostile.says);
-    expect(err.message.length).toBeLessThan(300);
-    // A hang would be minutes; this only says it did not read or wait on anything big.
-    expect(took).toBeLessThan(5000);
-    handled++;
-  });
+  it.each(cases)(
+    '%s: %s',
+    (_r, _h, reader, hostile) => {
+      attempts++;
+      const dir = tmpDir();
+      hostile.make(join(dir, reader.at));
+      const started = performance.now();
+      const err = errorOf(() => reader.read(dir, reader.at));
+      const took = performance.now() - started;
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message.split('\n')).toHaveLength(1);
+      expect(err.message).toContain(reader.at);
+      expect(err.message).toMatch(hostile.says);
+      expect(err.message.length).toBeLessThan(300);
+      // A hang would be minutes; this only says it did not read or wait on anything big (a loose bound: the figure
+      // for speed is the benchmark's, and a loaded CI machine parses a 100,000-deep nesting in several seconds).
+      expect(took).toBeLessThan(60_000);
+      handled++;
+    },
+    120_000,
+  );
 
   it('a secret file reports what is wrong in the secret’s own words', () => {
     const dir = tmpDir();

@@ -54,10 +54,14 @@ export function sectionHeader(
     }
     case 'alerts': {
       const a = s.alerts;
-      // SLOs burning their budget stand beside the alerts (dayops measures them; Alertmanager may not know).
+      // SLOs burning their budget and failed scheduled checks stand beside the alerts.
       const breaches = sloBreachLines(s, now);
+      const checks = s.failedChecks.map((c) =>
+        line(`${SYMBOL.error} check ${c.name} (${c.kind}) failed ${ago(c.at, now)}: ${c.message ?? ''}`, 'error'),
+      );
       if (!a.configured && a.total === 0)
         return [
+          ...checks,
           line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted'),
           ...breaches,
         ];
@@ -77,8 +81,7 @@ export function sectionHeader(
         ),
       ];
       if (a.error) out.push(line(`${SYMBOL.stale} last try ${ago(a.attemptedAt, now)}: ${a.error}`, 'warning'));
-      out.push(...breaches);
-      return out;
+      return [...out, ...breaches, ...checks];
     }
     case 'snapshots': {
       const b = s.backup;

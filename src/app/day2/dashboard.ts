@@ -138,7 +138,14 @@ export function alertsCell(s: StackStatus): Cell {
   else if (a.warning > 0) cell = { text: `${SYMBOL.warning} ${a.warning} warn`, tone: 'warning' };
   else if (info > 0) cell = { text: `• ${info} info`, tone: 'info' };
   else cell = { text: `${SYMBOL.ok} quiet`, tone: 'ok' };
-  return a.stale && cell.text !== `${SYMBOL.none} none` ? { ...cell, text: cell.text + STALE } : cell;
+  if (a.stale && cell.text !== `${SYMBOL.none} none`) cell = { ...cell, text: cell.text + STALE };
+  // Failed scheduled checks stand beside the alerts.
+  const n = s.failedChecks.length;
+  if (n > 0) {
+    const checks = `${SYMBOL.error} ${n} check${n === 1 ? '' : 's'} failed`;
+    cell = { text: cell.tone === 'muted' || cell.tone === 'ok' ? checks : `${cell.text} ${checks}`, tone: 'error' };
+  }
+  return cell;
 }
 
 export function backupCell(s: StackStatus): Cell {
@@ -217,6 +224,7 @@ function tagsOf(s: StackStatus): string[] {
   if (s.backup.restoreOverRto) t.push('rto');
   if (s.slo.worst === 'page') t.push('burning slo-page');
   if (s.slo.worst === 'warning') t.push('slo-warning');
+  if (s.failedChecks.length > 0) t.push('check-failed');
   if (s.drift.stale || s.alerts.stale || s.backup.stale || s.slo.stale) t.push('stale');
   const r = shownRun(s);
   if (r) {
@@ -236,6 +244,7 @@ function severityOf(s: StackStatus): number {
   const r = shownRun(s);
   if (r && (r.state === 'FAILED' || r.state === 'POLICY_DENIED')) n += 25;
   if (s.backup.lastRestoreTest && !s.backup.lastRestoreTest.ok) n += 20;
+  if (s.failedChecks.length > 0) n += 20;
   if (s.alerts.warning > 0) n += 15;
   if (s.slo.worst === 'page') n += 90;
   if (s.slo.worst === 'warning') n += 12;

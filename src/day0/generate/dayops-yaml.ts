@@ -10,6 +10,7 @@ import { commentText } from './blueprint-yaml.js';
 import { factsOf, PLATFORM_DIR } from './facts.js';
 import { BACKEND_CONFIG } from './tf-common.js';
 import { slosOf } from './slo.js';
+import { ident } from './hcl.js';
 
 export const ANSIBLE_PLAYBOOK = 'site.yml';
 export const ANSIBLE_INVENTORY = 'inventory.ini';
@@ -97,6 +98,49 @@ export function stackConfigOf(bp: Blueprint, root: 'cluster' | 'platform' = 'clu
   return cfg;
 }
 
+/** The port each database engine listens on. */
+export const ENGINE_PORT: Record<Blueprint['storage']['databases'][number]['engine'], number> = {
+  postgres: 5432,
+  mysql: 3306,
+  mariadb: 3306,
+  sqlserver: 1433,
+  redis: 6379,
+};
+
+/**
+ * Starter post-deploy checks from the design (issue 11): the ingress answers over HTTPS, the cluster's API accepts
+ * connections, each database endpoint accepts TCP on its engine's port. Their hosts exist only once the stack is
+ * applied (the root's outputs), so they are written commented out, each naming the output to read; a team
+ * uncomments them when it fills them in, and no apply fails its validation on a placeholder.
+ */
+export function starterChecks(bp: Blueprint): string {
+  const tf = bp.iac.tool !== 'ansible';
+  const from = (output: string) => (tf ? `the host in: terraform output ${output}` : 'from your inventory');
+  const lines = [
+    'Starter checks (post-deploy validation, run after every apply; see the dayops README, dayops.yaml). Fill in',
+    'each host once the stack is applied, then uncomment them:',
+    'checks:',
+    '  - name: ingress-answers',
+    `    http: { url: "https://HOST/healthz", status: 200, timeout: 5s }   # the ${bp.network.ingress.controller} ingress: your domain or its load balancer`,
+    '    within: 5m',
+    '  - name: cluster-api-answers',
+    `    tcp: { host: API_HOST, port: 443 }   # ${from('cluster_endpoint')}${bp.cluster.controlPlane.privateEndpoint ? ' (a private endpoint: run dayops inside the network)' : ''}`,
+  ];
+  for (const d of bp.storage.databases) {
+    // The output the generated code gives the database's address, per cloud.
+    const cloud = bp.provider.cloud;
+    const suffix = cloud === 'aws' ? 'endpoint' : cloud === 'azure' || d.engine === 'redis' ? 'host' : 'private_ip';
+    const output = `${ident(d.name)}_${suffix}`;
+    lines.push(
+      `  - name: ${d.name}-accepts-tcp`,
+      `    tcp: { host: DB_HOST, port: ${ENGINE_PORT[d.engine]} }   # ${d.engine}, ${from(output)}`,
+      '    when: [after-apply, scheduled]',
+      '    schedule: "*/15 * * * *"',
+    );
+  }
+  return lines.join('\n');
+}
+
 export function dayopsYaml(bp: Blueprint, header: string, root: 'cluster' | 'platform' = 'cluster'): string {
   const doc = new Document(stackConfigOf(bp, root));
   doc.commentBefore = commentText(header);
@@ -136,5 +180,6 @@ export function dayopsYaml(bp: Blueprint, header: string, root: 'cluster' | 'pla
     slo.commentBefore =
       ' The success criteria as SLOs, measured from Prometheus once monitoring: { prometheusUrl: ... } is set.\n' +
       ' good/total are counter selectors: edit them to your metrics (le must be one of your histogram buckets).';
+  if (root === 'cluster') doc.comment = commentText(starterChecks(bp));
   return doc.toString({ lineWidth: 0 });
 }

@@ -74,6 +74,7 @@ export async function runStackChecks(db: DB, stack: Stack, opts: StackChecksOpti
     onEnd: (r) => {
       const row = rows.get(r.name);
       if (row !== undefined) repo.end(row, r);
+      repo.prune(stack.id, r.name);
       opts.onEnd?.(r);
     },
   });

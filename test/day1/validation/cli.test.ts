@@ -93,4 +93,20 @@ describe('dayops run, approve and check with checks', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
   }, 60_000);
+
+  it('approve exits 5 when the apply it made succeeded and a check failed', async () => {
+    const base = await server();
+    const { stack, cli } = setup(`checks:
+  - name: web-up
+    http: { url: ${base}/broken }
+    within: 1ms`);
+    expect((await cli(['stack', 'add', stack.dir])).code).toBe(0);
+    const waiting = await cli(['run', stack.name, '--json']);
+    const id = JSON.parse(waiting.stdout).id as number;
+    const approved = await cli(['approve', String(id)]);
+    expect(approved.code).toBe(5);
+    expect(approved.stderr).toMatch(
+      /FINISHED .*; validation failed \(0 of 1 check passed; web-up failed: expected an HTTP 2xx answer/,
+    );
+  }, 60_000);
 });

@@ -23,6 +23,8 @@ afterEach(() => {
 
 type Handler = Parameters<typeof createServer>[1];
 
+const DOWN = '127.0.0.2';
+
 async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   closers.push(() => {
@@ -36,10 +38,13 @@ async function http(handler: Handler): Promise<string> {
   return `http://127.0.0.1:${await listen(createServer(handler))}`;
 }
 
-/** A port nothing listens on (a server that was started, then closed). */
+/**
+ * A port nothing listens on: a server that was started, then closed, on 127.0.0.2 (the other tests' servers listen
+ * on 127.0.0.1, so none of them can take the port meanwhile).
+ */
 async function closedPort(): Promise<number> {
   const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => s.listen(0, DOWN, r));
   const port = (s.address() as AddressInfo).port;
   await new Promise((r) => s.close(r));
   return port;
@@ -74,10 +79,10 @@ describe('http checks', () => {
 
   it('fail on a server that is down, and on one slower than the timeout', async () => {
     const port = await closedPort();
-    const down = await runCheck(check({ http: { url: `http://127.0.0.1:${port}/` } }), ctx());
+    const down = await runCheck(check({ http: { url: `http://${DOWN}:${port}/` } }), ctx());
     expect(down.status).toBe('failed');
     expect(down.message).toBe(
-      `expected an HTTP 2xx answer from http://127.0.0.1:${port}/, got connection refused (ECONNREFUSED)`,
+      `expected an HTTP 2xx answer from http://${DOWN}:${port}/, got connection refused (ECONNREFUSED)`,
     );
 
     const slow = await http((_req, res) => setTimeout(() => res.end('ok'), 3000));
@@ -151,9 +156,9 @@ describe('tcp checks', () => {
       message: `127.0.0.1:${port} accepts TCP connections`,
     });
     const closed = await closedPort();
-    const r = await runCheck(check({ tcp: { host: '127.0.0.1', port: closed } }), ctx());
+    const r = await runCheck(check({ tcp: { host: DOWN, port: closed } }), ctx());
     expect(r.message).toBe(
-      `expected 127.0.0.1:${closed} to accept a TCP connection, got connection refused (ECONNREFUSED)`,
+      `expected ${DOWN}:${closed} to accept a TCP connection, got connection refused (ECONNREFUSED)`,
     );
   });
 });

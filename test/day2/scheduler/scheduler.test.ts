@@ -181,7 +181,7 @@ describe('scheduler: due jobs', () => {
     const ro = scheduler(db, clock, new Jobs(true), { kinds: ['drift'] });
     ro.reload();
     expect(ro.status().next.map((n) => n.kind)).toEqual(['drift']);
-    expect(ro.status().disabled).toEqual(['backup', 'restore-test']);
+    expect(ro.status().disabled).toEqual(['backup', 'restore-test', 'check']);
   });
 });
 

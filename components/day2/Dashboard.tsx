@@ -74,12 +74,17 @@ export function Dashboard({
   topRef.current = top;
   const shown = rows.slice(top, top + listHeight);
   const longest = rows.reduce((n, r) => Math.max(n, r.name.length), 5);
-  const cols = layoutColumns(tableWidth, longest);
+  const cols = layoutColumns(
+    tableWidth,
+    longest,
+    rows.some((r) => r.status.slo.configured || r.status.slo.slos.length > 0),
+  );
   const t = totals(rows);
   const counts = [
     t.drifted ? `${t.drifted} drifted` : '',
     t.critical ? `${t.critical} critical` : '',
     t.late ? `${t.late} backups late` : '',
+    t.burning ? `${t.burning} SLO burning` : '',
     t.failed ? `${t.failed} failed` : '',
     t.approval ? `${t.approval} need approval` : '',
   ].filter(Boolean);

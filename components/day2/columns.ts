@@ -5,7 +5,7 @@
 import type { Row } from '../../src/app/day2/dashboard.js';
 import type { Cell } from '../../src/app/day2/format.js';
 
-export type ColumnKey = 'name' | 'env' | 'run' | 'drift' | 'alerts' | 'backup' | 'restore';
+export type ColumnKey = 'name' | 'env' | 'run' | 'drift' | 'alerts' | 'backup' | 'restore' | 'slo';
 
 export interface Column {
   key: ColumnKey;
@@ -13,6 +13,8 @@ export interface Column {
   width: number;
   /** Cells carry the age of their figure. */
   aged?: boolean;
+  /** The short form of the cell. */
+  short?: boolean;
 }
 
 /** The gap between columns. */
@@ -22,9 +24,10 @@ export const MARK = 2;
 
 /**
  * The columns that fit `width`: name, environment, drift, alerts and backup always; then, as room allows, the
- * last run, the ages of the figures, and the last restore test. The name takes what is left (at most 28).
+ * last run, the worst SLO (when some stack has SLOs: short first), the ages of the figures, the last restore test,
+ * and the SLO in full. The name takes what is left (at most 28).
  */
-export function layoutColumns(width: number, longestName: number): Column[] {
+export function layoutColumns(width: number, longestName: number, slo = false): Column[] {
   const nameWant = Math.max(8, Math.min(28, longestName));
   const base: Column[] = [
     { key: 'env', title: 'ENV', width: 7 },
@@ -39,6 +42,7 @@ export function layoutColumns(width: number, longestName: number): Column[] {
     if (used(next) + Math.min(nameWant, 14) <= width) cols = next;
   };
   tryAdd([base[0], { key: 'run', title: 'LAST RUN', width: 16 }, ...base.slice(1)]);
+  if (slo) tryAdd([...cols, { key: 'slo', title: 'SLO', width: 22, short: true }]);
   if (cols.some((c) => c.key === 'run')) {
     tryAdd(
       cols.map((c) =>
@@ -51,7 +55,11 @@ export function layoutColumns(width: number, longestName: number): Column[] {
               : c,
       ),
     );
-    tryAdd([...cols, { key: 'restore', title: 'RESTORE TEST', width: 13 }]);
+    const slos = cols.filter((c) => c.key === 'slo');
+    const rest = () => cols.filter((c) => c.key !== 'slo');
+    tryAdd([...rest(), { key: 'restore', title: 'RESTORE TEST', width: 13 }, ...slos]);
+    // The SLO in full: `99.93% of 99.9% · budget 41% · burn 0.8x`.
+    if (slos.length) tryAdd([...rest(), { key: 'slo', title: 'SLO', width: 46 }]);
   }
   const nameWidth = Math.max(8, Math.min(nameWant, width - used(cols)));
   return [{ key: 'name', title: 'STACK', width: nameWidth }, ...cols];
@@ -73,5 +81,7 @@ export function cellOf(row: Row, col: Column): Cell {
       return col.aged ? row.cells.backupAged : row.cells.backup;
     case 'restore':
       return row.cells.restore;
+    case 'slo':
+      return col.short ? row.cells.sloShort : row.cells.slo;
   }
 }

@@ -16,6 +16,7 @@ import {
   type BackupProgress,
   type BackupStatus,
   type Snapshot,
+  restoreRtoText,
 } from '../day2/backups.js';
 import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
@@ -295,6 +296,9 @@ function statusJson(s: BackupStatus) {
     ageMinutes: s.ageMinutes,
     rpoMinutes: s.rpoMinutes,
     rpoSource: s.rpoSource,
+    rtoMinutes: s.rtoMinutes,
+    rtoSource: s.rtoSource,
+    restoreOverRto: s.restoreOverRto,
     schedule: s.schedule,
     snapshotCount: s.snapshotCount,
     lastRestoreTest: s.lastRestoreTest
@@ -302,6 +306,7 @@ function statusJson(s: BackupStatus) {
           at: iso(s.lastRestoreTest.at),
           ok: s.lastRestoreTest.ok,
           error: s.lastRestoreTest.error,
+          restoreMs: s.lastRestoreTest.restoreMs,
           ...(s.lastRestoreTest.stale ? { stale: true } : {}),
         }
       : null,
@@ -338,13 +343,14 @@ export const backupStatusCmd: Command = {
     line(
       ctx,
       formatTable(
-        ['STACK', 'STATUS', 'LAST SNAPSHOT', 'RPO', 'RESTORE TEST', 'NOTE'],
+        ['STACK', 'STATUS', 'LAST SNAPSHOT', 'RPO', 'RESTORE TEST', 'RTO', 'NOTE'],
         all.map((s) => [
           s.stack,
           s.configured ? s.status : 'not configured',
           ago(s.lastSnapshotAt, now),
           s.rpoMinutes === null ? '-' : `${s.rpoMinutes}m`,
           s.lastRestoreTest ? `${s.lastRestoreTest.ok ? 'ok' : 'FAILED'} ${ago(s.lastRestoreTest.at, now)}` : 'never',
+          restoreRtoText(s) || (s.rtoMinutes === null ? '-' : `${s.rtoMinutes}m`),
           s.error ?? (s.stale ? 'stale listing' : ''),
         ]),
       ),

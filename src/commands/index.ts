@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
+import { sloCommand } from './slo.js';
 import { notifying, notifyTestCommand } from './notify.js';
 import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
@@ -37,6 +38,7 @@ export const COMMANDS: Command[] = [
   driftCommand,
   alertsList,
   alertsSync,
+  sloCommand,
   notifying(backupRun),
   backupList,
   notifying(backupVerify),

@@ -4,7 +4,9 @@
  * exit 0 whatever it says.
  */
 import { formatSummary } from '../domain/plan.js';
+import { sloSummary } from '../domain/slo.js';
 import { runKindName, stateText } from '../domain/run-words.js';
+import { restoreRtoText } from '../day2/backups.js';
 import { stackStatuses, statusJson, type StackStatus } from '../day2/status.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
@@ -78,7 +80,16 @@ function backupText(s: StackStatus, now: number): string {
   const test = b.lastRestoreTest
     ? `, restore test ${b.lastRestoreTest.ok ? 'ok' : 'FAILED'} ${ago(b.lastRestoreTest.at, now)}`
     : '';
-  return `${b.status}${age}${test}${staleMark(b.stale, b.error)}`;
+  const rto = restoreRtoText(b);
+  return `${b.status}${age}${test}${rto ? ` (${rto})` : ''}${staleMark(b.stale, b.error)}`;
+}
+
+function sloText(s: StackStatus): string {
+  const worst = s.slo.slos[0];
+  if (!worst) return s.slo.configured ? `not measured${staleMark(s.slo.stale, s.slo.error)}` : '-';
+  const text =
+    worst.attainment === null ? `${worst.name}: no traffic` : `${worst.name} ${worst.status}: ${sloSummary(worst)}`;
+  return `${text}${staleMark(s.slo.stale, s.slo.error)}`;
 }
 
 export const statusCommand: Command = {
@@ -98,10 +109,12 @@ export const statusCommand: Command = {
       line(ctx, 'No stacks yet: `dayops stack add DIR` registers one, `dayops design` creates one.');
       return 0;
     }
+    // The SLO column only when some stack has SLOs: its worst SLO, as the dashboard's column says it.
+    const slo = stacks.some((s) => s.slo.configured || s.slo.slos.length > 0);
     line(
       ctx,
       formatTable(
-        ['STACK', 'ENV', 'TOOL', 'LAST RUN', 'DRIFT', 'ALERTS', 'BACKUP'],
+        ['STACK', 'ENV', 'TOOL', 'LAST RUN', 'DRIFT', 'ALERTS', 'BACKUP', ...(slo ? ['SLO'] : [])],
         stacks.map((s) => [
           s.name,
           s.environment,
@@ -110,6 +123,7 @@ export const statusCommand: Command = {
           driftText(s, now),
           alertsText(s, now),
           backupText(s, now),
+          ...(slo ? [sloText(s)] : []),
         ]),
       ),
     );

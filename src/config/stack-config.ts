@@ -32,10 +32,13 @@
  *   retention: { hourly: 24, daily: 7, weekly: 4 }
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
+ * rtoMinutes: 240                 # restore tests slower than this are flagged
  * notify: { approvalAfter: 30m, webhooks: [{ url: https://..., events: [drift], secret: { fromEnv: HOOK_SECRET } }] }
  * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
  * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
  * promotesFrom: payments-staging  # promotion pipeline (src/config/promotion-config.ts)
+ * slo:                            # see slo-config.ts
+ *   - { name: availability, objective: 99.9, window: 30d, good: 'http_requests_total{code!~"5.."}', total: http_requests_total }
  * ```
  */
 import { join } from 'node:path';
@@ -47,6 +50,7 @@ import { notifySchema } from './notify-config.js';
 import { checkDependencies, dependencyFields } from './dependencies.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 import { promotesFromSchema } from './promotion-config.js';
+import { sloListSchema } from './slo-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -183,10 +187,13 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    rtoMinutes: z.number().positive().optional(),
     notify: notifySchema.optional(),
     /** Post-deploy validation (src/config/checks-config.ts). */
     monitoring: monitoringSchema,
     checks: checksSchema,
+    /** Success criteria as SLOs (src/config/slo-config.ts). */
+    slo: sloListSchema.optional(),
     ...dependencyFields,
     promotesFrom: promotesFromSchema,
   })

@@ -1,6 +1,7 @@
 /**
  * Background refresh while the app is open, React-free: re-sync each stack's alerts from its Alertmanager
- * (`syncAlerts`, which honours the source's backoff after failures) and refresh each stack's snapshot list from
+ * (`syncAlerts`, which honours the source's backoff after failures), measure each stack's SLOs from its Prometheus
+ * (`syncSlos`, the same backoff; a failure keeps the last values, stale) and refresh each stack's snapshot list from
  * restic (`listSnapshots` with `refresh: 'auto'`: only when the cached list is stale and the source is not
  * backing off; one restic at a time). Everything is asynchronous (fetch, child processes), so the keyboard never
  * waits; the database writes are single small transactions.
@@ -24,6 +25,7 @@ import { alertsSourceKey, syncAlerts } from './alerts.js';
 import { BACKUP_STALE_AFTER_MS, backupSourceKey, listSnapshots } from './backups.js';
 import { stackConfigOf } from './configs.js';
 import { driftSummaries } from './drift.js';
+import { SLO_STALE_AFTER_MS, sloSourceKey, syncSlos } from './slo.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
 import { NOTIFIER, type Notifier } from './notify/index.js';
 import { CASCADE_PICKUP } from '../day1/dependencies/pickup.js';
@@ -36,6 +38,8 @@ export interface RefreshState {
   /** When the last round of each kind ended. */
   lastAlertsAt: number | null;
   lastSnapshotsAt: number | null;
+  /** When the last round of SLO measurements ended. */
+  lastSlosAt?: number | null;
 }
 
 export interface RefresherEvents {
@@ -47,6 +51,8 @@ export interface RefresherOptions {
   now?: () => number;
   /** How often to look at the alerts (default 30 s); a stack's alerts are fetched when its last try is older. */
   alertsEveryMs?: number;
+  /** How often to measure the SLOs (default 60 s); a stack's SLOs are measured when its last try is older. */
+  slosEveryMs?: number;
   /** How often to look at the snapshot lists (default 5 min); restic is asked only for a stale list. */
   snapshotsEveryMs?: number;
   /** Alertmanagers asked at once (default 4). Restic listings are one at a time. */
@@ -70,6 +76,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   private readonly now: () => number;
   private readonly alertsEveryMs: number;
   private readonly snapshotsEveryMs: number;
+  private readonly slosEveryMs: number;
   private readonly concurrency: number;
   private readonly alertsStaleAfterMs: number;
   private readonly timers: boolean;
@@ -81,6 +88,8 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   private readonly abort = new AbortController();
   private alertsTimer: NodeJS.Timeout | undefined;
   private snapshotsTimer: NodeJS.Timeout | undefined;
+  private slosTimer: NodeJS.Timeout | undefined;
+  private slosRound: Promise<void> | undefined;
   private alertsRound: Promise<void> | undefined;
   private snapshotsRound: Promise<void> | undefined;
   private current: RefreshState = { refreshing: [], stale: [], lastAlertsAt: null, lastSnapshotsAt: null };
@@ -94,6 +103,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     this.now = opts.now ?? Date.now;
     this.alertsEveryMs = opts.alertsEveryMs ?? 30_000;
     this.snapshotsEveryMs = opts.snapshotsEveryMs ?? 5 * 60_000;
+    this.slosEveryMs = opts.slosEveryMs ?? 60_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.alertsStaleAfterMs = opts.alertsStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     this.timers = opts.timers ?? true;
@@ -120,8 +130,13 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       await this.refreshSnapshots().catch(() => undefined);
       if (!this.stopped) (this.snapshotsTimer = setTimeout(loopSnapshots, this.snapshotsEveryMs)).unref();
     };
+    const loopSlos = async () => {
+      await this.refreshSlos().catch(() => undefined);
+      if (!this.stopped) (this.slosTimer = setTimeout(loopSlos, this.slosEveryMs)).unref();
+    };
     // A moment after start, so the first frame is drawn from the cache before any fetch.
     (this.alertsTimer = setTimeout(loopAlerts, 200)).unref();
+    (this.slosTimer = setTimeout(loopSlos, 400)).unref();
     (this.snapshotsTimer = setTimeout(loopSnapshots, 1_000)).unref();
   }
 
@@ -130,8 +145,9 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     this.stopped = true;
     if (this.alertsTimer) clearTimeout(this.alertsTimer);
     if (this.snapshotsTimer) clearTimeout(this.snapshotsTimer);
+    if (this.slosTimer) clearTimeout(this.slosTimer);
     this.abort.abort();
-    await Promise.allSettled([this.alertsRound, this.snapshotsRound].filter(Boolean));
+    await Promise.allSettled([this.alertsRound, this.snapshotsRound, this.slosRound].filter(Boolean));
   }
 
   shutdown(): Promise<void> {
@@ -139,8 +155,48 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   }
 
   /** Stacks with a readable config that has this block. */
-  private stacksWith(block: 'alerting' | 'backups'): Stack[] {
-    return this.stacks.list().filter((s) => Boolean(stackConfigOf(s.dir).config?.[block]));
+  private stacksWith(block: 'alerting' | 'backups' | 'slo'): Stack[] {
+    return this.stacks.list().filter((s) => {
+      const v = stackConfigOf(s.dir).config?.[block];
+      return Array.isArray(v) ? v.length > 0 : Boolean(v);
+    });
+  }
+
+  /** One round of SLO measurements: every stack with `slo:` whose last try is older than the interval. */
+  refreshSlos(): Promise<void> {
+    this.slosRound ??= this.slosPass().finally(() => (this.slosRound = undefined));
+    return this.slosRound;
+  }
+
+  private async slosPass(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.now();
+    const due = this.stacksWith('slo').filter((s) => {
+      if (!stackConfigOf(s.dir).config?.monitoring?.prometheusUrl) return false; // nothing to ask
+      const src = this.sources.get(sloSourceKey(s.name));
+      if (!this.sources.isDue(sloSourceKey(s.name), now)) return false;
+      return !src || src.attemptedAt === null || now - src.attemptedAt >= this.slosEveryMs * 0.8;
+    });
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length && !this.stopped) {
+        const s = due[next++];
+        const label = `slo: ${s.name}`;
+        this.mark(label, true);
+        try {
+          await syncSlos(this.db, [s], { timeoutMs: this.timeoutMs, now: this.now(), signal: this.abort.signal });
+        } catch {
+          /* syncSlos records a stack's failures itself; anything else (database closed on quit) ends the round */
+        } finally {
+          this.mark(label, false);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker));
+    if (!this.stopped) {
+      this.current.lastSlosAt = this.now();
+      this.recomputeStale();
+    }
   }
 
   /** One round of alerts: every stack with `alerting` whose last try is older than the interval and not backing off. */
@@ -245,6 +301,12 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         if (cfg?.backups && isStale(sources.get(backupSourceKey(s.name)), now, BACKUP_STALE_AFTER_MS))
           stale.push(`backups: ${s.name}`);
         if (drift.get(s.id)?.status === 'failed') stale.push(`drift: ${s.name}`);
+        if (
+          cfg?.slo?.length &&
+          cfg.monitoring?.prometheusUrl &&
+          isStale(sources.get(sloSourceKey(s.name)), now, SLO_STALE_AFTER_MS)
+        )
+          stale.push(`slo: ${s.name}`);
       }
     } catch {
       stale = this.current.stale; // the database is busy or closed: keep what we had

@@ -16,6 +16,9 @@ import { BACKUP_STALE_AFTER_MS, backupStatusAll, SCHEDULE_GRACE_MS, type BackupS
 import { nextSlot, stackConfigOf } from './configs.js';
 import { runKindName } from '../domain/run-words.js';
 import { driftSummaries, type DriftStatus, type DriftSummary } from './drift.js';
+import { sloFigures, type SloFigure } from './slo.js';
+
+export type { SloFigure } from './slo.js';
 
 export type LastRun = OverviewRun;
 
@@ -64,8 +67,11 @@ export interface BackupFigure {
   lastSnapshotAt: number | null;
   ageMinutes: number | null;
   rpoMinutes: number | null;
+  /** The RTO (dayops.yaml `rtoMinutes`, else the design's), and whether the last restore took longer. */
+  rtoMinutes: number | null;
+  restoreOverRto: boolean | null;
   snapshotCount: number;
-  lastRestoreTest: { at: number; ok: boolean; error: string | null; stale?: boolean } | null;
+  lastRestoreTest: BackupStatus['lastRestoreTest'];
   /** A newer restore test that could not reach any snapshot (restic failed): the one above is then stale. */
   lastRestoreAttempt?: { at: number; ok: false; error: string | null };
   lastBackup: { at: number; ok: boolean; error: string | null } | null;
@@ -89,6 +95,8 @@ export interface StackStatus {
   drift: DriftFigure;
   alerts: AlertsFigure;
   backup: BackupFigure;
+  /** The stack's SLOs as last measured (dayops.yaml `slo:`). */
+  slo: SloFigure;
   /** Scheduled checks (`checks:` with `when: [scheduled]`) whose newest result failed: shown beside the alerts. */
   failedChecks: FailedCheck[];
 }
@@ -148,6 +156,8 @@ function backupFigure(b: BackupStatus | undefined, configError: string | null): 
       lastSnapshotAt: b?.lastSnapshotAt ?? null,
       ageMinutes: b?.ageMinutes ?? null,
       rpoMinutes: b?.rpoMinutes ?? null,
+      rtoMinutes: b?.rtoMinutes ?? null,
+      restoreOverRto: b?.restoreOverRto ?? null,
       snapshotCount: b?.snapshotCount ?? 0,
       lastRestoreTest: b?.lastRestoreTest ?? null,
       lastBackup: b?.lastBackup ?? null,
@@ -161,6 +171,8 @@ function backupFigure(b: BackupStatus | undefined, configError: string | null): 
     lastSnapshotAt: b.lastSnapshotAt,
     ageMinutes: b.ageMinutes,
     rpoMinutes: b.rpoMinutes,
+    rtoMinutes: b.rtoMinutes,
+    restoreOverRto: b.restoreOverRto,
     snapshotCount: b.snapshotCount,
     lastRestoreTest: b.lastRestoreTest,
     ...(b.lastRestoreAttempt ? { lastRestoreAttempt: b.lastRestoreAttempt } : {}),
@@ -189,6 +201,7 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
     ]),
   );
   const alertsStale = opts.alertsStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const slos = sloFigures(db, configs, now);
   const failedChecks = new Map<number, FailedCheck[]>();
   for (const c of latestFailedScheduledChecks(db)) {
     const list = failedChecks.get(c.stackId) ?? [];
@@ -222,6 +235,7 @@ export function stackStatuses(db: DB, now: number = Date.now(), opts: StatusOpti
       drift: driftFigure(drift.get(r.stackId), config, now),
       alerts,
       backup: backupFigure(backups.get(r.stackId), config ? null : configError),
+      slo: slos(r.stackId, r.name),
       // A check no longer in dayops.yaml (or no longer scheduled) is not reported any more.
       failedChecks: (failedChecks.get(r.stackId) ?? []).filter(
         (c) => !config || config.checks.some((k) => k.name === c.name && k.when.includes('scheduled')),
@@ -274,6 +288,12 @@ export function statusJson(s: StackStatus): Record<string, unknown> {
         ? { lastRestoreAttempt: { ...s.backup.lastRestoreAttempt, at: iso(s.backup.lastRestoreAttempt.at) } }
         : {}),
       lastBackup: s.backup.lastBackup && { ...s.backup.lastBackup, at: iso(s.backup.lastBackup.at) },
+    },
+    slo: {
+      ...s.slo,
+      slos: s.slo.slos.map((x) => ({ ...x, since: iso(x.since) })),
+      fetchedAt: iso(s.slo.fetchedAt),
+      attemptedAt: iso(s.slo.attemptedAt),
     },
     failedChecks: s.failedChecks.map((c) => ({ ...c, at: iso(c.at) })),
   };

@@ -90,6 +90,8 @@ export interface BackupStatusRow {
   dir: string;
   /** `successCriteria.rpoMinutes` of the stack's stored Day-0 design, if any. */
   blueprintRpoMinutes: number | null;
+  /** `successCriteria.rtoMinutes` of the stack's stored Day-0 design, if any. */
+  blueprintRtoMinutes: number | null;
   lastSnapshotAt: number | null;
   snapshotCount: number;
   /** The newest finished restore test. */
@@ -102,6 +104,8 @@ export interface BackupStatusRow {
   testedAt: number | null;
   testedOk: boolean | null;
   testedError: string | null;
+  /** How long that restore test's restore took (ms); null when it did not restore (or predates the measure). */
+  testedRestoreMs: number | null;
   /** The newest finished backup (a failed one says why the snapshots stopped). */
   backupAt: number | null;
   backupOk: boolean | null;
@@ -117,6 +121,7 @@ interface StatusRow {
   name: string;
   dir: string;
   bp_rpo: number | null;
+  bp_rto: number | null;
   last_snapshot_at: number | null;
   snapshot_count: number;
   v_at: number | null;
@@ -126,6 +131,7 @@ interface StatusRow {
   t_at: number | null;
   t_ok: number | null;
   t_error: string | null;
+  t_restore_ms: number | null;
   b_at: number | null;
   b_ok: number | null;
   b_error: string | null;
@@ -139,6 +145,7 @@ const toStatusRow = (r: StatusRow): BackupStatusRow => ({
   name: r.name,
   dir: r.dir,
   blueprintRpoMinutes: typeof r.bp_rpo === 'number' && r.bp_rpo > 0 ? r.bp_rpo : null,
+  blueprintRtoMinutes: typeof r.bp_rto === 'number' && r.bp_rto > 0 ? r.bp_rto : null,
   lastSnapshotAt: r.last_snapshot_at,
   snapshotCount: r.snapshot_count,
   verifyAt: r.v_at,
@@ -148,6 +155,7 @@ const toStatusRow = (r: StatusRow): BackupStatusRow => ({
   testedAt: r.t_at,
   testedOk: r.t_ok === null ? null : r.t_ok === 1,
   testedError: r.t_error,
+  testedRestoreMs: typeof r.t_restore_ms === 'number' && r.t_restore_ms >= 0 ? r.t_restore_ms : null,
   backupAt: r.b_at,
   backupOk: r.b_ok === null ? null : r.b_ok === 1,
   backupError: r.b_error,
@@ -161,10 +169,12 @@ const toStatusRow = (r: StatusRow): BackupStatusRow => ({
 const STATUS_SQL = `
 SELECT s.id AS stack_id, s.name, s.dir,
   CASE WHEN json_valid(s.blueprint) THEN json_extract(s.blueprint, '$.successCriteria.rpoMinutes') END AS bp_rpo,
+  CASE WHEN json_valid(s.blueprint) THEN json_extract(s.blueprint, '$.successCriteria.rtoMinutes') END AS bp_rto,
   (SELECT MAX(time) FROM snapshots WHERE stack_id = s.id) AS last_snapshot_at,
   (SELECT COUNT(*) FROM snapshots WHERE stack_id = s.id) AS snapshot_count,
   v.finished_at AS v_at, v.ok AS v_ok, v.error AS v_error, CASE WHEN json_valid(v.detail) THEN json_extract(v.detail, '$.unreachable') END AS v_unreachable,
   t.finished_at AS t_at, t.ok AS t_ok, t.error AS t_error,
+  CASE WHEN json_valid(t.detail) THEN json_extract(t.detail, '$.restoreMs') END AS t_restore_ms,
   b.finished_at AS b_at, b.ok AS b_ok, b.error AS b_error,
   src.fetched_at AS src_fetched_at, src.ok_at AS src_ok_at, src.error AS src_error
 FROM stacks s

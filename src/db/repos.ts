@@ -11,6 +11,7 @@ import { LogsRepo } from './logs.js';
 import type { DB } from './open.js';
 import { OverviewRepo } from './overview.js';
 import { RunsRepo } from './runs/repo.js';
+import { SloRepo } from './slo.js';
 import { SourcesRepo } from './sources.js';
 import { StacksRepo } from './stacks.js';
 
@@ -23,6 +24,7 @@ const MAKERS = {
   logs: (db: DB) => new LogsRepo(db),
   overview: (db: DB) => new OverviewRepo(db),
   runs: (db: DB) => new RunsRepo(db),
+  slo: (db: DB) => new SloRepo(db),
   sources: (db: DB) => new SourcesRepo(db),
   stacks: (db: DB) => new StacksRepo(db),
 };

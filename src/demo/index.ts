@@ -13,7 +13,8 @@
  *   also gets a real restic repository with one snapshot.
  *
  * Alerts point at http://127.0.0.1:9093: when nothing listens there they show as stale with the error, which is
- * what dayops shows for any Alertmanager that is down. The demo never writes into a database that has stacks
+ * what dayops shows for any Alertmanager that is down. The prod stacks' SLOs point at a Prometheus on
+ * http://127.0.0.1:9090 in the same way (src/demo/slo.ts). The demo never writes into a database that has stacks
  * outside its workspace; run again, it replaces the previous demo (database, workspace, run folders).
  *
  * Split: workspace.ts (paths, options, safety), history.ts (past runs), records.ts (Day-2 records), seed.ts (the
@@ -38,6 +39,7 @@ import {
 import { SPECS } from './seed.js';
 import { addressesOf, type Designed } from './history.js';
 import { makeLocal } from './local.js';
+import { seedSlos } from './slo.js';
 
 export {
   DEMO_ALERTMANAGER,
@@ -92,6 +94,7 @@ export async function createDemo(opts: DemoOptions): Promise<DemoResult> {
       }
       const d: Designed = { stack: r.stack, bp, addresses: addressesOf(r.files) };
       spec.fill(db, d, now);
+      seedSlos(db, r.stack, now);
       // The schedules in its dayops.yaml start from now, so opening the demo does not run every job at once.
       for (const job of ['drift', 'backup', 'restore-test'] as const) {
         drift.recordScheduleRun({ stackId: r.stack.id, job, lastRunAt: now, finishedAt: now, ok: true, error: null });

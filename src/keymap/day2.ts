@@ -38,7 +38,7 @@ export const DAY2: KeyContext[] = [
       {
         id: 'day2.dashboard.refresh',
         keys: ['R'],
-        description: "Refresh every stack's alerts and snapshot lists now (in the background)",
+        description: "Refresh every stack's alerts, SLOs and snapshot lists now (in the background)",
         hint: 'refresh',
       },
       {
@@ -63,7 +63,7 @@ export const DAY2: KeyContext[] = [
       {
         id: 'day2.detail.refresh',
         keys: ['R'],
-        description: "Refresh this stack's alerts and snapshot list now",
+        description: "Refresh this stack's alerts, SLOs and snapshot list now",
         hint: 'refresh',
       },
       { id: 'day2.detail.back', keys: ['esc'], description: 'Back to the dashboard', hint: 'back' },

@@ -1,6 +1,7 @@
 /** An item's longer description, and an alert's detail with "what changed before". */
 import type { AlertView, ApplyBeforeAlert } from '../../../src/day2/alerts.js';
-import { changesBeforeAlert } from '../../../src/app/day2/readers.js';
+import { changesBeforeAlert, sloChangesBeforeAlert } from '../../../src/app/day2/readers.js';
+import { sloChangeLines } from './slo.js';
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import type { DB } from '../../../src/db/open.js';
 import { fieldDiffs, type DriftedResource } from '../../../src/day2/drift.js';
@@ -232,7 +233,10 @@ export function alertLines(a: AlertView, now: number, full: boolean, db?: DB): L
       ),
     );
   for (const k of ['summary', 'description']) if (a.annotations[k]) out.push(line(a.annotations[k]));
-  if (full && db) out.push(...changesLines(changesBeforeAlert(db, a), a.startsAt, now));
+  if (full && db) {
+    out.push(...changesLines(changesBeforeAlert(db, a), a.startsAt, now));
+    out.push(...sloChangeLines(sloChangesBeforeAlert(db, a), a.startsAt));
+  }
   out.push(line('Labels', 'accent', true));
   for (const [k, v] of Object.entries(a.labels).sort()) out.push(line(`  ${k}=${JSON.stringify(v)}`));
   const other = Object.entries(a.annotations).filter(([k]) => k !== 'summary' && k !== 'description');

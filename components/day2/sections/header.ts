@@ -6,6 +6,7 @@ import type { SectionData } from '../data.js';
 import { ago, minutes, SYMBOL, type Cell } from '../../../src/app/day2/format.js';
 import { knownDrift } from '../../../src/app/day2/dashboard.js';
 import { line, spans, type Line } from './items.js';
+import { sloBreachLines } from './slo.js';
 
 // ------------------------------------------------------------------------------------------------ headers
 
@@ -53,7 +54,8 @@ export function sectionHeader(
     }
     case 'alerts': {
       const a = s.alerts;
-      // Failed scheduled checks stand beside the alerts.
+      // SLOs burning their budget and failed scheduled checks stand beside the alerts.
+      const breaches = sloBreachLines(s, now);
       const checks = s.failedChecks.map((c) =>
         line(`${SYMBOL.error} check ${c.name} (${c.kind}) failed ${ago(c.at, now)}: ${c.message ?? ''}`, 'error'),
       );
@@ -61,6 +63,7 @@ export function sectionHeader(
         return [
           ...checks,
           line("No alerting in dayops.yaml: add alerting.alertmanagerUrl to see this stack's alerts.", 'muted'),
+          ...breaches,
         ];
       const out = [
         spans(
@@ -78,7 +81,7 @@ export function sectionHeader(
         ),
       ];
       if (a.error) out.push(line(`${SYMBOL.stale} last try ${ago(a.attemptedAt, now)}: ${a.error}`, 'warning'));
-      return [...out, ...checks];
+      return [...out, ...breaches, ...checks];
     }
     case 'snapshots': {
       const b = s.backup;

@@ -5,6 +5,7 @@ import { ago, minutes, SYMBOL } from '../../../src/app/day2/format.js';
 import { knownDrift } from '../../../src/app/day2/dashboard.js';
 import { line, spans, type Line } from './items.js';
 import { runStateCell } from './item-line.js';
+import { rtoLine, sloSummaryLines } from './slo.js';
 
 // ------------------------------------------------------------------------------------------------ stack summary
 
@@ -109,6 +110,8 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
         rt ? (rt.ok ? 'ok' : 'error') : 'warning',
       ),
     );
+    const rto = rtoLine(s);
+    if (rto) out.push(rto);
     if (b.lastBackup && !b.lastBackup.ok)
       out.push(line(`  ${SYMBOL.error} last backup failed: ${b.lastBackup.error ?? ''}`, 'error'));
     out.push(
@@ -119,5 +122,7 @@ export function stackSummaryLines(s: StackStatus, now: number): Line[] {
     );
     if (b.error) out.push(line(`  ${b.error}`, 'warning'));
   }
+  out.push(line(''));
+  out.push(...sloSummaryLines(s, now));
   return out;
 }

@@ -6,6 +6,7 @@
 import type { StackStatus } from '../../day2/status.js';
 import { isTerminal, type RunState } from '../../day1/runner/state.js';
 import { stateText } from '../../domain/run-words.js';
+import { formatBudget, formatBurn, formatPercent, headlineBurn, sloSummary } from '../../domain/slo.js';
 import { compactDuration, minutes, SYMBOL, type Cell, type Tone } from './format.js';
 
 export type { StackStatus } from '../../day2/status.js';
@@ -30,6 +31,10 @@ export interface Row {
     alerts: Cell;
     backup: Cell;
     restore: Cell;
+    /** The worst SLO: `99.93% of 99.9% · budget 41% · burn 0.8x`, red on a fast burn (a page). */
+    slo: Cell;
+    /** The same in fewer characters: `99.93% · 41% · 0.8x`. */
+    sloShort: Cell;
     /** The same figures with the age of their fetch ("· 5m", "⚠ 3h" when stale). */
     driftAged: Cell;
     alertsAged: Cell;
@@ -179,6 +184,28 @@ export function restoreCell(s: StackStatus, now: number): Cell {
     : { text: `${SYMBOL.error} failed ${compactDuration(now - t.at)}${stale}`, tone: 'error' };
 }
 
+const SLO_TONE = { page: 'error', warning: 'warning', ok: 'ok' } as const;
+const SLO_SYMBOL = { page: SYMBOL.error, warning: SYMBOL.warning, ok: SYMBOL.ok } as const;
+
+/** The SLO cell of a stack: its worst SLO (see byWorst), or its state when none is measured. */
+export function sloCell(s: StackStatus, short = false): Cell {
+  const f = s.slo;
+  const worst = f.slos[0];
+  let cell: Cell;
+  if (!worst) {
+    if (!f.configured) return { text: '', tone: 'muted' };
+    cell = { text: `${SYMBOL.unknown} not measured`, tone: 'muted' };
+  } else if (worst.attainment === null) {
+    cell = { text: `${SYMBOL.none} no traffic`, tone: 'muted' };
+  } else {
+    const text = short
+      ? `${formatPercent(worst.attainment)} · ${formatBudget(worst.budgetRemaining)} · ${formatBurn(headlineBurn(worst.burnRates))}`
+      : sloSummary(worst);
+    cell = { text: `${SLO_SYMBOL[worst.status]} ${text}`, tone: SLO_TONE[worst.status] };
+  }
+  return f.stale ? { ...cell, text: cell.text + STALE } : cell;
+}
+
 function tagsOf(s: StackStatus): string[] {
   const t: string[] = [s.environment, s.tool];
   const d = s.drift.status;
@@ -194,8 +221,11 @@ function tagsOf(s: StackStatus): string[] {
   const b = s.backup.status;
   t.push(b === 'on-time' ? 'on-time ontime' : b);
   if (s.backup.lastRestoreTest && !s.backup.lastRestoreTest.ok) t.push('restore-failed');
+  if (s.backup.restoreOverRto) t.push('rto');
+  if (s.slo.worst === 'page') t.push('burning slo-page');
+  if (s.slo.worst === 'warning') t.push('slo-warning');
   if (s.failedChecks.length > 0) t.push('check-failed');
-  if (s.drift.stale || s.alerts.stale || s.backup.stale) t.push('stale');
+  if (s.drift.stale || s.alerts.stale || s.backup.stale || s.slo.stale) t.push('stale');
   const r = shownRun(s);
   if (r) {
     t.push(r.state.toLowerCase());
@@ -216,10 +246,13 @@ function severityOf(s: StackStatus): number {
   if (s.backup.lastRestoreTest && !s.backup.lastRestoreTest.ok) n += 20;
   if (s.failedChecks.length > 0) n += 20;
   if (s.alerts.warning > 0) n += 15;
+  if (s.slo.worst === 'page') n += 90;
+  if (s.slo.worst === 'warning') n += 12;
+  if (s.backup.restoreOverRto) n += 10;
   if (s.drift.status === 'failed') n += 10;
   if (r?.state === 'UNCONFIRMED') n += 8;
   if (s.configError) n += 50;
-  if (s.drift.stale || s.alerts.stale || s.backup.stale) n += 2;
+  if (s.drift.stale || s.alerts.stale || s.backup.stale || s.slo.stale) n += 2;
   if (s.drift.status === 'unknown') n += 1;
   return n;
 }
@@ -246,6 +279,8 @@ export function toRow(s: StackStatus, now: number, pending = false): Row {
       alerts,
       backup,
       restore: pending ? reading : restoreCell(s, now),
+      slo: pending && s.slo.slos.length === 0 ? reading : sloCell(s),
+      sloShort: pending && s.slo.slos.length === 0 ? reading : sloCell(s, true),
       driftAged:
         s.drift.status === 'unknown'
           ? drift
@@ -322,13 +357,17 @@ export function totals(rows: readonly Row[]): {
   late: number;
   failed: number;
   approval: number;
+  /** Stacks with an SLO burning fast enough to page. */
+  burning: number;
 } {
   let drifted = 0;
   let critical = 0;
   let late = 0;
   let failed = 0;
   let approval = 0;
+  let burning = 0;
   for (const r of rows) {
+    if (r.status.slo.worst === 'page') burning++;
     if (knownDrift(r.status.drift) === 'drifted') drifted++;
     if (r.status.alerts.critical > 0) critical++;
     if (r.status.backup.status === 'late' || r.status.backup.status === 'missing') late++;
@@ -336,5 +375,5 @@ export function totals(rows: readonly Row[]): {
     if (run?.state === 'FAILED') failed++;
     if (run?.state === 'UNCONFIRMED') approval++;
   }
-  return { drifted, critical, late, failed, approval };
+  return { drifted, critical, late, failed, approval, burning };
 }

@@ -17,6 +17,7 @@ import {
 } from '../../day2/alerts.js';
 import { formatMatcher } from '../../day2/alertmanager.js';
 import { listSnapshots, runBackup, verifyBackup } from '../../day2/backups.js';
+import { syncSlos } from '../../day2/slo.js';
 import { stackConfigOf } from '../../day2/configs.js';
 import { acceptDrift, checkDrift, clearTriage, remediate, snoozeDrift } from '../../day2/drift.js';
 import type { RunService } from '../../day1/runs.js';
@@ -204,11 +205,15 @@ export async function verifyStackBackup(services: Services, stack: string, snaps
 
 // ------------------------------------------------------------------------------------------------ refresh
 
-/** Refresh alerts (forced, even when backing off) and snapshot lists: of one stack, or of all. */
+/** Refresh alerts and SLOs (forced, even when backing off) and snapshot lists: of one stack, or of all. */
 export async function refreshStacks(services: Services, stack?: string): Promise<Outcome> {
   const { db, env } = services;
-  const results = await syncAlerts(db, stack ? [stack] : undefined, { force: true });
+  const [results, slos] = await Promise.all([
+    syncAlerts(db, stack ? [stack] : undefined, { force: true }),
+    syncSlos(db, stack ? [stack] : undefined, { force: true }),
+  ]);
   const failed = results.filter((r) => !r.ok);
+  for (const r of slos) if (!r.ok && !r.skipped) failed.push({ ...r, alerts: 0, error: `slo: ${r.error ?? ''}` });
   if (stack) {
     const s = stackOf(services, stack);
     if (stackConfigOf(s.dir).config?.backups) {

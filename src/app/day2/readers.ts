@@ -21,6 +21,7 @@ import { driftedResources, driftHistory, type DriftCheckRecord, type DriftedReso
 import type { Snapshot } from '../../day2/restic.js';
 import { stackConfigOf } from '../../day2/configs.js';
 import { stackStatuses, type StackStatus } from '../../day2/status.js';
+import { sloChangesBefore, type SloEvent } from '../../day2/slo.js';
 import type { Services } from '../../services.js';
 
 /** The sections of a stack's detail, in the order the section keys cycle through them. */
@@ -137,6 +138,11 @@ export function readSection(
 /** The applies and remediations of the alert's stack in the hours before it started (the alert's detail). */
 export function changesBeforeAlert(db: DB, a: Pick<AlertView, 'stackId' | 'startsAt'>): ApplyBeforeAlert[] {
   return changesBefore(db, a.stackId, a.startsAt, 6);
+}
+
+/** The SLO status changes (breaches, recoveries) of the alert's stack in the hours before it started. */
+export function sloChangesBeforeAlert(db: DB, a: Pick<AlertView, 'stackId' | 'startsAt'>): SloEvent[] {
+  return sloChangesBefore(db, a.stackId, a.startsAt, 6);
 }
 
 // ------------------------------------------------------------------------------------------------ runs, stacks

@@ -9,6 +9,7 @@ import { STACK_NAME_RE } from '../../domain/stack.js';
 import { commentText } from './blueprint-yaml.js';
 import { factsOf, PLATFORM_DIR } from './facts.js';
 import { BACKEND_CONFIG } from './tf-common.js';
+import { slosOf } from './slo.js';
 import { ident } from './hcl.js';
 
 export const ANSIBLE_PLAYBOOK = 'site.yml';
@@ -60,6 +61,7 @@ export function stackConfigOf(bp: Blueprint, root: 'cluster' | 'platform' = 'clu
       autoRemediate: d2.drift.autoRemediate,
     };
     cfg.rpoMinutes = bp.successCriteria.rpoMinutes;
+    cfg.rtoMinutes = bp.successCriteria.rtoMinutes;
     return cfg;
   }
   if (bp.iac.tool === 'ansible')
@@ -91,6 +93,8 @@ export function stackConfigOf(bp: Blueprint, root: 'cluster' | 'platform' = 'clu
     };
   }
   cfg.rpoMinutes = bp.successCriteria.rpoMinutes;
+  cfg.rtoMinutes = bp.successCriteria.rtoMinutes;
+  cfg.slo = slosOf(bp);
   return cfg;
 }
 
@@ -170,6 +174,12 @@ export function dayopsYaml(bp: Blueprint, header: string, root: 'cluster' | 'pla
   hint(['backups', 'repository'], ' password: RESTIC_PASSWORD(_FILE), or add passwordEnv / passwordFile');
   hint(['env', 'TF_CLI_ARGS_init'], ` the state backend's settings, for init`);
   if (root === 'cluster') hint(['rpoMinutes'], ' backups must run at least this often');
+  if (root === 'cluster') hint(['rtoMinutes'], ' restore tests slower than this are flagged');
+  const slo = doc.get('slo', true) as { commentBefore?: string } | undefined;
+  if (slo)
+    slo.commentBefore =
+      ' The success criteria as SLOs, measured from Prometheus once monitoring: { prometheusUrl: ... } is set.\n' +
+      ' good/total are counter selectors: edit them to your metrics (le must be one of your histogram buckets).';
   if (root === 'cluster') doc.comment = commentText(starterChecks(bp));
   return doc.toString({ lineWidth: 0 });
 }

@@ -28,5 +28,16 @@ export { type SnapshotList, listSnapshots } from './snapshots.js';
 export { type BackupRunResult, runBackup } from './backup.js';
 export { type VerifyDetail, type VerifyResult, verifyBackup } from './verify.js';
 export { type PruneResult, pruneBackups } from './prune.js';
-export { type BackupState, type BackupStatus, type StatusOptions, backupStatus, backupStatusAll } from './status.js';
+export {
+  type BackupState,
+  type BackupStatus,
+  type StatusOptions,
+  backupStatus,
+  backupStatusAll,
+  restoreSlowerThanRto,
+  readSlowRestores,
+  type SlowRestoreTest,
+  restoreRtoText,
+  formatDuration,
+} from './status.js';
 export { type SelfBackupResult, backupSelf } from './self.js';

@@ -25,6 +25,14 @@ export interface BackupStatus {
   /** `rpoMinutes` of dayops.yaml, else the Day-0 design's successCriteria.rpoMinutes, else null. */
   rpoMinutes: number | null;
   rpoSource: 'config' | 'blueprint' | null;
+  /** `rtoMinutes` of dayops.yaml, else the Day-0 design's successCriteria.rtoMinutes, else null. */
+  rtoMinutes: number | null;
+  rtoSource: 'config' | 'blueprint' | null;
+  /**
+   * The last restore test's restore took longer than the RTO: true or false; null when there is no RTO or no
+   * restore test that restored (see `restoreSlowerThanRto`).
+   */
+  restoreOverRto: boolean | null;
   /** `backups.schedule`, used for lateness when there is no RPO. */
   schedule: string | null;
   status: BackupState;
@@ -33,7 +41,14 @@ export interface BackupStatus {
    * The newest restore test that tested a snapshot. When a newer one failed before it reached any (restic could
    * not open the repository), this one is kept, marked `stale`, and the newer failure is `lastRestoreAttempt`.
    */
-  lastRestoreTest: { at: number; ok: boolean; error: string | null; stale?: boolean } | null;
+  lastRestoreTest: {
+    at: number;
+    ok: boolean;
+    error: string | null;
+    stale?: boolean;
+    /** How long its restore took (ms); null when it did not get to restore. */
+    restoreMs: number | null;
+  } | null;
   /** A newer restore test that could not test anything (restic failed before it reached a snapshot). */
   lastRestoreAttempt?: { at: number; ok: false; error: string | null };
   lastBackup: { at: number; ok: boolean; error: string | null } | null;
@@ -95,6 +110,9 @@ function computeStatus(
   const rpoConfig = config?.rpoMinutes ?? null;
   const rpoMinutes = rpoConfig ?? row.blueprintRpoMinutes;
   const rpoSource = rpoConfig !== null ? 'config' : row.blueprintRpoMinutes !== null ? 'blueprint' : null;
+  const rtoConfig = config?.rtoMinutes ?? null;
+  const rtoMinutes = rtoConfig ?? row.blueprintRtoMinutes;
+  const rtoSource = rtoConfig !== null ? 'config' : row.blueprintRtoMinutes !== null ? 'blueprint' : null;
   const schedule = config?.backups?.schedule ?? null;
   const last = row.lastSnapshotAt;
   const ageMinutes = last === null ? null : Math.max(0, (now - last) / 60_000);
@@ -113,6 +131,7 @@ function computeStatus(
     failures: 0,
     nextRetryAt: null,
   };
+  const restore = restoreTestOf(row);
   return {
     stackId: row.stackId,
     stack: row.name,
@@ -121,10 +140,13 @@ function computeStatus(
     ageMinutes: ageMinutes === null ? null : Math.round(ageMinutes * 10) / 10,
     rpoMinutes,
     rpoSource,
+    rtoMinutes,
+    rtoSource,
+    restoreOverRto: restoreSlowerThanRto({ lastRestoreTest: restore.lastRestoreTest, rtoMinutes }),
     schedule,
     status,
     snapshotCount: row.snapshotCount,
-    ...restoreTestOf(row),
+    ...restore,
     lastBackup: row.backupAt === null ? null : { at: row.backupAt, ok: row.backupOk === true, error: row.backupError },
     fetchedAt: row.sourceOkAt,
     stale: configured ? isStale(source, now, staleAfterMs) : false,
@@ -139,12 +161,82 @@ function computeStatus(
  */
 function restoreTestOf(row: BackupStatusRow): Pick<BackupStatus, 'lastRestoreTest' | 'lastRestoreAttempt'> {
   if (row.verifyAt === null) return { lastRestoreTest: null };
-  const newest = { at: row.verifyAt, ok: row.verifyOk === true, error: row.verifyError };
+  // The newest is the tested one unless it could not reach the repository (then it restored nothing).
+  const newest = {
+    at: row.verifyAt,
+    ok: row.verifyOk === true,
+    error: row.verifyError,
+    restoreMs: row.verifyUnreachable ? null : row.testedRestoreMs,
+  };
   if (!row.verifyUnreachable || row.testedAt === null) return { lastRestoreTest: newest };
   return {
-    lastRestoreTest: { at: row.testedAt, ok: row.testedOk === true, error: row.testedError, stale: true },
+    lastRestoreTest: {
+      at: row.testedAt,
+      ok: row.testedOk === true,
+      error: row.testedError,
+      stale: true,
+      restoreMs: row.testedRestoreMs,
+    },
     lastRestoreAttempt: { at: row.verifyAt, ok: false, error: row.verifyError },
   };
+}
+
+/**
+ * Whether the last restore test's restore was slower than the RTO: true or false; null when there is no RTO or no
+ * restore test that got to restore. (The restore is what a recovery has to wait for, so a restore slower than the
+ * RTO means the RTO cannot be met from the backups.)
+ */
+export function restoreSlowerThanRto(b: {
+  lastRestoreTest: { restoreMs: number | null } | null;
+  rtoMinutes: number | null;
+}): boolean | null {
+  const ms = b.lastRestoreTest?.restoreMs ?? null;
+  if (ms === null || b.rtoMinutes === null) return null;
+  return ms > b.rtoMinutes * 60_000;
+}
+
+/** A restore test that passed but whose restore took longer than the stack's RTO (for dayops' own alerts). */
+export interface SlowRestoreTest {
+  stack: string;
+  durationMs: number;
+  rtoMinutes: number;
+  /** When the restore test ran (epoch ms). */
+  at: number;
+}
+
+/** Every stack whose last restore test passed but restored slower than its RTO (a failed one is its own alert). */
+export function readSlowRestores(db: DB, now: number = Date.now()): SlowRestoreTest[] {
+  return backupStatusAll(db, now)
+    .filter((s) => s.configured && s.restoreOverRto === true && s.lastRestoreTest?.ok)
+    .map((s) => ({
+      stack: s.stack,
+      durationMs: s.lastRestoreTest!.restoreMs!,
+      rtoMinutes: s.rtoMinutes!,
+      at: s.lastRestoreTest!.at,
+    }));
+}
+
+/** `850ms`, `12.3s`, `4m05s`, `2h10m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** `restore 4.2s within RTO 4h`, `restore 5h10m SLOWER than RTO 4h`, `restore 4.2s` (no RTO); '' when unknown. */
+export function restoreRtoText(b: {
+  lastRestoreTest: { restoreMs: number | null } | null;
+  rtoMinutes: number | null;
+}): string {
+  const ms = b.lastRestoreTest?.restoreMs ?? null;
+  if (ms === null) return '';
+  const d = formatDuration(ms);
+  if (b.rtoMinutes === null) return `restore ${d}`;
+  const rto = b.rtoMinutes % 60 === 0 ? `${b.rtoMinutes / 60}h` : `${b.rtoMinutes}m`;
+  return restoreSlowerThanRto(b) ? `restore ${d} SLOWER than RTO ${rto}` : `restore ${d} within RTO ${rto}`;
 }
 
 export interface StatusOptions {

@@ -45,6 +45,11 @@ export interface VerifyDetail {
   check: { ok: boolean; errors: string[]; readDataSubset: string | null } | null;
   /** `restic restore --verify` into a temporary folder. */
   restore: { ok: boolean; errors: string[]; verifiedFiles: number | null } | null;
+  /**
+   * How long the restore took (ms, wall clock): `restic restore --verify` of the snapshot into the temporary
+   * folder, what a recovery has to wait for. Compared with the design's RTO (`rtoMinutes`). Null when no restore ran.
+   */
+  restoreMs?: number | null;
   /** Nodes of `restic ls` found in the restored folder with the same type and (files) size. */
   files: number;
   dirs: number;
@@ -255,7 +260,9 @@ export async function verifyBackup(
       const base = opts.tmpDir ?? tmpdir();
       mkdirSync(base, { recursive: true });
       tmp = mkdtempSync(join(base, 'dayops-verify-'));
+      const restoreStarted = performance.now();
       const restore = await restic.restore(target.id, tmp, { verify: true, signal: opts.signal });
+      detail.restoreMs = Math.round(performance.now() - restoreStarted);
       detail.restore = { ok: restore.ok, errors: restore.errors.slice(0, 10), verifiedFiles: restore.verifiedFiles };
       if (!restore.ok) {
         detail.problems.push(

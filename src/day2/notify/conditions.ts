@@ -14,7 +14,7 @@ import { ChecksRepo } from '../../db/checks.js';
 import { NotifyRepo } from '../../db/notify.js';
 import type { DB } from '../../db/open.js';
 import type { Environment, Stack } from '../../domain/stack.js';
-import { backupStatusAll } from '../backups.js';
+import { backupStatusAll, readSlowRestores } from '../backups.js';
 import { driftSummaries } from '../drift.js';
 
 export const DAYOPS_ALERTNAMES = [
@@ -318,6 +318,7 @@ export const CONDITION_SOURCES: ConditionSource[] = [
   approvalWaitingConditions,
   backupConditions,
   scheduledCheckConditions,
+  (ctx) => slowRestoreConditions(ctx, readSlowRestores(ctx.db, ctx.now)),
 ];
 
 /** Every condition that holds now, one per alertname and stack (two of one key are merged into one). */

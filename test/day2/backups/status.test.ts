@@ -131,6 +131,7 @@ describe('backupStatus', () => {
       at: T + 3 * MIN,
       ok: false,
       error: 'restic restore: ciphertext verification failed',
+      restoreMs: null, // an event without a measured restore (as before dayops measured it)
     });
     expect(s.lastBackup).toEqual({ at: T + 6 * MIN, ok: false, error: 'wrong password' });
     expect(s).toMatchObject({ stale: true, error: 'wrong password', fetchedAt: T, status: 'on-time' });

@@ -53,6 +53,7 @@ export interface StackSpec {
   /** The `backups` block; null for none. */
   backups?: Record<string, unknown> | null;
   rpoMinutes?: number;
+  rtoMinutes?: number;
   /** Files to create in the stack folder (relative path -> content). */
   files?: Record<string, string | Buffer>;
   blueprint?: unknown;
@@ -73,6 +74,7 @@ export function addStack(db: DB, root: string, spec: StackSpec = {}): Stack {
   const backups = spec.backups === undefined ? { repository: '../repo' } : spec.backups;
   if (backups) config.backups = backups;
   if (spec.rpoMinutes !== undefined) config.rpoMinutes = spec.rpoMinutes;
+  if (spec.rtoMinutes !== undefined) config.rtoMinutes = spec.rtoMinutes;
   writeFileSync(join(dir, 'dayops.yaml'), stringify(config));
   for (const [rel, content] of Object.entries(spec.files ?? { 'terraform.tfstate': '{"version":4,"serial":1}\n' })) {
     const p = join(dir, rel);

@@ -122,7 +122,8 @@ describe("the app's Day-2 services", () => {
     expect(b.scheduler).toBe(a.scheduler);
     expect(b.refresher).toBe(a.refresher);
     expect(b.runs).toBe(a.runs);
-    expect(a.scheduler.status()).toMatchObject({ started: true, disabled: ['backup', 'restore-test'] });
+    // Read-only: nothing that writes a snapshot or a check result is scheduled.
+    expect(a.scheduler.status()).toMatchObject({ started: true, disabled: ['backup', 'restore-test', 'check'] });
     expect(a.runs.readonly).toBe(true);
     await services.shutdown();
     expect(a.scheduler.status().started).toBe(false);

@@ -82,6 +82,7 @@ export class ChecksRepo {
   private readonly latestScheduledStack;
   private readonly failRunningOfRun;
   private readonly pruneStmt;
+  private readonly failedScheduledStmt;
 
   constructor(db: DB) {
     this.insert = db.prepare<[number | null, number, CheckSource, string, string, number]>(
@@ -100,6 +101,10 @@ export class ChecksRepo {
       `DELETE FROM check_results WHERE run_id IS NULL AND stack_id = @stackId AND name = @name AND id < coalesce(
          (SELECT id FROM check_results WHERE run_id IS NULL AND stack_id = @stackId AND name = @name
           ORDER BY id DESC LIMIT 1 OFFSET @keep - 1), 0)`,
+    );
+    this.failedScheduledStmt = db.prepare<[number, number, number, number], Row>(
+      `${SELECT} WHERE c.stack_id = ? AND c.source = 'scheduled' AND c.status = 'failed'
+         AND c.finished_at BETWEEN ? AND ? ORDER BY c.finished_at DESC, c.id DESC LIMIT ?`,
     );
     this.failRunningOfRun = db.prepare<{ runId: number; message: string; now: number }>(
       `UPDATE check_results SET status = 'failed', finished_at = @now, duration_ms = @now - started_at, message = @message
@@ -146,6 +151,11 @@ export class ChecksRepo {
   latestScheduled(stackId?: number, now = Date.now()): CheckRecord[] {
     const rows = stackId === undefined ? this.latestScheduledAll.all() : this.latestScheduledStack.all(stackId);
     return rows.map((r) => toRecord(r, now));
+  }
+
+  /** A stack's scheduled checks that failed between two times (inclusive), newest first, at most `limit`. */
+  failedScheduledBetween(stackId: number, from: number, to: number, limit = 12): CheckRecord[] {
+    return this.failedScheduledStmt.all(stackId, from, to, limit).map((r) => toRecord(r, to));
   }
 
   /** A run whose dayops stopped mid-validation: its checks still `running` end `failed` with why. */

@@ -1,6 +1,7 @@
 /** An item's longer description, and an alert's detail with "what changed before". */
 import type { AlertView, ApplyBeforeAlert } from '../../../src/day2/alerts.js';
-import { changesBeforeAlert, sloChangesBeforeAlert } from '../../../src/app/day2/readers.js';
+import { changesBeforeAlert, checkFailuresBeforeAlert, sloChangesBeforeAlert } from '../../../src/app/day2/readers.js';
+import type { CheckRecord } from '../../../src/db/checks.js';
 import { sloChangeLines } from './slo.js';
 import { formatMatcher } from '../../../src/day2/alertmanager.js';
 import type { DB } from '../../../src/db/open.js';
@@ -236,6 +237,7 @@ export function alertLines(a: AlertView, now: number, full: boolean, db?: DB): L
   if (full && db) {
     out.push(...changesLines(changesBeforeAlert(db, a), a.startsAt, now));
     out.push(...sloChangeLines(sloChangesBeforeAlert(db, a), a.startsAt));
+    out.push(...checkFailureLines(checkFailuresBeforeAlert(db, a), a.startsAt));
   }
   out.push(line('Labels', 'accent', true));
   for (const [k, v] of Object.entries(a.labels).sort()) out.push(line(`  ${k}=${JSON.stringify(v)}`));
@@ -245,6 +247,19 @@ export function alertLines(a: AlertView, now: number, full: boolean, db?: DB): L
     for (const [k, v] of other) out.push(line(`  ${k}: ${v}`));
   }
   if (a.generatorUrl) out.push(line(`source: ${a.generatorUrl}`, 'muted'));
+  return out;
+}
+
+/** "What changed before this fired": the scheduled checks of the stack that failed in those hours. */
+export function checkFailureLines(checks: CheckRecord[], startsAt: number): Line[] {
+  if (checks.length === 0) return [];
+  const out: Line[] = [line('  Scheduled checks that failed', 'accent')];
+  for (const c of checks) {
+    const before = compactDuration(Math.max(0, startsAt - (c.finishedAt ?? c.startedAt)));
+    out.push(
+      line(`    ${SYMBOL.error} ${c.name} (${c.kind}), ${before} before${c.message ? `: ${c.message}` : ''}`, 'error'),
+    );
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { AuditEntry } from '../../db/audit.js';
 import type { BackupEvent } from '../../db/backups.js';
+import { ChecksRepo, type CheckRecord } from '../../db/checks.js';
 import type { DB } from '../../db/open.js';
 import { repos } from '../../db/repos.js';
 import type { RunRecord } from '../../db/runs.js';
@@ -143,6 +144,11 @@ export function changesBeforeAlert(db: DB, a: Pick<AlertView, 'stackId' | 'start
 /** The SLO status changes (breaches, recoveries) of the alert's stack in the hours before it started. */
 export function sloChangesBeforeAlert(db: DB, a: Pick<AlertView, 'stackId' | 'startsAt'>): SloEvent[] {
   return sloChangesBefore(db, a.stackId, a.startsAt, 6);
+}
+
+/** The scheduled checks of the alert's stack that failed in the hours before it started. */
+export function checkFailuresBeforeAlert(db: DB, a: Pick<AlertView, 'stackId' | 'startsAt'>): CheckRecord[] {
+  return new ChecksRepo(db).failedScheduledBetween(a.stackId, a.startsAt - 6 * 3_600_000, a.startsAt);
 }
 
 // ------------------------------------------------------------------------------------------------ runs, stacks

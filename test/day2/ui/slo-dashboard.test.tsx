@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { toRow } from '../../../src/app/day2/dashboard.js';
 import type { DB } from '../../../src/db/open.js';
+import { ChecksRepo } from '../../../src/db/checks.js';
 import { SloRepo, type NewSloValue } from '../../../src/db/slo.js';
 import { SourcesRepo } from '../../../src/db/sources.js';
 import { NO_PROMETHEUS, sloSourceKey, syncSlos } from '../../../src/day2/slo.js';
@@ -179,5 +180,27 @@ describe('SLOs on the Day-2 dashboard', () => {
       .join('\n');
     expect(text).toContain('SLO status changes');
     expect(text).toMatch(/✗ availability ok -> page, 1m before · 98% · burn 1h 20x/);
+  });
+
+  it('lists the scheduled checks that failed in the 6 hours before the alert fired, not older ones or passes', () => {
+    const { db, api, now } = fleet();
+    const checks = new ChecksRepo(db);
+    const result = (name: string, status: 'passed' | 'failed', endedAgo: number, message: string) => {
+      const at = now - endedAgo;
+      const id = checks.start({ runId: null, stackId: api.id, source: 'scheduled', name, kind: 'http' }, at - 500);
+      checks.end(id, { status, durationMs: 500, attempts: 1, message }, at);
+    };
+    result('web-up', 'failed', 5 * 60_000, 'expected status 200, got 503');
+    result('web-up', 'passed', 20 * 60_000, 'status 200');
+    result('old-probe', 'failed', 8 * 3_600_000, 'expected status 200, got 500');
+    const alert = listAlerts(db, 'api', { now })[0];
+    const text = alertLines(alert, now, true, db)
+      .map((l) => l.spans.map((s) => s.text).join(''))
+      .join('\n');
+    expect(text).toContain('Scheduled checks that failed');
+    // The alert fired 1m ago; the check failed 5m ago: 4m before it.
+    expect(text).toMatch(/✗ web-up \(http\), 4m before: expected status 200, got 503/);
+    expect(text).not.toContain('old-probe');
+    expect(text.match(/web-up/g)).toHaveLength(1);
   });
 });

@@ -20,6 +20,7 @@ export function stateColor(state: RunState): string | undefined {
     case 'INITIALIZING':
     case 'PLANNING':
     case 'APPLYING':
+    case 'VALIDATING':
       return theme.status.running;
     case 'UNCONFIRMED':
       return theme.status.warning;

@@ -32,7 +32,12 @@ export function parseFlags<O extends Options>(command: string, args: string[], o
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+    let msg = (err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+    // `--limit -3`: node calls a value that starts with '-' ambiguous; say what to write instead.
+    const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(msg);
+    if (ambiguous) {
+      msg = `${ambiguous[1]} needs a value; one that starts with '-' is written ${ambiguous[1]}=VALUE`;
+    }
     throw new UserError(`dayops ${command}: ${msg}`, 2);
   }
 }

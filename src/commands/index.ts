@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
+import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   discardCommand,
   cancelCommand,
   runsCommand,
+  checkCommand,
   // Day-2
   statusCommand,
   driftCommand,

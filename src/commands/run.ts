@@ -7,7 +7,8 @@
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { moreApprovalsNeeded } from '../app/day1/index.js';
-import { exitCodeFor, runJson, RunService, type RunRecord } from '../day1/runs.js';
+import { exitCodeForRun, runJson, RunService, type RunRecord } from '../day1/runs.js';
+import { validationLine } from '../day1/run-service/validate.js';
 import { isTerminal } from '../day1/runner/state.js';
 import { LogsRepo } from '../db/logs.js';
 import { RunsRepo } from '../db/runs.js';
@@ -173,15 +174,18 @@ function finalReport(ctx: CommandContext, svc: RunService, run: RunRecord, json:
     const changes = formatRunChanges(run);
     const summary = changes ? ` ${changes}` : '';
     const why = run.error && run.state !== 'FINISHED' ? `: ${run.error}` : '';
-    ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}\n`);
+    const checks = run.validationStatus ? (svc.runs.detail(run.id)?.validation?.checks ?? []) : [];
+    const validation = run.validationStatus ? `; validation ${run.validationStatus} (${validationLine(checks)})` : '';
+    ctx.stderr.write(`dayops: run ${run.id} ${run.state}${summary}${why}${validation}\n`);
   }
-  return exitCodeFor(run.state);
+  return exitCodeForRun(run);
 }
 
 export const runCommand: Command = {
   name: 'run',
   usage: 'dayops run STACK [--plan-only] [--auto-approve] [--json]',
-  summary: 'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting)',
+  summary:
+    'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting, 5 validation failed)',
   async run(args, ctx) {
     const { values, positionals } = parseFlags('run', args, {
       'plan-only': { type: 'boolean' },

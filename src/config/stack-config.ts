@@ -32,6 +32,8 @@
  *   retention: { hourly: 24, daily: 7, weekly: 4 }
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
+ * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
+ * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
  * ```
  */
 import { join } from 'node:path';
@@ -39,6 +41,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
 
@@ -175,9 +178,13 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    /** Post-deploy validation (src/config/checks-config.ts). */
+    monitoring: monitoringSchema,
+    checks: checksSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
+    for (const issue of checksIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.tool === 'custom' && !c.custom) {
       ctx.addIssue({
         code: 'custom',

@@ -54,6 +54,8 @@ export interface ResourceChange {
 
 export interface Diagnostic {
   severity: 'error' | 'warning';
+  /** The Terraform `check` block the diagnostic is about (its name), e.g. a failed assertion. */
+  check?: string;
   summary: string;
   detail?: string;
   address?: string;
@@ -96,6 +98,8 @@ export interface PlanResult {
   diagnostics: Diagnostic[];
   /** Ansible only: per-host totals. */
   hosts?: HostStats[];
+  /** The configuration's `check` blocks (Terraform's `show -json` `checks` of kind check), by name. */
+  checks?: string[];
 }
 
 export interface ApplyResult {

@@ -44,6 +44,8 @@ export interface ShowPlanDocument {
   errored?: boolean;
   applyable?: boolean;
   complete?: boolean;
+  /** Every checkable object with its status at plan time; `check` blocks have `address.kind: "check"`. */
+  checks?: { address?: { kind?: string; name?: string; to_display?: string }; status?: string }[];
 }
 
 /**
@@ -171,7 +173,10 @@ export function planFromShow(doc: ShowPlanDocument): PlanResult {
     const c = toResourceChange(rc);
     if (c.action !== 'no-op') drift.push(c);
   }
-  return { changes, drift, summary: summarize(changes), diagnostics: [] };
+  const checks = (doc.checks ?? [])
+    .filter((c) => c.address?.kind === 'check' && c.address.name)
+    .map((c) => c.address!.name!);
+  return { changes, drift, summary: summarize(changes), diagnostics: [], ...(checks.length ? { checks } : {}) };
 }
 
 /**

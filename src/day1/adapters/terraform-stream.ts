@@ -33,6 +33,8 @@ interface TfDiagnostic {
   detail?: string;
   address?: string;
   range?: { filename?: string; start?: { line?: number; column?: number } };
+  /** `context` names the block: `check "web"` for a check block's assertion. */
+  snippet?: { context?: string | null };
 }
 
 /** One UI message, as much of it as dayops reads. */
@@ -152,6 +154,8 @@ export function toDiagnostic(d: TfDiagnostic): Diagnostic {
   if (d.range?.filename) out.file = d.range.filename;
   if (d.range?.start?.line) out.line = d.range.start.line;
   if (d.range?.start?.column) out.column = d.range.start.column;
+  const check = /^check "([^"]+)"$/.exec(d.snippet?.context ?? '');
+  if (check) out.check = check[1];
   return out;
 }
 

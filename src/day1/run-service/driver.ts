@@ -3,7 +3,16 @@ import { existsSync, statSync } from 'node:fs';
 import { loadStackConfig } from '../../config/stack-config.js';
 import type { RunPatch, RunRecord } from '../../db/runs.js';
 import { loadPolicies, policyOutcome, type PolicyResult } from '../../domain/policies.js';
-import { applyProgress, formatSummary, fullSummary, isRealChange, type PlanResult } from '../../domain/plan.js';
+import {
+  applyProgress,
+  formatSummary,
+  fullSummary,
+  isRealChange,
+  type ApplyResult,
+  type PlanResult,
+} from '../../domain/plan.js';
+import type { CheckConfig } from '../../config/checks-config.js';
+import { afterApplyChecks, validateRun } from './validate.js';
 import type { Stack } from '../../domain/stack.js';
 import { errorMessage, UserError } from '../../errors.js';
 import { requireEstablishedUser } from '../../os-user.js';
@@ -287,6 +296,7 @@ export abstract class RunDriver extends RunQueue {
     for (const e of await callRunHooks('onApplyStart', hookCtx))
       live.log.system(`dayops: apply hook failed: ${errorMessage(e.error)}`, 'apply');
     let end: Conclusion;
+    let applied: ApplyResult | undefined;
     try {
       if (!existsSync(runDirFor(this.dbPath, id))) createRunDir(this.dbPath, id);
       this.checkAbort(live);
@@ -295,6 +305,7 @@ export abstract class RunDriver extends RunQueue {
       if (live.abort.signal.aborted)
         live.log.system('dayops: the apply completed before the cancel reached it', 'apply');
       live.log.system(`dayops: applied: ${formatSummary(result.summary)}`, 'apply');
+      applied = result;
       end = ['finish', { patch: { apply: redactDeep(result, prep.redactor) }, expect: ['APPLYING'] }];
     } catch (err) {
       end = this.failure(live, err);
@@ -303,7 +314,34 @@ export abstract class RunDriver extends RunQueue {
     for (const e of await callRunHooks('onApplyEnd', { ...hookCtx, run: this.runs.get(id)!, outcome })) {
       live.log.system(`dayops: apply hook failed: ${errorMessage(e.error)}`, 'apply');
     }
+    const checks = afterApplyChecks(prep.config.checks);
+    if (end[0] === 'finish' && applied && checks.length > 0 && !live.abort.signal.aborted) {
+      end = await this.validatePhase(live, end, checks, plan, applied);
+    }
     await this.conclude(live, ...end);
+  }
+
+  /** APPLYING -> VALIDATING with the apply's result stored, then the checks; how the run ends. */
+  protected async validatePhase(
+    live: LiveRun,
+    end: Conclusion,
+    checks: CheckConfig[],
+    plan: PlanResult,
+    applied: ApplyResult,
+  ): Promise<Conclusion> {
+    try {
+      const moved = this.moved(this.runs.move(live.id, 'validate', { patch: end[1].patch, expect: ['APPLYING'] }));
+      if (!moved) return end;
+      const host = {
+        db: this.db,
+        env: this.env,
+        toolGroups: this.toolGroups,
+        changed: () => this.emit('checks', live.id),
+      };
+      return await validateRun(host, live, checks, plan, applied);
+    } catch (err) {
+      return this.failure(live, err);
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
 export { RunService } from './actions.js';
 export { RUN_SERVICE } from './key.js';
 export { hasChanges } from './driver.js';
-export { exitCodeFor, formatDiagnostic, runJson } from './json.js';
+export { exitCodeFor, exitCodeForRun, formatDiagnostic, runJson, VALIDATION_FAILED_EXIT } from './json.js';
 export type { ApproveResult, RunServiceEvents, RunServiceOptions, StartOptions } from './types.js';
 export type { RunRecord, RunDetail } from '../../db/runs.js';
 export type { LogLine } from '../../db/logs.js';

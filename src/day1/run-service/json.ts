@@ -10,6 +10,18 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${summary}${where ? ` (${where})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`;
 }
 
+/** Exit code of a run that ended FINISHED after an apply whose validation failed (issue 11). */
+export const VALIDATION_FAILED_EXIT = 5;
+
+/**
+ * Exit code of a headless command for a run: as its state (exitCodeFor), but 5 when it FINISHED (the apply
+ * succeeded) and its after-apply validation failed.
+ */
+export function exitCodeForRun(run: { state: RunState; validationStatus: 'passed' | 'failed' | null }): number {
+  if (run.state === 'FINISHED' && run.validationStatus === 'failed') return VALIDATION_FAILED_EXIT;
+  return exitCodeFor(run.state);
+}
+
 /** Exit code of a headless command for a run's state: 0 FINISHED, 1 FAILED/CANCELED/DISCARDED, 3 POLICY_DENIED, 4 waiting. */
 export function exitCodeFor(state: RunState): number {
   switch (state) {
@@ -63,5 +75,24 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     finishedAt: iso(d.finishedAt),
     durationMs: d.durationMs,
     transitions: d.transitions.map((t) => ({ state: t.state, at: iso(t.at), note: t.note })),
+    validation: validationJson(d),
+  };
+}
+
+/**
+ * `validation` in `--json`: `{status, checks: [{name, kind, status, durationMs, message}]}`, null when the run ran
+ * no checks. `status` is null (and a check's `running`) only while the run is VALIDATING.
+ */
+export function validationJson(d: Pick<RunDetail, 'validation'>): Record<string, unknown> | null {
+  if (!d.validation) return null;
+  return {
+    status: d.validation.status,
+    checks: d.validation.checks.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      status: c.status,
+      durationMs: c.durationMs,
+      message: c.message,
+    })),
   };
 }

@@ -63,6 +63,8 @@ export interface ApproveResult {
 export interface RunServiceEvents {
   line: [LogLine];
   state: [RunRecord];
+  /** A check of a run driven here started or ended (its row in check_results changed). */
+  checks: [runId: number];
   /** A run driven here could not be stored any more (a full disk): it is being stopped. */
   'store-failed': [runId: number, message: string];
 }

@@ -1,5 +1,5 @@
 /**
- * Start-up recovery: a run left QUEUED, INITIALIZING, PLANNING or APPLYING by a dayops process that is gone
+ * Start-up recovery: a run left QUEUED, INITIALIZING, PLANNING, APPLYING or VALIDATING by a dayops process that is gone
  * (same host, and its pid is dead or was reused) is marked FAILED "interrupted: ...", a system line says so in
  * its log (every stored line is kept), and its orphaned tool process group is stopped. Runs driven by another
  * live dayops process (a second terminal, a cron job) are never touched; nor are runs owned on another host.
@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import type { DB } from '../../db/open.js';
 import { LogsRepo } from '../../db/logs.js';
+import { ChecksRepo } from '../../db/checks.js';
 import { RunsRepo, type RunRecord } from '../../db/runs.js';
 import { ToolGroupsRepo } from '../../db/tool-groups.js';
 import { OWNED_STATES, type RunState } from './state.js';
@@ -60,6 +61,7 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
   if (db.readonly) return [];
   const runs = new RunsRepo(db);
   const logs = new LogsRepo(db);
+  const checks = new ChecksRepo(db);
   const host = opts.host ?? hostname();
   const dbPath = opts.dbPath ?? db.name;
   const out: RecoveredRun[] = [];
@@ -73,8 +75,13 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
         // Re-read inside the transaction: another process may have recovered or moved it meanwhile.
         if (!run || run.state !== candidate.state || ownerState(run.owner, host) !== 'gone') return undefined;
         const error = interruptedMessage(run.state);
-        const moved = runs.move(run.id, 'fail', { patch: { error }, note: 'interrupted', expect: [run.state] });
+        // Mid-validation: the apply happened, the checks did not all end; those still running end failed, and so
+        // does the validation (it never passed).
+        const validating = run.state === 'VALIDATING';
+        const patch = validating ? { error, validationStatus: 'failed' as const } : { error };
+        const moved = runs.move(run.id, 'fail', { patch, note: 'interrupted', expect: [run.state] });
         if (!moved) return undefined;
+        if (validating) checks.failRunning(run.id, 'interrupted: dayops stopped before this check ended');
         const seq = logs.count(run.id) + 1;
         logs.append(run.id, [
           {

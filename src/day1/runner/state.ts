@@ -6,7 +6,8 @@
  *                                          |  \-apply (auto-apply)------------------^
  *                                          |-finish (proposed run, or no changes) -> FINISHED
  *                                          \-deny -> POLICY_DENIED
- *   fail: QUEUED | INITIALIZING | PLANNING | UNCONFIRMED | APPLYING -> FAILED
+ *   APPLYING -validate-> VALIDATING -finish-> FINISHED   (after a successful apply, the stack's after-apply checks)
+ *   fail: QUEUED | INITIALIZING | PLANNING | UNCONFIRMED | APPLYING | VALIDATING -> FAILED
  *   discard: UNCONFIRMED -> DISCARDED;  cancel: any live state -> CANCELED
  */
 
@@ -16,6 +17,7 @@ export const RUN_STATES = [
   'PLANNING',
   'UNCONFIRMED',
   'APPLYING',
+  'VALIDATING',
   'FINISHED',
   'FAILED',
   'DISCARDED',
@@ -26,9 +28,9 @@ export type RunState = (typeof RUN_STATES)[number];
 
 export const TERMINAL_STATES: readonly RunState[] = ['FINISHED', 'FAILED', 'DISCARDED', 'CANCELED', 'POLICY_DENIED'];
 /** States in which a process drives the run (it has an owner). UNCONFIRMED is parked: no owner. */
-export const OWNED_STATES: readonly RunState[] = ['QUEUED', 'INITIALIZING', 'PLANNING', 'APPLYING'];
-/** States in which the run's tool may be working in the stack's folder. */
-export const BUSY_STATES: readonly RunState[] = ['INITIALIZING', 'PLANNING', 'APPLYING'];
+export const OWNED_STATES: readonly RunState[] = ['QUEUED', 'INITIALIZING', 'PLANNING', 'APPLYING', 'VALIDATING'];
+/** States in which the run's tool (or a check's command) may be working in the stack's folder. */
+export const BUSY_STATES: readonly RunState[] = ['INITIALIZING', 'PLANNING', 'APPLYING', 'VALIDATING'];
 
 export const RUN_KINDS = ['tracked', 'proposed'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
@@ -39,7 +41,18 @@ export type RunPurpose = (typeof RUN_PURPOSES)[number];
 export const RUN_TRIGGERS = ['tui', 'cli', 'schedule', 'auto-remediate'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
-export const RUN_EVENTS = ['start', 'plan', 'park', 'apply', 'finish', 'deny', 'fail', 'discard', 'cancel'] as const;
+export const RUN_EVENTS = [
+  'start',
+  'plan',
+  'park',
+  'apply',
+  'validate',
+  'finish',
+  'deny',
+  'fail',
+  'discard',
+  'cancel',
+] as const;
 export type RunEvent = (typeof RUN_EVENTS)[number];
 
 export function isTerminal(state: RunState): boolean {
@@ -59,11 +72,12 @@ const RULES: Record<RunEvent, Rule[]> = {
   plan: [{ from: ['INITIALIZING'], to: 'PLANNING' }],
   park: [{ from: ['PLANNING'], to: 'UNCONFIRMED', kind: 'tracked' }],
   apply: [{ from: ['PLANNING', 'UNCONFIRMED'], to: 'APPLYING', kind: 'tracked' }],
-  finish: [{ from: ['PLANNING', 'APPLYING'], to: 'FINISHED' }],
+  validate: [{ from: ['APPLYING'], to: 'VALIDATING', kind: 'tracked' }],
+  finish: [{ from: ['PLANNING', 'APPLYING', 'VALIDATING'], to: 'FINISHED' }],
   deny: [{ from: ['PLANNING'], to: 'POLICY_DENIED' }],
-  fail: [{ from: ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING'], to: 'FAILED' }],
+  fail: [{ from: ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING', 'VALIDATING'], to: 'FAILED' }],
   discard: [{ from: ['UNCONFIRMED'], to: 'DISCARDED' }],
-  cancel: [{ from: ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING'], to: 'CANCELED' }],
+  cancel: [{ from: ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING', 'VALIDATING'], to: 'CANCELED' }],
 };
 
 export class InvalidTransition extends Error {

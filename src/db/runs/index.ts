@@ -16,5 +16,6 @@ export {
   type RunPatch,
   type StartResult,
   type ApprovalResult,
+  type RunValidation,
 } from './types.js';
 export { type ListRunsOptions, RunsRepo, ApprovalRefused, changeToken } from './repo.js';

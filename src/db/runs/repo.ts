@@ -1,6 +1,7 @@
 /** The runs repository: every state change a compare-and-set in one `BEGIN IMMEDIATE` transaction. */
 import type { DB } from '../open.js';
 import { AuditRepo, type AuditAction } from '../audit.js';
+import { ChecksRepo } from '../checks.js';
 import type { ApplyResult, Diagnostic, PlanResult } from '../../domain/plan.js';
 import type { PolicyResult } from '../../domain/policies.js';
 import { TERMINAL_STATES, nextState, type RunEvent, type RunKind, type RunState } from '../../day1/runner/state.js';
@@ -28,6 +29,7 @@ export interface ListRunsOptions {
 
 export class RunsRepo {
   private readonly audit: AuditRepo;
+  private readonly checks: ChecksRepo;
   private readonly insertRun;
   private readonly insertTransition;
   private readonly byId;
@@ -48,6 +50,7 @@ export class RunsRepo {
 
   constructor(private readonly db: DB) {
     this.audit = new AuditRepo(db);
+    this.checks = new ChecksRepo(db);
     this.insertRun = db.prepare(
       `INSERT INTO runs (stack_id, kind, purpose, state, triggered_by, trigger, auto_apply, owner_host, owner_pid, owner_start,
          created_at, updated_at)
@@ -130,6 +133,7 @@ export class RunsRepo {
     const run = this.get(id);
     if (!run) return undefined;
     const d = this.detailCols.get(id)!;
+    const checks = this.checks.ofRun(id);
     return {
       ...run,
       plan: parse<PlanResult | null>(d.plan_json, null),
@@ -139,6 +143,7 @@ export class RunsRepo {
       transitions: this.transitionsOf.all(id),
       approvals: this.approvalsOf.all(id),
       phases: parse<PhaseStarts>(d.phases_json, {}),
+      validation: checks.length || run.validationStatus ? { status: run.validationStatus, checks } : null,
     };
   }
 
@@ -227,6 +232,10 @@ export class RunsRepo {
     if (patch.diagnostics !== undefined) {
       sets.push('diagnostics_json = @diagnostics');
       params.diagnostics = patch.diagnostics === null ? null : JSON.stringify(patch.diagnostics);
+    }
+    if (patch.validationStatus !== undefined) {
+      sets.push('validation_status = @validationStatus');
+      params.validationStatus = patch.validationStatus;
     }
     if (patch.requiredApprovals !== undefined) {
       sets.push('required_approvals = @requiredApprovals');

@@ -45,6 +45,7 @@ export interface Row {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  validation_status: 'passed' | 'failed' | null;
 }
 
 export interface DetailRow {
@@ -62,7 +63,7 @@ export const SELECT_RUN = `SELECT r.id, r.stack_id, s.name AS stack_name, s.envi
   r.owner_host, r.owner_pid, r.owner_start, r.tool_pid, r.tool_start, r.cancel_requested,
   r.summary_add, r.summary_change, r.summary_destroy, r.summary_import, r.summary_forget,
   r.applied_add, r.applied_change, r.applied_destroy, r.applied_import, r.applied_forget, r.error, r.log_lines,
-  r.created_at, r.updated_at, r.started_at, r.finished_at
+  r.created_at, r.updated_at, r.started_at, r.finished_at, r.validation_status
   FROM runs r JOIN stacks s ON s.id = r.stack_id`;
 
 /** A summary from its columns; null when none was stored (`add` is set whenever one is). */
@@ -107,6 +108,7 @@ export function toRecord(r: Row, now = Date.now()): RunRecord {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     durationMs: r.started_at === null ? null : (r.finished_at ?? now) - r.started_at,
+    validationStatus: r.validation_status ?? null,
   };
 }
 

@@ -5,6 +5,13 @@ import type { PolicyResult } from '../../domain/policies.js';
 import { type RunKind, type RunPurpose, type RunState, type RunTrigger } from '../../day1/runner/state.js';
 import { type LiveRunInfo } from '../../day1/runner/queue.js';
 import type { Phase } from '../../day1/adapter.js';
+import type { CheckRecord } from '../checks.js';
+
+/** A run's after-apply checks: how they ended (null while they run) and each one, as the checks table holds it. */
+export interface RunValidation {
+  status: 'passed' | 'failed' | null;
+  checks: CheckRecord[];
+}
 
 /** The process driving a run: only runs whose owner is gone are marked interrupted. */
 export interface RunOwner {
@@ -43,6 +50,8 @@ export interface RunRecord {
   finishedAt: number | null;
   /** finishedAt (or now, for a live run) minus startedAt; null before it started. */
   durationMs: number | null;
+  /** How the after-apply checks ended: null while they run, and when the run ran none. */
+  validationStatus: 'passed' | 'failed' | null;
 }
 
 export interface RunTransition {
@@ -69,6 +78,8 @@ export interface RunDetail extends RunRecord {
   approvals: Approval[];
   /** First log seq of each phase, for jumping in the log. */
   phases: PhaseStarts;
+  /** The after-apply checks; null when the run ran none. */
+  validation: RunValidation | null;
 }
 
 export interface NewRun {
@@ -92,6 +103,7 @@ export interface RunPatch {
   apply?: ApplyResult | null;
   diagnostics?: Diagnostic[] | null;
   requiredApprovals?: number;
+  validationStatus?: 'passed' | 'failed' | null;
 }
 
 export type StartResult =

@@ -23,19 +23,20 @@ allow(both, ['QUEUED'], 'start', 'INITIALIZING');
 allow(both, ['INITIALIZING'], 'plan', 'PLANNING');
 allow(['tracked'], ['PLANNING'], 'park', 'UNCONFIRMED');
 allow(['tracked'], ['PLANNING', 'UNCONFIRMED'], 'apply', 'APPLYING');
-allow(both, ['PLANNING', 'APPLYING'], 'finish', 'FINISHED');
+allow(['tracked'], ['APPLYING'], 'validate', 'VALIDATING');
+allow(both, ['PLANNING', 'APPLYING', 'VALIDATING'], 'finish', 'FINISHED');
 allow(both, ['PLANNING'], 'deny', 'POLICY_DENIED');
-allow(both, ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING'], 'fail', 'FAILED');
+allow(both, ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING', 'VALIDATING'], 'fail', 'FAILED');
 allow(both, ['UNCONFIRMED'], 'discard', 'DISCARDED');
-allow(both, ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING'], 'cancel', 'CANCELED');
+allow(both, ['QUEUED', 'INITIALIZING', 'PLANNING', 'UNCONFIRMED', 'APPLYING', 'VALIDATING'], 'cancel', 'CANCELED');
 
 describe('run state machine', () => {
   const cases: [RunKind, RunState, RunEvent][] = [];
   for (const kind of RUN_KINDS)
     for (const state of RUN_STATES) for (const event of RUN_EVENTS) cases.push([kind, state, event]);
 
-  it('covers every kind x state x event (2 x 10 x 9)', () => {
-    expect(cases).toHaveLength(180);
+  it('covers every kind x state x event (2 x 11 x 10)', () => {
+    expect(cases).toHaveLength(220);
   });
 
   it.each(cases)('%s run in %s on %s', (kind, state, event) => {

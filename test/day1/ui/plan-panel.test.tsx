@@ -110,6 +110,8 @@ describe('Day-1 plan panel', () => {
       transitions: [],
       approvals: [{ user: 'bob', comment: 'go', at: 2000 }],
       phases: {},
+      validation: null,
+      validationStatus: null,
     };
     const r = render(
       <PlanPanel detail={detail} width={70} height={30} focused={false} scroll={0} now={100_000} user="alice" />,

@@ -14,6 +14,7 @@ import { describeDrift, type DriftCheckResult } from '../day2/drift.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+import { notifyAfter } from '../day2/notify/index.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
@@ -128,6 +129,6 @@ export const driftCommand: Command = {
     }
     if (values.json) writeJson(ctx, { stacks: results.map(driftCheckJson) });
     else for (const r of results) report(ctx, r);
-    return driftExitCode(results);
+    return await notifyAfter(ctx, driftExitCode(results));
   },
 };

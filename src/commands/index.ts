@@ -12,6 +12,7 @@ import { demoCommand } from './demo.js';
 import { backupList, backupPrune, backupRun, backupSelfCmd, backupStatusCmd, backupVerify } from './backup.js';
 import { driftCommand } from './drift.js';
 import { statusCommand } from './status.js';
+import { notifying, notifyTestCommand } from './notify.js';
 import { checkCommand } from './check.js';
 
 export const COMMANDS: Command[] = [
@@ -22,8 +23,8 @@ export const COMMANDS: Command[] = [
   // Day-1
   runCommand,
   approveCommand,
-  discardCommand,
-  cancelCommand,
+  notifying(discardCommand),
+  notifying(cancelCommand),
   runsCommand,
   checkCommand,
   // Day-2
@@ -31,13 +32,14 @@ export const COMMANDS: Command[] = [
   driftCommand,
   alertsList,
   alertsSync,
-  backupRun,
+  notifying(backupRun),
   backupList,
-  backupVerify,
+  notifying(backupVerify),
   backupPrune,
   backupStatusCmd,
   backupSelfCmd,
   demoCommand,
+  notifyTestCommand,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

@@ -20,6 +20,7 @@ import { osUser } from '../os-user.js';
 import { rawStream, sanitize } from '../terminal/sanitize.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
+import { notifyAfter } from '../day2/notify/index.js';
 
 /** The run engine on the command's database (src/main.ts has already marked runs of dead dayops processes). */
 function service(ctx: CommandContext): RunService {
@@ -210,7 +211,7 @@ export const runCommand: Command = {
         run = await confirm(ctx, svc, run, follower, out);
       }
       follower.stop();
-      return finalReport(ctx, svc, run, Boolean(values.json));
+      return await notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
     } finally {
       // Also when the run could not be followed to its end (a full disk): no timer reads a closed database.
       follower?.stop();
@@ -242,7 +243,7 @@ export const approveCommand: Command = {
       follower = new LogFollower(ctx, svc.logs, id, logStream(ctx, Boolean(values.json)), from).start();
       const run = await svc.wait(id, 'terminal');
       follower.stop();
-      return finalReport(ctx, svc, run, Boolean(values.json));
+      return await notifyAfter(ctx, finalReport(ctx, svc, run, Boolean(values.json)));
     } finally {
       follower?.stop();
       await svc.shutdown();

@@ -32,6 +32,7 @@
  *   retention: { hourly: 24, daily: 7, weekly: 4 }
  *   restoreTestSchedule: "0 4 * * 0"
  * rpoMinutes: 60
+ * notify: { approvalAfter: 30m, webhooks: [{ url: https://..., events: [drift], secret: { fromEnv: HOOK_SECRET } }] }
  * monitoring: { prometheusUrl: http://127.0.0.1:9090 }
  * checks: [{ name: web-up, http: { url: https://shop.example.com/healthz, status: 200 } }]   # checks-config.ts
  * ```
@@ -41,6 +42,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS } from '../domain/stack.js';
 import { readYamlFile } from './yaml-file.js';
 import { somethingAt } from './safe-read.js';
+import { notifySchema } from './notify-config.js';
 import { checksIssues, checksSchema, monitoringSchema } from './checks-config.js';
 
 export const STACK_CONFIG_FILE = 'dayops.yaml';
@@ -178,6 +180,7 @@ export const stackConfigSchema = z
       .strict()
       .optional(),
     rpoMinutes: z.number().positive().optional(),
+    notify: notifySchema.optional(),
     /** Post-deploy validation (src/config/checks-config.ts). */
     monitoring: monitoringSchema,
     checks: checksSchema,

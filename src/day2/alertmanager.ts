@@ -454,3 +454,21 @@ export async function getStatus(url: string, opts: RequestOptions = {}): Promise
   const text = await request(url, { method: 'GET', path: 'api/v2/status', timeoutMs: opts.timeoutMs });
   return decode(url, text, 'an Alertmanager status', parseStatus);
 }
+
+/** An alert as POST /api/v2/alerts takes it: times as RFC 3339 strings. */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+  /** In the future while the alert holds (re-posted before it passes); now, to resolve it. */
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+/**
+ * POST /api/v2/alerts: raise, renew or resolve alerts (Alertmanager answers 200 with an empty body; a 400 names
+ * what it refused).
+ */
+export async function postAlerts(url: string, alerts: PostableAlert[], opts: RequestOptions = {}): Promise<void> {
+  await request(url, { method: 'POST', path: 'api/v2/alerts', body: alerts, timeoutMs: opts.timeoutMs });
+}

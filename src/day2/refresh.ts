@@ -25,6 +25,7 @@ import { BACKUP_STALE_AFTER_MS, backupSourceKey, listSnapshots } from './backups
 import { stackConfigOf } from './configs.js';
 import { driftSummaries } from './drift.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
+import { NOTIFIER, type Notifier } from './notify/index.js';
 
 export interface RefreshState {
   /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
@@ -273,6 +274,7 @@ export const SCHEDULER = serviceKey('day2.scheduler', (s) => {
 });
 
 const SUBSCRIBED = new WeakSet<Scheduler>();
+const SUBSCRIBED_NOTIFIER = new WeakSet<Notifier>();
 
 export interface Day2Services {
   runs: RunService;
@@ -301,5 +303,13 @@ export function registerDay2Services(services: Services, store?: AppStore): Day2
   }
   scheduler.start();
   refresher.start();
+  // dayops' own alerts and notifications (read-write only): after each job and each run state change, and on a timer.
+  const notifier: Notifier | undefined = services.readonly ? undefined : services.use(NOTIFIER);
+  if (notifier && !SUBSCRIBED_NOTIFIER.has(notifier)) {
+    SUBSCRIBED_NOTIFIER.add(notifier);
+    scheduler.on('job-end', () => notifier.poke());
+    runs.on('state', () => notifier.poke());
+    notifier.start();
+  }
   return { runs, scheduler, refresher };
 }

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchReport } from './run.js';
+import { relayStderr } from './timing.js';
 
 interface KeysResult {
   keys: number;
@@ -27,10 +28,11 @@ interface KeysResult {
 function worker(): Promise<KeysResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'workers', 'keys-app.js')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       // React's production build, as the shipped app runs it.
       env: { ...process.env, NODE_ENV: 'production' },
     });
+    relayStderr(child.stderr);
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', reject);

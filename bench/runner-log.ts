@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchReport } from './run.js';
+import { relayStderr } from './timing.js';
 
 interface WorkerResult {
   lines: number;
@@ -27,8 +28,9 @@ interface WorkerResult {
 function worker(script: string, args: string[]): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'workers', script), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    relayStderr(child.stderr);
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', reject);

@@ -118,8 +118,10 @@ export function RunsTable({ runs, selectedIndex, width, height, now, focused, op
   const maxOffset = Math.max(0, runs.length - rows);
   const offset = Math.min(maxOffset, Math.max(0, selectedIndex - Math.floor(rows / 2)));
   const shown = runs.slice(offset, offset + rows);
+  // Rows are cut to the width by their Text (wrap="truncate"): only rows below the height need clipping. A
+  // horizontal clip would make Ink cut every row again on every frame (slice-ansi), for nothing.
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
       <Text bold wrap="truncate">
         {' '}
         {cols.map((c) => pad(c.title, c)).join(' ')}

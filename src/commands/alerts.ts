@@ -3,7 +3,8 @@
  * `dayops alerts [STACK]`: the cached alerts (no network), with each source's age, staleness and last error.
  */
 import { StacksRepo } from '../db/stacks.js';
-import { alertSources, listAlerts, syncAlerts, type AlertView } from '../day2/alerts.js';
+import { cachedAlerts, refreshAlertsNow } from '../app/day2/operations.js';
+import type { AlertView } from '../day2/alerts.js';
 import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
@@ -42,7 +43,7 @@ export const alertsSync: Command = {
       timeoutMs = Math.round(secs * 1000);
     }
     // Asked for by a person or a script: try every source now, whatever its backoff.
-    const results = await syncAlerts(ctx.db(), undefined, { force: true, timeoutMs });
+    const results = await refreshAlertsNow(ctx.db(), undefined, { timeoutMs });
     const allOk = results.every((r) => r.ok);
     const failed = (r: (typeof results)[number]) =>
       `${r.stack}: error: ${r.error}${r.alerts > 0 ? ` (keeping ${r.alerts} cached alert${r.alerts === 1 ? '' : 's'})` : ''}\n`;
@@ -111,8 +112,7 @@ export const alertsList: Command = {
       throw new UserError(`dayops alerts: unknown stack "${name}"; see \`dayops stack list\``);
     }
     const now = Date.now();
-    const alerts = listAlerts(db, name, { now });
-    const sources = alertSources(db, name, { now });
+    const { alerts, sources } = cachedAlerts(db, name, now);
     if (values.json) {
       writeJson(ctx, {
         alerts: alerts.map(alertJson),

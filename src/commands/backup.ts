@@ -5,19 +5,15 @@
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
-  backupSelf,
-  backupStatus,
-  backupStatusAll,
-  findStack,
-  listSnapshots,
-  pruneBackups,
-  runBackup,
-  verifyBackup,
-  type BackupProgress,
-  type BackupStatus,
-  type Snapshot,
-  restoreRtoText,
-} from '../day2/backups.js';
+  allBackupStatuses,
+  backupDayops,
+  backupStackNow,
+  pruneStackBackups,
+  restoreTestNow,
+  snapshotsOf,
+  stackBackupStatus,
+} from '../app/day2/operations.js';
+import { findStack, restoreRtoText, type BackupProgress, type BackupStatus, type Snapshot } from '../day2/backups.js';
 import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
@@ -129,7 +125,7 @@ export const backupRun: Command = {
     const progress = progressReporter(ctx.stderr, `backing up ${name}`, stderrIsTTY(ctx));
     let r;
     try {
-      r = await runBackup(db, stack, {
+      r = await backupStackNow(db, stack, {
         env: ctx.env,
         trigger: 'cli',
         onProgress: progress.onProgress,
@@ -187,7 +183,7 @@ export const backupList: Command = {
     const db = ctx.db();
     const stack = findStack(db, name);
     if (!values.cached) refuseReadonly(ctx, 'backup list');
-    const r = await listSnapshots(db, stack, { env: ctx.env, refresh: !values.cached });
+    const r = await snapshotsOf(db, stack, { env: ctx.env, refresh: !values.cached });
     const now = Date.now();
     if (values.json) {
       writeJson(ctx, {
@@ -233,7 +229,7 @@ export const backupVerify: Command = {
     refuseReadonly(ctx, 'backup verify');
     const db = ctx.db();
     const stack = findStack(db, name);
-    const r = await verifyBackup(db, stack, {
+    const r = await restoreTestNow(db, stack, {
       env: ctx.env,
       trigger: 'cli',
       readDataSubset: values['read-data-subset'],
@@ -267,7 +263,7 @@ export const backupPrune: Command = {
     refuseReadonly(ctx, 'backup prune');
     const db = ctx.db();
     const stack = findStack(db, name);
-    const r = await pruneBackups(db, stack, {
+    const r = await pruneStackBackups(db, stack, {
       env: ctx.env,
       trigger: 'cli',
       onNotice: (m) => ctx.stderr.write(`${name}: ${m}\n`),
@@ -330,8 +326,8 @@ export const backupStatusCmd: Command = {
     const db = ctx.db();
     const now = Date.now();
     const all = positionals.length
-      ? [backupStatus(db, findStack(db, positionals[0]), now)]
-      : backupStatusAll(db, now).filter((s) => s.configured);
+      ? [stackBackupStatus(db, findStack(db, positionals[0]), now)]
+      : allBackupStatuses(db, now).filter((s) => s.configured);
     if (values.json) {
       writeJson(ctx, { stacks: all.map(statusJson) });
       return 0;
@@ -372,7 +368,7 @@ export const backupSelfCmd: Command = {
     );
     refuseReadonly(ctx, 'backup self');
     const db = ctx.db();
-    const r = await backupSelf(db, ctx.dbPath, {
+    const r = await backupDayops(db, ctx.dbPath, {
       env: ctx.env,
       to: values.out === undefined ? undefined : resolve(ctx.cwd, values.out),
       repository: values.repository,

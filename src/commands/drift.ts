@@ -9,7 +9,8 @@
  */
 import { RunService } from '../day1/runs.js';
 import { StacksRepo } from '../db/stacks.js';
-import { checkDrift, describeDrift, type DriftCheckResult } from '../day2/drift.js';
+import { checkStacksDriftNow } from '../app/day2/operations.js';
+import { describeDrift, type DriftCheckResult } from '../day2/drift.js';
 import { UserError } from '../errors.js';
 import { osUser } from '../os-user.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
@@ -115,32 +116,14 @@ export const driftCommand: Command = {
     }
     const runs = new RunService(db, { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
     const list = stacks.filter((s) => typeof s !== 'string');
-    const results: DriftCheckResult[] = new Array(list.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < list.length) {
-        const i = next++;
-        const s = list[i];
-        ctx.stderr.write(`dayops: checking ${s.name} for drift\n`);
-        try {
-          results[i] = await checkDrift(runs, db, s, { trigger: 'cli', user: runs.user });
-        } catch (err) {
-          results[i] = {
-            checkId: 0,
-            runId: null,
-            stackId: s.id,
-            stack: s.name,
-            status: 'failed',
-            drifted: 0,
-            resources: [],
-            error: (err as Error).message,
-            checkedAt: Date.now(),
-          };
-        }
-      }
-    };
+    let results: DriftCheckResult[];
     try {
-      await Promise.all(Array.from({ length: Math.min(2, list.length) }, worker));
+      results = await checkStacksDriftNow(runs, db, list, {
+        trigger: 'cli',
+        user: runs.user,
+        concurrency: 2,
+        onStart: (s) => ctx.stderr.write(`dayops: checking ${s.name} for drift\n`),
+      });
     } finally {
       await runs.shutdown('dayops drift is done');
     }

@@ -10,7 +10,7 @@ import { isTerminal } from './runner/state.js';
 import { LineRing } from './runner/ring.js';
 
 /** Lines of live runs kept in memory, per run; older lines are read from the database. */
-const RING = 2000;
+const RING = 4000;
 
 /** Recent lines of the runs this process drives, and a signal when any arrive. */
 export class LiveLines {

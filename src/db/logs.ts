@@ -3,7 +3,8 @@
  * never load a whole log: count, a page, the tail, a search that returns the next matching seq, and the first seq
  * of each phase.
  */
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import type { DB } from './open.js';
 import type { Phase } from '../day1/adapter.js';
 import type { PhaseStarts } from './runs.js';
@@ -49,7 +50,7 @@ interface ChunkRow {
 const oneLine = (s: string) => (s.includes('\n') ? s.replace(/\n/g, ' ') : s);
 
 /** One chunk: its lines joined, the few plain and raw lines as JSON maps (strings), then compressed (Buffers). */
-interface Chunk<T> {
+export interface Chunk<T> {
   id: number;
   lastSeq: number;
   at: number;
@@ -60,7 +61,7 @@ interface Chunk<T> {
 }
 
 /** A batch of one run's consecutive lines, encoded for storage: what the writer (here or in its thread) stores. */
-interface Batch<T> {
+export interface Batch<T> {
   runId: number;
   chunks: Chunk<T>[];
   lastSeq: number;
@@ -113,7 +114,7 @@ function countNewlines(s: string): number {
 }
 
 /** Cut a batch of consecutive lines into chunks. Throws when the lines are not consecutive. */
-function encodeBatch(
+export function encodeBatch(
   runId: number,
   lines: readonly LogLine[],
   newPhases: PhaseStarts | undefined,
@@ -142,42 +143,46 @@ function encodeBatch(
  * Brotli at quality 1 with a 64 KiB window: on log text it is faster than DEFLATE's fastest level and compresses
  * better (about elevenfold against ninefold).
  */
-const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_LGWIN]: 16 } };
 const expand = (blob: Buffer) => brotliDecompressSync(blob).toString('utf8');
 
-function compressSync(b: Batch<string>): Batch<Buffer> {
-  const z = (t: string | null) => (t === null ? null : brotliCompressSync(t, BROTLI));
-  return { ...b, chunks: b.chunks.map((c) => ({ ...c, text: z(c.text)!, plain: z(c.plain), raw: z(c.raw) })) };
-}
+/** What `makeChunkWriter` needs of node:zlib (given, so the function can run in a thread of its own). */
+type Zlib = Pick<typeof import('node:zlib'), 'brotliCompressSync' | 'constants'>;
 
 /**
- * Stores encoded batches on a connection, one transaction each, with the run's line count and the first seq of
- * any phase that starts in the batch.
+ * Compresses encoded batches and stores them on a connection, one transaction each, with the run's line count and
+ * the first seq of any phase that starts in the batch. Self-contained (it refers to nothing outside itself): the
+ * log writer thread (./log-thread.ts) runs this same function's source on its own connection.
  */
-class LogChunkWriter {
-  readonly write: (batch: Batch<Buffer>) => void;
-
-  constructor(db: DB) {
-    const insert = db.prepare(
-      'INSERT INTO run_logs (id, last_seq, at, meta, text, plain, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    const bump = db.prepare('UPDATE runs SET log_lines = max(log_lines, ?), updated_at = ? WHERE id = ?');
-    const phasesOf = db.prepare<[number], { phases_json: string | null }>('SELECT phases_json FROM runs WHERE id = ?');
-    const setPhases = db.prepare('UPDATE runs SET phases_json = ? WHERE id = ?');
-    const tx = db.transaction((b: Batch<Buffer>) => {
-      for (const c of b.chunks) {
-        const meta = Buffer.from(c.meta.buffer, c.meta.byteOffset, c.meta.byteLength);
-        insert.run(c.id, c.lastSeq, c.at, meta, c.text, c.plain, c.raw);
-      }
-      bump.run(b.lastSeq, b.now, b.runId);
-      if (b.phases) {
-        // Phases already recorded keep their first seq.
-        const current = phasesOf.get(b.runId)?.phases_json;
-        setPhases.run(JSON.stringify({ ...JSON.parse(b.phases), ...(current ? JSON.parse(current) : {}) }), b.runId);
-      }
+export function makeChunkWriter(db: DB, zlib: Zlib): (batch: Batch<string | Uint8Array>) => void {
+  const brotli = {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_LGWIN]: 16 },
+  };
+  // Text comes as a string, or (from the main thread to the log thread) as its UTF-8 bytes: the same blob.
+  const z = (t: string | Uint8Array | null) => (t === null ? null : zlib.brotliCompressSync(t, brotli));
+  const insert = db.prepare(
+    'INSERT INTO run_logs (id, last_seq, at, meta, text, plain, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const bump = db.prepare('UPDATE runs SET log_lines = max(log_lines, ?), updated_at = ? WHERE id = ?');
+  const phasesOf = db.prepare<[number], { phases_json: string | null }>('SELECT phases_json FROM runs WHERE id = ?');
+  const setPhases = db.prepare('UPDATE runs SET phases_json = ? WHERE id = ?');
+  const tx = db.transaction((b: Batch<string | Uint8Array>, blobs: (Buffer | null)[][]) => {
+    b.chunks.forEach((c, i) => {
+      const meta = Buffer.from(c.meta.buffer, c.meta.byteOffset, c.meta.byteLength);
+      insert.run(c.id, c.lastSeq, c.at, meta, blobs[i][0], blobs[i][1], blobs[i][2]);
     });
-    this.write = (b) => tx.immediate(b);
-  }
+    bump.run(b.lastSeq, b.now, b.runId);
+    if (b.phases) {
+      // Phases already recorded keep their first seq.
+      const current = phasesOf.get(b.runId)?.phases_json;
+      setPhases.run(JSON.stringify({ ...JSON.parse(b.phases), ...(current ? JSON.parse(current) : {}) }), b.runId);
+    }
+  });
+  // Compressed before the transaction starts: the write lock is held only for the inserts.
+  return (b) =>
+    tx.immediate(
+      b,
+      b.chunks.map((c) => [z(c.text), z(c.plain), z(c.raw)]),
+    );
 }
 
 function decodeChunk(runId: number, row: ChunkRow): LogLine[] {
@@ -205,7 +210,7 @@ function decodeChunk(runId: number, row: ChunkRow): LogLine[] {
 }
 
 export class LogsRepo {
-  private writer: LogChunkWriter | undefined;
+  private writer: ((batch: Batch<string | Uint8Array>) => void) | undefined;
   private readonly phasesOf;
   private readonly last;
   private readonly containing;
@@ -236,7 +241,7 @@ export class LogsRepo {
    */
   append(runId: number, lines: readonly LogLine[], newPhases?: PhaseStarts, now = Date.now()): void {
     if (lines.length === 0) return;
-    (this.writer ??= new LogChunkWriter(this.db)).write(compressSync(encodeBatch(runId, lines, newPhases, now)));
+    (this.writer ??= makeChunkWriter(this.db, zlib))(encodeBatch(runId, lines, newPhases, now));
   }
 
   /** How many lines the run has (seqs are 1..count). */

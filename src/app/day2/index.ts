@@ -2,8 +2,8 @@
  * Day-2's application layer, free of React: drift triage, alert silences and acknowledgements, backups and
  * restore tests, drift checks, remediation and refreshes, each as one function of the app's services that does
  * the work and says in one line what happened (an `Outcome`). The TUI (components/day2/flows.ts) asks first,
- * runs the slow ones in the background and shows the outcome in the flash line; headless commands can call the
- * same functions. Errors are thrown (a UserError says why in one line).
+ * runs the slow ones in the background and shows the outcome in the flash line; the headless commands do the
+ * same work through ./operations.ts. Errors are thrown (a UserError says why in one line).
  */
 import {
   acknowledge,
@@ -11,15 +11,14 @@ import {
   expireSilence,
   silenceAlert,
   silenceMatchers,
-  syncAlerts,
   unacknowledge,
   type AlertView,
 } from '../../day2/alerts.js';
 import { formatMatcher } from '../../day2/alertmanager.js';
-import { listSnapshots, runBackup, verifyBackup } from '../../day2/backups.js';
 import { syncSlos } from '../../day2/slo.js';
 import { stackConfigOf } from '../../day2/configs.js';
-import { acceptDrift, checkDrift, clearTriage, remediate, snoozeDrift } from '../../day2/drift.js';
+import { acceptDrift, clearTriage, remediate, snoozeDrift } from '../../day2/drift.js';
+import { backupStackNow, checkStackDriftNow, refreshAlertsNow, restoreTestNow, snapshotsOf } from './operations.js';
 import type { RunService } from '../../day1/runs.js';
 import type { Stack } from '../../domain/stack.js';
 import type { Services } from '../../services.js';
@@ -76,7 +75,10 @@ export function clearDriftTriage(services: Services, stack: string, address: str
 }
 
 export async function checkStackDrift(services: Services, stack: string): Promise<Outcome> {
-  const r = await checkDrift(await runService(services), services.db, stack, { trigger: 'tui', user: services.user });
+  const r = await checkStackDriftNow(await runService(services), services.db, stack, {
+    trigger: 'tui',
+    user: services.user,
+  });
   if (r.status === 'failed') return { level: 'error', text: `drift check of ${stack} failed: ${r.error ?? ''}` };
   return r.status === 'drifted'
     ? { level: 'warning', text: `${stack} drifted: ${r.drifted} open of ${r.resources.length}` }
@@ -181,7 +183,7 @@ export function toggleAcknowledgement(services: Services, stack: string, a: Aler
 // ------------------------------------------------------------------------------------------------ backups
 
 export async function backupStack(services: Services, stack: string): Promise<Outcome> {
-  const r = await runBackup(services.db, stackOf(services, stack), {
+  const r = await backupStackNow(services.db, stackOf(services, stack), {
     user: services.user,
     trigger: 'tui',
     env: services.env,
@@ -192,7 +194,7 @@ export async function backupStack(services: Services, stack: string): Promise<Ou
 }
 
 export async function verifyStackBackup(services: Services, stack: string, snapshotId?: string): Promise<Outcome> {
-  const r = await verifyBackup(services.db, stackOf(services, stack), {
+  const r = await restoreTestNow(services.db, stackOf(services, stack), {
     user: services.user,
     trigger: 'tui',
     env: services.env,
@@ -209,7 +211,7 @@ export async function verifyStackBackup(services: Services, stack: string, snaps
 export async function refreshStacks(services: Services, stack?: string): Promise<Outcome> {
   const { db, env } = services;
   const [results, slos] = await Promise.all([
-    syncAlerts(db, stack ? [stack] : undefined, { force: true }),
+    refreshAlertsNow(db, stack ? [stack] : undefined),
     syncSlos(db, stack ? [stack] : undefined, { force: true }),
   ]);
   const failed = results.filter((r) => !r.ok);
@@ -217,7 +219,7 @@ export async function refreshStacks(services: Services, stack?: string): Promise
   if (stack) {
     const s = stackOf(services, stack);
     if (stackConfigOf(s.dir).config?.backups) {
-      const l = await listSnapshots(db, s, { refresh: true, env, trigger: 'tui' });
+      const l = await snapshotsOf(db, s, { refresh: true, env, trigger: 'tui' });
       if (l.error)
         failed.push({ stack, stackId: s.id, ok: false, skipped: false, alerts: 0, error: `snapshots: ${l.error}` });
     }

@@ -310,5 +310,6 @@ export class RunService extends RunDriver {
     this.stopPoller();
     this.unhook?.();
     this.unhook = undefined;
+    await this.closeLogThread();
   }
 }

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { DB } from '../../db/open.js';
 import { LogsRepo } from '../../db/logs.js';
+import { LogWriterThread } from '../../db/log-thread.js';
 import { RunsRepo, type RunDetail, type RunRecord } from '../../db/runs.js';
 import { StacksRepo } from '../../db/stacks.js';
 import { ToolGroupsRepo } from '../../db/tool-groups.js';
@@ -35,6 +36,9 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   protected poller: NodeJS.Timeout | undefined;
   protected unhook: (() => void) | undefined;
   protected closed = false;
+  /** The thread that stores run logs, when the service has one (`logThread`); made when a first log opens. */
+  private logThread: LogWriterThread | undefined;
+  private readonly threaded: boolean;
 
   constructor(
     readonly db: DB,
@@ -54,12 +58,26 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
     this.pollMs = opts.pollMs ?? 250;
     this.env = opts.env ?? process.env;
     this.adapterFor = opts.adapterFor ?? defaultAdapterFor;
-    this.logOptions = opts.logOptions ?? {};
+    this.threaded = Boolean(opts.logThread) && !db.memory && !db.readonly;
+    this.logOptions = this.threaded
+      ? {
+          ...opts.logOptions,
+          store: (runId, lines, phases) =>
+            (this.logThread ??= new LogWriterThread(db.name)).append(runId, lines, phases),
+        }
+      : (opts.logOptions ?? {});
     this.recovered = opts.recover === false ? [] : recoverRuns(db, { dbPath: this.dbPath });
     if (opts.handleSignals !== false) {
       installProcessHandlers();
       this.unhook = onShutdown((reason) => this.shutdown(reason));
     }
+  }
+
+  /** Store what the log thread was sent and end it (after the runs driven here have closed their logs). */
+  protected async closeLogThread(): Promise<void> {
+    const t = this.logThread;
+    this.logThread = undefined;
+    await t?.close();
   }
 
   // ---------------------------------------------------------------------------------------------- queries

@@ -4,5 +4,5 @@ import { RunService } from './actions.js';
 /** The app's one run service: Day-1 views, Day-2 jobs and flows share it (`services.use(RUN_SERVICE)`). */
 export const RUN_SERVICE = serviceKey(
   'runs',
-  (s) => new RunService(s.db, { dbPath: s.dbPath, user: s.user, readonly: s.readonly, env: s.env }),
+  (s) => new RunService(s.db, { dbPath: s.dbPath, user: s.user, readonly: s.readonly, env: s.env, logThread: true }),
 );

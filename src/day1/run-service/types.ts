@@ -31,6 +31,11 @@ export interface RunServiceOptions {
   /** Mark runs of dead dayops processes as interrupted when the service starts (default true). */
   recover?: boolean;
   logOptions?: RunLogOptions;
+  /**
+   * Store run logs from a thread of their own (src/db/log-thread.ts), so the main thread stays free for the
+   * screen: the app's run service does. Ignored for an in-memory or read-only database.
+   */
+  logThread?: boolean;
 }
 
 export interface StartOptions {

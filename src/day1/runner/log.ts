@@ -30,6 +30,12 @@ export interface RunLogOptions {
   giveUpMs?: number;
   /** The log stopped storing (the disk stayed full): later lines are shown, never stored. Called once. */
   onGiveUp?: (err: unknown) => void;
+  /**
+   * Store batches off the main thread (src/db/log-thread.ts): resolves once the batch is committed. One batch is
+   * in flight at a time, so batches are stored in order and a failed one goes back in front of the next lines.
+   * Without it, batches are stored synchronously through the repository.
+   */
+  store?: (runId: number, lines: readonly LogLine[], newPhases: PhaseStarts) => Promise<void>;
 }
 
 /** `DAYOPS_STORE_RETRY_MS` or 5 s: how long a run's log retries a full disk before it stops storing. */
@@ -66,6 +72,8 @@ export class RunLog implements Backpressure {
   private closed = false;
   /** Since when storing has failed with a storage error (the disk is full), or 0. */
   private failingSince = 0;
+  /** Lines sent to `opts.store` and not yet committed (at most one batch). */
+  private inflight: { lines: LogLine[]; phases: PhaseStarts } | null = null;
   /** Why storing stopped for good, once it has. */
   private stopped: unknown;
   private readonly flushMs: number;
@@ -106,6 +114,11 @@ export class RunLog implements Backpressure {
 
   get full(): boolean {
     return this.buffer.length >= this.maxLines || this.bytes >= this.maxBytes;
+  }
+
+  /** Nothing waits to be stored: nothing buffered, nothing being stored. */
+  private get idle(): boolean {
+    return this.buffer.length === 0 && this.inflight === null;
   }
 
   /** Call `cb` once the buffer has room again (at once if it has). */
@@ -211,28 +224,66 @@ export class RunLog implements Backpressure {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    // A batch is being stored off the main thread: the next one goes when it is committed (see `stored`).
+    if (this.inflight) return;
     if (this.buffer.length > 0) {
       const batch = this.buffer;
       const phases = this.newPhases;
       this.buffer = [];
       this.bytes = 0;
       this.newPhases = {};
+      if (this.opts.store) {
+        this.inflight = { lines: batch, phases };
+        this.opts.store(this.runId, batch, phases).then(
+          () => this.stored(null),
+          (err: unknown) => this.stored(err),
+        );
+        // The buffer is empty again: the pipes may go on while the batch is stored.
+        this.afterFlush();
+        return;
+      }
       try {
         this.repo.append(this.runId, batch, phases);
         this.failingSince = 0;
       } catch (err) {
-        if (isStorageError(err)) {
-          this.failingSince ||= Date.now();
-          if (Date.now() - this.failingSince >= (this.opts.giveUpMs ?? storeRetryMs())) {
-            this.giveUp(err);
-            return;
-          }
-        }
-        this.putBack(batch, phases, err);
+        this.storeFailed(batch, phases, err);
         return;
       }
     }
     this.afterFlush();
+  }
+
+  /** The batch in flight was committed (err null) or not. */
+  private stored(err: unknown): void {
+    const done = this.inflight!;
+    this.inflight = null;
+    if (this.stopped !== undefined) {
+      this.afterFlush();
+      return;
+    }
+    if (err !== null) {
+      this.storeFailed(done.lines, done.phases, err);
+      return;
+    }
+    this.failingSince = 0;
+    // What came meanwhile goes now when it is due (full, closing, or someone waits for it); else on the timer.
+    if (this.buffer.length > 0 && (this.full || this.closed || this.settledWaiters.length > 0)) this.flush();
+    else {
+      if (this.buffer.length > 0 && !this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
+      this.afterFlush();
+    }
+  }
+
+  /** A batch was not stored: retried, or (the disk stayed full) storing stops. */
+  private storeFailed(batch: LogLine[], phases: PhaseStarts, err: unknown): void {
+    if (isStorageError(err)) {
+      this.failingSince ||= Date.now();
+      if (Date.now() - this.failingSince >= (this.opts.giveUpMs ?? storeRetryMs())) {
+        this.giveUp(err);
+        return;
+      }
+    }
+    this.putBack(batch, phases, err);
   }
 
   /** A batch that could not be stored (the database was busy) goes back in front: nothing is lost; retry shortly. */
@@ -262,7 +313,7 @@ export class RunLog implements Backpressure {
       this.drained = [];
       for (const cb of waiting) cb();
     }
-    if (this.buffer.length === 0 && this.settledWaiters.length > 0) {
+    if (this.idle && this.settledWaiters.length > 0) {
       const waiting = this.settledWaiters;
       this.settledWaiters = [];
       for (const cb of waiting) cb();
@@ -272,7 +323,7 @@ export class RunLog implements Backpressure {
   /** Resolves when every line added so far is stored. */
   settle(): Promise<void> {
     this.flush();
-    if (this.buffer.length === 0) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 

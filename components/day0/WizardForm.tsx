@@ -131,6 +131,7 @@ export function WizardForm(props: WizardFormProps) {
     const picker =
       w.mode === 'pick' ? (
         <ChoicePicker
+          key="picker"
           options={options}
           current={current}
           limit={pickerLen}
@@ -140,6 +141,7 @@ export function WizardForm(props: WizardFormProps) {
         />
       ) : (
         <MultiPicker
+          key="picker"
           options={options}
           picked={w.picked}
           limit={pickerLen}

@@ -69,7 +69,8 @@ export const backupStatusSchema = z.object({
   message_type: z.literal('status'),
   seconds_elapsed: count.optional(),
   seconds_remaining: count.optional(),
-  percent_done: z.number().min(0).max(1).default(0),
+  // Above 1 when files grew while restic read them (bytes_done > total_bytes): shown as 100%, never refused.
+  percent_done: z.number().nonnegative().default(0),
   total_files: count.optional(),
   files_done: count.optional(),
   total_bytes: count.optional(),
@@ -635,7 +636,7 @@ export function finishedProgress(s: BackupSummary): BackupProgress {
 
 export function toProgress(s: BackupStatusLine): BackupProgress {
   return {
-    percentDone: s.percent_done,
+    percentDone: Math.min(1, s.percent_done),
     filesDone: s.files_done ?? 0,
     totalFiles: s.total_files ?? null,
     bytesDone: s.bytes_done ?? 0,

@@ -41,16 +41,21 @@ export async function runTui(ctx: CommandContext): Promise<number> {
       2,
     );
   }
+  // Raw mode before anything else: a key pressed while the app starts (Ctrl-C included) waits in the terminal as a
+  // key for the app, never becomes a signal that kills dayops and the shell it runs in. Ink takes it over (and
+  // gives the terminal back when it unmounts).
+  process.stdin.setRawMode?.(true);
   setTheme(makeTheme(ctx.env));
   const { store, services } = createApp(ctx);
   const quit = () => store.getState().requestQuit(true);
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const s of signals) process.on(s, quit);
   process.stdout.write(ENTER_ALT_SCREEN);
   try {
     const instance = render(<App store={store} services={services} />, { exitOnCtrlC: false, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
+    process.stdin.setRawMode?.(false);
     process.stdout.write(LEAVE_ALT_SCREEN);
     for (const s of signals) process.off(s, quit);
     await services.shutdown();

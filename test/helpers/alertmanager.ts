@@ -8,6 +8,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { waitReady } from './ready.js';
 
 /** The binary: /usr/bin/prometheus-alertmanager, or prometheus-alertmanager / alertmanager on PATH. */
 export function findAlertmanager(): string | undefined {
@@ -81,21 +82,6 @@ export interface RunningAlertmanager {
   dispose(): Promise<void>;
 }
 
-async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}: ${log().slice(-800)}`);
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`alertmanager at ${url} not ready after ${timeoutMs} ms: ${log().slice(-800)}`);
-}
-
 export async function startAlertmanager(): Promise<RunningAlertmanager> {
   const bin = findAlertmanager();
   if (!bin) throw new Error('prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)');
@@ -122,7 +108,7 @@ export async function startAlertmanager(): Promise<RunningAlertmanager> {
     c.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
     c.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
     child = c;
-    await waitReady(`http://127.0.0.1:${port}`, c, () => output);
+    await waitReady('alertmanager', `http://127.0.0.1:${port}`, c, () => output, 20_000);
   };
 
   const stop = async () => {

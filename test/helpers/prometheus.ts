@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort, IN_CI } from './alertmanager.js';
+import { waitReady } from './ready.js';
 
 /** /usr/bin/prometheus, or prometheus on PATH. */
 export function findPrometheus(): string | undefined {
@@ -136,21 +137,6 @@ export interface RunningPrometheus {
   dispose(): Promise<void>;
 }
 
-async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${log().slice(-800)}`);
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`prometheus at ${url} not ready after ${timeoutMs} ms: ${log().slice(-800)}`);
-}
-
 export async function startPrometheus(opts: {
   targets: string[];
   scrapeIntervalS?: number;
@@ -193,7 +179,7 @@ export async function startPrometheus(opts: {
     c.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
     c.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
     child = c;
-    await waitReady(`http://127.0.0.1:${port}`, c, () => output);
+    await waitReady('prometheus', `http://127.0.0.1:${port}`, c, () => output, 30_000);
   };
   const kill = async () => {
     const c = child;

@@ -17,6 +17,8 @@ import { notifying, notifyTestCommand } from './notify.js';
 import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
+import { workerCommand } from './worker.js';
+import { logsCommand } from './logs.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -29,6 +31,8 @@ export const COMMANDS: Command[] = [
   notifying(discardCommand),
   notifying(cancelCommand),
   runsCommand,
+  logsCommand,
+  workerCommand,
   graphCommand,
   checkCommand,
   promoteCommand,

@@ -24,10 +24,15 @@ import { rawStream, sanitize } from '../terminal/sanitize.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 import { notifyAfter } from '../day2/notify/index.js';
+import { isTeamDb } from '../db/engine.js';
+import { queueRemoteRun } from '../day1/worker/remote.js';
 
 /** The run engine on the command's database (src/main.ts has already marked runs of dead dayops processes). */
 export function service(ctx: CommandContext): RunService {
-  return new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
+  const db = ctx.db();
+  // Team mode: who acts is the database session user (PostgreSQL authenticated it), never USER.
+  const user = isTeamDb(db) ? db.sessionUser : osUser();
+  return new RunService(db, { dbPath: ctx.dbPath, user, readonly: ctx.readonly, env: ctx.env });
 }
 
 function runIdArg(command: string, positionals: string[]): number {
@@ -265,7 +270,7 @@ export function finalReport(
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'dayops run STACK [--plan-only] [--auto-approve] [--no-cascade] [--json]',
+  usage: 'dayops run STACK [--plan-only] [--auto-approve] [--no-cascade] [--remote] [--json]',
   summary:
     'plan a stack and apply after approval, streaming the log (exit 0 ok, 1 failed, 3 denied, 4 waiting, 5 validation failed)',
   async run(args, ctx) {
@@ -273,11 +278,27 @@ export const runCommand: Command = {
       'plan-only': { type: 'boolean' },
       'auto-approve': { type: 'boolean' },
       'no-cascade': { type: 'boolean' },
+      remote: { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UserError('dayops run: give one stack name (dayops run STACK)', 2);
     const svc = service(ctx);
     try {
+      if (values.remote) {
+        // Queued for a worker (dayops worker), followed from here as any run driven elsewhere.
+        const { run, workers } = queueRemoteRun(svc.db, positionals[0], {
+          user: svc.user,
+          planOnly: Boolean(values['plan-only']),
+          autoApprove: Boolean(values['auto-approve']),
+          readonly: ctx.readonly,
+        });
+        ctx.stderr.write(
+          workers.length
+            ? `dayops: run ${run.id} of ${run.stackName} queued for a worker (${workers.length} running)\n`
+            : `dayops: run ${run.id} of ${run.stackName} queued; waiting for a worker (none is running: start one with dayops worker)\n`,
+        );
+        return await followRun(ctx, svc, run.id, { json: Boolean(values.json), noCascade: true });
+      }
       const id = await svc.start(positionals[0], {
         planOnly: Boolean(values['plan-only']),
         autoApprove: Boolean(values['auto-approve']),
@@ -458,6 +479,9 @@ export const runsCommand: Command = {
           logLines: r.logLines,
           validationStatus: r.validationStatus,
           ...revisionJson(r),
+          approvals: runs.approvals(r.id).map((a) => ({ user: a.user, at: iso(a.at), comment: a.comment })),
+          startedBy: r.triggeredBy,
+          worker: r.worker ?? null,
         })),
       });
       return 0;

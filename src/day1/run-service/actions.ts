@@ -6,7 +6,7 @@ import type { Stack } from '../../domain/stack.js';
 import { errorMessage, UserError } from '../../errors.js';
 import { requireEstablishedUser } from '../../os-user.js';
 import { currentOwner } from '../runner/procinfo.js';
-import { recoverRuns } from '../runner/recover.js';
+import { ownerGone, planHolderLostMessage, recoverRuns } from '../runner/recover.js';
 import { removeRunDir, runDirFor } from '../runner/rundir.js';
 import { isTerminal } from '../runner/state.js';
 import { RunDriver } from './driver.js';
@@ -58,7 +58,17 @@ export class RunService extends RunDriver {
     let prep: Prepared | undefined;
     const given = this.runs.approvals(runId);
     const already = given.some((a) => a.user === user);
-    if (given.length + (already ? 0 : 1) >= run.requiredApprovals) prep = this.prepareApply(stack, runId);
+    // Parked in a process that holds its plan (a worker): that process applies it; gone for good, it cannot be.
+    const me = currentOwner();
+    const elsewhere = run.owner !== null && (run.owner.host !== me.host || run.owner.pid !== me.pid);
+    if (elsewhere && ownerGone(run)) {
+      recoverRuns(this.db, { dbPath: this.dbPath, runIds: [runId] });
+      const now = this.runs.get(runId);
+      throw new UserError(`run ${runId} cannot be approved: ${now?.error ?? planHolderLostMessage(run)}`);
+    }
+    if (!elsewhere && given.length + (already ? 0 : 1) >= run.requiredApprovals) {
+      prep = this.prepareApply(stack, runId);
+    }
     let res;
     try {
       res = this.runs.approve(runId, user, comment ?? null, currentOwner());
@@ -73,9 +83,29 @@ export class RunService extends RunDriver {
       runId,
       approvals: res.approvals,
       required: res.required,
-      applying: res.applying || Boolean(res.blocker),
+      applying: res.applying || Boolean(res.blocker) || (Boolean(res.heldBy) && res.approvals >= res.required),
       state: res.run.state,
+      ...(res.heldBy ? { heldBy: res.heldBy } : {}),
     };
+  }
+
+  /**
+   * Apply here the parked runs whose plan this process holds (a worker's) and that have all their approvals now
+   * (approved from any machine). Returns the runs that started applying.
+   */
+  applyHeld(): number[] {
+    if (this.closed) return [];
+    const started: number[] = [];
+    for (const h of this.runs.held(currentOwner())) {
+      if (h.approvals < h.required || this.live.has(h.id)) continue;
+      const r = this.runs.claimApply(h.id, currentOwner());
+      if (r.result !== 'started') continue;
+      this.emit('state', r.run);
+      const approver = this.runs.approvals(h.id).at(-1)?.user ?? this.user;
+      this.continueApply(r.run, undefined, approver);
+      started.push(h.id);
+    }
+    return started;
   }
 
   protected prepareApply(stack: Stack, runId: number): Prepared {
@@ -308,6 +338,7 @@ export class RunService extends RunDriver {
     }
     await Promise.allSettled(all.map((l) => l.done));
     this.stopPoller();
+    this.stopHeartbeat();
     this.unhook?.();
     this.unhook = undefined;
     await this.closeLogThread();

@@ -15,6 +15,13 @@ import { defaultGraceMs, installProcessHandlers, onShutdown } from '../runner/pr
 import { recoverRuns, type RecoveredRun } from '../runner/recover.js';
 import type { LiveRun, RunServiceEvents, RunServiceOptions } from './types.js';
 import { isTeamDb } from '../../db/engine.js';
+import { currentOwner } from '../runner/procinfo.js';
+
+/** The owner's lease: DAYOPS_LEASE_MS (tests shorten it), else 10 s. */
+export function leaseMsFrom(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.DAYOPS_LEASE_MS);
+  return Number.isFinite(n) && n >= 100 ? n : 10_000;
+}
 
 export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   readonly runs: RunsRepo;
@@ -37,6 +44,11 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   protected poller: NodeJS.Timeout | undefined;
   protected unhook: (() => void) | undefined;
   protected closed = false;
+  /** The worker this service belongs to (`dayops worker`): its runs hold their plan while parked. */
+  readonly workerName: string | undefined;
+  /** The owner's lease in ms when leases are kept (team mode, workers), else undefined. */
+  readonly leaseMs: number | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   /** The thread that stores run logs, when the service has one (`logThread`); made when a first log opens. */
   private logThread: LogWriterThread | undefined;
   private readonly threaded: boolean;
@@ -68,10 +80,33 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
         }
       : (opts.logOptions ?? {});
     this.recovered = opts.recover === false ? [] : recoverRuns(db, { dbPath: this.dbPath });
+    this.workerName = opts.worker;
+    this.leaseMs = isTeamDb(db) || opts.worker !== undefined ? (opts.leaseMs ?? leaseMsFrom(this.env)) : undefined;
+    if (this.leaseMs !== undefined && !db.readonly) {
+      this.runs.useLeases(this.leaseMs);
+      // Heartbeat: renew the lease of every run owned here; sweep: mark runs whose owner's lease expired.
+      this.heartbeat = setInterval(() => this.beat(opts.recover !== false), Math.max(50, this.leaseMs / 5));
+      this.heartbeat.unref();
+    }
     if (opts.handleSignals !== false) {
       installProcessHandlers();
       this.unhook = onShutdown((reason) => this.shutdown(reason));
     }
+  }
+
+  /** One heartbeat: leases renewed, then (unless recovery is off) runs of owners gone for good marked. */
+  protected beat(sweep: boolean): void {
+    try {
+      this.runs.renewLeases(currentOwner());
+      if (sweep) recoverRuns(this.db, { dbPath: this.dbPath });
+    } catch {
+      /* the database is unreachable for a moment: next beat (the lease is several beats long) */
+    }
+  }
+
+  protected stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   /** Store what the log thread was sent and end it (after the runs driven here have closed their logs). */
@@ -89,6 +124,11 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
 
   detail(runId: number): RunDetail | undefined {
     return this.runs.detail(runId);
+  }
+
+  /** How many runs this process drives right now (a worker's concurrency counts them). */
+  get driving(): number {
+    return this.live.size;
   }
 
   /** The run is driven by this process right now. */

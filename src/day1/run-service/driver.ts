@@ -159,6 +159,42 @@ export abstract class RunDriver extends RunDependencies {
     return true;
   }
 
+  /**
+   * A worker's claim: the oldest queued remote run whose stack is free, started here (owned, with a lease) and
+   * driven as `start` drives a new one. Undefined when there is nothing to take (or this service is closing).
+   */
+  async claimNext(): Promise<RunRecord | undefined> {
+    if (this.closed || this.readonly || this.workerName === undefined) return undefined;
+    const run = this.runs.claimRemote(currentOwner(), this.workerName);
+    if (!run) return undefined;
+    this.emit('state', run);
+    const stack = this.stacks.getById(run.stackId)!;
+    let prep: Prepared;
+    try {
+      prep = this.prepare(stack);
+    } catch (err) {
+      await this.failAtStart(run.id, errorMessage(err));
+      return this.runs.get(run.id);
+    }
+    const live: LiveRun = {
+      id: run.id,
+      kind: run.kind,
+      prep,
+      log: this.openLog(run.id, prep.redactor),
+      abort: new AbortController(),
+      phase: null,
+      diagnostics: [],
+      autoReason: run.autoApply ? 'autoApply: true in dayops.yaml' : undefined,
+      done: Promise.resolve(),
+      started: true,
+    };
+    this.live.set(run.id, live);
+    this.ensurePoller();
+    live.log.system(`dayops: run ${run.id} claimed by worker ${this.workerName} (${currentOwner().host})`);
+    live.done = this.drive(live);
+    return run;
+  }
+
   /** A run's log: lines go to listeners at once and to the database in batches. */
   protected openLog(runId: number, redactor: RedactLike | undefined): RunLog {
     return new RunLog(this.logs, runId, redactor, (line) => this.emit('line', line), {
@@ -344,7 +380,9 @@ export abstract class RunDriver extends RunDependencies {
         `dayops: waiting for approval (${outcome.requiredApprovals} required): dayops approve ${id}, or dayops discard ${id}`,
         'plan',
       );
-      await this.conclude(live, 'park', { patch, expect: ['PLANNING'] });
+      // A worker keeps the parked run (and its plan file): it applies it once approved from any machine.
+      const hold = this.workerName !== undefined ? { owner: currentOwner() } : {};
+      await this.conclude(live, 'park', { patch: { ...patch, ...hold }, expect: ['PLANNING'] });
     } catch (err) {
       await this.conclude(live, ...this.failure(live, err));
     }

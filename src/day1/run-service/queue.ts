@@ -11,6 +11,7 @@ export abstract class RunQueue extends CancelPoller {
 
   /** Leave the queue when the stack is free (polling the database; woken at once by runs ending here). */
   protected async waitTurn(live: LiveRun): Promise<void> {
+    if (live.started) return;
     let lastBlocker: string | undefined;
     for (let i = 1; ; i++) {
       this.checkAbort(live);

@@ -36,6 +36,13 @@ export interface RunServiceOptions {
    * screen: the app's run service does. Ignored for an in-memory or read-only database.
    */
   logThread?: boolean;
+  /**
+   * This service is `dayops worker NAME`'s: the runs it drives carry the name, and a run parked for approval stays
+   * owned here (its plan file is here): it applies once approved from any machine (`applyHeld`).
+   */
+  worker?: string;
+  /** The owner's lease on the runs it drives (team mode and workers): default 10 s, or DAYOPS_LEASE_MS. */
+  leaseMs?: number;
 }
 
 export interface StartOptions {
@@ -61,6 +68,8 @@ export interface ApproveResult {
   /** The run is applying (or about to, once the folder is free) in this process. */
   applying: boolean;
   state: RunState;
+  /** Team mode: the process that holds the plan (a worker) applies it, not this one. */
+  heldBy?: string;
 }
 
 export interface RunServiceEvents {
@@ -104,6 +113,8 @@ export interface LiveRun {
   atRevision?: AtRevision;
   /** Why the run's log or state could not be stored (a full disk): the run stops, FAILED with this when it can. */
   storeFailure?: string;
+  /** Already out of the queue (a worker claimed and started it in one transaction). */
+  started?: boolean;
 }
 
 export class Canceled extends Error {}

@@ -39,6 +39,26 @@ export function interruptedMessage(state: RunState): string {
   return `interrupted: dayops stopped while this run was ${state}`;
 }
 
+/** A parked run whose plan was held by a process that is gone for good: it can only be planned again. */
+export function planHolderLostMessage(run: RunRecord): string {
+  const who = run.worker ? `worker ${run.worker}` : `dayops on ${run.owner?.host ?? 'another host'}`;
+  return `plan holder lost: ${who} stopped while this run waited for approval; discard it and plan again (dayops run ${run.stackName})`;
+}
+
+/**
+ * Whether the process that owns a run is gone: same host and its pid is dead or reused (pid liveness), or, on any
+ * host, its lease expired (team mode and workers renew it every few seconds while they live).
+ */
+export function ownerGone(run: RunRecord, host = hostname(), now = Date.now()): boolean {
+  if (ownerState(run.owner, host) === 'gone') return true;
+  return run.leaseExpiresAt != null && run.leaseExpiresAt < now;
+}
+
+/** A parked run holding its plan in a live process (a worker) whose owner is gone. */
+function heldPlanLost(run: RunRecord, host: string): boolean {
+  return run.state === 'UNCONFIRMED' && run.owner !== null && ownerGone(run, host);
+}
+
 function stopOrphan(run: RunRecord, graceMs: number): number | null {
   return stopGroup(run.toolPid, run.toolStart, graceMs);
 }
@@ -67,21 +87,27 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
   const out: RecoveredRun[] = [];
   for (const candidate of runs.live()) {
     if (opts.runIds && !opts.runIds.includes(candidate.id)) continue;
-    if (!OWNED_STATES.includes(candidate.state)) continue;
+    const lost = heldPlanLost(candidate, host);
+    if (!OWNED_STATES.includes(candidate.state) && !lost) continue;
     // Queued for whichever dayops takes it (a cascade's run left for the scheduler): nobody was driving it.
     if (candidate.state === 'QUEUED' && candidate.owner === null) continue;
-    if (ownerState(candidate.owner, host) !== 'gone') continue;
+    if (!ownerGone(candidate, host)) continue;
     const marked = db
       .transaction(() => {
         const run = runs.get(candidate.id);
         // Re-read inside the transaction: another process may have recovered or moved it meanwhile.
-        if (!run || run.state !== candidate.state || ownerState(run.owner, host) !== 'gone') return undefined;
-        const error = interruptedMessage(run.state);
+        if (!run || run.state !== candidate.state || !ownerGone(run, host)) return undefined;
+        if (lost && !heldPlanLost(run, host)) return undefined;
+        const error = lost ? planHolderLostMessage(run) : interruptedMessage(run.state);
         // Mid-validation: the apply happened, the checks did not all end; those still running end failed, and so
         // does the validation (it never passed).
         const validating = run.state === 'VALIDATING';
         const patch = validating ? { error, validationStatus: 'failed' as const } : { error };
-        const moved = runs.move(run.id, 'fail', { patch, note: 'interrupted', expect: [run.state] });
+        const moved = runs.move(run.id, 'fail', {
+          patch,
+          note: lost ? 'plan holder lost' : 'interrupted',
+          expect: [run.state],
+        });
         if (!moved) return undefined;
         if (validating) checks.failRunning(run.id, 'interrupted: dayops stopped before this check ended');
         const seq = logs.count(run.id) + 1;
@@ -101,7 +127,8 @@ export function recoverRuns(db: DB, opts: RecoverOptions = {}): RecoveredRun[] {
       })
       .immediate();
     if (!marked) continue;
-    const toolPid = stopOrphan(marked.run, opts.graceMs ?? 5000);
+    // A tool of another host is that host's to stop (its own recovery does, when it comes back).
+    const toolPid = marked.run.owner?.host === host ? stopOrphan(marked.run, opts.graceMs ?? 5000) : null;
     removeRunDir(dbPath, marked.run.id);
     out.push({
       id: marked.run.id,

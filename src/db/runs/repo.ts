@@ -48,14 +48,23 @@ export class RunsRepo {
   private readonly cancelFlags;
   private readonly token;
   private readonly patchStatements = new Map<string, ReturnType<DB['prepare']>>();
+  private readonly remoteQueue;
+  private readonly renewStmt;
+  private readonly heldStmt;
+  /**
+   * How long an owner's lease lasts (team mode, workers): every change of owner sets `lease_expires_at` to now plus
+   * this; undefined: no lease is kept (a SQLite file's local runs: pid liveness decides).
+   */
+  private leaseMs: number | undefined;
 
   constructor(private readonly db: DB) {
     this.audit = new AuditRepo(db);
     this.checks = new ChecksRepo(db);
     this.insertRun = db.prepare(
       `INSERT INTO runs (stack_id, kind, purpose, state, triggered_by, trigger, auto_apply, owner_host, owner_pid, owner_start,
-         created_at, updated_at)
-       VALUES (@stackId, @kind, @purpose, 'QUEUED', @triggeredBy, @trigger, @autoApply, @host, @pid, @start, @now, @now) RETURNING id`,
+         created_at, updated_at, remote, lease_expires_at)
+       VALUES (@stackId, @kind, @purpose, 'QUEUED', @triggeredBy, @trigger, @autoApply, @host, @pid, @start, @now, @now,
+         @remote, @lease) RETURNING id`,
     );
     this.insertTransition = db.prepare<[number, string, number, string | null]>(
       'INSERT INTO run_transitions (run_id, state, at, note) VALUES (?, ?, ?, ?)',
@@ -101,10 +110,32 @@ export class RunsRepo {
     this.cancelFlags = db.prepare<[string], { id: number }>(
       `SELECT id FROM runs WHERE cancel_requested = 1 AND state NOT IN ${TERMINAL_SQL} AND id IN (${dialect(db).idsFromJson})`,
     );
+    this.remoteQueue = db.prepare<[], { id: number }>(
+      `SELECT id FROM runs WHERE remote = 1 AND state = 'QUEUED' AND owner_pid IS NULL ORDER BY id LIMIT 64${
+        isTeamDb(db) ? ' FOR UPDATE SKIP LOCKED' : ''
+      }`,
+    );
+    this.renewStmt = db.prepare<[number, string, number]>(
+      `UPDATE runs SET lease_expires_at = ? WHERE owner_host = ? AND owner_pid = ? AND state NOT IN ${TERMINAL_SQL}`,
+    );
+    this.heldStmt = db.prepare<[string, number], { id: number; approvals: number; required: number }>(
+      `SELECT id, required_approvals AS required,
+         (SELECT count(*) FROM approvals a WHERE a.run_id = runs.id) AS approvals
+       FROM runs WHERE state = 'UNCONFIRMED' AND owner_host = ? AND owner_pid = ? ORDER BY id`,
+    );
     // PostgreSQL's change token (the WAL position) moves on this connection's own commits too.
     this.token = db.prepare<[], { m: number | null; c: number }>(
       `SELECT max(id) AS m, ${isTeamDb(db) ? '0' : 'total_changes()'} AS c FROM runs`,
     );
+  }
+
+  /** Keep leases on the runs this repository gives an owner (see `leaseMs`). */
+  useLeases(ms: number | undefined): void {
+    this.leaseMs = ms;
+  }
+
+  private leaseFor(owner: RunOwner | null | undefined, now: number): number | null {
+    return owner && this.leaseMs !== undefined ? now + this.leaseMs : null;
   }
 
   private tx<T>(fn: () => T): T {
@@ -124,6 +155,8 @@ export class RunsRepo {
         pid: input.owner?.pid ?? null,
         start: input.owner?.start ?? null,
         now,
+        remote: input.remote ? 1 : 0,
+        lease: this.leaseFor(input.owner, now),
       });
       const id = Number(info.lastInsertRowid);
       this.insertTransition.run(id, 'QUEUED', now, null);
@@ -192,6 +225,12 @@ export class RunsRepo {
       params.ownerHost = patch.owner?.host ?? null;
       params.ownerPid = patch.owner?.pid ?? null;
       params.ownerStart = patch.owner?.start ?? null;
+      sets.push('lease_expires_at = @lease');
+      params.lease = this.leaseFor(patch.owner, now);
+    }
+    if (patch.worker !== undefined) {
+      sets.push('worker = @worker');
+      params.worker = patch.worker;
     }
     if (patch.error !== undefined) {
       sets.push('error = @error');
@@ -350,9 +389,14 @@ export class RunsRepo {
       }
       const approvals = this.approvalsOf.all(id).length;
       const required = run.requiredApprovals;
-      if (approvals < required) {
+      // The plan is held by another live process (a worker): that process applies it, never this one.
+      const heldBy =
+        run.owner && (run.owner.host !== owner.host || run.owner.pid !== owner.pid)
+          ? (run.worker ?? `${run.owner.host}:${run.owner.pid}`)
+          : undefined;
+      if (approvals < required || heldBy) {
         this.applyPatch(id, {}, now);
-        return { run: this.get(id)!, approvals, required, applying: false };
+        return { run: this.get(id)!, approvals, required, applying: false, heldBy };
       }
       const blocker = applyBlocker(run, this.liveInfo(run.stackId));
       if (blocker) {
@@ -421,6 +465,36 @@ export class RunsRepo {
       this.audit.append({ at: now, user, action: 'cancel', runId: id, stackId: run.stackId, comment });
       return true;
     });
+  }
+
+  /**
+   * A worker takes the oldest queued remote run whose stack is free for it and starts it (QUEUED -> INITIALIZING,
+   * owned by `owner`, with a lease), in one transaction: on PostgreSQL the candidates are row-locked with
+   * `FOR UPDATE SKIP LOCKED` (and `immediate()` serialises the stack decision team-wide), on SQLite the
+   * `BEGIN IMMEDIATE` transaction does. A run is taken by exactly one worker. Undefined when nothing can start.
+   */
+  claimRemote(owner: RunOwner, worker: string, now = Date.now()): RunRecord | undefined {
+    return this.tx(() => {
+      for (const { id } of this.remoteQueue.all()) {
+        const run = this.get(id);
+        if (!run || run.state !== 'QUEUED' || run.owner) continue;
+        if (startBlocker(run, this.liveInfo(run.stackId))) continue;
+        const moved = this.moveInTx(run, 'start', { owner, worker }, `claimed by worker ${worker}`, now);
+        if (moved) return moved;
+      }
+      return undefined;
+    });
+  }
+
+  /** Renew the lease of every live run this process owns (driving it, or holding its plan). */
+  renewLeases(owner: RunOwner, now = Date.now()): number {
+    if (this.leaseMs === undefined) return 0;
+    return this.renewStmt.run(now + this.leaseMs, owner.host, owner.pid).changes;
+  }
+
+  /** Parked runs (UNCONFIRMED) whose plan this process holds, with their approvals so far. */
+  held(owner: RunOwner): { id: number; approvals: number; required: number }[] {
+    return this.heldStmt.all(owner.host, owner.pid);
   }
 
   /** Of these run ids, those whose cancel was requested (by any process). */

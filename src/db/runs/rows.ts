@@ -52,6 +52,9 @@ export interface Row {
   promoted_from_run_id: number | null;
   promoted_from_stack: string | null;
   rollback_of_run_id: number | null;
+  lease_expires_at: number | null;
+  worker: string | null;
+  remote: number;
 }
 
 export interface DetailRow {
@@ -71,6 +74,7 @@ export const SELECT_RUN = `SELECT r.id, r.stack_id, s.name AS stack_name, s.envi
   r.applied_add, r.applied_change, r.applied_destroy, r.applied_import, r.applied_forget, r.error, r.log_lines,
   r.created_at, r.updated_at, r.started_at, r.finished_at, r.validation_status,
   r.revision, r.revision_kind, r.revision_dirty, r.promoted_from_run_id, r.rollback_of_run_id,
+  r.lease_expires_at, r.worker, r.remote,
   (SELECT ps.name FROM runs pr JOIN stacks ps ON ps.id = pr.stack_id WHERE pr.id = r.promoted_from_run_id) AS promoted_from_stack
   FROM runs r JOIN stacks s ON s.id = r.stack_id`;
 
@@ -123,6 +127,9 @@ export function toRecord(r: Row, now = Date.now()): RunRecord {
     promotedFrom:
       r.promoted_from_run_id === null ? null : { stack: r.promoted_from_stack ?? '', runId: r.promoted_from_run_id },
     rollbackOf: r.rollback_of_run_id,
+    leaseExpiresAt: r.lease_expires_at ?? null,
+    worker: r.worker ?? null,
+    remote: r.remote === 1,
   };
 }
 

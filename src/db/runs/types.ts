@@ -61,6 +61,12 @@ export interface RunRecord {
   promotedFrom?: { stack: string; runId: number } | null;
   /** A rollback: the run whose failed validation it answers. */
   rollbackOf?: number | null;
+  /** Team mode: until when (epoch ms) the owner is known to be alive; null when no lease is kept (pid liveness). */
+  leaseExpiresAt?: number | null;
+  /** The `dayops worker` driving or holding the run; null when run by the dayops that started it. */
+  worker?: string | null;
+  /** Queued for a worker (`dayops run STACK --remote`). */
+  remote?: boolean;
 }
 
 export interface RunTransition {
@@ -100,6 +106,8 @@ export interface NewRun {
   autoApply: boolean;
   /** null: queued for whichever dayops process takes it (a cascade's run left for the scheduler). */
   owner: RunOwner | null;
+  /** Queued for a `dayops worker` (with no owner). */
+  remote?: boolean;
 }
 
 /** Columns a move may set along with the state. `owner: null` clears the owner (a parked run). */
@@ -114,6 +122,8 @@ export interface RunPatch {
   diagnostics?: Diagnostic[] | null;
   requiredApprovals?: number;
   validationStatus?: 'passed' | 'failed' | null;
+  /** The worker that drives (or holds the plan of) the run. */
+  worker?: string | null;
 }
 
 export type StartResult =
@@ -129,4 +139,6 @@ export type ApprovalResult = {
   applying: boolean;
   /** Enough approvals, but a tool is working in the folder: claim the apply later with `claimApply`. */
   blocker?: LiveRunInfo;
+  /** Team mode: another live process holds the run's plan (a worker): it applies once approvals are enough. */
+  heldBy?: string;
 };

@@ -3,7 +3,6 @@
  * synchronous connection): `dayops logs --follow` hears of new log chunks (channel `dayops_log`, payload the run id,
  * sent by a trigger on run_logs: 004-workers.sql) as soon as they are committed.
  */
-import pg from 'pg';
 
 export interface Listener {
   close(): Promise<void>;
@@ -11,6 +10,8 @@ export interface Listener {
 
 /** Call `onPayload` with each notification's payload on `channel`; the connection is closed by `close()`. */
 export async function listen(url: string, channel: string, onPayload: (payload: string) => void): Promise<Listener> {
+  // Loaded when needed: most commands never listen.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, application_name: 'dayops listen' });
   // A server that goes away must not crash dayops: the caller polls as well.
   client.on('error', () => {});

@@ -10,7 +10,7 @@
  *
  * In CI (`CI` set) a missing PostgreSQL fails the tests that need it; elsewhere they skip with a message.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
@@ -147,6 +147,37 @@ export async function startPostgres(): Promise<PgServer> {
   };
   running.add(stopSync);
   hookExit();
+  // The server is not our child: when this process dies without its exit handlers (a test worker killed at the
+  // end of a run, a crash), a watchdog stops the server and removes the folder.
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const stopCmd = [
+    ...(asPostgres ? ['runuser', '-u', 'postgres', '--'] : []),
+    pgCtl,
+    'stop',
+    '-D',
+    data,
+    '-m',
+    'immediate',
+  ]
+    .map(q)
+    .join(' ');
+  const watchdog = spawn(
+    'sh',
+    [
+      '-c',
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${stopCmd} >/dev/null 2>&1; rm -rf ${q(dir)}`,
+    ],
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.unref();
+  const stopWatchdog = () => {
+    try {
+      if (watchdog.pid) process.kill(watchdog.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  running.add(stopWatchdog);
   let port = 0;
   try {
     await run(
@@ -191,12 +222,14 @@ export async function startPostgres(): Promise<PgServer> {
           /* no log */
         }
         if (attempt >= 3 || !/address already in use|could not bind/i.test(text)) {
-          throw new Error(`${(err as Error).message}\n${text.slice(-800)}`);
+          throw new Error(`${(err as Error).message}\n${text.slice(-800)}`, { cause: err });
         }
       }
     }
   } catch (err) {
     running.delete(stopSync);
+    running.delete(stopWatchdog);
+    stopWatchdog();
     stopSync();
     throw err;
   }
@@ -227,8 +260,12 @@ export async function startPostgres(): Promise<PgServer> {
     } catch (err) {
       if (Date.now() > deadline) {
         running.delete(stopSync);
+        running.delete(stopWatchdog);
+        stopWatchdog();
         stopSync();
-        throw new Error(`PostgreSQL on ${host}:${port} does not accept connections: ${(err as Error).message}`);
+        throw new Error(`PostgreSQL on ${host}:${port} does not accept connections: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -265,6 +302,8 @@ export async function startPostgres(): Promise<PgServer> {
       await Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined)));
       pools.clear();
       if (!running.delete(stopSync)) return;
+      running.delete(stopWatchdog);
+      stopWatchdog();
       try {
         await run(pgCtl, ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60'], asPostgres, 90_000);
       } catch {

@@ -45,7 +45,13 @@ function sqliteSchema() {
     const fks: string[] = [];
     /** Primary keys and UNIQUE constraints: `table p|u (columns)`. */
     const keys: string[] = [];
+    /** CHECK (column IN (...)): `table.column: value, value`. */
+    const checks: string[] = [];
     for (const t of tables) {
+      const { sql } = db.prepare<[string], { sql: string }>('SELECT sql FROM sqlite_master WHERE name = ?').get(t)!;
+      for (const m of sql.matchAll(/CHECK \((\w+) IN \(([^)]*)\)\)/g)) {
+        checks.push(`${t}.${m[1]}: ${[...m[2].matchAll(/'([^']*)'/g)].map((v) => v[1]).join(', ')}`);
+      }
       const pk = db
         .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${t}') WHERE pk > 0 ORDER BY pk`)
         .all()
@@ -81,7 +87,7 @@ function sqliteSchema() {
         fks.push(`${t}.${f.from} -> ${f.table}.${f.to} ON DELETE ${f.on_delete}`);
       }
     }
-    return { tables, columns, indexes, fks: fks.sort(), keys: keys.sort() };
+    return { tables, columns, indexes, fks: fks.sort(), keys: keys.sort(), checks: checks.sort() };
   } finally {
     db.close();
   }
@@ -135,7 +141,7 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL schema and roles (migrations/postgres
     await server?.stop();
   });
 
-  test('every SQLite table is there with the same columns, indexes and foreign keys', async () => {
+  test('every SQLite table is there with the same columns, keys, indexes, CHECK constraints and foreign keys', async () => {
     const lite = sqliteSchema();
     expect(lite.tables.length).toBeGreaterThan(20);
     const pgCols = await server.query<{ table_name: string; column_name: string }>(
@@ -185,6 +191,20 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL schema and roles (migrations/postgres
       DB,
     );
     expect(pgKeys.rows.map((r) => r.key).sort()).toEqual(lite.keys);
+
+    // PostgreSQL shows `CHECK ((state = ANY (ARRAY['QUEUED'::text, ...])))`.
+    const pgChecks = await server.query<{ t: string; def: string }>(
+      `SELECT conrelid::regclass::text AS t, pg_get_constraintdef(oid) AS def FROM pg_constraint
+       WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
+      [],
+      DB,
+    );
+    const checks = pgChecks.rows.map(({ t, def }) => {
+      const column = /^CHECK \(\((\w+) = ANY/.exec(def)?.[1] ?? def;
+      return `${t}.${column}: ${[...def.matchAll(/'([^']*)'::text/g)].map((v) => v[1]).join(', ')}`;
+    });
+    expect(lite.checks.length).toBeGreaterThan(20);
+    expect(checks.sort()).toEqual(lite.checks);
   });
 
   test('CHECK constraints and the append-only audit log hold, also for the superuser', async () => {

@@ -5,6 +5,8 @@ import { UserError } from './errors.js';
 import { terminalStream } from './terminal/sanitize.js';
 import { resolveDbPath } from './paths.js';
 import { databaseError, dbWaitMs, openDatabase, type DB } from './db/open.js';
+import { isPostgresUrl, redactUrl } from './db/engine.js';
+import { pgError, teamLocalPath } from './db/pg/database.js';
 import type { CommandContext } from './commands/context.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { recoverRuns } from './day1/runner/recover.js';
@@ -18,11 +20,12 @@ function usage(): string {
     'dayops: a terminal cockpit for Day-0 design, Day-1 deploys and Day-2 operations',
     '',
     'Usage:',
-    '  dayops [--db PATH] [--readonly]',
+    '  dayops [--db PATH|URL] [--readonly]',
     '      open the app (needs a terminal)',
     ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'Global flags: --db PATH (or DAYOPS_DB) picks the database, default $XDG_DATA_HOME/dayops/dayops.db;',
+    '  --db postgres://USER@HOST:PORT/DB puts dayops on a shared PostgreSQL (team mode, see `dayops team init`);',
     '  --readonly shows everything and starts proposed (plan-only) runs only.',
     'Run `dayops help` for this text, `dayops --version` for the version.',
   ].join('\n');
@@ -37,7 +40,7 @@ function splitGlobals(argv: string[]): { db?: string; readonly: boolean; rest: s
     const a = argv[i];
     if (a === '--db') {
       db = argv[++i];
-      if (!db) throw new UserError('--db needs a path', 2);
+      if (!db) throw new UserError('--db needs a path (or a postgres:// URL)', 2);
     } else if (a.startsWith('--db=')) db = a.slice(5);
     else if (a === '--readonly') readonly = true;
     else if (a === '--') {
@@ -73,11 +76,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0;
   }
   let handle: DB | undefined;
-  const dbPath = resolveDbPath(dbFlag, env);
+  const dbTarget = resolveDbPath(dbFlag, env);
+  const team = isPostgresUrl(dbTarget);
+  // In team mode what this machine keeps for the database (run folders) lives under a local path standing for it.
+  const dbPath = team ? teamLocalPath(dbTarget) : dbTarget;
   // Waiting for another dayops's lock, or a database that cannot be written, is said on stderr (before the app's
   // screen opens); a database opened read-only makes this dayops read-only too.
   const open = (): DB => {
-    const db = openDatabase(dbPath, {
+    const db = openDatabase(dbTarget, {
       waitMs: dbWaitMs(env),
       onWait: (m) => ctx.stderr.write(`dayops: ${m}\n`),
       onReadonly: (m) => ctx.stderr.write(`dayops: ${m}\n`),
@@ -87,6 +93,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const ctx: CommandContext = {
     dbPath,
+    dbTarget,
     db: () => (handle ??= open()),
     // Every line a command prints goes through the one sanitiser: text from outside never drives the terminal.
     stdout: terminalStream(process.stdout, env),
@@ -120,6 +127,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return await found.command.run(found.rest, ctx);
   } catch (err) {
     // What SQLite says about the file (locked, damaged, read-only, full) is one line naming it, never a trace.
+    // What PostgreSQL refused (a role's missing grant, a lost connection) is one line too, never with a password.
+    if (team) throw pgError(redactUrl(dbTarget), err) ?? err;
     throw databaseError(dbPath, err) ?? err;
   } finally {
     handle?.close();

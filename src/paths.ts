@@ -3,17 +3,26 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `$XDG_DATA_HOME/dayops/dayops.db`, else `~/.local/share/dayops/dayops.db`. */
-export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  const dataHome =
-    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
-  return join(dataHome, 'dayops', 'dayops.db');
+/** `$XDG_DATA_HOME`, else `~/.local/share`. */
+export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/')
+    ? env.XDG_DATA_HOME
+    : join(homedir(), '.local', 'share');
 }
 
-/** `--db PATH` wins, then `DAYOPS_DB`, then the default under the user's data directory. */
+/** `$XDG_DATA_HOME/dayops/dayops.db`, else `~/.local/share/dayops/dayops.db`. */
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dataHome(env), 'dayops', 'dayops.db');
+}
+
+/**
+ * `--db PATH` wins, then `DAYOPS_DB`, then the default under the user's data directory. A `postgres://` URL (team
+ * mode) is kept as given.
+ */
 export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return resolve(flag);
-  if (env.DAYOPS_DB) return resolve(env.DAYOPS_DB);
+  const given = flag || env.DAYOPS_DB;
+  if (given && /^postgres(ql)?:\/\//i.test(given)) return given;
+  if (given) return resolve(given);
   return defaultDbPath(env);
 }
 

@@ -5,7 +5,13 @@ import { UserError } from '../errors.js';
 
 /** What every command gets: where the database is, the output streams, and whether a person is there. */
 export interface CommandContext {
+  /** The SQLite file; in team mode the local path that stands for the team database (src/db/pg/database.ts). */
   dbPath: string;
+  /**
+   * What `--db`/`DAYOPS_DB` named: the SQLite file, or the team database's `postgres://` URL, which may hold a
+   * password: never printed (print `redactUrl(dbTarget)`).
+   */
+  dbTarget: string;
   /** Opens (and migrates) the database on first use; the same handle afterwards. */
   db(): DB;
   stdout: Writable;

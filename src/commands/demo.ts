@@ -102,7 +102,7 @@ async function openDemo(ctx: CommandContext, dbPath: string, note?: string): Pro
   let handle: DB | undefined;
   const { runTui } = await (await import('../main.js')).importTui();
   try {
-    return await runTui({ ...ctx, dbPath, db: () => (handle ??= openDatabase(dbPath)) });
+    return await runTui({ ...ctx, dbPath, dbTarget: dbPath, db: () => (handle ??= openDatabase(dbPath)) });
   } finally {
     handle?.close();
   }

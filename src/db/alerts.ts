@@ -183,7 +183,7 @@ const toSilence = (r: SilenceRow): SilenceRecord => ({
 
 // An acknowledgement counts only for the firing it was given for (same starts_at).
 const SELECT_ALERTS = `
-  SELECT a.*, s.name AS stack, k.user AS ack_user, k.note AS ack_note, k.at AS ack_at
+  SELECT a.*, s.name AS stack, k."user" AS ack_user, k.note AS ack_note, k.at AS ack_at
   FROM alerts a
   JOIN stacks s ON s.id = a.stack_id
   LEFT JOIN alert_acks k ON k.stack_id = a.stack_id AND k.fingerprint = a.fingerprint AND k.starts_at = a.starts_at`;
@@ -244,12 +244,12 @@ export class AlertsRepo {
        FROM alerts WHERE stack_id = ? GROUP BY stack_id`,
     );
     this.clearCounts = db.prepare<[number]>('DELETE FROM alert_counts WHERE stack_id = ?');
-    const counts = `SELECT stack_id AS stackId, critical, warning, info, other, suppressed, total FROM alert_counts`;
+    const counts = `SELECT stack_id AS "stackId", critical, warning, info, other, suppressed, total FROM alert_counts`;
     this.countByStack = db.prepare<[], SeverityCounts>(`${counts} ORDER BY stack_id`);
     this.countOf = db.prepare<[number], SeverityCounts>(`${counts} WHERE stack_id = ?`);
     this.upsertAck = db.prepare(
-      `INSERT INTO alert_acks (stack_id, fingerprint, starts_at, user, note, at) VALUES (@stackId, @fingerprint, @startsAt, @user, @note, @at)
-       ON CONFLICT (stack_id, fingerprint) DO UPDATE SET starts_at = @startsAt, user = @user, note = @note, at = @at`,
+      `INSERT INTO alert_acks (stack_id, fingerprint, starts_at, "user", note, at) VALUES (@stackId, @fingerprint, @startsAt, @user, @note, @at)
+       ON CONFLICT (stack_id, fingerprint) DO UPDATE SET starts_at = @startsAt, "user" = @user, note = @note, at = @at`,
     );
     this.deleteAck = db.prepare<[number, string]>('DELETE FROM alert_acks WHERE stack_id = ? AND fingerprint = ?');
     this.insertSilence = db.prepare(
@@ -277,16 +277,16 @@ export class AlertsRepo {
          AND r.state IN ('FINISHED', 'FAILED', 'DISCARDED', 'CANCELED', 'POLICY_DENIED')`,
     );
     this.insertAudit = db.prepare(
-      `INSERT INTO audit_log (at, user, action, stack_id, run_id, comment, detail)
+      `INSERT INTO audit_log (at, "user", action, stack_id, run_id, comment, detail)
        VALUES (@at, @user, @action, @stackId, @runId, @comment, @detail)`,
     );
     this.applied = db.prepare<[{ stackId: number; from: number; to: number }], AppliedRunRow>(
       `SELECT * FROM (
-         SELECT r.id, r.state, r.purpose, r.triggered_by AS triggeredBy,
+         SELECT r.id, r.state, r.purpose, r.triggered_by AS "triggeredBy",
            COALESCE((SELECT min(t.at) FROM run_transitions t WHERE t.run_id = r.id AND t.state = 'APPLYING'),
-                    CASE WHEN r.apply_json IS NOT NULL THEN r.started_at END) AS applyingAt,
-           r.finished_at AS finishedAt, r.summary_add AS summaryAdd, r.summary_change AS summaryChange,
-           r.summary_destroy AS summaryDestroy, r.plan_json AS planJson, r.apply_json AS applyJson, r.error
+                    CASE WHEN r.apply_json IS NOT NULL THEN r.started_at END) AS "applyingAt",
+           r.finished_at AS "finishedAt", r.summary_add AS "summaryAdd", r.summary_change AS "summaryChange",
+           r.summary_destroy AS "summaryDestroy", r.plan_json AS "planJson", r.apply_json AS "applyJson", r.error
          FROM runs r
          WHERE r.stack_id = @stackId AND r.state IN ('FINISHED', 'FAILED', 'APPLYING')
            AND (r.finished_at IS NULL OR r.finished_at >= @from)

@@ -59,8 +59,8 @@ export class AuditRepo {
 
   constructor(db: DB) {
     this.insert = db.prepare(
-      `INSERT INTO audit_log (at, user, action, stack_id, run_id, comment, detail)
-       VALUES (@at, @user, @action, @stackId, @runId, @comment, @detail)`,
+      `INSERT INTO audit_log (at, "user", action, stack_id, run_id, comment, detail)
+       VALUES (@at, @user, @action, @stackId, @runId, @comment, @detail) RETURNING id`,
     );
     this.byRun = db.prepare<[number], Row>('SELECT * FROM audit_log WHERE run_id = ? ORDER BY id');
     this.byStack = db.prepare<[number, number], Row>(

@@ -3,6 +3,7 @@
  * prune, self) with their outcome. Plus the one query the dashboard needs for 1,000 stacks at once.
  */
 import { hostname } from 'node:os';
+import { dialect, type Dialect } from './engine.js';
 import type { DB } from './open.js';
 import type { Snapshot } from '../day2/restic.js';
 
@@ -166,15 +167,15 @@ const toStatusRow = (r: StatusRow): BackupStatusRow => ({
 
 // Every stack with its newest snapshot, newest finished verify and backup, and its source row. The correlated
 // subqueries each walk one index (snapshots_by_time, backup_events_by_stack) a few steps.
-const STATUS_SQL = `
+const statusSql = (d: Dialect): string => `
 SELECT s.id AS stack_id, s.name, s.dir,
-  CASE WHEN json_valid(s.blueprint) THEN json_extract(s.blueprint, '$.successCriteria.rpoMinutes') END AS bp_rpo,
-  CASE WHEN json_valid(s.blueprint) THEN json_extract(s.blueprint, '$.successCriteria.rtoMinutes') END AS bp_rto,
+  ${d.jsonNumber('s.blueprint', ['successCriteria', 'rpoMinutes'])} AS bp_rpo,
+  ${d.jsonNumber('s.blueprint', ['successCriteria', 'rtoMinutes'])} AS bp_rto,
   (SELECT MAX(time) FROM snapshots WHERE stack_id = s.id) AS last_snapshot_at,
   (SELECT COUNT(*) FROM snapshots WHERE stack_id = s.id) AS snapshot_count,
-  v.finished_at AS v_at, v.ok AS v_ok, v.error AS v_error, CASE WHEN json_valid(v.detail) THEN json_extract(v.detail, '$.unreachable') END AS v_unreachable,
+  v.finished_at AS v_at, v.ok AS v_ok, v.error AS v_error, ${d.jsonNumber('v.detail', ['unreachable'])} AS v_unreachable,
   t.finished_at AS t_at, t.ok AS t_ok, t.error AS t_error,
-  CASE WHEN json_valid(t.detail) THEN json_extract(t.detail, '$.restoreMs') END AS t_restore_ms,
+  ${d.jsonNumber('t.detail', ['restoreMs'])} AS t_restore_ms,
   b.finished_at AS b_at, b.ok AS b_ok, b.error AS b_error,
   src.fetched_at AS src_fetched_at, src.ok_at AS src_ok_at, src.error AS src_error
 FROM stacks s
@@ -182,7 +183,7 @@ LEFT JOIN backup_events v ON v.id = (
   SELECT id FROM backup_events WHERE stack_id = s.id AND kind = 'verify' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)
 LEFT JOIN backup_events t ON t.id = (
   SELECT id FROM backup_events WHERE stack_id = s.id AND kind = 'verify' AND finished_at IS NOT NULL
-    AND coalesce(CASE WHEN json_valid(detail) THEN json_extract(detail, '$.unreachable') END, 0) = 0
+    AND coalesce(${d.jsonNumber('detail', ['unreachable'])}, 0) = 0
   ORDER BY id DESC LIMIT 1)
 LEFT JOIN backup_events b ON b.id = (
   SELECT id FROM backup_events WHERE stack_id = s.id AND kind = 'backup' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)
@@ -221,8 +222,8 @@ export class BackupsRepo {
       'SELECT * FROM snapshots WHERE stack_id = ? ORDER BY time DESC, id',
     );
     this.insertEvent = db.prepare(
-      `INSERT INTO backup_events (stack_id, kind, user, trigger, owner_host, owner_pid, started_at)
-       VALUES (@stackId, @kind, @user, @trigger, @host, @pid, @now)`,
+      `INSERT INTO backup_events (stack_id, kind, "user", trigger, owner_host, owner_pid, started_at)
+       VALUES (@stackId, @kind, @user, @trigger, @host, @pid, @now) RETURNING id`,
     );
     this.finishEvent = db.prepare(
       `UPDATE backup_events SET ok = @ok, snapshot_id = COALESCE(@snapshotId, snapshot_id), error = @error, detail = @detail,
@@ -245,8 +246,9 @@ export class BackupsRepo {
     this.interrupt = db.prepare(
       `UPDATE backup_events SET ok = 0, error = @error, finished_at = @now WHERE id = @id AND finished_at IS NULL`,
     );
-    this.statusAll = db.prepare<[], StatusRow>(`${STATUS_SQL} ORDER BY s.name`);
-    this.statusOne = db.prepare<[number], StatusRow>(`${STATUS_SQL} WHERE s.id = ?`);
+    const status = statusSql(dialect(db));
+    this.statusAll = db.prepare<[], StatusRow>(`${status} ORDER BY s.name`);
+    this.statusOne = db.prepare<[number], StatusRow>(`${status} WHERE s.id = ?`);
   }
 
   /** The cached snapshots of a stack, newest first. */

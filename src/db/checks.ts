@@ -86,7 +86,7 @@ export class ChecksRepo {
 
   constructor(db: DB) {
     this.insert = db.prepare<[number | null, number, CheckSource, string, string, number]>(
-      `INSERT INTO check_results (run_id, stack_id, source, name, kind, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`,
+      `INSERT INTO check_results (run_id, stack_id, source, name, kind, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?) RETURNING id`,
     );
     this.update = db.prepare(
       `UPDATE check_results SET status = @status, finished_at = @finishedAt, duration_ms = @durationMs,

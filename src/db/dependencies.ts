@@ -3,6 +3,7 @@
  * successful apply, and the cascades of downstream runs a change of outputs queues.
  */
 import type { DB } from './open.js';
+import { dialect } from './engine.js';
 import type { RunKind, RunState } from '../day1/runner/state.js';
 import type { RunOwner } from './runs.js';
 
@@ -107,7 +108,7 @@ export class DependenciesRepo {
     );
     this.insertRun = db.prepare(
       `INSERT INTO runs (stack_id, kind, purpose, state, triggered_by, trigger, auto_apply, created_at, updated_at)
-       VALUES (@stackId, @kind, 'deploy', 'QUEUED', @triggeredBy, 'cascade', @autoApply, @now, @now)`,
+       VALUES (@stackId, @kind, 'deploy', 'QUEUED', @triggeredBy, 'cascade', @autoApply, @now, @now) RETURNING id`,
     );
     this.insertTransition = db.prepare<[number, number, string]>(
       "INSERT INTO run_transitions (run_id, state, at, note) VALUES (?, 'QUEUED', ?, ?)",
@@ -131,7 +132,7 @@ export class DependenciesRepo {
        WHERE r.state = 'QUEUED' AND r.owner_pid IS NULL ORDER BY c.root_run_id`,
     );
     this.ofRuns = db.prepare<[string], { run_id: number; root_run_id: number }>(
-      'SELECT run_id, root_run_id FROM run_cascades WHERE run_id IN (SELECT value FROM json_each(?))',
+      `SELECT run_id, root_run_id FROM run_cascades WHERE run_id IN (${dialect(db).idsFromJson})`,
     );
   }
 

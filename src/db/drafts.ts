@@ -44,7 +44,7 @@ export class DraftsRepo {
       'SELECT * FROM wizard_drafts WHERE completed_at IS NULL ORDER BY updated_at DESC, id DESC',
     );
     this.insert = db.prepare(
-      'INSERT INTO wizard_drafts (blueprint, step, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO wizard_drafts (blueprint, step, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
     );
     this.save = db.prepare('UPDATE wizard_drafts SET blueprint = ?, step = ?, state = ?, updated_at = ? WHERE id = ?');
     this.complete = db.prepare('UPDATE wizard_drafts SET completed_at = ?, updated_at = ? WHERE id = ?');

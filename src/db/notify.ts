@@ -162,8 +162,9 @@ export class NotifyRepo {
       'UPDATE notify_conditions SET resolved_at = ? WHERE key = ? AND resolved_at IS NULL',
     );
     this.insertOutbox = db.prepare(
-      `INSERT OR IGNORE INTO notify_outbox (event_id, route, stack_id, cond_key, kind, target, payload, created_at, next_attempt_at)
-       VALUES (@eventId, @route, @stackId, @condKey, @kind, @target, @payload, @now, @now)`,
+      `INSERT INTO notify_outbox (event_id, route, stack_id, cond_key, kind, target, payload, created_at, next_attempt_at)
+       VALUES (@eventId, @route, @stackId, @condKey, @kind, @target, @payload, @now, @now)
+       ON CONFLICT DO NOTHING RETURNING id`,
     );
     // A newer post of the same alert to Alertmanager makes the older ones pointless (and, sent late, wrong).
     this.supersede = db.prepare<[number, string, string, number]>(

@@ -24,7 +24,10 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
-export type DB = Database.Database;
+export type { DB } from './engine.js';
+import type { DB } from './engine.js';
+import { isPostgresUrl } from './engine.js';
+import { openTeamDatabase } from './pg/open.js';
 
 export interface Migration {
   version: number;
@@ -175,6 +178,7 @@ function folderWritable(dir: string): boolean {
  * gives up with one line. A database that cannot be written is opened read-only (`onReadonly` says why).
  */
 export function openDatabase(path: string, opts: OpenOptions = {}): DB {
+  if (isPostgresUrl(path)) return openTeamDatabase(path, { readonly: opts.readonly });
   const waitMs = opts.waitMs ?? dbWaitMs();
   const deadline = Date.now() + waitMs;
   let told = false;
@@ -239,7 +243,7 @@ function openOnce(path: string, opts: OpenOptions): DB {
       file = readonlyCopy(path);
     }
   }
-  let db: DB;
+  let db: Database.Database;
   try {
     db = new Database(file, { fileMustExist: path !== ':memory:', readonly });
   } catch (err) {
@@ -264,7 +268,7 @@ function openOnce(path: string, opts: OpenOptions): DB {
       }
       db.pragma('foreign_keys = ON');
       db.pragma(`busy_timeout = ${BUSY_MS}`);
-      return db;
+      return db as DB;
     }
     // A new database gets 16 KiB pages: run logs are stored in chunks of tens of kilobytes, which 4 KiB pages
     // split into long overflow chains (about twice the write cost). An existing database keeps its page size.
@@ -291,7 +295,7 @@ function openOnce(path: string, opts: OpenOptions): DB {
       }
     }
   }
-  return db;
+  return db as DB;
 }
 
 /** A private copy of the database (and its WAL) to read where SQLite cannot work beside it; removed on exit. */

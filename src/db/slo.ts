@@ -123,7 +123,7 @@ export class SloRepo {
     );
     this.insertEvent = db.prepare(
       `INSERT INTO slo_events (stack_id, name, status, previous, detail, at)
-       VALUES (@stackId, @name, @status, @previous, @detail, @at)`,
+       VALUES (@stackId, @name, @status, @previous, @detail, @at) RETURNING id`,
     );
     this.eventsOf = db.prepare<[number, number], EventRow>(
       `${SELECT_EVENTS} WHERE e.stack_id = ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,

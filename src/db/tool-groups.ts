@@ -30,8 +30,10 @@ export class ToolGroupsRepo {
 
   constructor(db: DB) {
     this.insert = db.prepare<[number, number, string | null, string, number, string | null, number]>(
-      `INSERT OR REPLACE INTO tool_groups (run_id, pgid, leader_start, owner_host, owner_pid, owner_start, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tool_groups (run_id, pgid, leader_start, owner_host, owner_pid, owner_start, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, pgid) DO UPDATE SET leader_start = excluded.leader_start, owner_host = excluded.owner_host,
+         owner_pid = excluded.owner_pid, owner_start = excluded.owner_start, started_at = excluded.started_at`,
     );
     this.remove_ = db.prepare<[number, number]>('DELETE FROM tool_groups WHERE run_id = ? AND pgid = ?');
     this.all_ = db.prepare<[], Row>('SELECT * FROM tool_groups ORDER BY started_at');

@@ -14,6 +14,7 @@ import type { RunLogOptions } from '../runner/log.js';
 import { defaultGraceMs, installProcessHandlers, onShutdown } from '../runner/process.js';
 import { recoverRuns, type RecoveredRun } from '../runner/recover.js';
 import type { LiveRun, RunServiceEvents, RunServiceOptions } from './types.js';
+import { isTeamDb } from '../../db/engine.js';
 
 export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   readonly runs: RunsRepo;
@@ -58,7 +59,7 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
     this.pollMs = opts.pollMs ?? 250;
     this.env = opts.env ?? process.env;
     this.adapterFor = opts.adapterFor ?? defaultAdapterFor;
-    this.threaded = Boolean(opts.logThread) && !db.memory && !db.readonly;
+    this.threaded = Boolean(opts.logThread) && !db.memory && !db.readonly && !isTeamDb(db);
     this.logOptions = this.threaded
       ? {
           ...opts.logOptions,

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { AuditRepo } from '../../db/audit.js';
 import { BackupsRepo } from '../../db/backups.js';
 import type { DB } from '../../db/open.js';
+import { isTeamDb } from '../../db/engine.js';
 import { UserError } from '../../errors.js';
 import { osUser } from '../../os-user.js';
 import { Restic, ResticError, resolvePassword, resolveRepository, type BackupProgress } from '../restic.js';
@@ -46,6 +47,10 @@ export async function backupSelf(
   opts: BackupDeps & { to?: string; repository?: string; onProgress?: (p: BackupProgress) => void } = {},
 ): Promise<SelfBackupResult> {
   if (dbPath === ':memory:') throw new UserError('backup self: the database is in memory; there is no file to back up');
+  if (isTeamDb(db))
+    throw new UserError(
+      'backup self: the team database is PostgreSQL; back it up with its own tools (pg_dump, or the backups of the server)',
+    );
   const env = opts.env ?? process.env;
   const repoLocation = opts.repository ?? env.DAYOPS_SELF_REPOSITORY ?? null;
   const now = clock(opts);
@@ -67,7 +72,7 @@ export async function backupSelf(
     }
     rmSync(partial, { force: true });
     // All remaining pages in one step: one read transaction, so writers elsewhere cannot make it restart forever.
-    await db.backup(partial, { progress: () => 0x7fffffff });
+    await (db as Database.Database).backup(partial, { progress: () => 0x7fffffff });
     chmodSync(partial, 0o600);
     const copy = new Database(partial, { fileMustExist: true });
     let integrity: string;

@@ -48,7 +48,7 @@ export class DriftRepo {
     this.audit = new AuditRepo(db);
     this.insertCheck = db.prepare(
       `INSERT INTO drift_checks (stack_id, run_id, status, trigger, triggered_by, started_at)
-       VALUES (@stackId, @runId, 'checking', @trigger, @triggeredBy, @now)`,
+       VALUES (@stackId, @runId, 'checking', @trigger, @triggeredBy, @now) RETURNING id`,
     );
     this.setRun = db.prepare<[number, number]>('UPDATE drift_checks SET run_id = ? WHERE id = ?');
     this.deleteCheck = db.prepare<[number]>(`DELETE FROM drift_checks WHERE id = ? AND status = 'checking'`);
@@ -69,8 +69,10 @@ export class DriftRepo {
        WHERE id = @id AND status = 'checking'`,
     );
     this.insertResource = db.prepare(
-      `INSERT OR REPLACE INTO drift_resources (check_id, address, action, source, detail, fingerprint)
-       VALUES (@checkId, @address, @action, @source, @detail, @fingerprint)`,
+      `INSERT INTO drift_resources (check_id, address, action, source, detail, fingerprint)
+       VALUES (@checkId, @address, @action, @source, @detail, @fingerprint)
+       ON CONFLICT (check_id, address) DO UPDATE SET action = excluded.action, source = excluded.source,
+         detail = excluded.detail, fingerprint = excluded.fingerprint`,
     );
     this.resourcesOf = db.prepare<
       [number],
@@ -84,15 +86,15 @@ export class DriftRepo {
     >(
       `SELECT r.address, r.action, r.source, r.detail, r.fingerprint,
          t.id AS t_id, t.stack_id AS t_stack_id, t.address AS t_address, t.fingerprint AS t_fingerprint, t.kind AS t_kind,
-         t.note AS t_note, t.until AS t_until, t.user AS t_user, t.at AS t_at
+         t.note AS t_note, t.until AS t_until, t."user" AS t_user, t.at AS t_at
        FROM drift_resources r
        LEFT JOIN drift_triage t ON t.id = (
          SELECT x.id FROM drift_triage x WHERE x.stack_id = @stackId AND x.address = r.address ORDER BY x.id DESC LIMIT 1)
        WHERE r.check_id = @checkId ORDER BY r.address`,
     );
     this.insertTriage = db.prepare(
-      `INSERT INTO drift_triage (stack_id, address, fingerprint, kind, note, until, user, at)
-       VALUES (@stackId, @address, @fingerprint, @kind, @note, @until, @user, @at)`,
+      `INSERT INTO drift_triage (stack_id, address, fingerprint, kind, note, until, "user", at)
+       VALUES (@stackId, @address, @fingerprint, @kind, @note, @until, @user, @at) RETURNING id`,
     );
     this.latestTriage = db.prepare<[number, string], TriageRow>(
       'SELECT * FROM drift_triage WHERE stack_id = ? AND address = ? ORDER BY id DESC LIMIT 1',

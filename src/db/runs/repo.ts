@@ -1,5 +1,6 @@
 /** The runs repository: every state change a compare-and-set in one `BEGIN IMMEDIATE` transaction. */
 import type { DB } from '../open.js';
+import { dataVersion, dialect, isTeamDb } from '../engine.js';
 import { AuditRepo, type AuditAction } from '../audit.js';
 import { ChecksRepo } from '../checks.js';
 import type { ApplyResult, Diagnostic, PlanResult } from '../../domain/plan.js';
@@ -54,7 +55,7 @@ export class RunsRepo {
     this.insertRun = db.prepare(
       `INSERT INTO runs (stack_id, kind, purpose, state, triggered_by, trigger, auto_apply, owner_host, owner_pid, owner_start,
          created_at, updated_at)
-       VALUES (@stackId, @kind, @purpose, 'QUEUED', @triggeredBy, @trigger, @autoApply, @host, @pid, @start, @now, @now)`,
+       VALUES (@stackId, @kind, @purpose, 'QUEUED', @triggeredBy, @trigger, @autoApply, @host, @pid, @start, @now, @now) RETURNING id`,
     );
     this.insertTransition = db.prepare<[number, string, number, string | null]>(
       'INSERT INTO run_transitions (run_id, state, at, note) VALUES (?, ?, ?, ?)',
@@ -83,13 +84,13 @@ export class RunsRepo {
       'SELECT state, at, note FROM run_transitions WHERE run_id = ? ORDER BY id',
     );
     this.approvalsOf = db.prepare<[number], Approval>(
-      'SELECT user, comment, at FROM approvals WHERE run_id = ? ORDER BY id',
+      'SELECT "user", comment, at FROM approvals WHERE run_id = ? ORDER BY id',
     );
     this.insertApproval = db.prepare<[number, string, string | null, number]>(
-      'INSERT INTO approvals (run_id, user, comment, at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO approvals (run_id, "user", comment, at) VALUES (?, ?, ?, ?)',
     );
     this.approvalOf = db.prepare<[number, string], { id: number }>(
-      'SELECT id FROM approvals WHERE run_id = ? AND user = ?',
+      'SELECT id FROM approvals WHERE run_id = ? AND "user" = ?',
     );
     this.setToolStmt = db.prepare<[number | null, string | null, number, number]>(
       'UPDATE runs SET tool_pid = ?, tool_start = ?, updated_at = ? WHERE id = ?',
@@ -98,9 +99,12 @@ export class RunsRepo {
       `UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND state NOT IN ${TERMINAL_SQL}`,
     );
     this.cancelFlags = db.prepare<[string], { id: number }>(
-      `SELECT id FROM runs WHERE cancel_requested = 1 AND state NOT IN ${TERMINAL_SQL} AND id IN (SELECT value FROM json_each(?))`,
+      `SELECT id FROM runs WHERE cancel_requested = 1 AND state NOT IN ${TERMINAL_SQL} AND id IN (${dialect(db).idsFromJson})`,
     );
-    this.token = db.prepare<[], { m: number | null; c: number }>('SELECT max(id) AS m, total_changes() AS c FROM runs');
+    // PostgreSQL's change token (the WAL position) moves on this connection's own commits too.
+    this.token = db.prepare<[], { m: number | null; c: number }>(
+      `SELECT max(id) AS m, ${isTeamDb(db) ? '0' : 'total_changes()'} AS c FROM runs`,
+    );
   }
 
   private tx<T>(fn: () => T): T {
@@ -436,8 +440,7 @@ export class RunsRepo {
    */
   changeToken(): string {
     const t = this.token.get()!;
-    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
-    return `${dataVersion}:${t.c}:${t.m ?? 0}`;
+    return `${dataVersion(this.db)}:${t.c}:${t.m ?? 0}`;
   }
 }
 

@@ -37,7 +37,22 @@ function workerPath(): string {
 }
 
 function caller(): (req: Request) => Reply {
-  return (call ??= createSyncFn<(req: Request) => Promise<Reply>>(workerPath(), { timeout: CALL_TIMEOUT_MS }));
+  const fn = (call ??= createSyncFn<(req: Request) => Promise<Reply>>(workerPath(), { timeout: CALL_TIMEOUT_MS }));
+  return (req) => {
+    try {
+      return fn(req);
+    } catch (err) {
+      // The thread did not answer in time: the server hangs, or a lock elsewhere is held that long.
+      if (/Atomics\.wait\(\) failed: timed-out/.test((err as Error)?.message ?? ''))
+        return {
+          error: {
+            message: `PostgreSQL did not answer within ${CALL_TIMEOUT_MS / 1000} s`,
+            code: '08006',
+          },
+        };
+      throw err;
+    }
+  };
 }
 
 /** An error the server (or the connection) gave, with its SQLSTATE code. */
@@ -145,6 +160,7 @@ export class PgDatabase implements TeamDB {
     if (this.closed) throw new TypeError('The database connection is not open');
     const reply = caller()({ conn: this.conn, op: 'query', text, values, array });
     if (reply.error) throw new PgError(reply.error);
+    if (reply.rows) for (const row of reply.rows) toBuffers(row as Record<string, unknown>);
     return reply;
   }
 
@@ -226,6 +242,18 @@ export function teamLocalPath(connectionString: string, localDir = join(dataHome
     .replace(/[^A-Za-z0-9._-]/g, '_');
   const hash = createHash('sha256').update(redactUrl(connectionString)).digest('hex').slice(0, 8);
   return join(localDir, `${slug}-${hash}`);
+}
+
+/**
+ * BYTEA values come back from the thread as plain Uint8Arrays (a Buffer loses its class crossing threads); the
+ * repositories read them as better-sqlite3 gives BLOBs: Buffers (same bytes, no copy).
+ */
+function toBuffers(row: Record<string, unknown> | unknown[]): void {
+  for (const key in row) {
+    const v = (row as Record<string, unknown>)[key];
+    if (v instanceof Uint8Array && !Buffer.isBuffer(v))
+      (row as Record<string, unknown>)[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  }
 }
 
 function safeUrl(s: string): URL | undefined {

@@ -67,14 +67,20 @@ export class WorkersRepo {
   }
 
   /**
-   * Register (or re-register) a worker by name. Throws when a live worker (lease not expired) already has the
-   * name: two processes must not answer to one name.
+   * Register (or re-register) a worker by name. Throws when a live worker (lease not expired, and `alive` says
+   * so: a dead pid on this host does not count) already has the name: two processes must not answer to one name.
    */
-  register(w: { name: string; host: string; pid: number }, leaseMs: number, now = Date.now()): WorkerRecord {
+  register(
+    w: { name: string; host: string; pid: number },
+    leaseMs: number,
+    now = Date.now(),
+    alive: (old: WorkerRecord) => boolean = () => true,
+  ): WorkerRecord {
     return this.db
       .transaction(() => {
         const old = this.get(w.name);
-        if (old && (old.state === 'running' || old.state === 'stopping') && old.leaseExpiresAt >= now) {
+        const live = old && (old.state === 'running' || old.state === 'stopping') && old.leaseExpiresAt >= now;
+        if (old && live && alive(old)) {
           throw new WorkerNameTaken(old);
         }
         this.upsert.run({ ...w, now, lease: now + leaseMs });

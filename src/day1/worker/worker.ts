@@ -19,6 +19,7 @@ import { RunService, type RunRecord } from '../runs.js';
 import { leaseMsFrom } from '../run-service/base.js';
 import { planHolderLostMessage } from '../runner/recover.js';
 import { isTerminal } from '../runner/state.js';
+import { pidAlive } from '../runner/procinfo.js';
 import type { ToolAdapter } from '../adapter.js';
 import type { Tool } from '../../domain/stack.js';
 
@@ -97,7 +98,13 @@ export class Worker {
 
   /** Register, then claim and drive runs until `stop()`. Resolves when stopped and deregistered. */
   async run(): Promise<void> {
-    const me = this.workers.register({ name: this.opts.name, host: hostname(), pid: process.pid }, this.leaseMs);
+    // A worker of the same name that died on this host (its pid is gone) is replaced at once, not after its lease.
+    const me = this.workers.register(
+      { name: this.opts.name, host: hostname(), pid: process.pid },
+      this.leaseMs,
+      Date.now(),
+      (old) => old.host !== hostname() || pidAlive(old.pid),
+    );
     this.onEvent({
       type: 'registered',
       worker: me.name,

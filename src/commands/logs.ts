@@ -24,7 +24,8 @@ export const logsCommand: Command = {
     const { values, positionals } = parseFlags('logs', args, { follow: { type: 'boolean', short: 'f' } });
     if (positionals.length !== 1) throw new UserError('dayops logs: give one run id (dayops logs RUN_ID)', 2);
     const id = Number(positionals[0]);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new UserError(`dayops logs: "${positionals[0]}" is not a run id`, 2);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new UserError(`dayops logs: "${positionals[0]}" is not a run id`, 2);
     const db = ctx.db();
     const runs = new RunsRepo(db);
     if (!runs.get(id)) throw new UserError(`run ${id} does not exist; \`dayops runs\` lists the runs`);

@@ -26,7 +26,8 @@ export function queueRemoteRun(
   if (opts.readonly && kind === 'tracked') {
     throw new UserError('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
   }
-  if (kind === 'tracked' && opts.autoApprove) requireEstablishedUser(opts.user, `auto-approving a run of ${stack.name}`);
+  if (kind === 'tracked' && opts.autoApprove)
+    requireEstablishedUser(opts.user, `auto-approving a run of ${stack.name}`);
   let configAutoApply = false;
   try {
     configAutoApply = Boolean(loadStackConfig(stack.dir).autoApply);

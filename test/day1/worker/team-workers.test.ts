@@ -95,7 +95,9 @@ function shStack(name: string, environment: string, plan: string, apply = 'true'
 /** A Terraform stack of `terraform_data` (no provider to download), with an optional local-exec on create. */
 function tfStack(name: string, environment: string, opts: { exec?: string; yaml?: string } = {}): string {
   const dir = tmpDir('dayops-team-tf-');
-  const provisioner = opts.exec ? `\n  provisioner "local-exec" {\n    command = ${JSON.stringify(opts.exec)}\n  }` : '';
+  const provisioner = opts.exec
+    ? `\n  provisioner "local-exec" {\n    command = ${JSON.stringify(opts.exec)}\n  }`
+    : '';
   writeFileSync(join(dir, 'main.tf'), `resource "terraform_data" "thing" {\n  input = "v1"${provisioner}\n}\n`);
   writeFileSync(
     join(dir, 'dayops.yaml'),

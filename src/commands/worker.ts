@@ -23,6 +23,10 @@ function eventLine(e: WorkerEvent): string {
       return `run ${e.runId} of ${e.stack} approved: applying its plan`;
     case 'finished':
       return `run ${e.runId} of ${e.stack} ${e.state}${e.error && e.state !== 'FINISHED' ? `: ${e.error}` : ''}`;
+    case 'job-start':
+      return `scheduled ${e.job} of ${e.stack}: started`;
+    case 'job-end':
+      return `scheduled ${e.job} of ${e.stack}: ${e.ok ? 'done' : `failed: ${e.error ?? 'unknown error'}`}`;
     case 'stopped':
       return `worker ${e.worker} stopped (${e.reason})`;
   }

@@ -22,6 +22,8 @@ import { isTerminal } from '../runner/state.js';
 import { pidAlive } from '../runner/procinfo.js';
 import type { ToolAdapter } from '../adapter.js';
 import type { Tool } from '../../domain/stack.js';
+import { defaultJobRunner, Scheduler } from '../../day2/scheduler.js';
+import { Refresher } from '../../day2/refresh.js';
 
 export interface WorkerOptions {
   name: string;
@@ -33,6 +35,12 @@ export interface WorkerOptions {
   pollMs?: number;
   leaseMs?: number;
   adapterFor?: (tool: Tool) => ToolAdapter;
+  /**
+   * Also run the scheduled Day-2 jobs (drift checks, backups, restore tests, scheduled checks) and the cache
+   * refreshes (alerts, SLOs, snapshots) (default true). In team mode one process at a time does each (the leader
+   * lock of src/day2/leader.ts), so each due job runs once across all workers and open dayops.
+   */
+  day2?: boolean;
 }
 
 export type WorkerEvent =
@@ -41,6 +49,8 @@ export type WorkerEvent =
   | { type: 'applying'; worker: string; runId: number; stack: string }
   | { type: 'waiting'; worker: string; runId: number; stack: string; approvals: number; required: number }
   | { type: 'finished'; worker: string; runId: number; stack: string; state: string; error: string | null }
+  | { type: 'job-start'; worker: string; job: string; stack: string }
+  | { type: 'job-end'; worker: string; job: string; stack: string; ok: boolean; error: string | null }
   | { type: 'stopped'; worker: string; reason: string };
 
 export function defaultWorkerName(): string {
@@ -58,6 +68,8 @@ export class Worker {
   private wakeUp: (() => void) | undefined;
   /** Runs claimed here and not ended yet. */
   private readonly mine = new Set<number>();
+  private readonly scheduler: Scheduler | undefined;
+  private readonly refresher: Refresher | undefined;
 
   constructor(
     readonly db: DB,
@@ -78,6 +90,20 @@ export class Worker {
       adapterFor: opts.adapterFor,
     });
     this.svc.on('state', (run) => this.onState(run));
+    if (opts.day2 !== false) {
+      this.scheduler = new Scheduler({ db, runJob: defaultJobRunner(this.svc, db, opts.user) });
+      this.refresher = new Refresher({ db, env: opts.env });
+      const job = (j: { kind: string; check?: string; stack: string }) => ({
+        worker: opts.name,
+        job: j.check ? `${j.kind} ${j.check}` : j.kind,
+        stack: j.stack,
+      });
+      this.scheduler.on('job-start', (j) => this.onEvent({ type: 'job-start', ...job(j) }));
+      this.scheduler.on('job-end', (j) => {
+        if (!j.aborted) this.onEvent({ type: 'job-end', ...job(j), ok: j.ok, error: j.error ?? null });
+        this.refresher?.recomputeStale();
+      });
+    }
   }
 
   private onState(run: RunRecord): void {
@@ -113,6 +139,8 @@ export class Worker {
       concurrency: this.opts.concurrency,
     });
     this.timer = setInterval(() => this.heartbeat(), Math.max(50, this.leaseMs / 5));
+    this.scheduler?.start();
+    this.refresher?.start();
     while (!this.stopped.signal.aborted) {
       try {
         this.tick();
@@ -189,6 +217,7 @@ export class Worker {
   }
 
   private async wind(): Promise<void> {
+    await Promise.allSettled([this.scheduler?.stop(), this.refresher?.stop()]);
     await this.svc.shutdown(this.stopReason);
     // Parked runs whose plan only this worker has: nobody can apply them from the same plan any more.
     for (const h of this.svc.runs.held({ host: hostname(), pid: process.pid, start: null })) {

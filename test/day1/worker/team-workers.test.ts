@@ -316,6 +316,33 @@ describe.skipIf(SKIP_POSTGRES)('team mode: workers, remote runs, approvals and l
     runs.move(alive, 'fail', { patch: { error: 'test over' } });
   });
 
+  it('a scheduled drift check that is due is done by one worker only', async () => {
+    const dir = shStack(
+      'nightly',
+      'dev',
+      'echo "$DAYOPS_RUN_ID" >> ../drift-runs.txt',
+      'true',
+      'drift: { schedule: "0 0 * * *" }',
+    );
+    const sub = join(dir, 'stack');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'dayops.yaml'), readFileSync(join(dir, 'dayops.yaml')));
+    // Registered two days ago and never checked: its daily drift check is due now.
+    new StacksRepo(db).upsert(
+      { name: 'nightly', dir: sub, tool: 'custom', environment: 'dev' },
+      Date.now() - 2 * 86_400_000,
+    );
+    const ws = ['w1', 'w2'].map((n) => worker(n, n, 2));
+    await until(() => ws.some((w) => events(w).some((e) => e.type === 'job-end' && e.stack === 'nightly')), 30_000);
+    await sleep(3000);
+    for (const w of ws) w.child.kill('SIGTERM');
+    for (const w of ws) expect((await w.exited).code).toBe(0);
+    const starts = ws.flatMap((w) => events(w).filter((e) => e.type === 'job-start' && e.stack === 'nightly'));
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({ job: 'drift' });
+    expect(readFileSync(join(dir, 'drift-runs.txt'), 'utf8').trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+
   it('200 queued runs on 20 stacks across 4 workers: each executed exactly once, one at a time per stack', async () => {
     const stacks = new StacksRepo(db);
     const runs = new RunsRepo(db);

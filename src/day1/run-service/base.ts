@@ -97,7 +97,8 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   /** One heartbeat: leases renewed, then (unless recovery is off) runs of owners gone for good marked. */
   protected beat(sweep: boolean): void {
     try {
-      this.runs.renewLeases(currentOwner());
+      // Only a worker owns runs it does not drive right now (parked runs whose plan it holds).
+      if (this.live.size > 0 || this.workerName !== undefined) this.runs.renewLeases(currentOwner());
       if (sweep) recoverRuns(this.db, { dbPath: this.dbPath });
     } catch {
       /* the database is unreachable for a moment: next beat (the lease is several beats long) */

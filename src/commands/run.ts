@@ -154,10 +154,15 @@ export async function confirm(
     ? `Apply these changes to the prod stack ${run.stackName}? Type the stack's name (${run.stackName}) to apply: `
     : 'Apply these changes? Type yes to apply: ';
   const ac = new AbortController();
+  // Team mode: while the question is open this process holds the plan; approved from another machine, it applies.
+  const holding = isTeamDb(svc.db) && svc.holdPlan(run.id);
+  const applier = holding ? setInterval(() => svc.applyHeld(), 250) : undefined;
   const elsewhere = leftUnconfirmed(svc.runs, run.id, ac.signal).then((r) => ({ kind: 'elsewhere' as const, run: r }));
   const answered = ask(question, out, ac.signal).then((answer) => ({ kind: 'answer' as const, answer }));
   const first = await Promise.race([elsewhere, answered]);
   ac.abort();
+  if (applier) clearInterval(applier);
+  if (holding && first.kind === 'answer' && first.answer !== expected) svc.holdPlan(run.id, false);
   if (first.kind === 'elsewhere') {
     ctx.stderr.write(`dayops: run ${run.id} is now ${first.run.state} (from another dayops process)\n`);
     follower.start();

@@ -90,6 +90,18 @@ export class RunService extends RunDriver {
   }
 
   /**
+   * Team mode: keep a parked run's plan in this process while it stays open (`dayops run` asking for approval):
+   * an approval from another machine is applied here, from this plan (`applyHeld`). `hold: false` lets it go
+   * (the run stays parked, approvable where its plan folder is). False when another process holds it.
+   */
+  holdPlan(runId: number, hold = true): boolean {
+    const ok = this.runs.holdPlan(runId, currentOwner(), hold);
+    if (hold && ok) this.holding.add(runId);
+    if (!hold) this.holding.delete(runId);
+    return ok;
+  }
+
+  /**
    * Apply here the parked runs whose plan this process holds (a worker's) and that have all their approvals now
    * (approved from any machine). Returns the runs that started applying.
    */
@@ -100,6 +112,7 @@ export class RunService extends RunDriver {
       if (h.approvals < h.required || this.live.has(h.id)) continue;
       const r = this.runs.claimApply(h.id, currentOwner());
       if (r.result !== 'started') continue;
+      this.holding.delete(h.id);
       this.emit('state', r.run);
       const approver = this.runs.approvals(h.id).at(-1)?.user ?? this.user;
       this.continueApply(r.run, undefined, approver);
@@ -337,6 +350,14 @@ export class RunService extends RunDriver {
       this.interrupt(live, `canceled: ${reason}`);
     }
     await Promise.allSettled(all.map((l) => l.done));
+    // Plans held while a question was open: let go, the runs stay parked (approvable where their folder is).
+    for (const id of [...this.holding]) {
+      try {
+        this.holdPlan(id, false);
+      } catch {
+        /* the lease expires */
+      }
+    }
     this.stopPoller();
     this.stopHeartbeat();
     this.unhook?.();

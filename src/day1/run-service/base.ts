@@ -49,6 +49,8 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   /** The owner's lease in ms when leases are kept (team mode, workers), else undefined. */
   readonly leaseMs: number | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Parked runs whose plan this (non-worker) process holds while it waits at the approval question. */
+  protected readonly holding = new Set<number>();
   /** The thread that stores run logs, when the service has one (`logThread`); made when a first log opens. */
   private logThread: LogWriterThread | undefined;
   private readonly threaded: boolean;
@@ -98,7 +100,9 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   protected beat(sweep: boolean): void {
     try {
       // Only a worker owns runs it does not drive right now (parked runs whose plan it holds).
-      if (this.live.size > 0 || this.workerName !== undefined) this.runs.renewLeases(currentOwner());
+      if (this.live.size > 0 || this.workerName !== undefined || this.holding.size > 0) {
+        this.runs.renewLeases(currentOwner());
+      }
       if (sweep) recoverRuns(this.db, { dbPath: this.dbPath });
     } catch {
       /* the database is unreachable for a moment: next beat (the lease is several beats long) */

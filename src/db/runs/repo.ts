@@ -486,6 +486,22 @@ export class RunsRepo {
     });
   }
 
+  /**
+   * Hold (or, `hold: false`, release) the plan of a parked run in this process: while held, an approval from
+   * another process does not apply it there; this process does (`held`). False when the run is not parked, or
+   * another process holds it.
+   */
+  holdPlan(id: number, owner: RunOwner, hold: boolean, now = Date.now()): boolean {
+    return this.tx(() => {
+      const run = this.get(id);
+      if (!run || run.state !== 'UNCONFIRMED') return false;
+      const mine = run.owner?.host === owner.host && run.owner?.pid === owner.pid;
+      if (hold ? run.owner !== null && !mine : !mine) return false;
+      this.applyPatch(id, { owner: hold ? owner : null }, now);
+      return true;
+    });
+  }
+
   /** Renew the lease of every live run this process owns (driving it, or holding its plan). */
   renewLeases(owner: RunOwner, now = Date.now()): number {
     if (this.leaseMs === undefined) return 0;

@@ -20,6 +20,7 @@ import { isTerminal } from '../../../src/day1/runner/state.js';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { SKIP_POSTGRES, startPostgres, type PgServer } from '../../helpers/postgres.js';
 import { tmpDir } from '../../helpers/tmp.js';
+import { hasTmux, requireTool, Terminal } from '../../helpers/tmux.js';
 import { sleep, until } from '../runs/helpers.js';
 
 const TF = '/usr/local/bin/terraform';
@@ -315,6 +316,34 @@ describe.skipIf(SKIP_POSTGRES)('team mode: workers, remote runs, approvals and l
     expect(runs.get(alive)!.state).toBe('INITIALIZING');
     runs.move(alive, 'fail', { patch: { error: 'test over' } });
   });
+
+  it.skipIf(!requireTool(hasTmux(), 'tmux'))(
+    'dayops run at a terminal holds its plan while it asks: approved from another machine, it applies here',
+    async () => {
+      const dir = shStack(
+        'desk',
+        'dev',
+        'echo "dayops:change create thing.desk"',
+        'echo "dayops:change create thing.desk"; echo applied >> applied.txt',
+      );
+      await addStack(dir);
+      const t = Terminal.start(['run', 'desk'], { columns: 160, rows: 40, env: as('alice') as Record<string, string> });
+      try {
+        await t.waitFor('Apply these changes? Type yes to apply:');
+        const runId = new RunsRepo(db).list({ stack: 'desk', limit: 1 })[0].id;
+        // Bob's machine has no plan folder: alice's open dayops applies its own plan.
+        const bob = await cli('bob', ['approve', String(runId)]);
+        expect(bob.code).toBe(0);
+        const screen = await t.waitFor('[exited 0]');
+        expect(screen).toContain('dayops: approved by bob');
+        expect(readFileSync(join(dir, 'applied.txt'), 'utf8').trim().split('\n')).toHaveLength(1);
+        expect(new RunsRepo(db).get(runId)).toMatchObject({ state: 'FINISHED', worker: null });
+      } finally {
+        t.stop();
+      }
+    },
+    60_000,
+  );
 
   it('a scheduled drift check that is due is done by one worker only', async () => {
     const dir = shStack(

@@ -121,7 +121,7 @@ export function can(db: DB, action: Action): Permission {
   if (RANK[role] >= RANK[rule.needs] && role !== 'worker') return { ok: true };
   if (rule.also?.includes(role)) return { ok: true };
   const user = currentUser(db);
-  const who = role === 'none' ? `${user} has no dayops role` : `${user} is a ${roleName(role)}`;
+  const who = describeRole(db);
   const hint = role === 'none' ? ` (an admin grants it: GRANT dayops_${rule.needs} TO ${user};)` : '';
   return { ok: false, reason: `${who}: ${rule.what} needs dayops_${rule.needs}${hint}` };
 }
@@ -148,4 +148,16 @@ export function deniedActions(db: DB): Set<Action> {
 export function teamIdentity(db: DB): { user: string; role: TeamRole; url: string } | undefined {
   if (!isTeamDb(db)) return undefined;
   return { user: currentUser(db), role: teamRole(db), url: db.url };
+}
+
+/** "alice is a dayops_viewer", "alice has no dayops role": who was refused, for messages. Never throws. */
+export function describeRole(db: DB): string {
+  const user = currentUser(db);
+  let role: TeamRole;
+  try {
+    role = teamRole(db);
+  } catch {
+    return user;
+  }
+  return role === 'none' ? `${user} has no dayops role` : `${user} is a ${roleName(role)}`;
 }

@@ -17,6 +17,7 @@ import { notifying, notifyTestCommand } from './notify.js';
 import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
+import { teamInit, teamWhoami } from './team.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -47,6 +48,8 @@ export const COMMANDS: Command[] = [
   backupSelfCmd,
   demoCommand,
   notifyTestCommand,
+  teamInit,
+  teamWhoami,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

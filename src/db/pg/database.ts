@@ -252,13 +252,19 @@ export function connectionError(url: string, e: NonNullable<Reply['error']>): Us
   return new UserError(`${url}: cannot connect to PostgreSQL: ${why}`);
 }
 
-/** The one-line error for what PostgreSQL refused; undefined when it is not a database error. */
-export function pgError(url: string, err: unknown, user?: string): UserError | undefined {
+/**
+ * The one-line error for what PostgreSQL refused; undefined when it is not a database error. `who` says who was
+ * refused ("alice is a dayops_viewer", src/app/permissions.ts `describeRole`): a privilege or row-level security
+ * refusal (42501) that dayops did not foresee reads like the refusals it says itself.
+ */
+export function pgError(url: string, err: unknown, who?: string): UserError | undefined {
   if (err instanceof UserError) return err;
   if (!(err instanceof PgError)) return undefined;
   if (err.code === '42501')
     return new UserError(
-      `${url}: ${err.message}${user ? ` (you are ${user}; a dayops role grants this: see \`dayops team init\`)` : ''}`,
+      who
+        ? `${who}: PostgreSQL refused it (${err.message}) on ${url}; an admin grants a dayops role (GRANT dayops_operator TO ...)`
+        : `${url}: PostgreSQL refused it: ${err.message}; an admin grants a dayops role (GRANT dayops_operator TO ...)`,
     );
   if (err.code === '25006') return new UserError(`${url}: read-only session: ${err.message}`);
   if (err.code?.startsWith('08') || /terminat|closed|ECONN/i.test(err.message))

@@ -138,6 +138,12 @@ export function requirePermission(db: DB, action: Action): void {
   if (!p.ok) throw new UserError(p.reason);
 }
 
+/** `db` when the action is allowed, for use in an expression; else the one-line refusal is thrown. */
+export function permitted(db: DB, action: Action): DB {
+  requirePermission(db, action);
+  return db;
+}
+
 /** The actions the acting user may not take: what the app hides. Empty in SQLite mode. */
 export function deniedActions(db: DB): Set<Action> {
   if (!isTeamDb(db)) return new Set();

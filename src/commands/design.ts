@@ -15,6 +15,7 @@ import { UserError } from '../errors.js';
 import { currentUser } from '../identity.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
 import { maxOf } from '../arrays.js';
+import { permitted } from '../app/permissions.js';
 
 const USAGE = 'dayops design --from FILE --out DIR [--json] [--force] [--move]';
 
@@ -58,7 +59,7 @@ export const designCommand: Command = {
     const findings = audit(bp);
     const result: DesignResult = hasErrors(findings)
       ? { findings, files: generate(bp, findings), written: [], unchanged: [], refused: [], dir: outDir }
-      : await createDay0({ db: ctx.db(), user: currentUser(ctx.db()) }).write(bp, outDir, {
+      : await createDay0({ db: permitted(ctx.db(), 'design'), user: currentUser(ctx.db()) }).write(bp, outDir, {
           force: values.force,
           move: values.move,
         });

@@ -13,6 +13,7 @@ import { ENVIRONMENTS, STACK_NAME_RE, TOOLS, type Environment, type Tool } from 
 import { ConfigError, UserError, errorMessage } from '../errors.js';
 import { currentUser } from '../identity.js';
 import { type Command, line, parseFlags } from './context.js';
+import { requirePermission } from '../app/permissions.js';
 
 /** A folder name as a stack name: lowercase letters, digits and dashes, at most 63 characters. */
 export function sanitizeStackName(raw: string): string {
@@ -107,6 +108,7 @@ export const stackAdd: Command = {
     // Every policy must compile for this environment now, not at the first run.
     loadPolicies(config, dir, environment);
 
+    requirePermission(ctx.db(), 'change-stack');
     const stacks = new StacksRepo(ctx.db());
     const existing = stacks.get(name);
     if (existing && existing.dir !== dir) {

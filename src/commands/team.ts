@@ -11,8 +11,8 @@ import { currentUser } from '../identity.js';
 import { TEAM_ROLES, teamRole, roleName } from '../app/permissions.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
 
-/** The group roles in the order they are described: least first. */
-const ROLES_SHOWN = [...TEAM_ROLES].reverse();
+/** The group roles in the order the README describes them. */
+const ROLES_SHOWN = ['dayops_viewer', 'dayops_operator', 'dayops_admin', 'dayops_worker'];
 
 function loginOf(url: string): string {
   try {

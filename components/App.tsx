@@ -9,6 +9,7 @@ import { lazy, Suspense, useEffect, useMemo, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';
 import { teamIdentity } from '../src/app/permissions.js';
+import { dataVersion, isTeamDb } from '../src/db/engine.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
 import { Day2View } from './day2/Day2View.js';
@@ -87,8 +88,10 @@ export function App({ store, services, size }: AppProps) {
 function useDatabaseWatch(services: Services) {
   const store = useAppStoreApi();
   useEffect(() => {
-    const stmt = services.db.prepare<[], { c: number }>('SELECT total_changes() AS c');
-    const token = () => `${services.db.pragma('data_version', { simple: true })}:${stmt.get()!.c}`;
+    const db = services.db;
+    // Team mode: PostgreSQL's change token (src/db/engine.ts); SQLite: other processes' commits and this one's.
+    const stmt = isTeamDb(db) ? undefined : db.prepare<[], { c: number }>('SELECT total_changes() AS c');
+    const token = () => (stmt ? `${db.pragma('data_version', { simple: true })}:${stmt.get()!.c}` : dataVersion(db));
     let last = token();
     const t = setInterval(() => {
       let now: string;

@@ -9,7 +9,6 @@ import { lazy, Suspense, useEffect, useMemo, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import type { Services } from '../src/services.js';
 import { teamIdentity } from '../src/app/permissions.js';
-import { dataVersion, isTeamDb } from '../src/db/engine.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
 import { Day2View } from './day2/Day2View.js';
@@ -20,6 +19,7 @@ import { Header } from './layout/Header.js';
 import { Help } from './layout/Help.js';
 import { useTerminalSize, type Size } from './layout/useTerminalSize.js';
 import { theme } from './theme.js';
+import { dataVersion, isTeamDb } from '../src/db/engine.js';
 
 // The dashboard opens first whenever stacks exist, so it is loaded with the app; the other days' views (the
 // wizard with the design audit, the run screens) load when first shown, keeping start-up to what is drawn.
@@ -88,10 +88,12 @@ export function App({ store, services, size }: AppProps) {
 function useDatabaseWatch(services: Services) {
   const store = useAppStoreApi();
   useEffect(() => {
-    const db = services.db;
-    // Team mode: PostgreSQL's change token (src/db/engine.ts); SQLite: other processes' commits and this one's.
-    const stmt = isTeamDb(db) ? undefined : db.prepare<[], { c: number }>('SELECT total_changes() AS c');
-    const token = () => (stmt ? `${db.pragma('data_version', { simple: true })}:${stmt.get()!.c}` : dataVersion(db));
+    // SQLite: data_version moves on other processes' commits, total_changes() on this one's. PostgreSQL's token
+    // (src/db/engine.ts) moves on every commit.
+    const stmt = isTeamDb(services.db)
+      ? undefined
+      : services.db.prepare<[], { c: number }>('SELECT total_changes() AS c');
+    const token = () => `${dataVersion(services.db)}:${stmt?.get()!.c ?? 0}`;
     let last = token();
     const t = setInterval(() => {
       let now: string;

@@ -19,6 +19,7 @@ export const TEAM_ROLES = ['dayops_admin', 'dayops_operator', 'dayops_worker', '
 
 export type Action =
   | 'start-run'
+  | 'run-job'
   | 'approve'
   | 'discard'
   | 'cancel'
@@ -45,6 +46,7 @@ interface Rule {
 
 const RULES: Record<Action, Rule> = {
   'start-run': { what: 'starting a run', needs: 'operator' },
+  'run-job': { what: 'a scheduled or cascaded run', needs: 'operator', also: ['worker'] },
   approve: { what: 'approving a run', needs: 'operator' },
   discard: { what: 'discarding a run', needs: 'operator' },
   cancel: { what: 'canceling a run', needs: 'operator' },
@@ -118,7 +120,7 @@ export function can(db: DB, action: Action): Permission {
   if (!isTeamDb(db)) return { ok: true };
   const role = teamRole(db);
   const rule = RULES[action];
-  if (RANK[role] >= RANK[rule.needs] && role !== 'worker') return { ok: true };
+  if (RANK[role] >= RANK[rule.needs]) return { ok: true };
   if (rule.also?.includes(role)) return { ok: true };
   const user = currentUser(db);
   const who = describeRole(db);
@@ -154,6 +156,21 @@ export function deniedActions(db: DB): Set<Action> {
 export function teamIdentity(db: DB): { user: string; role: TeamRole; url: string } | undefined {
   if (!isTeamDb(db)) return undefined;
   return { user: currentUser(db), role: teamRole(db), url: db.url };
+}
+
+/**
+ * Who was refused, before a database could be opened (a login without any dayops role may not read the schema's
+ * version): the login the URL or PGUSER names, when it names one.
+ */
+export function loginWithoutRole(target: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let login = '';
+  try {
+    login = decodeURIComponent(new URL(target).username);
+  } catch {
+    /* not a URL */
+  }
+  login ||= env.PGUSER ?? '';
+  return login ? `${login} has no dayops role` : undefined;
 }
 
 /** "alice is a dayops_viewer", "alice has no dayops role": who was refused, for messages. Never throws. */

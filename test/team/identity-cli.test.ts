@@ -18,6 +18,7 @@ const PW = {
   alice: 'Alice-s3cret-pw',
   carol: 'Carol-s3cret-pw',
   vic: 'Vic-s3cret-pw',
+  nobody: 'Nobody-s3cret-pw',
 };
 const SECRETS = [...Object.values(PW)];
 
@@ -79,6 +80,7 @@ describe.skipIf(SKIP_POSTGRES)('team mode: who acts, and what each role may do',
     await server.createLoginRole('alice', PW.alice, ['dayops_operator']);
     await server.createLoginRole('carol', PW.carol, ['dayops_operator']);
     await server.createLoginRole('vic', PW.vic, ['dayops_viewer']);
+    await server.createLoginRole('nobody', PW.nobody);
   }, 60_000);
 
   test('two team init processes at once: one applies, the other finds it done; both exit 0', async () => {
@@ -114,6 +116,12 @@ describe.skipIf(SKIP_POSTGRES)('team mode: who acts, and what each role may do',
     expect(byOperator.stderr.trim()).toBe('alice is a dayops_operator: changing a stack needs dayops_admin');
     const added = await as('ada', ['stack', 'add', stack.dir]);
     expect(added.code, added.stderr).toBe(0);
+
+    // A login in no dayops role may not even read: one line saying so.
+    const none = await as('nobody', ['runs']);
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/^nobody has no dayops role: PostgreSQL refused it \(permission denied/);
 
     const who = await as('vic', ['team', 'whoami', '--json']);
     expect(JSON.parse(who.stdout)).toMatchObject({ user: 'vic', role: 'viewer', engine: 'postgres' });

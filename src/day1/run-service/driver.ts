@@ -63,10 +63,12 @@ export abstract class RunDriver extends RunDependencies {
     if (this.readonly && kind === 'tracked') {
       throw new UserError('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
     }
-    // The role may start it (team mode; a drift check is a Day-2 job a worker may run too).
-    requirePermission(this.db, purpose === 'drift' ? 'check-drift' : 'start-run');
+    // The role may start it (team mode). A drift check, and a run a schedule or a cascade starts, is a job a
+    // worker runs too; a person's run needs an operator.
+    const job = opts.trigger === 'schedule' || opts.trigger === 'auto-remediate' || opts.trigger === 'cascade';
+    requirePermission(this.db, purpose === 'drift' ? 'check-drift' : job ? 'run-job' : 'start-run');
     const user = opts.user ?? this.user;
-    if (kind === 'tracked' && opts.autoApprove) requirePermission(this.db, 'approve');
+    if (kind === 'tracked' && opts.autoApprove && !job) requirePermission(this.db, 'approve');
     if (kind === 'tracked' && opts.autoApprove) requireEstablishedUser(user, `auto-approving a run of ${stack.name}`);
     let prep: Prepared | undefined;
     let failure: string | undefined;

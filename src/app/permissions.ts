@@ -84,8 +84,9 @@ export function teamRole(db: DB, now = Date.now()): TeamRole {
       `SELECT (SELECT string_agg(rolname, ',') FROM pg_roles
                 WHERE rolname IN ('dayops_admin', 'dayops_operator', 'dayops_worker', 'dayops_viewer')
                   AND pg_has_role(session_user, oid, 'USAGE')) AS roles,
-              pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = to_regclass('runs')), 'USAGE')
-                AS owner`,
+              coalesce(pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = to_regclass('runs')), 'USAGE'),
+                       false)
+                OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS owner`,
     )
     .get();
   const held = new Set((row?.roles ?? '').split(',').filter(Boolean));

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { can, deniedActions, teamRole } from '../../src/app/permissions.js';
 import { currentUser } from '../../src/identity.js';
+import { Leadership } from '../../src/day2/leader.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { initTeamDatabase, openTeamDatabase } from '../../src/db/pg/open.js';
 import { PgDatabase, teamLocalPath } from '../../src/db/pg/database.js';
@@ -102,6 +103,11 @@ describe.skipIf(SKIP_POSTGRES)('roles in team mode', () => {
       reason: expect.stringContaining('nobody has no dayops role'),
     });
     expect(currentUser(as('alice'))).toBe('alice');
+  });
+
+  test('a viewer never leads the Day-2 refreshers (it may not write the caches); an operator does', () => {
+    expect(new Leadership(as('vic')).leads('alerts')).toBe(false);
+    expect(new Leadership(as('alice')).leads('alerts')).toBe(true);
   });
 
   test("a viewer's app: who and where in the header, no approve key in the footer, and 'a' says why", async () => {

@@ -216,6 +216,11 @@ describe.skipIf(SKIP_POSTGRES)('team mode: who acts, and what each role may do',
     outputs.push(await as('alice', ['runs', 'app', '--json']));
     outputs.push(await as('vic', ['discard', '1']));
     outputs.push(await as('alice', ['status', '--json']));
+    const status = await as('alice', ['status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout.split('\n')[0]).toMatch(
+      /^postgres(ql)?:\/\/alice@127\.0\.0\.1:\d+\/team: you are alice \(dayops_operator\)$/,
+    );
     expect(outputs.length).toBeGreaterThan(10);
     for (const r of outputs) noPassword(r);
     const stored = await server.query('SELECT * FROM audit_log', [], 'team');

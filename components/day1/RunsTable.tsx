@@ -155,17 +155,45 @@ interface RowProps {
 const rowSignature = (p: RowProps) =>
   `${p.mark}${p.selected ? 1 : 0}${p.focused ? 1 : 0}${p.cells.map((c) => `\u0000${c.text}\u0001${c.color ?? ''}`).join('')}`;
 
+/** Printable ASCII only: what string-width (Ink's, on every text of every frame) measures the quick way. */
+const ASCII = /^[\u0020-\u007e]*$/;
+
+interface Segment {
+  key: string;
+  cells: { key: string; text: string; color?: string }[];
+}
+
+/**
+ * The row's cells, grouped into the texts Ink draws: runs of plain-ASCII cells together, and a cell with any
+ * other character (a state's symbol, the cursor's `›`, a cut cell's `…`) on its own. Ink measures each text on
+ * every frame, and a text with one such character is measured grapheme by grapheme, several times slower: as
+ * one text a row costs that for all its width.
+ */
+function segments(mark: string, cells: RowProps['cells']): Segment[] {
+  const out: Segment[] = [];
+  for (const c of [{ key: 'mark', text: mark }, ...cells]) {
+    const last = out.at(-1);
+    if (ASCII.test(c.text) && last && ASCII.test(last.cells[0].text)) last.cells.push(c);
+    else out.push({ key: c.key, cells: [c] });
+  }
+  return out;
+}
+
 const Row = memo(
   function Row({ mark, cells, selected, focused }: RowProps) {
+    const inverse = selected && focused;
     return (
-      <Text wrap="truncate" inverse={selected && focused} bold={selected}>
-        {mark}
-        {cells.map((c) => (
-          <Text key={c.key} color={selected && focused ? undefined : c.color}>
-            {c.text}
+      <Box flexDirection="row">
+        {segments(mark, cells).map((g) => (
+          <Text key={g.key} wrap="truncate" inverse={inverse} bold={selected}>
+            {g.cells.map((c) => (
+              <Text key={c.key} color={inverse ? undefined : c.color}>
+                {c.text}
+              </Text>
+            ))}
           </Text>
         ))}
-      </Text>
+      </Box>
     );
   },
   (a, b) => rowSignature(a) === rowSignature(b),

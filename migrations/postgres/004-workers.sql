@@ -1,0 +1,2 @@
+-- placeholder: filled in by the branch that owns it
+SELECT 1;

@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { can, deniedActions, teamRole } from '../../src/app/permissions.js';
 import { currentUser } from '../../src/identity.js';
 import { Leadership } from '../../src/day2/leader.js';
+import { MIN_COLUMNS } from '../../components/App.js';
+import { headerParts, headerWidth } from '../../components/layout/Header.js';
 import { StacksRepo } from '../../src/db/stacks.js';
 import { initTeamDatabase, openTeamDatabase } from '../../src/db/pg/open.js';
 import { PgDatabase, teamLocalPath } from '../../src/db/pg/database.js';
@@ -37,6 +39,21 @@ test('SQLite: the one owner may do everything, as the OS user', () => {
   } finally {
     db.close();
   }
+});
+
+test('the header with who and where always fits; the URL goes first, the user last', () => {
+  const stack = { name: 'payments-api', environment: 'prod' };
+  const team = { user: 'alice', role: 'operator', url: 'postgres://alice@db.example.com:5432/dayops' };
+  for (const w of [MIN_COLUMNS, 70, 80, 100, 140, 200]) {
+    const p = headerParts(w, false, stack, team);
+    expect(headerWidth(p, stack), `${w} columns`).toBeLessThanOrEqual(w);
+    expect(p.environment).toBe(true);
+  }
+  expect(headerParts(200, false, stack, team).team).toBe(
+    'alice · operator · postgres://alice@db.example.com:5432/dayops ',
+  );
+  expect(headerParts(100, false, stack, team).team).toBe('alice · operator ');
+  expect(headerParts(200, false, stack).team).toBe('');
 });
 
 test('every key the roles can hide is a binding of the keymap', () => {

@@ -238,9 +238,11 @@ export class AlertsRepo {
     this.recount = db.prepare<[number]>(
       `INSERT INTO alert_counts (stack_id, critical, warning, info, other, suppressed, total)
        SELECT stack_id,
-         sum(severity_rank = 0 AND state = 'active'), sum(severity_rank = 1 AND state = 'active'),
-         sum(severity_rank = 2 AND state = 'active'), sum(severity_rank = 3 AND state = 'active'),
-         sum(state <> 'active'), count(*)
+         count(*) FILTER (WHERE severity_rank = 0 AND state = 'active'),
+         count(*) FILTER (WHERE severity_rank = 1 AND state = 'active'),
+         count(*) FILTER (WHERE severity_rank = 2 AND state = 'active'),
+         count(*) FILTER (WHERE severity_rank = 3 AND state = 'active'),
+         count(*) FILTER (WHERE state <> 'active'), count(*)
        FROM alerts WHERE stack_id = ? GROUP BY stack_id`,
     );
     this.clearCounts = db.prepare<[number]>('DELETE FROM alert_counts WHERE stack_id = ?');
@@ -290,9 +292,9 @@ export class AlertsRepo {
          FROM runs r
          WHERE r.stack_id = @stackId AND r.state IN ('FINISHED', 'FAILED', 'APPLYING')
            AND (r.finished_at IS NULL OR r.finished_at >= @from)
-       )
-       WHERE applyingAt IS NOT NULL AND applyingAt <= @to AND COALESCE(finishedAt, applyingAt) >= @from
-       ORDER BY applyingAt DESC, id DESC`,
+       ) AS applied
+       WHERE "applyingAt" IS NOT NULL AND "applyingAt" <= @to AND COALESCE("finishedAt", "applyingAt") >= @from
+       ORDER BY "applyingAt" DESC, id DESC`,
     );
   }
 

@@ -79,8 +79,8 @@ res AS (
 ),
 counts AS (
   SELECT stack_id, count(*) AS total,
-    sum(t_kind = 'accepted' AND t_fp = fingerprint) AS accepted,
-    sum(t_kind = 'snoozed' AND t_until > @now) AS snoozed
+    count(*) FILTER (WHERE t_kind = 'accepted' AND t_fp = fingerprint) AS accepted,
+    count(*) FILTER (WHERE t_kind = 'snoozed' AND t_until > @now) AS snoozed
   FROM res GROUP BY stack_id
 )
 SELECT l.stack_id, l.last_id, c.status AS last_status, c.run_id AS last_run_id, rs.state AS last_run_state,

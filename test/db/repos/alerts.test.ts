@@ -130,7 +130,12 @@ describeEngines('AlertsRepo', (e) => {
     expect(alerts.leftoverQuietApplies(s, 1000)).toEqual([]);
     runs.tryStart(run.id, OWNER);
     runs.move(run.id, 'fail');
-    expect(alerts.leftoverQuietApplies(s, 1000).map((x) => x.id).sort()).toEqual(['q1', 'q2']);
+    expect(
+      alerts
+        .leftoverQuietApplies(s, 1000)
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['q1', 'q2']);
   });
 
   test('appliedRuns: runs that were applying within a window, newest first', () => {

@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import type { DB, Engine } from '../../src/db/engine.js';
 import { openDatabase } from '../../src/db/open.js';
-import { PgDatabase } from '../../src/db/pg/database.js';
-import { initTeamDatabase } from '../../src/db/pg/open.js';
-import { SKIP_POSTGRES, startPostgres, type PgServer } from './postgres.js';
+import { SKIP_POSTGRES } from './postgres.js';
+import { startTeamServer, type TeamServer } from './team-server.js';
 import { tmpDir } from './tmp.js';
 
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
@@ -26,50 +25,6 @@ export interface EngineUnderTest {
   readonly db: DB;
   /** Another connection to this test's database, closed after the test. */
   open(): DB;
-}
-
-const TEMPLATE = 'dayops_template';
-
-/** The URL of database `name` on `server`, as its superuser. */
-export function superuserUrlOf(server: PgServer, name: string): string {
-  const u = new URL(server.superuserUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/**
- * A PostgreSQL server with the team schema in a template database; `fresh()` makes a new database from it
- * (synchronously, through the engine's own connection) and returns its superuser URL.
- */
-export interface TeamServer {
-  server: PgServer;
-  fresh(): string;
-  stop(): Promise<void>;
-}
-
-export async function startTeamServer(localDir: string): Promise<TeamServer> {
-  const server = await startPostgres();
-  try {
-    await server.createDatabase(TEMPLATE);
-    initTeamDatabase(superuserUrlOf(server, TEMPLATE), { localDir });
-    const admin = new PgDatabase(server.superuserUrl, { localDir });
-    let n = 0;
-    return {
-      server,
-      fresh() {
-        const name = `dayops_t${++n}`;
-        admin.exec(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
-        return superuserUrlOf(server, name);
-      },
-      async stop() {
-        admin.close();
-        await server.stop();
-      },
-    };
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
 }
 
 /** `describe` once per engine (`name [sqlite]`, `name [postgres]`), each test with a fresh database. */

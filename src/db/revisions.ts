@@ -6,8 +6,8 @@
  * read only where the column exists, so this module works before and after that feature.
  */
 import { AuditRepo, type AuditAction } from './audit.js';
-import { isTeamDb } from './engine.js';
 import type { DB } from './open.js';
+import { isTeamDb } from './engine.js';
 
 export type RevisionKind = 'git' | 'content';
 export type ValidationStatus = 'passed' | 'failed' | null;
@@ -80,7 +80,7 @@ export class RevisionsRepo {
 
   constructor(private readonly db: DB) {
     this.audit = new AuditRepo(db);
-    // A team database always has the final schema.
+    // A team database's schema is always the whole one (team init); a SQLite file may be opened mid-upgrade.
     this.hasValidation =
       isTeamDb(db) ||
       db
@@ -106,7 +106,7 @@ export class RevisionsRepo {
       WHERE r.stack_id = ? AND r.kind = 'tracked' AND r.state = 'FINISHED'`;
     this.lastOk = db.prepare<[number], SucceededRow>(`${succeeded} ORDER BY r.id DESC LIMIT 1`);
     this.lastOkBefore = db.prepare<[number, number], SucceededRow>(
-      `${succeeded} AND r.id < ? AND ${validation} IS DISTINCT FROM 'failed' ORDER BY r.id DESC LIMIT 1`,
+      `${succeeded} AND r.id < ? AND ${validation} IS NOT 'failed' ORDER BY r.id DESC LIMIT 1`,
     );
     this.validationOf = db.prepare<[number], { v: string | null }>(
       `SELECT ${validation} AS v FROM runs r WHERE r.id = ?`,

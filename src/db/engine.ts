@@ -89,8 +89,6 @@ export interface Dialect {
    * or holds no number there.
    */
   jsonNumber(expr: string, path: readonly string[]): string;
-  /** The larger of two values (SQLite's scalar `max(a, b)`; PostgreSQL's `max` is an aggregate only). */
-  greatest(a: string, b: string): string;
   /** SQLite's `INDEXED BY name` hint after a table in FROM/JOIN; PostgreSQL's planner takes no hints (empty). */
   indexedBy(index: string): string;
 }
@@ -98,7 +96,6 @@ export interface Dialect {
 const SQLITE: Dialect = {
   idsFromJson: 'SELECT value FROM json_each(?)',
   jsonNumber: (expr, path) => `CASE WHEN json_valid(${expr}) THEN json_extract(${expr}, '$.${path.join('.')}') END`,
-  greatest: (a, b) => `max(${a}, ${b})`,
   indexedBy: (index) => `INDEXED BY ${index}`,
 };
 
@@ -106,7 +103,6 @@ const POSTGRES: Dialect = {
   idsFromJson: 'SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS BIGINT)',
   // dayops_json_number is created by migrations/postgres (003-compat.sql).
   jsonNumber: (expr, path) => `dayops_json_number(${expr}, '{${path.join(',')}}')`,
-  greatest: (a, b) => `GREATEST(${a}, ${b})`,
   indexedBy: () => '',
 };
 

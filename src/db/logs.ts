@@ -5,7 +5,6 @@
  */
 import * as zlib from 'node:zlib';
 import { brotliDecompressSync } from 'node:zlib';
-import { dialect } from './engine.js';
 import type { DB } from './open.js';
 import type { Phase } from '../day1/adapter.js';
 import type { PhaseStarts } from './runs.js';
@@ -163,8 +162,10 @@ export function makeChunkWriter(db: DB, zlib: Zlib): (batch: Batch<string | Uint
   const insert = db.prepare(
     'INSERT INTO run_logs (id, last_seq, at, meta, text, plain, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  // Spelled here rather than with dialect(): this function runs in the log thread too, from its source text alone.
+  const greatest = (db as { engine?: string }).engine === 'postgres' ? 'GREATEST' : 'max';
   const bump = db.prepare(
-    `UPDATE runs SET log_lines = ${dialect(db).greatest('log_lines', 'CAST(? AS BIGINT)')}, updated_at = ? WHERE id = ?`,
+    `UPDATE runs SET log_lines = ${greatest}(log_lines, CAST(? AS BIGINT)), updated_at = ? WHERE id = ?`,
   );
   const phasesOf = db.prepare<[number], { phases_json: string | null }>('SELECT phases_json FROM runs WHERE id = ?');
   const setPhases = db.prepare('UPDATE runs SET phases_json = ? WHERE id = ?');

@@ -54,9 +54,13 @@ runAsWorker(async (req: Request): Promise<Reply> => {
       }
       case 'query': {
         if (!client) throw new Error('not connected');
+        // Buffers arrive as plain Uint8Arrays (their class does not cross threads): bytes for BYTEA again.
+        const values = req.values.map((v) =>
+          v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v,
+        );
         const res: pg.QueryResult = req.array
-          ? await client.query({ text: req.text, values: req.values, rowMode: 'array' })
-          : await client.query({ text: req.text, values: req.values });
+          ? await client.query({ text: req.text, values, rowMode: 'array' })
+          : await client.query({ text: req.text, values });
         const binary = res.fields.flatMap((f, i) => (f.dataTypeID === BYTEA ? [i] : []));
         return {
           rows: res.rows,

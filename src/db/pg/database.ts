@@ -244,14 +244,17 @@ function asBuffers(reply: Reply, array: boolean): void {
 
 /**
  * The local path that stands for a team database on this machine (what `name` is): run folders are made beside it.
- * Several team databases never share it; the hash keeps two URLs that differ only in user or options apart.
+ * Several team databases never share it; every login to one database on this machine does.
  */
 export function teamLocalPath(connectionString: string, localDir = join(dataHome(), 'dayops', 'team')): string {
   const u = safeUrl(connectionString);
   const slug = [u?.hostname || 'local', u?.port || '5432', u?.pathname.replace(/^\//, '') || 'postgres']
     .join('-')
     .replace(/[^A-Za-z0-9._-]/g, '_');
-  const hash = createHash('sha256').update(redactUrl(connectionString)).digest('hex').slice(0, 8);
+  // The database, not the login: the operators of one machine share its run folders (a plan made by alice's dayops
+  // is applied from the same folder whoever approves), as they share the database.
+  const where = u ? `${u.hostname}:${u.port}${u.pathname}` : redactUrl(connectionString);
+  const hash = createHash('sha256').update(where).digest('hex').slice(0, 8);
   return join(localDir, `${slug}-${hash}`);
 }
 

@@ -12,6 +12,7 @@ import { dashboardBenchmark } from './dashboard.js';
 import { alertsBenchmark } from './alerts.js';
 import { keysBenchmark } from './keys.js';
 import { teamBenchmark } from './team.js';
+import { teamWorkersBenchmark } from './team-workers.js';
 
 export interface BenchReport {
   name: string;
@@ -38,6 +39,7 @@ export const BENCHMARKS: Benchmark[] = [
   dashboardBenchmark,
   keysBenchmark,
   teamBenchmark,
+  teamWorkersBenchmark,
 ];
 
 async function main(argv: string[]): Promise<number> {

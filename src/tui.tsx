@@ -3,13 +3,13 @@
  * screen, and on the way out (q, Ctrl-C, SIGTERM, SIGHUP) shut every service down so no tool process is left.
  */
 import { render } from 'ink';
-import { App } from '../components/App.js';
+import { App, INK_OPTIONS } from '../components/App.js';
 import { makeTheme, setTheme } from '../components/theme.js';
 import { createAppStore, type AppStore } from '../store/index.js';
 import type { CommandContext } from './commands/context.js';
 import { StacksRepo } from './db/stacks.js';
 import { UserError } from './errors.js';
-import { osUser } from './os-user.js';
+import { currentUser } from './identity.js';
 import { Services } from './services.js';
 import type { View } from '../store/ui.js';
 import { startupHooks } from './startup.js';
@@ -25,7 +25,13 @@ export function createApp(ctx: Pick<CommandContext, 'db' | 'dbPath' | 'readonly'
   services: Services;
 } {
   const db = ctx.db();
-  const services = new Services({ db, dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
+  const services = new Services({
+    db,
+    dbPath: ctx.dbPath,
+    user: currentUser(db),
+    readonly: ctx.readonly,
+    env: ctx.env,
+  });
   const stacks = new StacksRepo(db).list();
   // An empty database opens on the Day-0 wizard; otherwise on the Day-2 dashboard.
   const view: View = stacks.length === 0 ? 'day0' : 'day2';
@@ -52,7 +58,11 @@ export async function runTui(ctx: CommandContext): Promise<number> {
   for (const s of signals) process.on(s, quit);
   process.stdout.write(ENTER_ALT_SCREEN);
   try {
-    const instance = render(<App store={store} services={services} />, { exitOnCtrlC: false, patchConsole: true });
+    const instance = render(<App store={store} services={services} />, {
+      ...INK_OPTIONS,
+      exitOnCtrlC: false,
+      patchConsole: true,
+    });
     await instance.waitUntilExit();
   } finally {
     process.stdin.setRawMode?.(false);

@@ -19,6 +19,7 @@ import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
 import { workerCommand } from './worker.js';
 import { logsCommand } from './logs.js';
+import { teamInit, teamWhoami } from './team.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -51,6 +52,8 @@ export const COMMANDS: Command[] = [
   backupSelfCmd,
   demoCommand,
   notifyTestCommand,
+  teamInit,
+  teamWhoami,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

@@ -3,13 +3,12 @@
  * SIGINT (src/day1/worker/worker.ts). One line per claimed, parked, applying and finished run on stdout (`--json`:
  * one JSON object a line instead). Exit 0 when stopped by a signal.
  */
-import { isTeamDb } from '../db/engine.js';
 import { WorkerNameTaken } from '../db/workers.js';
 import { defaultWorkerName, Worker, type WorkerEvent } from '../day1/worker/worker.js';
 import { UserError } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { currentUser } from '../identity.js';
 import { onShutdown, installProcessHandlers } from '../day1/runner/process.js';
-import { type Command, type CommandContext, line, parseFlags } from './context.js';
+import { type Command, line, parseFlags } from './context.js';
 
 function eventLine(e: WorkerEvent): string {
   switch (e.type) {
@@ -30,11 +29,6 @@ function eventLine(e: WorkerEvent): string {
     case 'stopped':
       return `worker ${e.worker} stopped (${e.reason})`;
   }
-}
-
-export function workerUser(ctx: CommandContext): string {
-  const db = ctx.db();
-  return isTeamDb(db) ? db.sessionUser : osUser();
 }
 
 export const workerCommand: Command = {
@@ -64,7 +58,7 @@ export const workerCommand: Command = {
     };
     const worker = new Worker(
       ctx.db(),
-      { name, concurrency, dbPath: ctx.dbPath, user: workerUser(ctx), env: ctx.env },
+      { name, concurrency, dbPath: ctx.dbPath, user: currentUser(ctx.db()), env: ctx.env },
       print,
     );
     installProcessHandlers();

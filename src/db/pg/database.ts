@@ -160,7 +160,7 @@ export class PgDatabase implements TeamDB {
     if (this.closed) throw new TypeError('The database connection is not open');
     const reply = caller()({ conn: this.conn, op: 'query', text, values, array });
     if (reply.error) throw new PgError(reply.error);
-    if (reply.rows) for (const row of reply.rows) toBuffers(row as Record<string, unknown>);
+    if (reply.binary && reply.rows) asBuffers(reply, array);
     return reply;
   }
 
@@ -231,29 +231,31 @@ export class PgDatabase implements TeamDB {
   }
 }
 
+/** BYTEA values as better-sqlite3 gives BLOBs: Buffers (the thread hands over Uint8Arrays), without a copy. */
+function asBuffers(reply: Reply, array: boolean): void {
+  const names = array ? reply.binary! : reply.binary!.map((i) => reply.fields![i]);
+  for (const row of reply.rows as Record<string | number, unknown>[]) {
+    for (const k of names) {
+      const v = row[k];
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+}
+
 /**
  * The local path that stands for a team database on this machine (what `name` is): run folders are made beside it.
- * Several team databases never share it; the hash keeps two URLs that differ only in user or options apart.
+ * Several team databases never share it; every login to one database on this machine does.
  */
 export function teamLocalPath(connectionString: string, localDir = join(dataHome(), 'dayops', 'team')): string {
   const u = safeUrl(connectionString);
   const slug = [u?.hostname || 'local', u?.port || '5432', u?.pathname.replace(/^\//, '') || 'postgres']
     .join('-')
     .replace(/[^A-Za-z0-9._-]/g, '_');
-  const hash = createHash('sha256').update(redactUrl(connectionString)).digest('hex').slice(0, 8);
+  // The database, not the login: the operators of one machine share its run folders (a plan made by alice's dayops
+  // is applied from the same folder whoever approves), as they share the database.
+  const where = u ? `${u.hostname}:${u.port}${u.pathname}` : redactUrl(connectionString);
+  const hash = createHash('sha256').update(where).digest('hex').slice(0, 8);
   return join(localDir, `${slug}-${hash}`);
-}
-
-/**
- * BYTEA values come back from the thread as plain Uint8Arrays (a Buffer loses its class crossing threads); the
- * repositories read them as better-sqlite3 gives BLOBs: Buffers (same bytes, no copy).
- */
-function toBuffers(row: Record<string, unknown> | unknown[]): void {
-  for (const key in row) {
-    const v = (row as Record<string, unknown>)[key];
-    if (v instanceof Uint8Array && !Buffer.isBuffer(v))
-      (row as Record<string, unknown>)[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  }
 }
 
 function safeUrl(s: string): URL | undefined {
@@ -280,13 +282,19 @@ export function connectionError(url: string, e: NonNullable<Reply['error']>): Us
   return new UserError(`${url}: cannot connect to PostgreSQL: ${why}`);
 }
 
-/** The one-line error for what PostgreSQL refused; undefined when it is not a database error. */
-export function pgError(url: string, err: unknown, user?: string): UserError | undefined {
+/**
+ * The one-line error for what PostgreSQL refused; undefined when it is not a database error. `who` says who was
+ * refused ("alice is a dayops_viewer", src/app/permissions.ts `describeRole`): a privilege or row-level security
+ * refusal (42501) that dayops did not foresee reads like the refusals it says itself.
+ */
+export function pgError(url: string, err: unknown, who?: string): UserError | undefined {
   if (err instanceof UserError) return err;
   if (!(err instanceof PgError)) return undefined;
   if (err.code === '42501')
     return new UserError(
-      `${url}: ${err.message}${user ? ` (you are ${user}; a dayops role grants this: see \`dayops team init\`)` : ''}`,
+      who
+        ? `${who}: PostgreSQL refused it (${err.message}) on ${url}; an admin grants a dayops role (GRANT dayops_operator TO ...)`
+        : `${url}: PostgreSQL refused it: ${err.message}; an admin grants a dayops role (GRANT dayops_operator TO ...)`,
     );
   if (err.code === '25006') return new UserError(`${url}: read-only session: ${err.message}`);
   if (err.code?.startsWith('08') || /terminat|closed|ECONN/i.test(err.message))

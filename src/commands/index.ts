@@ -17,6 +17,7 @@ import { notifying, notifyTestCommand } from './notify.js';
 import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
+import { teamPushCommand } from './team-push.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -47,6 +48,7 @@ export const COMMANDS: Command[] = [
   backupSelfCmd,
   demoCommand,
   notifyTestCommand,
+  teamPushCommand,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

@@ -31,7 +31,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'pg-native'],
+  // synckit starts its worker with a preload file that lives beside its own module: it stays in node_modules.
+  external: ['better-sqlite3', 'pg-native', 'synckit'],
   // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __dayopsRequire } from 'node:module'; const require = __dayopsRequire(import.meta.url);",

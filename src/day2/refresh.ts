@@ -29,6 +29,7 @@ import { SLO_STALE_AFTER_MS, sloSourceKey, syncSlos } from './slo.js';
 import { defaultJobRunner, Scheduler, type JobKind } from './scheduler.js';
 import { NOTIFIER, type Notifier } from './notify/index.js';
 import { CASCADE_PICKUP } from '../day1/dependencies/pickup.js';
+import { Leadership } from './leader.js';
 
 export interface RefreshState {
   /** What is being fetched right now: `alerts: payments`, `snapshots: web`. */
@@ -84,6 +85,8 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   private readonly timeoutMs: number;
   private readonly sources: SourcesRepo;
   private readonly stacks: StacksRepo;
+  /** In team mode only one process polls each source (src/day2/leader.ts); the others read its cache. */
+  readonly leadership: Leadership;
   private readonly inFlight = new Set<string>();
   private readonly abort = new AbortController();
   private alertsTimer: NodeJS.Timeout | undefined;
@@ -111,6 +114,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     this.timeoutMs = opts.timeoutMs ?? 5_000;
     this.sources = new SourcesRepo(opts.db);
     this.stacks = new StacksRepo(opts.db);
+    this.leadership = new Leadership(opts.db);
   }
 
   state(): RefreshState {
@@ -169,7 +173,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   }
 
   private async slosPass(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.leadership.leads('slos')) return;
     const now = this.now();
     const due = this.stacksWith('slo').filter((s) => {
       if (!stackConfigOf(s.dir).config?.monitoring?.prometheusUrl) return false; // nothing to ask
@@ -206,7 +210,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   }
 
   private async alertsPass(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.leadership.leads('alerts')) return;
     const now = this.now();
     const due = this.stacksWith('alerting').filter((s) => {
       const src = this.sources.get(alertsSourceKey(s.name));
@@ -243,7 +247,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   }
 
   private async snapshotsPass(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.leadership.leads('snapshots')) return;
     for (const s of this.stacksWith('backups')) {
       if (this.stopped) return;
       const key = backupSourceKey(s.name);

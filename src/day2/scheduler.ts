@@ -34,6 +34,7 @@ import { errorMessage } from '../errors.js';
 import { runBackup, verifyBackup } from './backups.js';
 import { cronOf, nextSlot, previousSlot, stackConfigOf } from './configs.js';
 import { checkDrift, reconcileDriftChecks } from './drift.js';
+import { Leadership } from './leader.js';
 
 /** `check`: one of a stack's `when: [scheduled]` checks (its last run is read from check_results). */
 export type JobKind = ScheduleJob | 'check';
@@ -163,6 +164,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly drift: DriftRepo;
   private readonly checks: ChecksRepo;
   private readonly stacks: StacksRepo;
+  /** In team mode one process (an open dayops or a worker) runs the schedules; see src/day2/leader.ts. */
+  readonly leadership: Leadership;
   private jobs: Job[] = [];
   private state = new Map<string, JobState>();
   private problems = new Map<string, SchedulerProblem>();
@@ -176,6 +179,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     super();
     this.setMaxListeners(0);
     this.db = opts.db;
+    this.leadership = new Leadership(opts.db);
     this.runJob = opts.runJob;
     this.now = opts.now ?? Date.now;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
@@ -300,7 +304,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     try {
       this.reload();
       const now = this.now();
-      for (const job of this.jobs) {
+      // Another process leads the schedules of this team database: it runs them (a job asked for here still runs).
+      const leads = this.leadership.leads('schedule');
+      for (const job of leads ? this.jobs : []) {
         const k = keyOf(job);
         if (this.running.has(k) || this.queue.some((q) => keyOf(q) === k)) continue;
         const slot = previousSlot(job.schedule, now);

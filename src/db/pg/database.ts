@@ -145,6 +145,7 @@ export class PgDatabase implements TeamDB {
     if (this.closed) throw new TypeError('The database connection is not open');
     const reply = caller()({ conn: this.conn, op: 'query', text, values, array });
     if (reply.error) throw new PgError(reply.error);
+    if (reply.binary && reply.rows) asBuffers(reply, array);
     return reply;
   }
 
@@ -212,6 +213,17 @@ export class PgDatabase implements TeamDB {
     this.closed = true;
     caller()({ conn: this.conn, op: 'close' });
     return this;
+  }
+}
+
+/** BYTEA values as better-sqlite3 gives BLOBs: Buffers (the thread hands over Uint8Arrays), without a copy. */
+function asBuffers(reply: Reply, array: boolean): void {
+  const names = array ? reply.binary! : reply.binary!.map((i) => reply.fields![i]);
+  for (const row of reply.rows as Record<string | number, unknown>[]) {
+    for (const k of names) {
+      const v = row[k];
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
   }
 }
 

@@ -1,0 +1,298 @@
+/**
+ * `dayops team push --from FILE`: a personal workspace (the demo's history: stacks, runs with logs, approvals by
+ * alice and bob, drift checks and triage, the audit log) copied into a real PostgreSQL that `team init` prepared,
+ * by an admin login. Pushing again copies nothing; a run added afterwards is the only thing the next push copies;
+ * a run still going is left out until it ended; the file is never changed; the CLI's refusals are one line and never
+ * show the password.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pushWorkspace, type PushResult } from '../../src/app/team/push.js';
+import { LogsRepo } from '../../src/db/logs.js';
+import { openDatabase, type DB } from '../../src/db/open.js';
+import { PgDatabase } from '../../src/db/pg/database.js';
+import { initTeamDatabase, openTeamDatabase } from '../../src/db/pg/open.js';
+import { RunsRepo } from '../../src/db/runs.js';
+import { StacksRepo } from '../../src/db/stacks.js';
+import { createDemo } from '../../src/demo/index.js';
+import { runCli } from '../helpers/cli.js';
+import { SKIP_POSTGRES, startPostgres, type PgServer } from '../helpers/postgres.js';
+
+const ADMIN_PW = 'adm-s3cret-pw';
+const OPERATOR_PW = 'opr-s3cret-pw';
+
+let server: PgServer;
+let dir: string;
+let source: string;
+let adminUrl: string;
+let operatorUrl: string;
+const opened: PgDatabase[] = [];
+
+function team(url = adminUrl): PgDatabase {
+  const db = openTeamDatabase(url, { localDir: join(dir, 'local') });
+  opened.push(db);
+  return db;
+}
+
+const fileHash = () => createHash('sha256').update(readFileSync(source)).digest('hex');
+
+function count(db: DB, sql: string, ...args: unknown[]): number {
+  return Number((db.prepare(sql).get(...args) as { n: number }).n);
+}
+
+/** What the team database holds, per table. */
+function teamCounts(db: DB) {
+  const out: Record<string, number> = {};
+  for (const t of ['stacks', 'runs', 'run_transitions', 'approvals', 'run_logs', 'drift_checks', 'audit_log'])
+    out[t] = count(db, `SELECT count(*) AS n FROM ${t}`);
+  return out;
+}
+
+/** A finished run added to the workspace, with a few log lines. */
+function addFinishedRun(db: DB, stack: string, lines: string[]): number {
+  const runs = new RunsRepo(db);
+  const s = new StacksRepo(db).get(stack)!;
+  const run = runs.create({
+    stackId: s.id,
+    kind: 'proposed',
+    purpose: 'deploy',
+    triggeredBy: 'carol',
+    trigger: 'cli',
+    autoApply: false,
+    owner: { host: hostname(), pid: process.pid, start: null },
+  });
+  runs.move(run.id, 'start');
+  runs.move(run.id, 'plan');
+  new LogsRepo(db).append(
+    run.id,
+    lines.map((text, i) => ({
+      runId: run.id,
+      seq: i + 1,
+      at: Date.now() + i,
+      stream: 'stdout' as const,
+      phase: 'plan' as const,
+      text,
+      plain: null,
+      raw: null,
+    })),
+  );
+  runs.move(run.id, 'finish', { note: 'plan only' });
+  return run.id;
+}
+
+describe.skipIf(SKIP_POSTGRES)('team push', () => {
+  let activeRun = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dayops-push-'));
+    source = join(dir, 'alice.db');
+    await createDemo({ dbPath: source, user: 'alice', runLocal: false });
+    // A run still waiting for approval: not copied until it ended.
+    const db = openDatabase(source);
+    try {
+      const runs = new RunsRepo(db);
+      const s = new StacksRepo(db).list()[0];
+      const run = runs.create({
+        stackId: s.id,
+        kind: 'tracked',
+        purpose: 'deploy',
+        triggeredBy: 'alice',
+        trigger: 'cli',
+        autoApply: false,
+        owner: { host: hostname(), pid: process.pid, start: null },
+      });
+      runs.move(run.id, 'start');
+      runs.move(run.id, 'plan');
+      runs.move(run.id, 'park', { patch: { owner: null } });
+      activeRun = run.id;
+    } finally {
+      db.close();
+    }
+    server = await startPostgres();
+    await server.createDatabase('team');
+    initTeamDatabase(server.url('postgres', new URL(server.superuserUrl).password, 'team'), {
+      localDir: join(dir, 'local'),
+    });
+    await server.createLoginRole('adm', ADMIN_PW, ['dayops_admin']);
+    await server.createLoginRole('opr', OPERATOR_PW, ['dayops_operator']);
+    adminUrl = server.url('adm', ADMIN_PW, 'team');
+    operatorUrl = server.url('opr', OPERATOR_PW, 'team');
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const db of opened) db.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let first: PushResult;
+
+  test('copies stacks, ended runs with their logs and approvals, triage and the audit log; leaves the file as it was', () => {
+    const before = fileHash();
+    const src = openDatabase(source, { readonly: true });
+    const db = team();
+    try {
+      first = pushWorkspace(source, db);
+      expect(fileHash()).toBe(before);
+      const srcStacks = count(src, 'SELECT count(*) AS n FROM stacks');
+      const srcRuns = count(src, 'SELECT count(*) AS n FROM runs');
+      expect(first.copied.stacks).toBe(srcStacks);
+      expect(first.copied.runs).toBe(srcRuns - 1);
+      expect(first.skipped.runs).toBe(1);
+      expect(first.notes.join('\n')).toMatch(new RegExp(`run ${activeRun} of .* is UNCONFIRMED: not copied`));
+      for (const t of ['run_transitions', 'approvals', 'run_logs', 'drift_checks', 'drift_resources', 'drift_triage'] as const)
+        expect(first.copied[t], t).toBeGreaterThan(0);
+      expect(teamCounts(db).stacks).toBe(srcStacks);
+      expect(teamCounts(db).runs).toBe(srcRuns - 1);
+
+      // Every copied run: same stack (by name), same state and people, its log line for line.
+      const srcRunsRepo = new RunsRepo(src);
+      const srcLogs = new LogsRepo(src);
+      const teamLogs = new LogsRepo(db);
+      const pushed = db
+        .prepare<[], { source_key: string; team_id: number }>(
+          "SELECT source_key, team_id FROM push_rows WHERE kind = 'runs'",
+        )
+        .all();
+      expect(pushed).toHaveLength(srcRuns - 1);
+      let lines = 0;
+      for (const p of pushed) {
+        const [stackName, , , , srcId] = JSON.parse(p.source_key) as [string, number, string, string, number];
+        const mine = srcRunsRepo.get(srcId)!;
+        const theirs = db
+          .prepare<[number], { name: string; state: string; triggered_by: string; created_at: number; log_lines: number }>(
+            'SELECT s.name, r.state, r.triggered_by, r.created_at, r.log_lines FROM runs r JOIN stacks s ON s.id = r.stack_id WHERE r.id = ?',
+          )
+          .get(p.team_id)!;
+        expect(theirs).toMatchObject({
+          name: stackName,
+          state: mine.state,
+          triggered_by: mine.triggeredBy,
+          created_at: mine.createdAt,
+        });
+        const want = srcLogs.page(srcId, 1, 1_000_000).map(({ runId: _r, ...l }) => l);
+        const got = teamLogs.page(p.team_id, 1, 1_000_000).map(({ runId: _r, ...l }) => l);
+        expect(got).toEqual(want);
+        lines += got.length;
+        expect(
+          db
+            .prepare<[number], { user: string }>('SELECT "user" FROM approvals WHERE run_id = ? ORDER BY id')
+            .all(p.team_id)
+            .map((a) => a.user),
+        ).toEqual(srcRunsRepo.approvals(srcId).map((a) => a.user));
+      }
+      expect(lines).toBeGreaterThan(100);
+      // Approvals and audit entries keep who made them (not the admin who pushed), and the push is audited.
+      const approvers = db.prepare<[], { user: string }>('SELECT DISTINCT "user" FROM approvals').all();
+      expect(approvers.map((a) => a.user)).not.toContain('adm');
+      expect(count(db, 'SELECT count(*) AS n FROM audit_log WHERE "user" <> \'adm\'')).toBe(first.copied.audit_log);
+      const pushEntry = db
+        .prepare<[], { comment: string }>("SELECT comment FROM audit_log WHERE action = 'team-push' AND \"user\" = 'adm'")
+        .all();
+      expect(pushEntry).toHaveLength(1);
+    } finally {
+      src.close();
+    }
+  });
+
+  test('pushing again copies nothing; a run added afterwards (and the one that ended) are all the next push copies', () => {
+    const db = team();
+    const before = teamCounts(db);
+    const again = pushWorkspace(source, db);
+    expect(Object.values(again.copied).every((n) => n === 0)).toBe(true);
+    expect(again.skipped.runs).toBe(first.skipped.runs + first.copied.runs);
+    expect(teamCounts(db)).toEqual({ ...before, audit_log: before.audit_log });
+
+    const src = openDatabase(source);
+    let added: number;
+    try {
+      added = addFinishedRun(src, new StacksRepo(src).list()[1].name, ['one', 'two', 'three']);
+      new RunsRepo(src).moveAudited(
+        activeRun,
+        'discard',
+        { user: 'alice', action: 'discard', comment: 'not today' },
+        { patch: { error: 'discarded by alice' } },
+      );
+    } finally {
+      src.close();
+    }
+    const third = pushWorkspace(source, db);
+    expect(third.copied.runs).toBe(2);
+    expect(third.copied.stacks).toBe(0);
+    expect(third.copied.audit_log).toBe(1); // the discard
+    expect(third.copied.run_logs).toBe(1);
+    const after = teamCounts(db);
+    expect(after.runs).toBe(before.runs + 2);
+    // The audit log holds the discard and this push's own entry; nothing else was added twice.
+    expect(after.audit_log).toBe(before.audit_log + 2);
+    const teamId = db
+      .prepare<[string], { team_id: number }>(
+        "SELECT team_id FROM push_rows WHERE kind = 'runs' AND source_key LIKE ?",
+      )
+      .get(`%,${added}]`)!.team_id;
+    expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['one', 'two', 'three']);
+    expect(pushWorkspace(source, db).copied.runs).toBe(0);
+  });
+
+  test('a stack the team has with another folder is kept as the team has it, and said so', () => {
+    const db = team();
+    const name = new StacksRepo(db).list()[0].name;
+    const other = join(dir, 'bob.db');
+    const src = openDatabase(other);
+    try {
+      const stacks = new StacksRepo(src);
+      stacks.upsert({ name, dir: join(dir, 'elsewhere'), tool: 'custom', environment: 'dev' });
+      stacks.upsert({ name: 'bobs-own', dir: join(dir, 'bobs-own'), tool: 'custom', environment: 'dev' });
+      addFinishedRun(src, name, ['bob was here']);
+    } finally {
+      src.close();
+    }
+    const runsBefore = teamCounts(db).runs;
+    const r = pushWorkspace(other, db);
+    expect(r.copied.stacks).toBe(1);
+    expect(r.copied.runs).toBe(0);
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes[0]).toMatch(/kept the team's; nothing of this workspace's .* was copied/);
+    expect(teamCounts(db).runs).toBe(runsBefore);
+  });
+
+  test('an operator may not push: one line naming the role it takes', () => {
+    expect(() => pushWorkspace(source, team(operatorUrl))).toThrow(
+      /opr may not push .*only dayops_admin may do \(GRANT dayops_admin TO opr\)/,
+    );
+  });
+
+  test('the command: summary or JSON on stdout; a file that is not a dayops database is one line, exit 1; no password anywhere', async () => {
+    const env = { DAYOPS_DB: adminUrl, XDG_DATA_HOME: join(dir, 'data') };
+    const json = await runCli(['team', 'push', '--from', source, '--json'], { env });
+    expect(json.stderr + json.stdout).not.toContain(ADMIN_PW);
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout) as { copied: Record<string, number>; skipped: Record<string, number> };
+    expect(out.copied.runs).toBe(0);
+    expect(out.skipped.runs).toBeGreaterThan(10);
+
+    const human = await runCli(['--db', adminUrl, 'team', 'push', '--from', source], { env: {} });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^Nothing new in .*alice\.db/);
+    expect(human.stdout).toMatch(/runs +0 +\d+/);
+    expect(human.stderr + human.stdout).not.toContain(ADMIN_PW);
+
+    const junk = join(dir, 'notes.txt');
+    writeFileSync(junk, 'this is not a database\n'.repeat(100));
+    const bad = await runCli(['team', 'push', '--from', junk], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/notes\.txt: not a dayops database/);
+    expect(bad.stderr).not.toContain(ADMIN_PW);
+
+    const denied = await runCli(['team', 'push', '--from', source], { env: { ...env, DAYOPS_DB: operatorUrl } });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr.trim().split('\n')).toHaveLength(1);
+    expect(denied.stderr).toMatch(/opr may not push/);
+    expect(denied.stderr).not.toContain(OPERATOR_PW);
+  }, 60_000);
+});

@@ -19,7 +19,10 @@ function summary(ctx: CommandContext, from: string, r: PushResult): void {
     return;
   }
   const copied = PUSH_TABLES.reduce((n, t) => n + r.copied[t], 0);
-  line(ctx, copied ? `Pushed ${from} (workspace ${r.workspace}):` : `Nothing new in ${from} (workspace ${r.workspace}):`);
+  line(
+    ctx,
+    copied ? `Pushed ${from} (workspace ${r.workspace}):` : `Nothing new in ${from} (workspace ${r.workspace}):`,
+  );
   line(
     ctx,
     formatTable(

@@ -72,7 +72,7 @@ export class SourceWorkspace {
    * missing, not a dayops database, newer or older schema.
    */
   static open(path: string, latest: number): SourceWorkspace {
-    let isFile = false;
+    let isFile: boolean;
     try {
       isFile = statSync(path).isFile();
     } catch (err) {
@@ -131,8 +131,7 @@ export class SourceWorkspace {
    */
   workspaceId(): string | null {
     const first = this.stmt('SELECT name, created_at FROM stacks ORDER BY id LIMIT 1').get() as
-      | { name: string; created_at: number }
-      | undefined;
+      { name: string; created_at: number } | undefined;
     if (!first) return null;
     return createHash('sha256')
       .update(`dayops-workspace\0${first.name}\0${first.created_at}`)
@@ -170,7 +169,11 @@ export class SourceWorkspace {
 
   /** The run's log chunks, in order, as stored (compressed). */
   logChunks(runId: number): Row[] {
-    return this.all('SELECT * FROM run_logs WHERE id >= ? AND id < ? ORDER BY id', runId * LOG_KEY, (runId + 1) * LOG_KEY);
+    return this.all(
+      'SELECT * FROM run_logs WHERE id >= ? AND id < ? ORDER BY id',
+      runId * LOG_KEY,
+      (runId + 1) * LOG_KEY,
+    );
   }
 
   driftResources(checkId: number): Row[] {

@@ -143,7 +143,14 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
       expect(first.copied.runs).toBe(srcRuns - 1);
       expect(first.skipped.runs).toBe(1);
       expect(first.notes.join('\n')).toMatch(new RegExp(`run ${activeRun} of .* is UNCONFIRMED: not copied`));
-      for (const t of ['run_transitions', 'approvals', 'run_logs', 'drift_checks', 'drift_resources', 'drift_triage'] as const)
+      for (const t of [
+        'run_transitions',
+        'approvals',
+        'run_logs',
+        'drift_checks',
+        'drift_resources',
+        'drift_triage',
+      ] as const)
         expect(first.copied[t], t).toBeGreaterThan(0);
       expect(teamCounts(db).stacks).toBe(srcStacks);
       expect(teamCounts(db).runs).toBe(srcRuns - 1);
@@ -163,7 +170,10 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
         const [stackName, , , , srcId] = JSON.parse(p.source_key) as [string, number, string, string, number];
         const mine = srcRunsRepo.get(srcId)!;
         const theirs = db
-          .prepare<[number], { name: string; state: string; triggered_by: string; created_at: number; log_lines: number }>(
+          .prepare<
+            [number],
+            { name: string; state: string; triggered_by: string; created_at: number; log_lines: number }
+          >(
             'SELECT s.name, r.state, r.triggered_by, r.created_at, r.log_lines FROM runs r JOIN stacks s ON s.id = r.stack_id WHERE r.id = ?',
           )
           .get(p.team_id)!;
@@ -190,7 +200,9 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
       expect(approvers.map((a) => a.user)).not.toContain('adm');
       expect(count(db, 'SELECT count(*) AS n FROM audit_log WHERE "user" <> \'adm\'')).toBe(first.copied.audit_log);
       const pushEntry = db
-        .prepare<[], { comment: string }>("SELECT comment FROM audit_log WHERE action = 'team-push' AND \"user\" = 'adm'")
+        .prepare<[], { comment: string }>(
+          "SELECT comment FROM audit_log WHERE action = 'team-push' AND \"user\" = 'adm'",
+        )
         .all();
       expect(pushEntry).toHaveLength(1);
     } finally {
@@ -229,9 +241,7 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     // The audit log holds the discard and this push's own entry; nothing else was added twice.
     expect(after.audit_log).toBe(before.audit_log + 2);
     const teamId = db
-      .prepare<[string], { team_id: number }>(
-        "SELECT team_id FROM push_rows WHERE kind = 'runs' AND source_key LIKE ?",
-      )
+      .prepare<[string], { team_id: number }>("SELECT team_id FROM push_rows WHERE kind = 'runs' AND source_key LIKE ?")
       .get(`%,${added}]`)!.team_id;
     expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['one', 'two', 'three']);
     expect(pushWorkspace(source, db).copied.runs).toBe(0);

@@ -248,7 +248,11 @@ class Push {
   }
 
   private copyDriftCheck(d: Row, runId: number | null, c: Counts): number {
-    const { id } = this.target.insert('drift_checks', { ...d, run_id: runId, stack_id: this.stacks.get(num(d.stack_id)) });
+    const { id } = this.target.insert('drift_checks', {
+      ...d,
+      run_id: runId,
+      stack_id: this.stacks.get(num(d.stack_id)),
+    });
     c.drift_checks++;
     for (const r of this.src.driftResources(num(d.id))) {
       this.target.insert('drift_resources', { ...r, check_id: id });

@@ -6,13 +6,13 @@
  * show the password.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pushWorkspace, type PushResult } from '../../src/app/team/push.js';
 import { LogsRepo } from '../../src/db/logs.js';
-import { openDatabase, type DB } from '../../src/db/open.js';
+import { loadMigrations, openDatabase, type DB } from '../../src/db/open.js';
 import { PgDatabase } from '../../src/db/pg/database.js';
 import { initTeamDatabase, openTeamDatabase } from '../../src/db/pg/open.js';
 import { RunsRepo } from '../../src/db/runs.js';
@@ -245,6 +245,13 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
       .get(`%,${added}]`)!.team_id;
     expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['one', 'two', 'three']);
     expect(pushWorkspace(source, db).copied.runs).toBe(0);
+    // A copy of the file elsewhere is the same workspace: nothing of it is copied again.
+    const copy = join(dir, 'moved', 'alice-copy.db');
+    mkdirSync(dirname(copy));
+    copyFileSync(source, copy);
+    const moved = pushWorkspace(copy, db);
+    expect(moved.workspace).toBe(first.workspace);
+    expect(Object.values(moved.copied).every((n) => n === 0)).toBe(true);
   });
 
   test('a stack the team has with another folder is kept as the team has it, and said so', () => {
@@ -267,6 +274,22 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     expect(r.notes).toHaveLength(1);
     expect(r.notes[0]).toMatch(/kept the team's; nothing of this workspace's .* was copied/);
     expect(teamCounts(db).runs).toBe(runsBefore);
+  });
+
+  test('a workspace of an older or newer schema is refused in one line, and left as it was', () => {
+    const older = join(dir, 'older.db');
+    openDatabase(older, { migrations: loadMigrations().slice(0, 5) }).close();
+    expect(() => pushWorkspace(older, team())).toThrow(
+      /older\.db: written by an older dayops \(schema 5, this dayops knows \d+\); open it once with this dayops/,
+    );
+    const newer = join(dir, 'newer.db');
+    const db = openDatabase(newer);
+    db.pragma('user_version = 999');
+    db.close();
+    const before = createHash('sha256').update(readFileSync(newer)).digest('hex');
+    expect(() => pushWorkspace(newer, team())).toThrow(/newer\.db: written by a newer dayops \(schema 999/);
+    expect(createHash('sha256').update(readFileSync(newer)).digest('hex')).toBe(before);
+    expect(() => pushWorkspace(join(dir, 'missing.db'), team())).toThrow(/missing\.db: cannot read it \(ENOENT\)/);
   });
 
   test('an operator may not push: one line naming the role it takes', () => {
@@ -298,6 +321,12 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/notes\.txt: not a dayops database/);
     expect(bad.stderr).not.toContain(ADMIN_PW);
+
+    const sqlite = join(dir, 'not-team.db');
+    const local = await runCli(['--db', sqlite, 'team', 'push', '--from', source], { env: {} });
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/must name the team database \(postgres:\/\/\.\.\.\)/);
+    expect(existsSync(sqlite)).toBe(false);
 
     const denied = await runCli(['team', 'push', '--from', source], { env: { ...env, DAYOPS_DB: operatorUrl } });
     expect(denied.code).toBe(1);

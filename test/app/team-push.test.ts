@@ -276,6 +276,38 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     expect(teamCounts(db).runs).toBe(runsBefore);
   });
 
+  test('a run the server refuses half-way is not copied at all; pushing again copies it whole', async () => {
+    const src = openDatabase(source);
+    let added: number;
+    try {
+      added = addFinishedRun(src, new StacksRepo(src).list()[2].name, ['a', 'b', 'c', 'd']);
+    } finally {
+      src.close();
+    }
+    // The run's row and transitions go in, then its log chunk is refused.
+    await server.exec(
+      `CREATE FUNCTION refuse_logs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk quota exceeded'; END $$;
+       CREATE TRIGGER refuse_logs BEFORE INSERT ON run_logs FOR EACH ROW EXECUTE FUNCTION refuse_logs();`,
+      'team',
+    );
+    const db = team();
+    const before = teamCounts(db);
+    expect(() => pushWorkspace(source, db)).toThrow(
+      new RegExp(
+        `copying run ${added} of .* failed \\(disk quota exceeded\\); nothing of it was written.*push again to continue`,
+      ),
+    );
+    expect(teamCounts(db)).toEqual(before);
+    await server.exec('DROP TRIGGER refuse_logs ON run_logs; DROP FUNCTION refuse_logs();', 'team');
+    const r = pushWorkspace(source, db);
+    expect(r.copied.runs).toBe(1);
+    expect(r.copied.run_logs).toBe(1);
+    const teamId = db
+      .prepare<[string], { team_id: number }>("SELECT team_id FROM push_rows WHERE kind = 'runs' AND source_key LIKE ?")
+      .get(`%,${added}]`)!.team_id;
+    expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   test('a workspace of an older or newer schema is refused in one line, and left as it was', () => {
     const older = join(dir, 'older.db');
     openDatabase(older, { migrations: loadMigrations().slice(0, 5) }).close();

@@ -31,6 +31,7 @@ import {
   type PushKind,
   type Row,
 } from '../../db/push.js';
+import { PgError, pgError } from '../../db/pg/database.js';
 import { UserError } from '../../errors.js';
 
 export interface PushResult {
@@ -139,17 +140,29 @@ class Push {
     this.notes.push(message);
   }
 
-  /** One transaction (taking the team-wide write lock); its counts only once it committed. */
-  private tx(fn: (counts: Counts) => void): void {
+  /**
+   * One transaction (taking the team-wide write lock); its counts only once it committed. What the server refused
+   * is one line naming what was being copied: nothing of it was written, what was copied before stays.
+   */
+  private tx(what: string, fn: (counts: Counts) => void): void {
     const counts = zeroCounts();
-    this.team.transaction(() => fn(counts)).immediate();
+    try {
+      this.team.transaction(() => fn(counts)).immediate();
+    } catch (err) {
+      const known = pgError(this.team.url, err, this.team.sessionUser);
+      if (known) throw known;
+      if (!(err instanceof PgError)) throw err;
+      throw new UserError(
+        `dayops team push: copying ${what} failed (${err.message}); nothing of it was written, what was copied before stays: push again to continue`,
+      );
+    }
     add(this.copied, counts);
   }
 
   private copyStacks(): void {
     const stacks = this.src.stacks();
     this.say(`stacks: ${stacks.length}`);
-    this.tx((c) => {
+    this.tx('the stacks', (c) => {
       for (const s of stacks) {
         this.stackNames.set(s.id, s.name);
         const theirs = this.target.stack(s.name);
@@ -191,7 +204,7 @@ class Push {
         );
         continue;
       }
-      this.tx((c) => this.copyRun(h.id, this.runKey(h), c));
+      this.tx(`run ${h.id} of ${this.stackNames.get(h.stack_id)}`, (c) => this.copyRun(h.id, this.runKey(h), c));
       done++;
       if (this.now() - told >= 1000) {
         told = this.now();
@@ -267,7 +280,7 @@ class Push {
     const todo = rows.filter((r) => !done.has(this.keyOf(kind, r)));
     if (todo.length) this.say(`${kind}: ${todo.length} to copy`);
     for (let i = 0; i < todo.length; i += BATCH) {
-      this.tx((c) => {
+      this.tx(kind, (c) => {
         for (const r of todo.slice(i, i + BATCH)) {
           const key = this.keyOf(kind, r);
           if (this.target.lookup(this.workspace, kind, key) === undefined) copy(r, key, c);
@@ -304,7 +317,7 @@ class Push {
 
   private copyOutputs(): void {
     if (this.created.size === 0) return;
-    this.tx((c) => {
+    this.tx('stack_outputs', (c) => {
       for (const stackId of this.created) {
         const o = this.src.stackOutputs(stackId);
         if (!o) continue;

@@ -324,6 +324,28 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     expect(() => pushWorkspace(join(dir, 'missing.db'), team())).toThrow(/missing\.db: cannot read it \(ENOENT\)/);
   });
 
+  test("an admin writes others' approvals and audit entries only for pushed rows (row-level security)", async () => {
+    // A run started in the team database itself, not pushed.
+    const { rows } = await server.query<{ id: string }>(
+      `INSERT INTO runs (stack_id, kind, state, triggered_by, created_at, updated_at)
+       SELECT id, 'tracked', 'UNCONFIRMED', 'opr', 1, 1 FROM stacks ORDER BY id LIMIT 1 RETURNING id`,
+      [],
+      'team',
+    );
+    const db = team();
+    const forge = () =>
+      db.prepare('INSERT INTO approvals (run_id, "user", at) VALUES (?, ?, ?)').run(Number(rows[0].id), 'bob', 1);
+    expect(forge).toThrow(/row-level security/);
+    expect(() => db.prepare(`INSERT INTO audit_log (at, "user", action) VALUES (1, 'bob', 'approve')`).run()).toThrow(
+      /row-level security/,
+    );
+    // As itself, as always.
+    db.prepare('INSERT INTO approvals (run_id, at) VALUES (?, ?)').run(Number(rows[0].id), 1);
+    expect(
+      db.prepare<[number], { user: string }>('SELECT "user" FROM approvals WHERE run_id = ?').all(Number(rows[0].id)),
+    ).toEqual([{ user: 'adm' }]);
+  });
+
   test('an operator may not push: one line naming the role it takes', () => {
     expect(() => pushWorkspace(source, team(operatorUrl))).toThrow(
       /opr may not push .*only dayops_admin may do \(GRANT dayops_admin TO opr\)/,

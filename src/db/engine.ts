@@ -88,17 +88,21 @@ export interface Dialect {
    * or holds no number there.
    */
   jsonNumber(expr: string, path: readonly string[]): string;
+  /** SQLite's `INDEXED BY name` hint after a table in FROM/JOIN; PostgreSQL's planner takes no hints (empty). */
+  indexedBy(index: string): string;
 }
 
 const SQLITE: Dialect = {
   idsFromJson: 'SELECT value FROM json_each(?)',
   jsonNumber: (expr, path) => `CASE WHEN json_valid(${expr}) THEN json_extract(${expr}, '$.${path.join('.')}') END`,
+  indexedBy: (index) => `INDEXED BY ${index}`,
 };
 
 const POSTGRES: Dialect = {
   idsFromJson: 'SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS BIGINT)',
   // dayops_json_number is created by migrations/postgres (003-compat.sql).
   jsonNumber: (expr, path) => `dayops_json_number(${expr}, '{${path.join(',')}}')`,
+  indexedBy: () => '',
 };
 
 export function dialect(db: DB): Dialect {

@@ -1,5 +1,6 @@
 /** The dashboard's overview of every stack (src/day2/status.ts): one pass over the stacks and their runs. */
 import type { DB } from './open.js';
+import { dialect, type Dialect } from './engine.js';
 import type { RunState } from '../day1/runner/state.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -48,7 +49,7 @@ const RUN_COLS = (p: string) =>
 
 // One pass over the stacks; each correlated subquery is one seek in runs_by_stack / runs_by_stack_kind, and the
 // run's columns come from the covering index runs_overview (never the row, whose plan_json may be large).
-const OVERVIEW_SQL = `
+const overviewSql = (d: Dialect): string => `
 SELECT s.id AS stack_id, s.name, s.environment, s.tool, s.dir,
   ${RUN_COLS('r')},
   ${RUN_COLS('t')},
@@ -56,9 +57,9 @@ SELECT s.id AS stack_id, s.name, s.environment, s.tool, s.dir,
   src.key AS src_key, src.fetched_at AS src_fetched, src.ok_at AS src_ok, src.error AS src_error,
   src.failures AS src_failures, src.next_retry_at AS src_retry
 FROM stacks s
-LEFT JOIN runs r INDEXED BY runs_overview
+LEFT JOIN runs r ${d.indexedBy('runs_overview')}
   ON r.stack_id = s.id AND r.id = (SELECT x.id FROM runs x WHERE x.stack_id = s.id ORDER BY x.id DESC LIMIT 1)
-LEFT JOIN runs t INDEXED BY runs_overview
+LEFT JOIN runs t ${d.indexedBy('runs_overview')}
   ON t.stack_id = s.id AND t.id = (SELECT x.id FROM runs x WHERE x.stack_id = s.id AND x.kind = 'tracked' ORDER BY x.id DESC LIMIT 1)
 LEFT JOIN alert_counts ac ON ac.stack_id = s.id
 LEFT JOIN sources src ON src.key = 'alerts:' || s.name
@@ -100,7 +101,7 @@ export class OverviewRepo {
   private readonly cols: Cols;
 
   constructor(db: DB) {
-    this.stmt = db.prepare<[], RawRow>(OVERVIEW_SQL).raw(true);
+    this.stmt = db.prepare<[], RawRow>(overviewSql(dialect(db))).raw(true);
     this.cols = Object.fromEntries(this.stmt.columns().map((col, i) => [col.name, i]));
   }
 

@@ -31,6 +31,7 @@ import { formatDiagnostic } from './json.js';
 import { linkRun, recordRunRevision } from '../run-revision.js';
 import { RunDependencies } from './dependencies.js';
 import { Canceled, type Conclusion, type LiveRun, type Prepared, type StartOptions } from './types.js';
+import { isTeamDb } from '../../db/engine.js';
 
 /** Any change other than a no-op or a read needs an apply. */
 export function hasChanges(plan: PlanResult): boolean {
@@ -322,7 +323,13 @@ export abstract class RunDriver extends RunDependencies {
         const moved = this.runs.moveAudited(
           id,
           'apply',
-          { user: run.triggeredBy, action: 'auto-approve', comment: live.autoReason ?? 'auto-apply' },
+          // In team mode an audit entry names the session user who writes it (row-level security): the process
+          // driving the run; who triggered it is in the run's record.
+          {
+            user: isTeamDb(this.db) ? this.user : run.triggeredBy,
+            action: 'auto-approve',
+            comment: live.autoReason ?? 'auto-apply',
+          },
           { patch, note: `auto-approved (${live.autoReason ?? 'auto-apply'})`, expect: ['PLANNING'] },
         );
         this.checkAbort(live);

@@ -37,7 +37,22 @@ function workerPath(): string {
 }
 
 function caller(): (req: Request) => Reply {
-  return (call ??= createSyncFn<(req: Request) => Promise<Reply>>(workerPath(), { timeout: CALL_TIMEOUT_MS }));
+  const fn = (call ??= createSyncFn<(req: Request) => Promise<Reply>>(workerPath(), { timeout: CALL_TIMEOUT_MS }));
+  return (req) => {
+    try {
+      return fn(req);
+    } catch (err) {
+      // The thread did not answer in time: the server hangs, or a lock elsewhere is held that long.
+      if (/Atomics\.wait\(\) failed: timed-out/.test((err as Error)?.message ?? ''))
+        return {
+          error: {
+            message: `PostgreSQL did not answer within ${CALL_TIMEOUT_MS / 1000} s`,
+            code: '08006',
+          },
+        };
+      throw err;
+    }
+  };
 }
 
 /** An error the server (or the connection) gave, with its SQLSTATE code. */

@@ -26,13 +26,16 @@ export const PUSH_TABLES = [
   'run_cascades',
   'stack_outputs',
   'drift_triage',
+  'alert_acks',
+  'silences',
   'audit_log',
 ] as const;
 export type PushTable = (typeof PUSH_TABLES)[number];
 export type Counts = Record<PushTable, number>;
 
 /** The records with an identity of their own, kept in `push_rows` (the rest are copied with their run). */
-export type PushKind = 'stacks' | 'runs' | 'audit_log' | 'drift_triage' | 'drift_checks' | 'check_results';
+export type PushKind =
+  'stacks' | 'runs' | 'audit_log' | 'drift_triage' | 'drift_checks' | 'check_results' | 'alert_acks' | 'silences';
 
 export const zeroCounts = (): Counts => Object.fromEntries(PUSH_TABLES.map((t) => [t, 0])) as Counts;
 
@@ -196,6 +199,14 @@ export class SourceWorkspace {
   audit(): Row[] {
     return this.all('SELECT * FROM audit_log ORDER BY id');
   }
+
+  acks(): Row[] {
+    return this.all('SELECT * FROM alert_acks ORDER BY at');
+  }
+
+  silences(): Row[] {
+    return this.all('SELECT * FROM silences ORDER BY created_at');
+  }
 }
 
 export interface TeamStack {
@@ -268,6 +279,21 @@ export class PushTarget {
       .get();
     if (!row) throw new Error(`no id from the sequence of ${table}`);
     return Number(row.id);
+  }
+
+  /** The team has an acknowledgement of this alert already (its own is kept). */
+  hasAck(stackId: number, fingerprint: string): boolean {
+    return (
+      this.db
+        .prepare<[number, string], { n: number }>(
+          'SELECT count(*) AS n FROM alert_acks WHERE stack_id = ? AND fingerprint = ?',
+        )
+        .get(stackId, fingerprint)!.n > 0
+    );
+  }
+
+  hasSilence(id: string): boolean {
+    return this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM silences WHERE id = ?').get(id)!.n > 0;
   }
 
   /** When the team last triaged this address of this stack (null: never). */

@@ -199,6 +199,16 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
       const approvers = db.prepare<[], { user: string }>('SELECT DISTINCT "user" FROM approvals').all();
       expect(approvers.map((a) => a.user)).not.toContain('adm');
       expect(count(db, 'SELECT count(*) AS n FROM audit_log WHERE "user" <> \'adm\'')).toBe(first.copied.audit_log);
+      // The acknowledgement and the silence keep who made them too.
+      expect(first.copied.alert_acks).toBe(count(src, 'SELECT count(*) AS n FROM alert_acks'));
+      expect(first.copied.silences).toBe(count(src, 'SELECT count(*) AS n FROM silences'));
+      expect(first.copied.silences).toBeGreaterThan(0);
+      expect(db.prepare('SELECT "user" AS who FROM alert_acks').all()).toEqual(
+        src.prepare('SELECT "user" AS who FROM alert_acks').all(),
+      );
+      expect(db.prepare('SELECT id, created_by FROM silences').all()).toEqual(
+        src.prepare('SELECT id, created_by FROM silences').all(),
+      );
       const pushEntry = db
         .prepare<[], { comment: string }>(
           "SELECT comment FROM audit_log WHERE action = 'team-push' AND \"user\" = 'adm'",

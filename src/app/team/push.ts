@@ -12,7 +12,8 @@
  *   so, and a later push copies it once it ended.
  * - Then checks and drift checks not bound to a run, the output digests of stacks this push created, drift triage
  *   (an entry older than the team's own newest triage of that address is not copied: it would take over from it),
- *   and the audit log (an entry about a run waits until that run is copied).
+ *   alert acknowledgements (not where the team acknowledged that alert itself), the silences dayops created (by
+ *   their Alertmanager id), and the audit log (an entry about a run waits until that run is copied).
  * - Ids are the team database's own; every reference is remapped. The owner of a copied run (a process on the
  *   source's machine) is not copied.
  */
@@ -119,6 +120,8 @@ class Push {
     this.copyUnbound('check_results');
     this.copyOutputs();
     this.copyTriage();
+    this.copyAcks();
+    this.copySilences();
     this.copyAudit();
     const copiedAny = PUSH_TABLES.some((t) => this.copied[t] > 0);
     if (copiedAny) {
@@ -293,6 +296,11 @@ class Push {
     switch (kind) {
       case 'audit_log':
         return JSON.stringify([r.id, r.at, r.action]);
+      case 'alert_acks':
+        // What the policy of 005-push.sql checks the acknowledgement against.
+        return `${this.stacks.get(num(r.stack_id))} ${String(r.fingerprint)} ${num(r.starts_at)}`;
+      case 'silences':
+        return String(r.id);
       case 'drift_checks':
       case 'check_results':
         return JSON.stringify([this.stackNames.get(num(r.stack_id)), r.id, r.started_at]);
@@ -343,6 +351,37 @@ class Push {
       this.target.record(this.workspace, 'drift_triage', key, id, this.now());
       this.target.insert('drift_triage', { ...r, id, stack_id: stackId }, { keepId: true });
       c.drift_triage++;
+    });
+  }
+
+  /** Acknowledgements the team has none of for that alert (its own is kept). */
+  private copyAcks(): void {
+    const rows = this.src.acks().filter((r) => this.stacks.has(num(r.stack_id)));
+    this.batches('alert_acks', rows, (r, key, c) => {
+      const stackId = this.stacks.get(num(r.stack_id)) as number;
+      if (this.target.hasAck(stackId, String(r.fingerprint))) return;
+      this.target.record(this.workspace, 'alert_acks', key, stackId, this.now());
+      this.target.insert('alert_acks', { ...r, stack_id: stackId });
+      c.alert_acks++;
+    });
+  }
+
+  /** The silences dayops created here (their id is Alertmanager's: one the team has already is left as it is). */
+  private copySilences(): void {
+    const rows = this.src.silences().filter((r) => r.stack_id === null || this.stacks.has(num(r.stack_id)));
+    this.batches('silences', rows, (r, key, c) => {
+      if (this.target.hasSilence(String(r.id))) return;
+      this.target.record(this.workspace, 'silences', key, 0, this.now());
+      this.target.insert(
+        'silences',
+        {
+          ...r,
+          stack_id: r.stack_id === null ? null : this.stacks.get(num(r.stack_id)),
+          run_id: r.run_id === null ? null : (this.runs.get(num(r.run_id)) ?? null),
+        },
+        { keepId: true },
+      );
+      c.silences++;
     });
   }
 

@@ -51,6 +51,15 @@ function teamCounts(db: DB) {
   return out;
 }
 
+/** The team id of a run pushed from `workspace` (its id there: `srcId`). */
+function teamRunId(db: DB, workspace: string | null, srcId: number): number {
+  return db
+    .prepare<[string, string], { team_id: number }>(
+      "SELECT team_id FROM push_rows WHERE kind = 'runs' AND workspace = ? AND source_key LIKE ?",
+    )
+    .get(workspace ?? '', `%,${srcId}]`)!.team_id;
+}
+
 /** A finished run added to the workspace, with a few log lines. */
 function addFinishedRun(db: DB, stack: string, lines: string[]): number {
   const runs = new RunsRepo(db);
@@ -250,9 +259,7 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     expect(after.runs).toBe(before.runs + 2);
     // The audit log holds the discard and this push's own entry; nothing else was added twice.
     expect(after.audit_log).toBe(before.audit_log + 2);
-    const teamId = db
-      .prepare<[string], { team_id: number }>("SELECT team_id FROM push_rows WHERE kind = 'runs' AND source_key LIKE ?")
-      .get(`%,${added}]`)!.team_id;
+    const teamId = teamRunId(db, first.workspace, added);
     expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['one', 'two', 'three']);
     expect(pushWorkspace(source, db).copied.runs).toBe(0);
     // A copy of the file elsewhere is the same workspace: nothing of it is copied again.
@@ -312,10 +319,56 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     const r = pushWorkspace(source, db);
     expect(r.copied.runs).toBe(1);
     expect(r.copied.run_logs).toBe(1);
-    const teamId = db
-      .prepare<[string], { team_id: number }>("SELECT team_id FROM push_rows WHERE kind = 'runs' AND source_key LIKE ?")
-      .get(`%,${added}]`)!.team_id;
+    const teamId = teamRunId(db, first.workspace, added);
     expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  test('references between copied rows point at the team ids: cascades, promotions, checks, output digests', () => {
+    const path = join(dir, 'refs.db');
+    const src = openDatabase(path);
+    let ids: number[];
+    try {
+      const stacks = new StacksRepo(src);
+      stacks.upsert({ name: 'refs-up', dir: join(dir, 'refs-up'), tool: 'custom', environment: 'dev' });
+      stacks.upsert({ name: 'refs-down', dir: join(dir, 'refs-down'), tool: 'custom', environment: 'staging' });
+      const up = addFinishedRun(src, 'refs-up', ['up']);
+      const down = addFinishedRun(src, 'refs-down', ['down']);
+      const promoted = addFinishedRun(src, 'refs-down', ['promoted']);
+      const downStack = stacks.get('refs-down')!.id;
+      src
+        .prepare('INSERT INTO run_cascades VALUES (?, ?, ?, 1, ?, NULL)')
+        .run(down, up, up, 'outputs of refs-up changed');
+      src.prepare('UPDATE runs SET promoted_from_run_id = ? WHERE id = ?').run(down, promoted);
+      src
+        .prepare(
+          `INSERT INTO check_results (run_id, stack_id, source, name, kind, status, started_at) VALUES
+             (?, ?, 'after-apply', 'http', 'http', 'passed', 5), (NULL, ?, 'manual', 'http', 'http', 'failed', 6)`,
+        )
+        .run(down, downStack, downStack);
+      src.prepare("INSERT INTO stack_outputs VALUES (?, 'salt', ?, '{}', 7)").run(downStack, down);
+      ids = [up, down, promoted];
+    } finally {
+      src.close();
+    }
+    const db = team();
+    const r = pushWorkspace(path, db);
+    expect(r.copied).toMatchObject({ stacks: 2, runs: 3, run_cascades: 1, check_results: 2, stack_outputs: 1 });
+    const [up, down, promoted] = ids.map((id) => teamRunId(db, r.workspace, id));
+    expect(up).not.toBe(ids[0]);
+    expect(db.prepare('SELECT root_run_id, upstream_run_id FROM run_cascades WHERE run_id = ?').get(down)).toEqual({
+      root_run_id: up,
+      upstream_run_id: up,
+    });
+    expect(db.prepare('SELECT promoted_from_run_id AS p FROM runs WHERE id = ?').get(promoted)).toEqual({ p: down });
+    const downStack = new StacksRepo(db).get('refs-down')!.id;
+    expect(
+      db.prepare('SELECT run_id, stack_id, status FROM check_results WHERE stack_id = ? ORDER BY id').all(downStack),
+    ).toEqual([
+      { run_id: down, stack_id: downStack, status: 'passed' },
+      { run_id: null, stack_id: downStack, status: 'failed' },
+    ]);
+    expect(db.prepare('SELECT run_id FROM stack_outputs WHERE stack_id = ?').get(downStack)).toEqual({ run_id: down });
+    expect(Object.values(pushWorkspace(path, db).copied).every((n) => n === 0)).toBe(true);
   });
 
   test('a workspace of an older or newer schema is refused in one line, and left as it was', () => {

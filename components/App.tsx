@@ -18,6 +18,7 @@ import { Header } from './layout/Header.js';
 import { Help } from './layout/Help.js';
 import { useTerminalSize, type Size } from './layout/useTerminalSize.js';
 import { theme } from './theme.js';
+import { dataVersion, isTeamDb } from '../src/db/engine.js';
 
 // The dashboard opens first whenever stacks exist, so it is loaded with the app; the other days' views (the
 // wizard with the design audit, the run screens) load when first shown, keeping start-up to what is drawn.
@@ -86,8 +87,12 @@ export function App({ store, services, size }: AppProps) {
 function useDatabaseWatch(services: Services) {
   const store = useAppStoreApi();
   useEffect(() => {
-    const stmt = services.db.prepare<[], { c: number }>('SELECT total_changes() AS c');
-    const token = () => `${services.db.pragma('data_version', { simple: true })}:${stmt.get()!.c}`;
+    // SQLite: data_version moves on other processes' commits, total_changes() on this one's. PostgreSQL's token
+    // (src/db/engine.ts) moves on every commit.
+    const stmt = isTeamDb(services.db)
+      ? undefined
+      : services.db.prepare<[], { c: number }>('SELECT total_changes() AS c');
+    const token = () => `${dataVersion(services.db)}:${stmt?.get()!.c ?? 0}`;
     let last = token();
     const t = setInterval(() => {
       let now: string;

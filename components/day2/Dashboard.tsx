@@ -27,6 +27,8 @@ export const SIDE_PANEL_MIN = 150;
 export interface DashboardProps {
   rows: Row[];
   total: number;
+  /** Why the stacks could not be read (the database refused or is gone); the rows are the last good read. */
+  readError?: string | null;
   width: number;
   height: number;
   selected: string | null;
@@ -51,6 +53,7 @@ export function dashboardListHeight(height: number, pipelines: readonly Pipeline
 export function Dashboard({
   rows,
   total,
+  readError,
   width,
   height,
   selected,
@@ -107,9 +110,11 @@ export function Dashboard({
         </Box>
         {rows.length === 0 ? (
           <Text color={theme.status.muted} wrap="wrap">
-            {total === 0
-              ? `No stacks yet: design one (press ${keys('global.day0')}), register a folder with \`dayops stack add DIR\`, or try \`dayops demo\`.`
-              : `No stack matches the filter "${filter}". ${keys('day2.dashboard.clear')} clears it; ${SORT_LABELS.status} sorts the worst first (${keys('day2.dashboard.sort')}).`}
+            {total === 0 && readError
+              ? `The stacks could not be read: ${readError}`
+              : total === 0
+                ? `No stacks yet: design one (press ${keys('global.day0')}), register a folder with \`dayops stack add DIR\`, or try \`dayops demo\`.`
+                : `No stack matches the filter "${filter}". ${keys('day2.dashboard.clear')} clears it; ${SORT_LABELS.status} sorts the worst first (${keys('day2.dashboard.sort')}).`}
           </Text>
         ) : (
           shown.map((r) => {

@@ -258,6 +258,7 @@ export function Day2View({ width, height }: { width: number; height: number }) {
           <Dashboard
             rows={visible}
             total={rows.length}
+            readError={error}
             width={width}
             height={bodyHeight}
             selected={day2.selected}

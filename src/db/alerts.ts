@@ -238,9 +238,9 @@ export class AlertsRepo {
     this.recount = db.prepare<[number]>(
       `INSERT INTO alert_counts (stack_id, critical, warning, info, other, suppressed, total)
        SELECT stack_id,
-         sum(severity_rank = 0 AND state = 'active'), sum(severity_rank = 1 AND state = 'active'),
-         sum(severity_rank = 2 AND state = 'active'), sum(severity_rank = 3 AND state = 'active'),
-         sum(state <> 'active'), count(*)
+         sum(CASE WHEN severity_rank = 0 AND state = 'active' THEN 1 ELSE 0 END), sum(CASE WHEN severity_rank = 1 AND state = 'active' THEN 1 ELSE 0 END),
+         sum(CASE WHEN severity_rank = 2 AND state = 'active' THEN 1 ELSE 0 END), sum(CASE WHEN severity_rank = 3 AND state = 'active' THEN 1 ELSE 0 END),
+         sum(CASE WHEN state <> 'active' THEN 1 ELSE 0 END), count(*)
        FROM alerts WHERE stack_id = ? GROUP BY stack_id`,
     );
     this.clearCounts = db.prepare<[number]>('DELETE FROM alert_counts WHERE stack_id = ?');

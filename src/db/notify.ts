@@ -181,7 +181,7 @@ export class NotifyRepo {
     );
     this.claimRow = db.prepare(
       `UPDATE notify_outbox SET claimed_by = @me, claimed_until = @until
-       WHERE id = @id AND state = 'pending' AND claimed_by IS @oldBy AND claimed_until IS @oldUntil`,
+       WHERE id = @id AND state = 'pending' AND claimed_by IS NOT DISTINCT FROM @oldBy AND claimed_until IS NOT DISTINCT FROM @oldUntil`,
     );
     this.deliveredRow = db.prepare(
       `UPDATE notify_outbox SET state = 'delivered', done_at = @now, attempts = attempts + 1, last_status = @status,

@@ -7,6 +7,7 @@
  */
 import { AuditRepo, type AuditAction } from './audit.js';
 import type { DB } from './open.js';
+import { isTeamDb } from './engine.js';
 
 export type RevisionKind = 'git' | 'content';
 export type ValidationStatus = 'passed' | 'failed' | null;
@@ -79,14 +80,19 @@ export class RevisionsRepo {
 
   constructor(private readonly db: DB) {
     this.audit = new AuditRepo(db);
-    const cols = db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all();
-    this.hasValidation = cols.some((c) => c.name === 'validation_status');
+    // A team database's schema is always the whole one (team init); a SQLite file may be opened mid-upgrade.
+    this.hasValidation =
+      isTeamDb(db) ||
+      db
+        .prepare<[], { name: string }>('PRAGMA table_info(runs)')
+        .all()
+        .some((c) => c.name === 'validation_status');
     // A run with nothing to apply runs no validation and changes nothing deployed: the last validation of the same
     // revision before it still holds (a failed one is not washed out by a no-op run).
     const validation = this.hasValidation
       ? `coalesce(r.validation_status, (SELECT p.validation_status FROM runs p WHERE p.stack_id = r.stack_id
           AND p.id < r.id AND p.kind = 'tracked' AND p.state = 'FINISHED' AND p.validation_status IS NOT NULL
-          AND p.revision IS r.revision AND r.revision IS NOT NULL ORDER BY p.id DESC LIMIT 1))`
+          AND p.revision IS NOT DISTINCT FROM r.revision AND r.revision IS NOT NULL ORDER BY p.id DESC LIMIT 1))`
       : 'NULL';
     this.byId = db.prepare<[number], Row>(`SELECT ${COLS} FROM runs r WHERE r.id = ?`);
     this.setStmt = db.prepare<[string | null, string | null, number, number, number]>(

@@ -79,8 +79,8 @@ res AS (
 ),
 counts AS (
   SELECT stack_id, count(*) AS total,
-    sum(t_kind = 'accepted' AND t_fp = fingerprint) AS accepted,
-    sum(t_kind = 'snoozed' AND t_until > @now) AS snoozed
+    sum(CASE WHEN t_kind = 'accepted' AND t_fp = fingerprint THEN 1 ELSE 0 END) AS accepted,
+    sum(CASE WHEN t_kind = 'snoozed' AND t_until > @now THEN 1 ELSE 0 END) AS snoozed
   FROM res GROUP BY stack_id
 )
 SELECT l.stack_id, l.last_id, c.status AS last_status, c.run_id AS last_run_id, rs.state AS last_run_state,

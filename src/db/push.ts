@@ -25,6 +25,7 @@ export const PUSH_TABLES = [
   'drift_resources',
   'run_cascades',
   'stack_outputs',
+  'schedule_state',
   'drift_triage',
   'alert_acks',
   'silences',
@@ -186,6 +187,10 @@ export class SourceWorkspace {
   /** Drift checks and check results not bound to a run (`dayops check`, scheduled checks, a check never started). */
   unbound(table: 'drift_checks' | 'check_results'): Row[] {
     return this.all(`SELECT * FROM ${table} WHERE run_id IS NULL ORDER BY id`);
+  }
+
+  scheduleState(stackId: number): Row[] {
+    return this.all('SELECT * FROM schedule_state WHERE stack_id = ? ORDER BY job', stackId);
   }
 
   stackOutputs(stackId: number): Row | undefined {

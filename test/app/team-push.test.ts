@@ -152,6 +152,7 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
       expect(first.copied.runs).toBe(srcRuns - 1);
       expect(first.skipped.runs).toBe(1);
       expect(first.notes.join('\n')).toMatch(new RegExp(`run ${activeRun} of .* is UNCONFIRMED: not copied`));
+      expect(first.copied.schedule_state).toBe(count(src, 'SELECT count(*) AS n FROM schedule_state'));
       for (const t of [
         'run_transitions',
         'approvals',

@@ -10,9 +10,9 @@
  *   (as stored, compressed, re-keyed for the new id), after-apply check results, their drift check and what it found,
  *   the cascade link. A run still going is not copied (nothing could drive it from the team database): a note says
  *   so, and a later push copies it once it ended.
- * - Then checks and drift checks not bound to a run, the output digests of stacks this push created, drift triage
- *   (an entry older than the team's own newest triage of that address is not copied: it would take over from it),
- *   alert acknowledgements (not where the team acknowledged that alert itself), the silences dayops created (by
+ * - Then checks and drift checks not bound to a run, the output digests and schedules' state (when each scheduled job
+ *   last ran) of stacks this push created, drift triage (an entry older than the team's own newest triage of that
+ *   address is not copied: it would take over from it), alert acknowledgements (not where the team acknowledged that alert itself), the silences dayops created (by
  *   their Alertmanager id), and the audit log (an entry about a run waits until that run is copied).
  * - Ids are the team database's own; every reference is remapped. The owner of a copied run (a process on the
  *   source's machine) is not copied.
@@ -323,9 +323,10 @@ class Push {
     });
   }
 
+  /** Of the stacks this push created only: a stack the team had keeps its own. */
   private copyOutputs(): void {
     if (this.created.size === 0) return;
-    this.tx('stack_outputs', (c) => {
+    this.tx("the new stacks' output digests and schedules", (c) => {
       for (const stackId of this.created) {
         const o = this.src.stackOutputs(stackId);
         if (!o) continue;
@@ -336,6 +337,15 @@ class Push {
           { onConflict: '(stack_id) DO NOTHING' },
         );
         if (r.inserted) c.stack_outputs++;
+        // When each scheduled job last ran, so the team's scheduler does not run them all at once as never run.
+        for (const j of this.src.scheduleState(stackId)) {
+          const q = this.target.insert(
+            'schedule_state',
+            { ...j, stack_id: this.stacks.get(stackId) },
+            { onConflict: '(stack_id, job) DO NOTHING' },
+          );
+          if (q.inserted) c.schedule_state++;
+        }
       }
     });
   }

@@ -329,14 +329,15 @@ class Push {
     this.tx("the new stacks' output digests and schedules", (c) => {
       for (const stackId of this.created) {
         const o = this.src.stackOutputs(stackId);
-        if (!o) continue;
-        const runId = o.run_id === null ? null : (this.runs.get(num(o.run_id)) ?? null);
-        const r = this.target.insert(
-          'stack_outputs',
-          { ...o, stack_id: this.stacks.get(stackId), run_id: runId },
-          { onConflict: '(stack_id) DO NOTHING' },
-        );
-        if (r.inserted) c.stack_outputs++;
+        if (o) {
+          const runId = o.run_id === null ? null : (this.runs.get(num(o.run_id)) ?? null);
+          const r = this.target.insert(
+            'stack_outputs',
+            { ...o, stack_id: this.stacks.get(stackId), run_id: runId },
+            { onConflict: '(stack_id) DO NOTHING' },
+          );
+          if (r.inserted) c.stack_outputs++;
+        }
         // When each scheduled job last ran, so the team's scheduler does not run them all at once as never run.
         for (const j of this.src.scheduleState(stackId)) {
           const q = this.target.insert(

@@ -162,7 +162,10 @@ export function makeChunkWriter(db: DB, zlib: Zlib): (batch: Batch<string | Uint
   const insert = db.prepare(
     'INSERT INTO run_logs (id, last_seq, at, meta, text, plain, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  const bump = db.prepare('UPDATE runs SET log_lines = max(log_lines, ?), updated_at = ? WHERE id = ?');
+  // GREATEST is PostgreSQL's, max(a, b) SQLite's: a CASE is both engines'.
+  const bump = db.prepare(
+    'UPDATE runs SET log_lines = CASE WHEN log_lines > @seq THEN log_lines ELSE @seq END, updated_at = @now WHERE id = @run',
+  );
   const phasesOf = db.prepare<[number], { phases_json: string | null }>('SELECT phases_json FROM runs WHERE id = ?');
   const setPhases = db.prepare('UPDATE runs SET phases_json = ? WHERE id = ?');
   const tx = db.transaction((b: Batch<string | Uint8Array>, blobs: (Buffer | null)[][]) => {
@@ -170,7 +173,7 @@ export function makeChunkWriter(db: DB, zlib: Zlib): (batch: Batch<string | Uint
       const meta = Buffer.from(c.meta.buffer, c.meta.byteOffset, c.meta.byteLength);
       insert.run(c.id, c.lastSeq, c.at, meta, blobs[i][0], blobs[i][1], blobs[i][2]);
     });
-    bump.run(b.lastSeq, b.now, b.runId);
+    bump.run({ seq: b.lastSeq, now: b.now, run: b.runId });
     if (b.phases) {
       // Phases already recorded keep their first seq.
       const current = phasesOf.get(b.runId)?.phases_json;

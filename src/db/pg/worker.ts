@@ -23,13 +23,8 @@ export interface Reply {
   rows?: unknown[];
   rowCount?: number;
   fields?: string[];
-  /** The positions of BYTEA columns: their values cross the thread as Uint8Array and are made Buffers again. */
-  binary?: number[];
   error?: { message: string; code?: string; detail?: string; hint?: string };
 }
-
-/** The type oid of BYTEA. */
-const BYTEA = 17;
 
 const clients = new Map<number, pg.Client>();
 
@@ -54,16 +49,14 @@ runAsWorker(async (req: Request): Promise<Reply> => {
       }
       case 'query': {
         if (!client) throw new Error('not connected');
+        // Buffers arrive as plain Uint8Arrays (their class does not cross threads): bytes for BYTEA again.
+        const values = req.values.map((v) =>
+          v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v,
+        );
         const res: pg.QueryResult = req.array
-          ? await client.query({ text: req.text, values: req.values, rowMode: 'array' })
-          : await client.query({ text: req.text, values: req.values });
-        const binary = res.fields.flatMap((f, i) => (f.dataTypeID === BYTEA ? [i] : []));
-        return {
-          rows: res.rows,
-          rowCount: res.rowCount ?? 0,
-          fields: res.fields.map((f) => f.name),
-          ...(binary.length ? { binary } : {}),
-        };
+          ? await client.query({ text: req.text, values, rowMode: 'array' })
+          : await client.query({ text: req.text, values });
+        return { rows: res.rows, rowCount: res.rowCount ?? 0, fields: res.fields.map((f) => f.name) };
       }
       case 'exec': {
         if (!client) throw new Error('not connected');

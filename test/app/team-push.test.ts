@@ -324,6 +324,38 @@ describe.skipIf(SKIP_POSTGRES)('team push', () => {
     expect(new LogsRepo(db).page(teamId, 1, 10).map((l) => l.text)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  test("a triage entry older than the team's own of that resource is not copied: the team's newer decision stands", async () => {
+    const db = team();
+    const stack = new StacksRepo(db).list()[0];
+    await server.query(
+      `INSERT INTO drift_triage (stack_id, address, fingerprint, kind, "user", at) VALUES ($1, 'aws_s3_bucket.logs', 'f1', 'cleared', 'opr', $2)`,
+      [stack.id, Date.now() + 60_000],
+      'team',
+    );
+    const src = openDatabase(source);
+    try {
+      src
+        .prepare(
+          `INSERT INTO drift_triage (stack_id, address, fingerprint, kind, user, at)
+           VALUES (?, 'aws_s3_bucket.logs', 'f1', 'accepted', 'alice', ?), (?, 'aws_s3_bucket.other', 'f2', 'accepted', 'alice', ?)`,
+        )
+        .run(new StacksRepo(src).get(stack.name)!.id, Date.now(), new StacksRepo(src).get(stack.name)!.id, Date.now());
+    } finally {
+      src.close();
+    }
+    const r = pushWorkspace(source, db);
+    expect(r.copied.drift_triage).toBe(1);
+    expect(r.notes).toEqual([
+      `drift triage of ${stack.name} aws_s3_bucket.logs: the team triaged it since; its newer decision stands, this workspace's older entries were not copied`,
+    ]);
+    const latest = db
+      .prepare<[number], { kind: string }>(
+        "SELECT kind FROM drift_triage WHERE stack_id = ? AND address = 'aws_s3_bucket.logs' ORDER BY id DESC LIMIT 1",
+      )
+      .get(stack.id);
+    expect(latest).toEqual({ kind: 'cleared' });
+  });
+
   test('references between copied rows point at the team ids: cascades, promotions, checks, output digests', () => {
     const path = join(dir, 'refs.db');
     const src = openDatabase(path);

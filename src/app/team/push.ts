@@ -353,16 +353,24 @@ class Push {
 
   private copyTriage(): void {
     const rows = this.src.triage().filter((r) => this.stacks.has(num(r.stack_id)));
+    const older = new Set<string>();
     this.batches('drift_triage', rows, (r, key, c) => {
       const stackId = this.stacks.get(num(r.stack_id)) as number;
       // The newest entry of an address is in force: an older one copied after the team's would take over from it.
       const teams = this.target.lastTriageAt(stackId, String(r.address));
-      if (teams !== null && teams > num(r.at)) return;
+      if (teams !== null && teams > num(r.at)) {
+        older.add(`${this.stackNames.get(num(r.stack_id))} ${String(r.address)}`);
+        return;
+      }
       const id = this.target.nextId('drift_triage');
       this.target.record(this.workspace, 'drift_triage', key, id, this.now());
       this.target.insert('drift_triage', { ...r, id, stack_id: stackId }, { keepId: true });
       c.drift_triage++;
     });
+    if (older.size)
+      this.note(
+        `drift triage of ${[...older].join(', ')}: the team triaged it since; its newer decision stands, this workspace's older entries were not copied`,
+      );
   }
 
   /** Acknowledgements the team has none of for that alert (its own is kept). */

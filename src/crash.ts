@@ -12,6 +12,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ioReason } from './config/safe-read.js';
 import { UserError } from './errors.js';
+import { redactUrlsIn } from './db/engine.js';
 
 /** The exit code of a bug (sysexits.h EX_SOFTWARE). */
 export const EXIT_BUG = 70;
@@ -82,18 +83,21 @@ export interface CrashOptions {
 export function recordCrash(err: unknown, opts: CrashOptions = {}): { line: string; file?: string } {
   const now = opts.now ?? new Date();
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const body = [
-    `dayops ${opts.version ?? ''} crashed at ${now.toISOString()}`,
-    `node ${process.version} on ${process.platform}-${process.arch}, pid ${process.pid}`,
-    `arguments: ${JSON.stringify(opts.argv ?? [])}`,
-    '',
-    err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err),
-    ...(err instanceof Error && err.cause !== undefined
-      ? ['', `cause: ${String((err.cause as Error)?.stack ?? err.cause)}`]
-      : []),
-    '',
-  ].join('\n');
-  const what = oneLine(err instanceof Error ? err.message || err.name : String(err)) || 'unknown error';
+  // A team database's URL may hold a password: never in the file, never on screen.
+  const body = redactUrlsIn(
+    [
+      `dayops ${opts.version ?? ''} crashed at ${now.toISOString()}`,
+      `node ${process.version} on ${process.platform}-${process.arch}, pid ${process.pid}`,
+      `arguments: ${JSON.stringify(opts.argv ?? [])}`,
+      '',
+      err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err),
+      ...(err instanceof Error && err.cause !== undefined
+        ? ['', `cause: ${String((err.cause as Error)?.stack ?? err.cause)}`]
+        : []),
+      '',
+    ].join('\n'),
+  );
+  const what = oneLine(redactUrlsIn(err instanceof Error ? err.message || err.name : String(err))) || 'unknown error';
   const places = [join(dataDir(opts.env), 'crashes'), join(tmpdir(), `dayops-crashes-${process.getuid?.() ?? 0}`)];
   // Never under a kernel file system: a recursive mkdir under /proc may never return.
   for (const dir of places.filter((d) => !/^\/(proc|sys|dev)(\/|$)/.test(d))) {

@@ -61,6 +61,13 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Every database URL in a text (a crash report, an error) with its password taken out. */
+export function redactUrlsIn(text: string): string {
+  return text
+    .replace(/(postgres(?:ql)?:\/\/[^\s:@/"']*):[^\s@/"']*@/gi, '$1@')
+    .replace(/([?&](?:password|sslpassword)=)[^&\s"']*/gi, '$1***');
+}
+
 /**
  * A token that changes whenever anything was committed since the last call (by this process or another): pollers
  * compare it with the last one to know when to reload. It may also move for writes they do not show.

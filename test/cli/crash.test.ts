@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFailure, EXIT_BUG } from '../../src/crash.js';
+import { describeFailure, EXIT_BUG, recordCrash } from '../../src/crash.js';
 import { UserError } from '../../src/errors.js';
 import { CLI } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -66,6 +66,21 @@ describe('a bug: exit 70, one line, the trace in a crash file', () => {
     expect(body).toMatch(/\n\s+at /);
     expect(body).toContain('arguments: ');
     expect(statSync(join(crashes, file)).mode & 0o777).toBe(0o600);
+  });
+
+  it("a team database's password never reaches the crash file or the line", () => {
+    const home = tmpDir();
+    const url = 'postgres://alice:hunter2-secret@db.example:5432/dayops?sslmode=verify-full&password=also-secret';
+    const r = recordCrash(new Error(`query failed on ${url}`), {
+      env: { XDG_DATA_HOME: home },
+      argv: ['--db', url, 'run', 'web'],
+    });
+    const body = readFileSync(r.file!, 'utf8');
+    expect(body).toContain('postgres://alice@db.example:5432/dayops');
+    for (const text of [body, r.line]) {
+      expect(text).not.toContain('hunter2-secret');
+      expect(text).not.toContain('also-secret');
+    }
   });
 
   it('a data directory that cannot be written: the crash file goes to the temporary folder', async () => {

@@ -3,10 +3,11 @@
  * footer with the keys that work here. Global keys are handled here and only when no text field has focus.
  */
 import { keys } from './day0/keys.js';
-import { Box, useApp } from 'ink';
+import { Box, useApp, type RenderOptions } from 'ink';
 import { Text } from './layout/Text.js';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
+import { ChangeWatch } from '../src/db/change-watch.js';
 import type { Services } from '../src/services.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
@@ -18,7 +19,6 @@ import { Header } from './layout/Header.js';
 import { Help } from './layout/Help.js';
 import { useTerminalSize, type Size } from './layout/useTerminalSize.js';
 import { theme } from './theme.js';
-import { dataVersion, isTeamDb } from '../src/db/engine.js';
 
 // The dashboard opens first whenever stacks exist, so it is loaded with the app; the other days' views (the
 // wizard with the design audit, the run screens) load when first shown, keeping start-up to what is drawn.
@@ -62,6 +62,15 @@ export const MIN_ROWS = 16;
 /** When the views not on screen are loaded, after start-up. */
 const PRELOAD_AFTER_MS = 1500;
 
+/**
+ * How Ink draws the app (src/tui.tsx, and the keys benchmark as the app). Each commit is drawn at once: Ink's own
+ * frame throttle (30 fps) holds a commit that comes within 33 ms of the last frame behind a timer, and while runs
+ * stream the event loop fires that timer late (50-100 ms), so a key pressed just after a frame waited for it. What
+ * streams is paced where it is made (a pane's lines at most every 40 ms, the database watch, the clock), so
+ * frames stay few without it.
+ */
+export const INK_OPTIONS = { maxFps: 0 } as const satisfies RenderOptions;
+
 /** How often the shell looks for changes other processes made to the database. */
 export const POLL_MS = 300;
 
@@ -84,27 +93,19 @@ export function App({ store, services, size }: AppProps) {
   );
 }
 
+/** Views read again when the database changed (other than by this process's own run-log thread). */
 function useDatabaseWatch(services: Services) {
   const store = useAppStoreApi();
   useEffect(() => {
-    // SQLite: data_version moves on other processes' commits, total_changes() on this one's. PostgreSQL's token
-    // (src/db/engine.ts) moves on every commit.
-    const stmt = isTeamDb(services.db)
-      ? undefined
-      : services.db.prepare<[], { c: number }>('SELECT total_changes() AS c');
-    const token = () => `${dataVersion(services.db)}:${stmt?.get()!.c ?? 0}`;
-    let last = token();
+    const watch = new ChangeWatch(services.db);
     const t = setInterval(() => {
-      let now: string;
+      let changed: boolean;
       try {
-        now = token();
+        changed = watch.changed();
       } catch {
         return; // closed while quitting
       }
-      if (now !== last) {
-        last = now;
-        store.getState().bumpData();
-      }
+      if (changed) store.getState().bumpData();
     }, POLL_MS);
     return () => clearInterval(t);
   }, [services, store]);

@@ -3,7 +3,7 @@
  * screen, and on the way out (q, Ctrl-C, SIGTERM, SIGHUP) shut every service down so no tool process is left.
  */
 import { render } from 'ink';
-import { App } from '../components/App.js';
+import { App, INK_OPTIONS } from '../components/App.js';
 import { makeTheme, setTheme } from '../components/theme.js';
 import { createAppStore, type AppStore } from '../store/index.js';
 import type { CommandContext } from './commands/context.js';
@@ -52,7 +52,11 @@ export async function runTui(ctx: CommandContext): Promise<number> {
   for (const s of signals) process.on(s, quit);
   process.stdout.write(ENTER_ALT_SCREEN);
   try {
-    const instance = render(<App store={store} services={services} />, { exitOnCtrlC: false, patchConsole: true });
+    const instance = render(<App store={store} services={services} />, {
+      ...INK_OPTIONS,
+      exitOnCtrlC: false,
+      patchConsole: true,
+    });
     await instance.waitUntilExit();
   } finally {
     process.stdin.setRawMode?.(false);

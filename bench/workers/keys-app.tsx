@@ -1,5 +1,5 @@
 /**
- * The key benchmark's app: the whole dayops app (production React, Ink's own 30 fps frame throttle) on a
+ * The key benchmark's app: the whole dayops app (production React, drawn as the app draws: INK_OPTIONS) on a
  * database with 40 ended runs, and 10 runs of custom stacks whose tool prints log lines as fast as its pipe
  * takes them. Once they stream, 1,000 keys go in as the terminal delivers fast typing: bursts of 20 in one read
  * (`j` x20, then `k` x20, so the cursor stays in the list), one burst every 150 ms. Each key moves the runs
@@ -12,7 +12,7 @@ import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink';
-import { App, preloadViews } from '../../components/App.js';
+import { App, INK_OPTIONS, preloadViews } from '../../components/App.js';
 import { keysPending } from '../../components/layout/key-feed.js';
 import { runService } from '../../components/day1/runtime.js';
 import { openDatabase } from '../../src/db/open.js';
@@ -108,6 +108,7 @@ async function main() {
     const stdin = new FakeStdin();
     const stdout = new FakeStdout();
     const instance = render(<App store={store} services={services} size={{ columns: 120, rows: 40 }} />, {
+      ...INK_OPTIONS,
       stdin: stdin as unknown as NodeJS.ReadStream,
       stdout: stdout as unknown as NodeJS.WriteStream,
       stderr: stdout as unknown as NodeJS.WriteStream,

@@ -97,6 +97,32 @@ function pad(text: string, c: Column): string {
   return c.align === 'right' ? room + t : t + room;
 }
 
+type Cells = RowProps['cells'];
+
+/** A run's cells as last made, while what they show cannot have changed (see rowCells). */
+const cellsMade = new WeakMap<RunRecord, { key: string; cells: Cells }>();
+
+/**
+ * The cells of a run's row. Each key press draws the list again, so the rows of runs that ended (nearly all) are
+ * kept with their run, for as long as the columns, their tree mark and the day stay the same: their time is
+ * fixed and their start shows the date only on another day. A live run's row is made each time.
+ */
+function rowCells(cols: Column[], r: RunRecord, now: number, mark: string | undefined): Cells {
+  const make = () =>
+    cols.map((c, j) => {
+      const v = cell(c, r, now, mark);
+      return { key: c.key, text: pad(v.text, c) + (j < cols.length - 1 ? ' ' : ''), color: v.color };
+    });
+  if (!isTerminal(r.state) || (r.startedAt !== null && r.finishedAt === null)) return make();
+  // A new day starts on a minute.
+  const key = `${cols.map((c) => `${c.key}${c.width}`).join()}|${mark ?? ''}|${Math.floor(now / 60_000)}|${theme.color}`;
+  const made = cellsMade.get(r);
+  if (made?.key === key) return made.cells;
+  const cells = make();
+  cellsMade.set(r, { key, cells });
+  return cells;
+}
+
 export interface RunsTableProps {
   runs: RunRecord[];
   selectedIndex: number;
@@ -134,10 +160,7 @@ export function RunsTable({ runs, selectedIndex, width, height, now, focused, op
       {shown.map((r, i) => {
         const selected = offset + i === selectedIndex;
         const mark = selected ? '›' : open?.has(r.id) ? '•' : ' ';
-        const cells = cols.map((c, j) => {
-          const v = cell(c, r, now, marks?.get(r.id));
-          return { key: c.key, text: pad(v.text, c) + (j < cols.length - 1 ? ' ' : ''), color: v.color };
-        });
+        const cells = rowCells(cols, r, now, marks?.get(r.id));
         return <Row key={r.id} mark={mark} cells={cells} selected={selected} focused={focused} />;
       })}
     </Box>
@@ -155,17 +178,45 @@ interface RowProps {
 const rowSignature = (p: RowProps) =>
   `${p.mark}${p.selected ? 1 : 0}${p.focused ? 1 : 0}${p.cells.map((c) => `\u0000${c.text}\u0001${c.color ?? ''}`).join('')}`;
 
+/** Printable ASCII only: what string-width (Ink's, on every text of every frame) measures the quick way. */
+const ASCII = /^[\u0020-\u007e]*$/;
+
+interface Segment {
+  key: string;
+  cells: { key: string; text: string; color?: string }[];
+}
+
+/**
+ * The row's cells, grouped into the texts Ink draws: runs of plain-ASCII cells together, and a cell with any
+ * other character (a state's symbol, the cursor's `›`, a cut cell's `…`) on its own. Ink measures each text on
+ * every frame, and a text with one such character is measured grapheme by grapheme, several times slower: as
+ * one text a row costs that for all its width.
+ */
+function segments(mark: string, cells: RowProps['cells']): Segment[] {
+  const out: Segment[] = [];
+  for (const c of [{ key: 'mark', text: mark }, ...cells]) {
+    const last = out.at(-1);
+    if (ASCII.test(c.text) && last && ASCII.test(last.cells[0].text)) last.cells.push(c);
+    else out.push({ key: c.key, cells: [c] });
+  }
+  return out;
+}
+
 const Row = memo(
   function Row({ mark, cells, selected, focused }: RowProps) {
+    const inverse = selected && focused;
     return (
-      <Text wrap="truncate" inverse={selected && focused} bold={selected}>
-        {mark}
-        {cells.map((c) => (
-          <Text key={c.key} color={selected && focused ? undefined : c.color}>
-            {c.text}
+      <Box flexDirection="row">
+        {segments(mark, cells).map((g) => (
+          <Text key={g.key} wrap="truncate" inverse={inverse} bold={selected}>
+            {g.cells.map((c) => (
+              <Text key={c.key} color={inverse ? undefined : c.color}>
+                {c.text}
+              </Text>
+            ))}
           </Text>
         ))}
-      </Text>
+      </Box>
     );
   },
   (a, b) => rowSignature(a) === rowSignature(b),

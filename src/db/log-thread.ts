@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { logWritesOf, type LogWrites } from './change-watch.js';
 import { encodeBatch, makeChunkWriter, type Batch } from './logs.js';
 import type { LogLine } from './logs.js';
 import type { PhaseStarts } from './runs.js';
@@ -25,6 +26,8 @@ const BUSY_MS = 5000;
 interface Reply {
   id: number;
   error?: { message: string; code?: string };
+  /** After a batch is stored: the thread connection's data_version (moves for others' commits only). */
+  others?: number;
 }
 
 /** The thread: open the file, then store each batch it is sent and say how it went. */
@@ -46,7 +49,7 @@ function thread(require: NodeRequire, make: typeof makeChunkWriter): void {
     }
     try {
       write(m.batch!);
-      parentPort!.postMessage({ id: m.id });
+      parentPort!.postMessage({ id: m.id, others: db.pragma('data_version', { simple: true }) });
     } catch (err) {
       const e = err as { message?: string; code?: unknown };
       parentPort!.postMessage({
@@ -75,8 +78,11 @@ export class LogWriterThread {
   private next = 1;
   private dead: Error | undefined;
   private closing: Promise<void> | undefined;
+  /** What the app's database watch needs to tell this thread's commits from others' (./change-watch.ts). */
+  private readonly writes: LogWrites;
 
   constructor(path: string) {
+    this.writes = logWritesOf(path);
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(`(${thread.toString()})(require, ${makeChunkWriter.toString()})`, {
       eval: true,
@@ -88,12 +94,16 @@ export class LogWriterThread {
       const w = this.waiting.get(r.id);
       if (!w) return;
       this.waiting.delete(r.id);
+      this.writes.activity++;
+      this.writes.pending--;
+      if (r.others !== undefined) this.writes.others = r.others;
       if (r.error) w.reject(new StoreError(r.error.message, r.error.code));
       else w.resolve();
     });
     const fail = (err: Error) => {
       this.dead ??= err;
       for (const w of this.waiting.values()) w.reject(err);
+      this.writes.pending -= this.waiting.size;
       this.waiting.clear();
     };
     this.worker.on('error', fail);
@@ -105,6 +115,8 @@ export class LogWriterThread {
     const id = this.next++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      this.writes.activity++;
+      this.writes.pending++;
       this.worker.ref();
       this.worker.postMessage({ id, ...msg }, transfer);
     }).finally(() => {

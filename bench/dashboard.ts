@@ -192,7 +192,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * Milliseconds from spawning `argv` in a pseudo-terminal of COLUMNSxROWS until each marker holds for the screen
  * output so far (in order); the program is then stopped (its terminal hangs up).
  */
-function timeToScreen(
+export function timeToScreen(
   argv: string[],
   markers: ((screen: string) => boolean)[],
   extraEnv: NodeJS.ProcessEnv = {},

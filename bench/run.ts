@@ -11,6 +11,7 @@ import { day0Benchmark } from './day0.js';
 import { dashboardBenchmark } from './dashboard.js';
 import { alertsBenchmark } from './alerts.js';
 import { keysBenchmark } from './keys.js';
+import { teamBenchmark } from './team.js';
 
 export interface BenchReport {
   name: string;
@@ -36,6 +37,7 @@ export const BENCHMARKS: Benchmark[] = [
   statusBenchmark,
   dashboardBenchmark,
   keysBenchmark,
+  teamBenchmark,
 ];
 
 async function main(argv: string[]): Promise<number> {

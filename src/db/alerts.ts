@@ -290,9 +290,9 @@ export class AlertsRepo {
          FROM runs r
          WHERE r.stack_id = @stackId AND r.state IN ('FINISHED', 'FAILED', 'APPLYING')
            AND (r.finished_at IS NULL OR r.finished_at >= @from)
-       )
-       WHERE applyingAt IS NOT NULL AND applyingAt <= @to AND COALESCE(finishedAt, applyingAt) >= @from
-       ORDER BY applyingAt DESC, id DESC`,
+       ) AS applied
+       WHERE "applyingAt" IS NOT NULL AND "applyingAt" <= @to AND COALESCE("finishedAt", "applyingAt") >= @from
+       ORDER BY "applyingAt" DESC, id DESC`,
     );
   }
 

@@ -76,7 +76,8 @@ export function dataVersion(db: DB): string {
   if (isTeamDb(db)) {
     const row = db
       .prepare<[], { v: string }>(
-        'SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS v',
+        // The insert position: the write position lags behind commits made with synchronous_commit = off.
+        'SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END::text AS v',
       )
       .get();
     return row?.v ?? '';

@@ -106,7 +106,7 @@ export class RevisionsRepo {
       WHERE r.stack_id = ? AND r.kind = 'tracked' AND r.state = 'FINISHED'`;
     this.lastOk = db.prepare<[number], SucceededRow>(`${succeeded} ORDER BY r.id DESC LIMIT 1`);
     this.lastOkBefore = db.prepare<[number, number], SucceededRow>(
-      `${succeeded} AND r.id < ? AND ${validation} IS NOT 'failed' ORDER BY r.id DESC LIMIT 1`,
+      `${succeeded} AND r.id < ? AND ${validation} IS DISTINCT FROM 'failed' ORDER BY r.id DESC LIMIT 1`,
     );
     this.validationOf = db.prepare<[number], { v: string | null }>(
       `SELECT ${validation} AS v FROM runs r WHERE r.id = ?`,

@@ -160,7 +160,7 @@ export class PgDatabase implements TeamDB {
     if (this.closed) throw new TypeError('The database connection is not open');
     const reply = caller()({ conn: this.conn, op: 'query', text, values, array });
     if (reply.error) throw new PgError(reply.error);
-    if (reply.rows) for (const row of reply.rows) toBuffers(row as Record<string, unknown>);
+    if (reply.binary && reply.rows) asBuffers(reply, array);
     return reply;
   }
 
@@ -231,6 +231,17 @@ export class PgDatabase implements TeamDB {
   }
 }
 
+/** BYTEA values as better-sqlite3 gives BLOBs: Buffers (the thread hands over Uint8Arrays), without a copy. */
+function asBuffers(reply: Reply, array: boolean): void {
+  const names = array ? reply.binary! : reply.binary!.map((i) => reply.fields![i]);
+  for (const row of reply.rows as Record<string | number, unknown>[]) {
+    for (const k of names) {
+      const v = row[k];
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+}
+
 /**
  * The local path that stands for a team database on this machine (what `name` is): run folders are made beside it.
  * Several team databases never share it; the hash keeps two URLs that differ only in user or options apart.
@@ -242,18 +253,6 @@ export function teamLocalPath(connectionString: string, localDir = join(dataHome
     .replace(/[^A-Za-z0-9._-]/g, '_');
   const hash = createHash('sha256').update(redactUrl(connectionString)).digest('hex').slice(0, 8);
   return join(localDir, `${slug}-${hash}`);
-}
-
-/**
- * BYTEA values come back from the thread as plain Uint8Arrays (a Buffer loses its class crossing threads); the
- * repositories read them as better-sqlite3 gives BLOBs: Buffers (same bytes, no copy).
- */
-function toBuffers(row: Record<string, unknown> | unknown[]): void {
-  for (const key in row) {
-    const v = (row as Record<string, unknown>)[key];
-    if (v instanceof Uint8Array && !Buffer.isBuffer(v))
-      (row as Record<string, unknown>)[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  }
 }
 
 function safeUrl(s: string): URL | undefined {

@@ -23,8 +23,13 @@ export interface Reply {
   rows?: unknown[];
   rowCount?: number;
   fields?: string[];
+  /** The positions of BYTEA columns: their values cross the thread as Uint8Array and are made Buffers again. */
+  binary?: number[];
   error?: { message: string; code?: string; detail?: string; hint?: string };
 }
+
+/** The type oid of BYTEA. */
+const BYTEA = 17;
 
 const clients = new Map<number, pg.Client>();
 
@@ -56,7 +61,13 @@ runAsWorker(async (req: Request): Promise<Reply> => {
         const res: pg.QueryResult = req.array
           ? await client.query({ text: req.text, values, rowMode: 'array' })
           : await client.query({ text: req.text, values });
-        return { rows: res.rows, rowCount: res.rowCount ?? 0, fields: res.fields.map((f) => f.name) };
+        const binary = res.fields.flatMap((f, i) => (f.dataTypeID === BYTEA ? [i] : []));
+        return {
+          rows: res.rows,
+          rowCount: res.rowCount ?? 0,
+          fields: res.fields.map((f) => f.name),
+          ...(binary.length ? { binary } : {}),
+        };
       }
       case 'exec': {
         if (!client) throw new Error('not connected');

@@ -4,12 +4,15 @@ import { LogsRepo, type LogLine } from '../../../src/db/logs.js';
 import { RunLog } from '../../../src/day1/runner/log.js';
 import { LineRing } from '../../../src/day1/runner/ring.js';
 import { RunsRepo } from '../../../src/db/runs.js';
+import type { DB } from '../../../src/db/engine.js';
+import { describeEngines } from '../../helpers/engines.js';
 import { tmpDb, tmpDir } from '../../helpers/tmp.js';
 import { makeRun } from '../runner/helpers.js';
 
-describe('run log queries', () => {
+// The run engine's log writer (RunLog) and the log queries, on both engines.
+describeEngines('run log queries', (e) => {
   function filled(n: number) {
-    const { db } = tmpDb();
+    const db: DB = e.db;
     const runId = makeRun(db, tmpDir());
     const logs = new LogsRepo(db);
     const log = new RunLog(logs, runId, undefined, undefined, { maxLines: 1000 });
@@ -53,7 +56,7 @@ describe('run log queries', () => {
   });
 
   it('keeps every field of every line across batches and chunk boundaries', async () => {
-    const { db } = tmpDb();
+    const db = e.db;
     const runId = makeRun(db, tmpDir());
     const logs = new LogsRepo(db);
     const log = new RunLog(logs, runId, undefined, undefined, { maxLines: 2500 });
@@ -75,7 +78,9 @@ describe('run log queries', () => {
     expect(logs.phases(runId)).toEqual({ init: 1, plan: 100, apply: 4000 });
     expect(new RunsRepo(db).get(runId)!.logLines).toBe(5000);
   });
+});
 
+describe('run log storage (SQLite)', () => {
   it('a batch that meets a busy database is kept and stored once it is free: nothing is lost', async () => {
     const { db, path } = tmpDb();
     const runId = makeRun(db, tmpDir());

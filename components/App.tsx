@@ -5,10 +5,11 @@
 import { keys } from './day0/keys.js';
 import { Box, useApp, type RenderOptions } from 'ink';
 import { Text } from './layout/Text.js';
-import { lazy, Suspense, useEffect, type ComponentType } from 'react';
+import { lazy, Suspense, useEffect, useMemo, type ComponentType } from 'react';
 import { isKey } from '../src/keymap/index.js';
 import { ChangeWatch } from '../src/db/change-watch.js';
 import type { Services } from '../src/services.js';
+import { teamIdentity } from '../src/app/permissions.js';
 import { StoreContext, useAppStore, useAppStoreApi, type AppStore } from '../store/index.js';
 import { ServicesContext } from './AppContext.js';
 import { Day2View } from './day2/Day2View.js';
@@ -120,6 +121,8 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
   const helpOpen = useAppStore((s) => s.helpOpen);
   const textInput = useAppStore((s) => s.textInput);
   const quitConfirm = useAppStore((s) => s.quitConfirm);
+  // Team mode: who you are (user and role) and on which database, in the header.
+  const team = useMemo(() => teamIdentity(services.db), [services]);
   const quitting = useAppStore((s) => s.quitting);
   const activeRuns = useAppStore((s) => s.activeRuns);
   useDatabaseWatch(services);
@@ -183,7 +186,7 @@ function Shell({ services, fixedSize }: { services: Services; fixedSize?: Size }
   const props = { width, height: bodyHeight };
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Header width={width} readonly={services.readonly} />
+      <Header width={width} readonly={services.readonly} team={team} />
       <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
         <Suspense fallback={<HoldKeys />}>
           {helpOpen ? (

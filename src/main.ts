@@ -5,7 +5,8 @@ import { UserError } from './errors.js';
 import { terminalStream } from './terminal/sanitize.js';
 import { resolveDbPath } from './paths.js';
 import { databaseError, dbWaitMs, openDatabase, type DB } from './db/open.js';
-import { isPostgresUrl, redactUrl } from './db/engine.js';
+import { isPostgresUrl, isTeamDb, redactUrl } from './db/engine.js';
+import { describeRole, loginWithoutRole } from './app/permissions.js';
 import { pgError, teamLocalPath } from './db/pg/database.js';
 import type { CommandContext } from './commands/context.js';
 import { COMMANDS, findCommand } from './commands/index.js';
@@ -128,7 +129,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (err) {
     // What SQLite says about the file (locked, damaged, read-only, full) is one line naming it, never a trace.
     // What PostgreSQL refused (a role's missing grant, a lost connection) is one line too, never with a password.
-    if (team) throw pgError(redactUrl(dbTarget), err) ?? err;
+    if (team)
+      throw (
+        pgError(
+          redactUrl(dbTarget),
+          err,
+          handle && isTeamDb(handle) ? describeRole(handle) : loginWithoutRole(dbTarget, env),
+        ) ?? err
+      );
     throw databaseError(dbPath, err) ?? err;
   } finally {
     handle?.close();

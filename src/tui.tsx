@@ -9,7 +9,7 @@ import { createAppStore, type AppStore } from '../store/index.js';
 import type { CommandContext } from './commands/context.js';
 import { StacksRepo } from './db/stacks.js';
 import { UserError } from './errors.js';
-import { osUser } from './os-user.js';
+import { currentUser } from './identity.js';
 import { Services } from './services.js';
 import type { View } from '../store/ui.js';
 import { startupHooks } from './startup.js';
@@ -25,7 +25,13 @@ export function createApp(ctx: Pick<CommandContext, 'db' | 'dbPath' | 'readonly'
   services: Services;
 } {
   const db = ctx.db();
-  const services = new Services({ db, dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
+  const services = new Services({
+    db,
+    dbPath: ctx.dbPath,
+    user: currentUser(db),
+    readonly: ctx.readonly,
+    env: ctx.env,
+  });
   const stacks = new StacksRepo(db).list();
   // An empty database opens on the Day-0 wizard; otherwise on the Day-2 dashboard.
   const view: View = stacks.length === 0 ? 'day0' : 'day2';

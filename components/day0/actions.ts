@@ -118,7 +118,10 @@ export async function writeWizardDesign(
   const w = s.wizard;
   if (!w || (w.mode !== 'nav' && w.mode !== 'overwrite' && w.mode !== 'move')) return;
   if (deps.readonly) {
-    s.wizardSay('error', 'Read-only mode: the design cannot be written (start dayops without --readonly)');
+    s.wizardSay(
+      'error',
+      deps.denied ?? 'Read-only mode: the design cannot be written (start dayops without --readonly)',
+    );
     return;
   }
   const findings = findingsOf(w.bp);

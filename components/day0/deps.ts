@@ -5,6 +5,7 @@
 import { createDay0, workDir, type Day0 } from '../../src/app/day0/index.js';
 import { DraftKeeper } from '../../src/app/day0/drafts.js';
 import type { Services } from '../../src/services.js';
+import { roleRefusal } from '../../src/app/permissions.js';
 import { useAppStoreApi, type AppStore } from '../../store/index.js';
 import { useServices } from '../AppContext.js';
 
@@ -12,6 +13,8 @@ export interface WizardDeps {
   day0: Day0;
   drafts: DraftKeeper;
   readonly: boolean;
+  /** Why writing is refused besides read-only mode (team mode: a role that may not write designs), or null. */
+  denied: string | null;
   /** What relative output folders are resolved against: where the user started dayops (or ran npm). */
   cwd: string;
 }
@@ -25,7 +28,8 @@ export function wizardDeps(store: AppStore, services: Services): WizardDeps {
     const drafts = new DraftKeeper(day0, (err) =>
       store.getState().wizardSay('error', `The design draft could not be saved: ${(err as Error)?.message ?? err}`),
     );
-    deps = { day0, drafts, readonly: services.readonly, cwd: workDir(services.env) };
+    const denied = roleRefusal(services.db, 'design');
+    deps = { day0, drafts, readonly: services.readonly || denied !== null, denied, cwd: workDir(services.env) };
     made.set(store, deps);
   }
   return deps;

@@ -223,7 +223,7 @@ function alertOf(screen: Screen, fp: string | null): Extract<Item, { kind: 'aler
 }
 
 function silence(ctx: Ctx, stack: string, item: Extract<Item, { kind: 'alert' }>): void {
-  if (refuseReadonly(ctx, 'silencing')) return;
+  if (refuseReadonly(ctx, 'silencing', 'silence')) return;
   try {
     const values = silenceValues(ctx.services, stack, item.alert);
     if (!values) return;
@@ -234,7 +234,7 @@ function silence(ctx: Ctx, stack: string, item: Extract<Item, { kind: 'alert' }>
 }
 
 function expire(ctx: Ctx, stack: string, item: Item | undefined): void {
-  if (refuseReadonly(ctx, 'expiring a silence')) return;
+  if (refuseReadonly(ctx, 'expiring a silence', 'silence')) return;
   const s = ctx.store.getState();
   if (item?.kind === 'silence') {
     openFlow(ctx.store, 'expire', stack, item.silence.id, {
@@ -289,17 +289,17 @@ function detailKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
     // drift
     case 'day2.drift.accept':
       if (item?.kind !== 'drift') return warn(s, 'no drifted resource under the cursor');
-      if (refuseReadonly(ctx, 'accepting drift')) return;
+      if (refuseReadonly(ctx, 'accepting drift', 'triage')) return;
       return openFlow(ctx.store, 'accept', stack, item.resource.address);
     case 'day2.drift.snooze':
       if (item?.kind !== 'drift') return warn(s, 'no drifted resource under the cursor');
-      if (refuseReadonly(ctx, 'snoozing drift')) return;
+      if (refuseReadonly(ctx, 'snoozing drift', 'triage')) return;
       return openFlow(ctx.store, 'snooze', stack, item.resource.address);
     case 'day2.drift.clear':
       if (item?.kind !== 'drift') return;
       return clearDriftTriage(ctx, stack, item.resource.address);
     case 'day2.drift.remediate':
-      if (refuseReadonly(ctx, 'remediating drift')) return;
+      if (refuseReadonly(ctx, 'remediating drift', 'remediate')) return;
       return openFlow(ctx.store, 'remediate', stack, stack, prodValues(ctx, stack));
     case 'day2.drift.check':
       return checkDriftNow(ctx, stack);
@@ -334,7 +334,7 @@ function detailKey(ctx: Ctx, screen: Screen, input: string, key: Key): void {
     case 'day2.runs.discard': {
       if (item?.kind !== 'run') return;
       const action = cmd === 'day2.runs.approve' ? 'approve' : 'discard';
-      if (refuseReadonly(ctx, `${action === 'approve' ? 'approving' : 'discarding'} a run`)) return;
+      if (refuseReadonly(ctx, `${action === 'approve' ? 'approving' : 'discarding'} a run`, action)) return;
       if (item.run.state !== 'UNCONFIRMED')
         return warn(
           s,

@@ -10,6 +10,7 @@ import type { AlertView } from '../../src/day2/alerts.js';
 import type { Stack } from '../../src/domain/stack.js';
 import { errorMessage } from '../../src/errors.js';
 import type { Services } from '../../src/services.js';
+import { roleRefusal, type Action } from '../../src/app/permissions.js';
 import type { Day2Action, Day2Dialog } from '../../store/day2.js';
 import type { AppStore } from '../../store/index.js';
 import { compactDuration, localTime, parseDuration, parseUntil } from '../../src/app/day2/format.js';
@@ -147,9 +148,16 @@ function stackOf(ctx: Ctx, name: string): Stack {
 
 const show = (ctx: Ctx, o: app.Outcome) => flash(ctx, o.level, o.text);
 
-/** Refuse actions that write in read-only mode; true when refused. */
-export function refuseReadonly(ctx: Ctx, what: string): boolean {
-  const refused = app.readonlyRefusal(ctx.services, what);
+/** Refuse actions that write in read-only mode, or that the role may not take (team mode); true when refused. */
+export function refuseReadonly(ctx: Ctx, what: string, action?: Action): boolean {
+  const refused = app.readonlyRefusal(ctx.services, what, action);
+  if (refused) flash(ctx, 'warning', refused);
+  return refused !== null;
+}
+
+/** Refuse what the role may not do (team mode) though read-only mode allows it (drift checks, refreshes). */
+export function refuseRole(ctx: Ctx, action: Action): boolean {
+  const refused = roleRefusal(ctx.services.db, action);
   if (refused) flash(ctx, 'warning', refused);
   return refused !== null;
 }
@@ -215,7 +223,7 @@ export function perform(ctx: Ctx, d: Day2Dialog): void {
         return;
       }
       case 'remediate': {
-        if (refuseReadonly(ctx, 'remediating drift')) return;
+        if (refuseReadonly(ctx, 'remediating drift', 'remediate')) return;
         background(ctx, `remediate: ${d.stack}`, async () => {
           const r = await app.remediateStackDrift(services, d.stack);
           ctx.store.getState().day2Watch({ runId: r.runId, stack: d.stack });
@@ -248,7 +256,7 @@ export function perform(ctx: Ctx, d: Day2Dialog): void {
 // ------------------------------------------------------------------------------------------------ quick actions
 
 export function toggleAck(ctx: Ctx, stack: string, a: AlertView): void {
-  if (refuseReadonly(ctx, 'acknowledging')) return;
+  if (refuseReadonly(ctx, 'acknowledging', 'ack')) return;
   try {
     show(ctx, app.toggleAcknowledgement(ctx.services, stack, a));
   } catch (err) {
@@ -257,7 +265,7 @@ export function toggleAck(ctx: Ctx, stack: string, a: AlertView): void {
 }
 
 export function clearDriftTriage(ctx: Ctx, stack: string, address: string): void {
-  if (refuseReadonly(ctx, 'changing drift triage')) return;
+  if (refuseReadonly(ctx, 'changing drift triage', 'triage')) return;
   try {
     show(ctx, app.clearDriftTriage(ctx.services, stack, address));
   } catch (err) {
@@ -266,22 +274,24 @@ export function clearDriftTriage(ctx: Ctx, stack: string, address: string): void
 }
 
 export function backupNow(ctx: Ctx, stack: string): void {
-  if (refuseReadonly(ctx, 'backing up')) return;
+  if (refuseReadonly(ctx, 'backing up', 'backup')) return;
   background(ctx, `backup: ${stack}`, async () => show(ctx, await app.backupStack(ctx.services, stack)));
 }
 
 export function verifyNow(ctx: Ctx, stack: string, snapshotId?: string): void {
-  if (refuseReadonly(ctx, 'a restore test')) return;
+  if (refuseReadonly(ctx, 'a restore test', 'restore-test')) return;
   background(ctx, `verify: ${stack}`, async () =>
     show(ctx, await app.verifyStackBackup(ctx.services, stack, snapshotId)),
   );
 }
 
 export function checkDriftNow(ctx: Ctx, stack: string): void {
+  if (refuseRole(ctx, 'check-drift')) return;
   background(ctx, `drift check: ${stack}`, async () => show(ctx, await app.checkStackDrift(ctx.services, stack)));
 }
 
 /** Refresh alerts (forced, even when backing off) and snapshot lists: of one stack, or of all. */
 export function refreshNow(ctx: Ctx, stack?: string): void {
+  if (refuseRole(ctx, 'refresh')) return;
   background(ctx, `refresh: ${stack ?? 'all'}`, async () => show(ctx, await app.refreshStacks(ctx.services, stack)));
 }

@@ -1,4 +1,8 @@
 import { Box } from 'ink';
+import { useContext, useMemo } from 'react';
+import { ServicesContext } from '../AppContext.js';
+import { deniedActions, type Action } from '../../src/app/permissions.js';
+import { bindingShown } from '../../src/keymap/permissions.js';
 import { Text } from './Text.js';
 import { binding, contextsById, keyLabel, type Binding } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
@@ -9,18 +13,33 @@ interface Hint {
   label: string;
 }
 
-function hintsOf(bindings: Binding[]): Hint[] {
+function hintsOf(bindings: Binding[], denied: ReadonlySet<Action> = NONE): Hint[] {
   return bindings
-    .filter((b) => b.hint)
+    .filter((b) => b.hint && bindingShown(b.id, denied))
     .map((b) => ({ keys: b.keys.slice(0, 2).map(keyLabel).join('/'), label: b.hint! }));
 }
 
-/** The keys that work here: the focused view's first, then the global ones it does not override. */
-export function footerHints(contextIds: readonly string[], textInput: boolean): Hint[] {
+const NONE: ReadonlySet<Action> = new Set();
+
+/** What the acting user's team role may not do (empty in SQLite mode): the keys the footer and help leave out. */
+export function useDeniedActions(): ReadonlySet<Action> {
+  const services = useContext(ServicesContext);
+  return useMemo(() => (services ? deniedActions(services.db) : NONE), [services]);
+}
+
+/**
+ * The keys that work here: the focused view's first, then the global ones it does not override. Keys of actions
+ * the team role may not take (`denied`) are left out; they still answer, with why not.
+ */
+export function footerHints(
+  contextIds: readonly string[],
+  textInput: boolean,
+  denied: ReadonlySet<Action> = NONE,
+): Hint[] {
   if (textInput) {
     // Typing: only the focused field's or dialog's own keys work (global and motion keys type text).
     const view = contextsById(contextIds.filter((c) => c !== 'nav' && c !== 'global')).flatMap((c) => c.bindings);
-    const hints = hintsOf(view);
+    const hints = hintsOf(view, denied);
     if (!hints.some((h) => h.keys.includes('Esc'))) hints.push({ keys: 'Esc', label: 'leave field' });
     return hints;
   }
@@ -39,7 +58,7 @@ export function footerHints(contextIds: readonly string[], textInput: boolean): 
     });
   const taken = seen;
   const global = contextsById(['global']).flatMap((c) => c.bindings.filter((b) => !b.keys.some((k) => taken.has(k))));
-  return hintsOf([...own, ...global]);
+  return hintsOf([...own, ...global], denied);
 }
 
 /**
@@ -62,7 +81,8 @@ export function Footer({ width }: { width: number }) {
   const textInput = useAppStore((s) => s.textInput);
   const helpOpen = useAppStore((s) => s.helpOpen);
   const quitConfirm = useAppStore((s) => s.quitConfirm);
-  const hints = overlayHints(helpOpen, quitConfirm) ?? footerHints(contexts, textInput);
+  const denied = useDeniedActions();
+  const hints = overlayHints(helpOpen, quitConfirm) ?? footerHints(contexts, textInput, denied);
   // Fit as many hints as the width allows, keeping `? help` visible.
   const parts: Hint[] = [];
   let used = 0;

@@ -15,6 +15,8 @@ export interface HeaderParts {
   brand: boolean;
   titles: 'long' | 'short';
   readonly: string;
+  /** Team mode: who you are and on which database ("alice · operator · postgres://..."), shortened or ''. */
+  team: string;
   /** "stack " before the name, or nothing. */
   stackWord: boolean;
   /** The stack's name as shown (cut with … when nothing else gives room). */
@@ -29,6 +31,7 @@ export function headerWidth(p: HeaderParts, stack: { name: string; environment: 
   const tabs = VIEWS.reduce((n, v) => n + stringWidth(tabText(v, p.titles)) + 2, 0);
   const left = (p.brand ? stringWidth('dayops ') : 0) + tabs;
   const right =
+    stringWidth(p.team) +
     stringWidth(p.readonly) +
     (stack
       ? (p.stackWord ? stringWidth('stack ') : 0) +
@@ -48,22 +51,35 @@ export function headerParts(
   width: number,
   readonly: boolean,
   stack: { name: string; environment: string } | null,
+  team?: TeamIdentity,
 ): HeaderParts {
+  const teamText = (level: 0 | 1 | 2 | 3) =>
+    !team || level === 3
+      ? ''
+      : level === 0
+        ? `${team.user} · ${team.role} · ${team.url} `
+        : level === 1
+          ? `${team.user} · ${team.role} `
+          : `${team.user} `;
   const p: HeaderParts = {
     brand: true,
     titles: width >= 100 ? 'long' : 'short',
     readonly: readonly ? '[read-only] ' : '',
+    team: teamText(0),
     stackWord: true,
     name: stack?.name ?? '',
     environment: true,
   };
   const fits = () => headerWidth(p, stack) <= width;
   const steps: (() => void)[] = [
+    () => (p.team = teamText(1)),
     () => (p.titles = 'short'),
     () => (p.stackWord = false),
     () => (p.readonly = readonly ? '[ro] ' : ''),
     () => (p.brand = false),
     () => (p.environment = stack?.environment === 'prod'),
+    () => (p.team = teamText(2)),
+    () => (p.team = teamText(3)),
   ];
   for (const step of steps) {
     if (fits()) return p;
@@ -82,11 +98,18 @@ export function headerParts(
   return p;
 }
 
-/** Which day, which stack. */
-export function Header({ width, readonly }: { width: number; readonly: boolean }) {
+/** Team mode: the acting user, the role's short name, and the database's URL without its password. */
+export interface TeamIdentity {
+  user: string;
+  role: string;
+  url: string;
+}
+
+/** Which day, which stack; in team mode who you are and on which database. */
+export function Header({ width, readonly, team }: { width: number; readonly: boolean; team?: TeamIdentity }) {
   const view = useAppStore((s) => s.view);
   const stack = useAppStore((s) => s.currentStack);
-  const p = headerParts(width, readonly, stack);
+  const p = headerParts(width, readonly, stack, team);
   return (
     <Box width={width} height={1} flexShrink={0} overflow="hidden">
       <Box flexShrink={0}>
@@ -112,6 +135,7 @@ export function Header({ width, readonly }: { width: number; readonly: boolean }
       </Box>
       <Box flexGrow={1} />
       <Box flexShrink={0}>
+        {p.team ? <Text color={theme.text.secondary}>{p.team}</Text> : null}
         {p.readonly ? <Text color={theme.status.warning}>{p.readonly}</Text> : null}
         {stack ? (
           <Text wrap="truncate">

@@ -5,6 +5,8 @@ import { useState } from 'react';
 import { contextsById, helpContexts, isKey, keyLabel } from '../../src/keymap/index.js';
 import { useAppStore } from '../../store/index.js';
 import { useKeys } from './KeyInput.js';
+import { useDeniedActions } from './Footer.js';
+import { bindingShown } from '../../src/keymap/permissions.js';
 import { theme } from '../theme.js';
 import { Text } from './Text.js';
 
@@ -60,14 +62,19 @@ const cut = (s: string, width: number) => (s.length <= width ? s : `${s.slice(0,
 /** Every binding of the current view, grouped: this view, moving, everywhere; one key table per group. */
 export function Help({ width, height }: { width: number; height: number }) {
   const contexts = useAppStore((s) => s.keyContexts);
+  const denied = useDeniedActions();
   const all: Group[] = contextsById([
     ...helpContexts(contexts).filter((c) => c !== 'nav' && c !== 'global'),
     'nav',
     'global',
-  ]).map((g) => ({
-    title: g.title,
-    rows: g.bindings.map((b) => ({ key: b.keys.map(keyLabel).join(' '), text: b.description })),
-  }));
+  ])
+    .map((g) => ({
+      title: g.title,
+      rows: g.bindings
+        .filter((b) => bindingShown(b.id, denied))
+        .map((b) => ({ key: b.keys.map(keyLabel).join(' '), text: b.description })),
+    }))
+    .filter((g) => g.rows.length > 0);
   // Borders, padding and the closing line take 3 rows. Wide terminals get columns of whole groups; every column
   // scrolls with the motion keys.
   const rows = Math.max(TABLE_CHROME + 1, height - 3);

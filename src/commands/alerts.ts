@@ -8,6 +8,7 @@ import type { AlertView } from '../day2/alerts.js';
 import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
+import { requirePermission } from '../app/permissions.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
@@ -43,6 +44,7 @@ export const alertsSync: Command = {
       timeoutMs = Math.round(secs * 1000);
     }
     // Asked for by a person or a script: try every source now, whatever its backoff.
+    requirePermission(ctx.db(), 'refresh');
     const results = await refreshAlertsNow(ctx.db(), undefined, { timeoutMs });
     const allOk = results.every((r) => r.ok);
     const failed = (r: (typeof results)[number]) =>

@@ -18,6 +18,7 @@ import { UserError } from '../errors.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 import { rawStream, sanitize } from '../terminal/sanitize.js';
+import { requirePermission } from '../app/permissions.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
@@ -121,6 +122,7 @@ export const backupRun: Command = {
     const name = stackArg('backup run', positionals);
     refuseReadonly(ctx, 'backup run');
     const db = ctx.db();
+    requirePermission(db, 'backup');
     const stack = findStack(db, name);
     const progress = progressReporter(ctx.stderr, `backing up ${name}`, stderrIsTTY(ctx));
     let r;
@@ -228,6 +230,7 @@ export const backupVerify: Command = {
     const name = stackArg('backup verify', positionals);
     refuseReadonly(ctx, 'backup verify');
     const db = ctx.db();
+    requirePermission(db, 'restore-test');
     const stack = findStack(db, name);
     const r = await restoreTestNow(db, stack, {
       env: ctx.env,
@@ -262,6 +265,7 @@ export const backupPrune: Command = {
     const name = stackArg('backup prune', positionals);
     refuseReadonly(ctx, 'backup prune');
     const db = ctx.db();
+    requirePermission(db, 'backup');
     const stack = findStack(db, name);
     const r = await pruneStackBackups(db, stack, {
       env: ctx.env,

@@ -12,9 +12,10 @@ import { createDay0, readBlueprintFile, workDir, type DesignResult } from '../ap
 import { audit, type Finding, hasErrors } from '../day0/audit.js';
 import { generate } from '../day0/generate/index.js';
 import { UserError } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { currentUser } from '../identity.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
 import { maxOf } from '../arrays.js';
+import { permitted } from '../app/permissions.js';
 
 const USAGE = 'dayops design --from FILE --out DIR [--json] [--force] [--move]';
 
@@ -58,7 +59,7 @@ export const designCommand: Command = {
     const findings = audit(bp);
     const result: DesignResult = hasErrors(findings)
       ? { findings, files: generate(bp, findings), written: [], unchanged: [], refused: [], dir: outDir }
-      : await createDay0({ db: ctx.db(), user: osUser() }).write(bp, outDir, {
+      : await createDay0({ db: permitted(ctx.db(), 'design'), user: currentUser(ctx.db()) }).write(bp, outDir, {
           force: values.force,
           move: values.move,
         });

@@ -12,7 +12,7 @@ import { StacksRepo } from '../db/stacks.js';
 import { checkStacksDriftNow } from '../app/day2/operations.js';
 import { describeDrift, type DriftCheckResult } from '../day2/drift.js';
 import { UserError } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { currentUser } from '../identity.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 import { notifyAfter } from '../day2/notify/index.js';
 
@@ -114,7 +114,12 @@ export const driftCommand: Command = {
       else line(ctx, 'No stacks registered.');
       return 0;
     }
-    const runs = new RunService(db, { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
+    const runs = new RunService(db, {
+      dbPath: ctx.dbPath,
+      user: currentUser(db),
+      readonly: ctx.readonly,
+      env: ctx.env,
+    });
     const list = stacks.filter((s) => typeof s !== 'string');
     let results: DriftCheckResult[];
     try {

@@ -18,6 +18,7 @@ import { graphCommand } from './graph.js';
 import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
 import { teamPushCommand } from './team-push.js';
+import { teamInit, teamWhoami } from './team.js';
 
 export const COMMANDS: Command[] = [
   // Day-0
@@ -49,6 +50,8 @@ export const COMMANDS: Command[] = [
   demoCommand,
   notifyTestCommand,
   teamPushCommand,
+  teamInit,
+  teamWhoami,
 ];
 
 /** The command whose name matches the longest prefix of argv (`backup run` before `backup`). */

@@ -18,7 +18,7 @@ import {
 } from '../day2/notify/index.js';
 import type { Stack } from '../domain/stack.js';
 import { errorMessage, UserError } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { currentUser } from '../identity.js';
 import { sanitize } from '../terminal/sanitize.js';
 import { type Command, line, parseFlags, writeJson } from './context.js';
 import { notifyAfter } from '../day2/notify/index.js';
@@ -123,7 +123,7 @@ export const notifyTestCommand: Command = {
       if (stacks.length === 0)
         throw new UserError('no stack has a notification route (alerting.alertmanagerUrl or notify.webhooks)');
     }
-    const who = `${osUser()}@${hostname()}`;
+    const who = `${currentUser(ctx.db())}@${hostname()}`;
     const results: RouteResult[] = [];
     for (const s of stacks) results.push(...(await testStack(s, ctx.env, who)));
     if (values.json) writeJson(ctx, { routes: results });

@@ -19,7 +19,7 @@ import { StacksRepo } from '../db/stacks.js';
 import { formatRunChanges, fullSummary } from '../domain/plan.js';
 import { runKindName, stateText } from '../domain/run-words.js';
 import { UserError } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { currentUser } from '../identity.js';
 import { rawStream, sanitize } from '../terminal/sanitize.js';
 import { formatTable } from '../text-table.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
@@ -27,7 +27,8 @@ import { notifyAfter } from '../day2/notify/index.js';
 
 /** The run engine on the command's database (src/main.ts has already marked runs of dead dayops processes). */
 export function service(ctx: CommandContext): RunService {
-  return new RunService(ctx.db(), { dbPath: ctx.dbPath, user: osUser(), readonly: ctx.readonly, env: ctx.env });
+  const db = ctx.db();
+  return new RunService(db, { dbPath: ctx.dbPath, user: currentUser(db), readonly: ctx.readonly, env: ctx.env });
 }
 
 function runIdArg(command: string, positionals: string[]): number {

@@ -11,8 +11,9 @@ import { StacksRepo } from '../db/stacks.js';
 import { loadPolicies } from '../domain/policies.js';
 import { ENVIRONMENTS, STACK_NAME_RE, TOOLS, type Environment, type Tool } from '../domain/stack.js';
 import { ConfigError, UserError, errorMessage } from '../errors.js';
-import { osUser } from '../os-user.js';
+import { currentUser } from '../identity.js';
 import { type Command, line, parseFlags } from './context.js';
+import { requirePermission } from '../app/permissions.js';
 
 /** A folder name as a stack name: lowercase letters, digits and dashes, at most 63 characters. */
 export function sanitizeStackName(raw: string): string {
@@ -107,12 +108,13 @@ export const stackAdd: Command = {
     // Every policy must compile for this environment now, not at the first run.
     loadPolicies(config, dir, environment);
 
+    requirePermission(ctx.db(), 'change-stack');
     const stacks = new StacksRepo(ctx.db());
     const existing = stacks.get(name);
     if (existing && existing.dir !== dir) {
       throw new UserError(`stack "${name}" is already registered for ${existing.dir}; pick another name with --name`);
     }
-    const stack = stacks.upsert({ name, dir, tool, environment, by: osUser() });
+    const stack = stacks.upsert({ name, dir, tool, environment, by: currentUser(ctx.db()) });
     if (existing && existing.environment !== stack.environment) {
       ctx.stderr.write(
         `dayops: stack ${stack.name} changed environment ${existing.environment} -> ${stack.environment} (written to the audit log)\n`,

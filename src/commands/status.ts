@@ -9,6 +9,7 @@ import { runKindName, stateText } from '../domain/run-words.js';
 import { restoreRtoText } from '../day2/backups.js';
 import { stackStatuses, statusJson, type StackStatus } from '../day2/status.js';
 import { formatTable } from '../text-table.js';
+import { roleName, teamIdentity } from '../app/permissions.js';
 import { type Command, type CommandContext, line, parseFlags, writeJson } from './context.js';
 
 function ago(t: number | null, now: number): string {
@@ -105,6 +106,9 @@ export const statusCommand: Command = {
       writeJson(ctx, { generatedAt: new Date(now).toISOString(), stacks: stacks.map(statusJson) });
       return 0;
     }
+    // Team mode: whose view of which shared database this is (the URL without its password).
+    const team = teamIdentity(ctx.db());
+    if (team) line(ctx, `${team.url}: you are ${team.user} (${roleName(team.role)})`);
     if (stacks.length === 0) {
       line(ctx, 'No stacks yet: `dayops stack add DIR` registers one, `dayops design` creates one.');
       return 0;

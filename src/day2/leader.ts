@@ -6,6 +6,7 @@
  * The embedded SQLite database is one person's: every process leads, as before.
  */
 import { isTeamDb, type DB } from '../db/engine.js';
+import { can } from '../app/permissions.js';
 
 /** The first half of the lock's two-part key: dayops Day-2 sources ("d2"). */
 const LOCK_CLASS = 0x6432;
@@ -22,6 +23,8 @@ export class Leadership {
   leads(kind: LeadKind): boolean {
     if (!isTeamDb(this.db)) return true;
     if (this.held.has(kind)) return true;
+    // A login that may not write the caches (a viewer) never leads: it reads what a leader stored.
+    if (!can(this.db, 'refresh').ok) return false;
     try {
       const row = this.db
         .prepare<[number, string], { ok: boolean }>(

@@ -14,7 +14,7 @@ import type { DB } from '../../db/open.js';
 import { AuditRepo } from '../../db/audit.js';
 import { StacksRepo } from '../../db/stacks.js';
 import type { Stack } from '../../domain/stack.js';
-import { osUser } from '../../os-user.js';
+import { actingUser } from '../../identity.js';
 import { audit, type Finding, hasErrors } from '../../day0/audit.js';
 import type { Blueprint } from '../../day0/blueprint.js';
 import { generate, type GeneratedFile } from '../../day0/generate/index.js';
@@ -78,10 +78,10 @@ export function designStack(db: DB, bp: Blueprint, outDir: string, opts: DesignO
       tool: bp.iac.tool,
       environment: bp.metadata.environment,
       blueprint: bp,
-      by: opts.user ?? osUser(),
+      by: actingUser(db, opts.user),
     });
     new AuditRepo(db).append({
-      user: opts.user ?? osUser(),
+      user: actingUser(db, opts.user),
       action: 'design',
       stackId: s.id,
       detail: {

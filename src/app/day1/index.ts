@@ -8,6 +8,7 @@ import { stateText } from '../../domain/run-words.js';
 import type { ApproveResult, RunRecord, RunService } from '../../day1/runs.js';
 import { isTerminal, type RunState } from '../../day1/runner/state.js';
 import { formatSummary } from '../../domain/plan.js';
+import { roleRefusal } from '../permissions.js';
 
 /** What an operator can do to a run that exists. */
 export type RunAction = 'approve' | 'discard' | 'cancel';
@@ -18,7 +19,7 @@ export type RunPurpose = 'proposed' | 'tracked';
 export function startRefusal(svc: RunService, purpose: RunPurpose): string | null {
   if (purpose === 'tracked' && svc.readonly)
     return 'readonly mode (--readonly): only proposed runs can start; p starts one (plan only, never applies)';
-  return null;
+  return roleRefusal(svc.db, 'start-run');
 }
 
 /** Start a run of the stack; the answer says what was started. Errors (UserError) say why it could not. */
@@ -40,7 +41,7 @@ export async function startRun(
 
 /**
  * Why `svc.user` cannot take this action on the run now, or null when the action may go on to its confirm:
- * readonly mode, a run that ended (cancel), a run not waiting for approval (approve, discard), or an approval
+ * readonly mode or a role that may not (team mode), a run that ended (cancel), a run not waiting for approval (approve, discard), or an approval
  * this user already gave.
  */
 export function actionRefusal(
@@ -50,6 +51,8 @@ export function actionRefusal(
 ): { level: 'warning' | 'error'; text: string } | null {
   const gerund = action === 'approve' ? 'approving' : action === 'discard' ? 'discarding' : 'canceling';
   if (svc.readonly) return { level: 'error', text: `readonly mode (--readonly): ${gerund} a run is not allowed` };
+  const denied = roleRefusal(svc.db, action);
+  if (denied) return { level: 'error', text: denied };
   if (action === 'cancel') {
     if (isTerminal(run.state))
       return {

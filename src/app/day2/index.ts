@@ -22,6 +22,7 @@ import { backupStackNow, checkStackDriftNow, refreshAlertsNow, restoreTestNow, s
 import type { RunService } from '../../day1/runs.js';
 import type { Stack } from '../../domain/stack.js';
 import type { Services } from '../../services.js';
+import { roleRefusal, type Action } from '../permissions.js';
 
 /** What an action did, in one line, with how loud to say it. */
 export interface Outcome {
@@ -38,9 +39,10 @@ export function stackOf(services: Services, name: string): Stack {
   return s;
 }
 
-/** Why an action that writes is refused (read-only mode), or null. */
-export function readonlyRefusal(services: Services, what: string): string | null {
-  return services.readonly ? `read-only (--readonly): ${what} is not allowed` : null;
+/** Why an action that writes is refused (read-only mode, or in team mode a role that may not), or null. */
+export function readonlyRefusal(services: Services, what: string, action?: Action): string | null {
+  if (services.readonly) return `read-only (--readonly): ${what} is not allowed`;
+  return action ? roleRefusal(services.db, action) : null;
 }
 
 /** The app's run service, loaded when an action needs it (it brings the tool adapters and the policy engine). */

@@ -1,4 +1,5 @@
 /** What an operator does to a run: approve, discard, cancel, wait for it; and the service's shutdown. */
+import { requirePermission, type Action } from '../../app/permissions.js';
 import { existsSync } from 'node:fs';
 import { ApprovalRefused, type RunRecord } from '../../db/runs.js';
 import { emptySummary, type PlanResult } from '../../domain/plan.js';
@@ -18,7 +19,7 @@ import type { ApproveResult, LiveRun, Prepared } from './types.js';
  * `changeToken(db)` for runs driven by another dayops process (a second terminal, a cron job).
  *
  * ```ts
- * const svc = new RunService(db, { dbPath, user: osUser(), readonly });
+ * const svc = new RunService(db, { dbPath, user: currentUser(db), readonly });
  * svc.on('line', (line) => ...);             // every log line of runs driven here, as it comes
  * svc.on('state', (run) => ...);             // every state change made here
  * const id = await svc.start('payments', { trigger: 'tui' });
@@ -29,8 +30,10 @@ import type { ApproveResult, LiveRun, Prepared } from './types.js';
 export class RunService extends RunDriver {
   // --------------------------------------------------------------------------------------------- approvals
 
-  protected refuseReadonly(action: string): void {
+  /** Refuse before trying: read-only mode, or (team mode) a role that may not take this action. */
+  protected refuseReadonly(action: string, permission?: Action): void {
     if (this.readonly) throw new UserError(`readonly mode (--readonly): ${action} is not allowed`);
+    if (permission) requirePermission(this.db, permission);
   }
 
   protected mustGet(runId: number): RunRecord {
@@ -46,7 +49,7 @@ export class RunService extends RunDriver {
    * start the apply) the stack's config, secrets or plan folder are not usable.
    */
   async approve(runId: number, user: string = this.user, comment?: string): Promise<ApproveResult> {
-    this.refuseReadonly('approving a run');
+    this.refuseReadonly('approving a run', 'approve');
     requireEstablishedUser(user, `approving run ${runId}`);
     const run = this.mustGet(runId);
     if (run.state !== 'UNCONFIRMED') {
@@ -168,7 +171,7 @@ export class RunService extends RunDriver {
 
   /** Discard a run waiting for approval (UNCONFIRMED -> DISCARDED), with the audit entry. */
   async discard(runId: number, user: string = this.user, comment?: string): Promise<RunRecord> {
-    this.refuseReadonly('discarding a run');
+    this.refuseReadonly('discarding a run', 'discard');
     const run = this.mustGet(runId);
     if (run.state !== 'UNCONFIRMED') {
       throw new UserError(
@@ -198,7 +201,7 @@ export class RunService extends RunDriver {
    * FAILED (interrupted). Returns the run as it is after the request.
    */
   async cancel(runId: number, user: string = this.user, comment?: string): Promise<RunRecord> {
-    this.refuseReadonly('canceling a run');
+    this.refuseReadonly('canceling a run', 'cancel');
     const run = this.mustGet(runId);
     if (isTerminal(run.state)) throw new UserError(`run ${runId} has already ended (${run.state})`);
     const reason = `canceled by ${user}${comment ? `: ${comment}` : ''}`;

@@ -7,7 +7,7 @@ import { RunsRepo, type RunDetail, type RunRecord } from '../../db/runs.js';
 import { StacksRepo } from '../../db/stacks.js';
 import { ToolGroupsRepo } from '../../db/tool-groups.js';
 import type { Tool } from '../../domain/stack.js';
-import { osUser } from '../../os-user.js';
+import { actingUser } from '../../identity.js';
 import type { ToolAdapter } from '../adapter.js';
 import { adapterFor as defaultAdapterFor } from '../adapters/index.js';
 import type { RunLogOptions } from '../runner/log.js';
@@ -53,7 +53,7 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
     this.stacks = new StacksRepo(db);
     this.toolGroups = new ToolGroupsRepo(db);
     this.dbPath = opts.dbPath ?? db.name;
-    this.user = opts.user ?? osUser();
+    this.user = actingUser(db, opts.user);
     this.readonly = opts.readonly ?? false;
     this.graceMs = opts.graceMs ?? defaultGraceMs(opts.env ?? process.env);
     this.pollMs = opts.pollMs ?? 250;

@@ -1,4 +1,5 @@
 /** The driver: a run from the queue through init, plan and policies to its end, parked for approval, or applied. */
+import { requirePermission } from '../../app/permissions.js';
 import { existsSync, statSync } from 'node:fs';
 import { loadStackConfig } from '../../config/stack-config.js';
 import type { RunPatch, RunRecord } from '../../db/runs.js';
@@ -62,7 +63,12 @@ export abstract class RunDriver extends RunDependencies {
     if (this.readonly && kind === 'tracked') {
       throw new UserError('readonly mode (--readonly): only plan-only runs may start (dayops run STACK --plan-only)');
     }
+    // The role may start it (team mode). A drift check, and a run a schedule or a cascade starts, is a job a
+    // worker runs too; a person's run needs an operator.
+    const job = opts.trigger === 'schedule' || opts.trigger === 'auto-remediate' || opts.trigger === 'cascade';
+    requirePermission(this.db, purpose === 'drift' ? 'check-drift' : job ? 'run-job' : 'start-run');
     const user = opts.user ?? this.user;
+    if (kind === 'tracked' && opts.autoApprove && !job) requirePermission(this.db, 'approve');
     if (kind === 'tracked' && opts.autoApprove) requireEstablishedUser(user, `auto-approving a run of ${stack.name}`);
     let prep: Prepared | undefined;
     let failure: string | undefined;

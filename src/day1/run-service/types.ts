@@ -14,7 +14,7 @@ import type { RunEvent, RunKind, RunPurpose, RunState, RunTrigger } from '../run
 export interface RunServiceOptions {
   /** The database file (the runs' private folders live next to it); default the handle's file. */
   dbPath?: string;
-  /** The acting OS user (triggered_by, approvals, audit); default osUser(). */
+  /** The acting OS user (triggered_by, approvals, audit); default currentUser(db): the session user in team mode, always. */
   user?: string;
   /** `dayops --readonly`: only plan-only runs may start; approve, discard and cancel are refused. */
   readonly?: boolean;

@@ -4,7 +4,7 @@ import { AuditRepo } from '../../db/audit.js';
 import { BackupsRepo } from '../../db/backups.js';
 import type { DB } from '../../db/open.js';
 import { UserError } from '../../errors.js';
-import { osUser } from '../../os-user.js';
+import { actingUser } from '../../identity.js';
 import { ResticError, type BackupProgress, type BackupSummary } from '../restic.js';
 import {
   SNAPSHOT_HOST,
@@ -56,7 +56,7 @@ export async function runBackup(
 ): Promise<BackupRunResult> {
   const repo = new BackupsRepo(db);
   const audit = new AuditRepo(db);
-  const user = opts.user ?? osUser();
+  const user = actingUser(db, opts.user);
   const { backups } = stackBackupsConfig(stack);
   repo.markInterrupted(isAlive, clock(opts));
   const started = clock(opts);

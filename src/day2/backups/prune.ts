@@ -4,7 +4,7 @@ import { AuditRepo } from '../../db/audit.js';
 import { BackupsRepo } from '../../db/backups.js';
 import type { DB } from '../../db/open.js';
 import { UserError } from '../../errors.js';
-import { osUser } from '../../os-user.js';
+import { actingUser } from '../../identity.js';
 import { retentionArgs, type Retention, type Snapshot } from '../restic.js';
 import {
   clock,
@@ -38,7 +38,7 @@ export interface PruneResult {
 export async function pruneBackups(db: DB, stack: StackRef, opts: BackupDeps = {}): Promise<PruneResult> {
   const repo = new BackupsRepo(db);
   const audit = new AuditRepo(db);
-  const user = opts.user ?? osUser();
+  const user = actingUser(db, opts.user);
   const { backups } = stackBackupsConfig(stack);
   const policy = retentionArgs(backups.retention as Retention);
   if (policy.length === 0) {

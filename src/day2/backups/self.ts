@@ -7,7 +7,7 @@ import { BackupsRepo } from '../../db/backups.js';
 import type { DB } from '../../db/open.js';
 import { isTeamDb } from '../../db/engine.js';
 import { UserError } from '../../errors.js';
-import { osUser } from '../../os-user.js';
+import { actingUser } from '../../identity.js';
 import { Restic, ResticError, resolvePassword, resolveRepository, type BackupProgress } from '../restic.js';
 import { SNAPSHOT_HOST, clock, oneLine, type BackupDeps } from './common.js';
 
@@ -60,7 +60,7 @@ export async function backupSelf(
   if (dest === resolve(dbPath)) throw new UserError(`backup self: ${dest} is the database itself`);
   const repo = new BackupsRepo(db);
   const audit = new AuditRepo(db);
-  const user = opts.user ?? osUser();
+  const user = actingUser(db, opts.user);
   const eventId = repo.startEvent({ stackId: null, kind: 'self', user, trigger: opts.trigger, now });
   const notices: string[] = [];
   const partial = `${dest}.partial-${process.pid}`;

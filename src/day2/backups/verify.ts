@@ -18,7 +18,7 @@ import { BackupsRepo } from '../../db/backups.js';
 import type { DB } from '../../db/open.js';
 import { SourcesRepo } from '../../db/sources.js';
 import { UserError } from '../../errors.js';
-import { osUser } from '../../os-user.js';
+import { actingUser } from '../../identity.js';
 import { type CheckResult, type LsNode, type Snapshot } from '../restic.js';
 import {
   backupSourceKey,
@@ -196,7 +196,7 @@ export async function verifyBackup(
 ): Promise<VerifyResult> {
   const repo = new BackupsRepo(db);
   const audit = new AuditRepo(db);
-  const user = opts.user ?? osUser();
+  const user = actingUser(db, opts.user);
   stackBackupsConfig(stack);
   repo.markInterrupted(isAlive, clock(opts));
   const started = clock(opts);

@@ -244,14 +244,17 @@ function asBuffers(reply: Reply, array: boolean): void {
 
 /**
  * The local path that stands for a team database on this machine (what `name` is): run folders are made beside it.
- * Several team databases never share it; the hash keeps two URLs that differ only in user or options apart.
+ * Several team databases never share it; every login to one database on this machine does.
  */
 export function teamLocalPath(connectionString: string, localDir = join(dataHome(), 'dayops', 'team')): string {
   const u = safeUrl(connectionString);
   const slug = [u?.hostname || 'local', u?.port || '5432', u?.pathname.replace(/^\//, '') || 'postgres']
     .join('-')
     .replace(/[^A-Za-z0-9._-]/g, '_');
-  const hash = createHash('sha256').update(redactUrl(connectionString)).digest('hex').slice(0, 8);
+  // The database, not the login: the operators of one machine share its run folders (a plan made by alice's dayops
+  // is applied from the same folder whoever approves), as they share the database.
+  const where = u ? `${u.hostname}:${u.port}${u.pathname}` : redactUrl(connectionString);
+  const hash = createHash('sha256').update(where).digest('hex').slice(0, 8);
   return join(localDir, `${slug}-${hash}`);
 }
 
@@ -279,13 +282,19 @@ export function connectionError(url: string, e: NonNullable<Reply['error']>): Us
   return new UserError(`${url}: cannot connect to PostgreSQL: ${why}`);
 }
 
-/** The one-line error for what PostgreSQL refused; undefined when it is not a database error. */
-export function pgError(url: string, err: unknown, user?: string): UserError | undefined {
+/**
+ * The one-line error for what PostgreSQL refused; undefined when it is not a database error. `who` says who was
+ * refused ("alice is a dayops_viewer", src/app/permissions.ts `describeRole`): a privilege or row-level security
+ * refusal (42501) that dayops did not foresee reads like the refusals it says itself.
+ */
+export function pgError(url: string, err: unknown, who?: string): UserError | undefined {
   if (err instanceof UserError) return err;
   if (!(err instanceof PgError)) return undefined;
   if (err.code === '42501')
     return new UserError(
-      `${url}: ${err.message}${user ? ` (you are ${user}; a dayops role grants this: see \`dayops team init\`)` : ''}`,
+      who
+        ? `${who}: PostgreSQL refused it (${err.message}) on ${url}; an admin grants a dayops role (GRANT dayops_operator TO ...)`
+        : `${url}: PostgreSQL refused it: ${err.message}; an admin grants a dayops role (GRANT dayops_operator TO ...)`,
     );
   if (err.code === '25006') return new UserError(`${url}: read-only session: ${err.message}`);
   if (err.code?.startsWith('08') || /terminat|closed|ECONN/i.test(err.message))

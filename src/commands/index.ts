@@ -19,6 +19,7 @@ import { checkCommand } from './check.js';
 import { promoteCommand, rollbackCommand } from './promote.js';
 import { workerCommand } from './worker.js';
 import { logsCommand } from './logs.js';
+import { teamPushCommand } from './team-push.js';
 import { teamInit, teamWhoami } from './team.js';
 
 export const COMMANDS: Command[] = [
@@ -52,6 +53,7 @@ export const COMMANDS: Command[] = [
   backupSelfCmd,
   demoCommand,
   notifyTestCommand,
+  teamPushCommand,
   teamInit,
   teamWhoami,
 ];

@@ -24,8 +24,10 @@ describe('Day-1: a tracked run from the keyboard', () => {
     expect(picker).toContain('› web (dev, opentofu)');
     await app.press('enter');
 
-    // The first lines are on screen while the tool still runs.
-    const streaming = await app.waitFor('Initializing the backend');
+    // The first lines are on screen while the tool still runs: the first frame that shows them (polling the latest
+    // frame could miss it on a busy machine, and see the run parked already).
+    await app.waitFor('Initializing the backend');
+    const streaming = app.frames.find((f) => f.includes('Initializing the backend'))!;
     expect(streaming).not.toContain('waiting for approval');
     expect(streaming).toMatch(/#1 web [▶◌] (INIT|PLANNING|QUEUED)/);
     expect(streaming).toContain('following');

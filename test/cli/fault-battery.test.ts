@@ -6,7 +6,7 @@
  * contract's (never 70), an error is one line, and no crash file is written. Runs the built bundle
  * (`npm run build` first; `npm test` does).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -294,8 +294,42 @@ function problem(a: Attempt, home: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Commands that run until they are told to stop (`dayops worker`): still running after this long, they get SIGTERM,
+ * as a service manager stops them, and must then end cleanly within the time limit.
+ */
+const LONG_RUNNING = new Set(['worker']);
+const STOP_AFTER_MS = 4_000;
+
+function stoppedAfter(args: string[], env: NodeJS.ProcessEnv, limitMs: number): Promise<CliResult & { ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let hung = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const stop = setTimeout(() => child.kill('SIGTERM'), STOP_AFTER_MS);
+    const limit = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, limitMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(stop);
+      clearTimeout(limit);
+      resolve({ code: hung ? null : code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
 /** Run one attempt, killed after `limitMs` (a hang is the failure, not the test's time-out). */
 async function attempt(args: string[], env: NodeJS.ProcessEnv, limitMs: number): Promise<CliResult & { ms: number }> {
+  if (args.some((a) => LONG_RUNNING.has(a))) return stoppedAfter(args, env, limitMs);
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limitMs);

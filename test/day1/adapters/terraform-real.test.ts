@@ -397,12 +397,13 @@ describe.runIf(HAVE)('real terraform: runs through the run engine record what ha
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(r.run.state).toBe('CANCELED');
     expect(r.json.error).toBe('canceled by alice (1 of 3 changes made)');
-    // Terraform stops the provisioner and says the creation errored (the object stays, tainted)
-    expect(statuses(r.json)).toEqual({
-      'terraform_data.fast': 'applied',
-      'terraform_data.slow': 'failed',
-      'terraform_data.later': 'not-started',
-    });
+    // Terraform stops the provisioner and says the creation errored (the object stays, tainted): failed. When it is
+    // stopped before it says so (a busy machine, seen in CI), the resource was interrupted mid-change, and says that.
+    const seen = statuses(r.json);
+    expect(seen['terraform_data.fast']).toBe('applied');
+    expect(['failed', 'interrupted']).toContain(seen['terraform_data.slow']);
+    expect(seen['terraform_data.later']).toBe('not-started');
+    expect(Object.keys(seen).sort()).toEqual(['terraform_data.fast', 'terraform_data.later', 'terraform_data.slow']);
     expect(r.json.applied!.summary).toEqual(sum(1, 0, 0));
     expect(r.run.applied).toEqual(sum(1, 0, 0));
     expect(r.json.summary).toEqual(sum(3, 0, 0));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPostgresUrl } from './db/engine.js';
 
 /** `$XDG_DATA_HOME`, else `~/.local/share`. */
 export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -21,7 +22,7 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const given = flag || env.DAYOPS_DB;
-  if (given && /^postgres(ql)?:\/\//i.test(given)) return given;
+  if (given && isPostgresUrl(given)) return given;
   if (given) return resolve(given);
   return defaultDbPath(env);
 }

@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DB } from '../../src/db/open.js';
 import { RunService } from '../../src/day1/runs.js';
-import { holdParkedPlans } from '../../src/day1/run-service/key.js';
 import { runDirFor } from '../../src/day1/runner/rundir.js';
 import { teamLocalPath } from '../../src/db/pg/database.js';
 import { SKIP_POSTGRES } from '../helpers/postgres.js';
@@ -37,6 +36,7 @@ describe.skipIf(SKIP_POSTGRES)('the open app holds the plans it parked (team mod
       handleSignals: false,
       pollMs: 40,
       graceMs: 300,
+      holdParkedPlans: true,
     });
     services.push(svc);
     return svc;
@@ -45,7 +45,6 @@ describe.skipIf(SKIP_POSTGRES)('the open app holds the plans it parked (team mod
   it('an approval from a machine without the plan is applied by the app that planned it', async () => {
     const url = team.fresh();
     const app = serviceOn(url, tmpDir('machine-a-'));
-    holdParkedPlans(app);
     const stack = customStack({ db: dbs[0] });
     const id = await app.start(stack.name);
     await until(() => app.get(id)?.state === 'UNCONFIRMED' && app.get(id)?.owner !== null, 30_000);

@@ -124,6 +124,11 @@ export class RunService extends RunDriver {
     return started;
   }
 
+  /** The open app's held plans are applied at its heartbeat; a worker applies its own in its loop. */
+  protected override afterBeat(): void {
+    if (this.holdsPlans && this.workerName === undefined) this.applyHeld();
+  }
+
   protected prepareApply(stack: Stack, runId: number): Prepared {
     const prep = this.prepare(stack);
     if (!existsSync(runDirFor(this.dbPath, runId))) {

@@ -46,6 +46,8 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   protected closed = false;
   /** The worker this service belongs to (`dayops worker`): its runs hold their plan while parked. */
   readonly workerName: string | undefined;
+  /** Runs parked here keep their plan here (a worker's, or the open app's in team mode). */
+  readonly holdsPlans: boolean;
   /** The owner's lease in ms when leases are kept (team mode, workers), else undefined. */
   readonly leaseMs: number | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -83,6 +85,7 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
       : (opts.logOptions ?? {});
     this.recovered = opts.recover === false ? [] : recoverRuns(db, { dbPath: this.dbPath });
     this.workerName = opts.worker;
+    this.holdsPlans = opts.worker !== undefined || Boolean(opts.holdParkedPlans);
     this.leaseMs = isTeamDb(db) || opts.worker !== undefined ? (opts.leaseMs ?? leaseMsFrom(this.env)) : undefined;
     if (this.leaseMs !== undefined && !db.readonly) {
       this.runs.useLeases(this.leaseMs);
@@ -99,15 +102,19 @@ export abstract class RunServiceBase extends EventEmitter<RunServiceEvents> {
   /** One heartbeat: leases renewed, then (unless recovery is off) runs of owners gone for good marked. */
   protected beat(sweep: boolean): void {
     try {
-      // Only a worker owns runs it does not drive right now (parked runs whose plan it holds).
-      if (this.live.size > 0 || this.workerName !== undefined || this.holding.size > 0) {
+      // Only a process that holds plans owns runs it does not drive right now (parked runs).
+      if (this.live.size > 0 || this.holdsPlans || this.holding.size > 0) {
         this.runs.renewLeases(currentOwner());
       }
+      this.afterBeat();
       if (sweep) recoverRuns(this.db, { dbPath: this.dbPath });
     } catch {
       /* the database is unreachable for a moment: next beat (the lease is several beats long) */
     }
   }
+
+  /** What a heartbeat does besides the lease and the sweep (the run service applies held plans). */
+  protected afterBeat(): void {}
 
   protected stopHeartbeat(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);

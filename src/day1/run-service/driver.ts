@@ -393,9 +393,12 @@ export abstract class RunDriver extends RunDependencies {
         `dayops: waiting for approval (${outcome.requiredApprovals} required): dayops approve ${id}, or dayops discard ${id}`,
         'plan',
       );
-      // A worker keeps the parked run (and its plan file): it applies it once approved from any machine.
-      const hold = this.workerName !== undefined ? { owner: currentOwner() } : {};
+      // A worker (or the open app in team mode) keeps the parked run and its plan file: it applies it once approved
+      // from any machine.
+      const hold = this.holdsPlans ? { owner: currentOwner() } : {};
       await this.conclude(live, 'park', { patch: { ...patch, ...hold }, expect: ['PLANNING'] });
+      // The app lets its plans go when it quits (the runs stay parked); a worker fails them (dayops worker).
+      if (this.holdsPlans && this.workerName === undefined) this.holding.add(id);
     } catch (err) {
       await this.conclude(live, ...this.failure(live, err));
     }

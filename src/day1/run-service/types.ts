@@ -41,6 +41,11 @@ export interface RunServiceOptions {
    * owned here (its plan file is here): it applies once approved from any machine (`applyHeld`).
    */
   worker?: string;
+  /**
+   * Team mode, the open app: every run this service parks for approval keeps its plan here while the service lives,
+   * and an approval given from any machine is applied here at the next heartbeat (a worker always does this).
+   */
+  holdParkedPlans?: boolean;
   /** The owner's lease on the runs it drives (team mode and workers): default 10 s, or DAYOPS_LEASE_MS. */
   leaseMs?: number;
 }

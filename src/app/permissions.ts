@@ -32,7 +32,6 @@ export type Action =
   | 'check-drift'
   | 'restore-test'
   | 'change-stack'
-  | 'change-policy'
   | 'design';
 
 interface Rule {
@@ -59,7 +58,6 @@ const RULES: Record<Action, Rule> = {
   'check-drift': { what: 'checking drift', needs: 'operator', also: ['worker'] },
   'restore-test': { what: 'a restore test', needs: 'operator', also: ['worker'] },
   'change-stack': { what: 'changing a stack', needs: 'admin' },
-  'change-policy': { what: 'changing a policy', needs: 'admin' },
   design: { what: 'writing a design', needs: 'admin' },
 };
 
@@ -102,11 +100,6 @@ export function teamRole(db: DB, now = Date.now()): TeamRole {
             : 'none';
   roles.set(db, { role, at: now });
   return role;
-}
-
-/** Forget the role read for this database (tests, and after a GRANT made by this process). */
-export function forgetRole(db: DB): void {
-  roles.delete(db);
 }
 
 /** `dayops_operator` for 'operator'; 'none' has no group role. */

@@ -12,7 +12,7 @@ import { can } from '../app/permissions.js';
 const LOCK_CLASS = 0x6432;
 
 /** `schedule`: the scheduled jobs (drift checks, backups, restore tests, checks) of every stack. */
-export type LeadKind = 'alerts' | 'slos' | 'snapshots' | 'schedule' | 'notify';
+export type LeadKind = 'alerts' | 'slos' | 'snapshots' | 'schedule';
 
 export class Leadership {
   private readonly held = new Set<LeadKind>();
@@ -38,7 +38,7 @@ export class Leadership {
     return this.held.has(kind);
   }
 
-  /** What this process leads now (for the footer and `status`). */
+  /** What this process leads now. */
   leading(): LeadKind[] {
     return [...this.held];
   }
